@@ -1,0 +1,29 @@
+"""kqlite: run Microsoft Defender advanced-hunting KQL offline, with Kusto's semantics, on DuckDB."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from kqlite.backends.duckdb import Connection, Explanation
+from kqlite.errors import (
+    KqlDataError,
+    KqlError,
+    KqlResourceError,
+    KqlSemanticError,
+    KqlSyntaxError,
+    KqlUnsupportedError,
+)
+from kqlite.result import Result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Connection", "Explanation", "KqlDataError", "KqlError", "KqlResourceError", "KqlSemanticError",
+    "KqlSyntaxError", "KqlUnsupportedError", "Result", "connect", "__version__",
+]
+
+
+def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, **options: Any) -> Connection:
+    """Open a kqlite connection (in-memory DuckDB unless `database` names a file) and attach `tables`."""
+    return Connection(database, tables, **options)

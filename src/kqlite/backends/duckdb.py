@@ -1,0 +1,189 @@
+"""The DuckDB backend: attach data as schema-shaped views, run compiled queries, return Results."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from kqlite.compile import compile_script
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.scope import Column, ident
+from kqlite.compile.types import sql_type
+from kqlite.errors import KqlDataError, KqlError
+from kqlite.result import Result
+from kqlite.schemas import known_tables, table_schema
+from kqlite.syntax import parse
+
+# DuckDB storage type -> KQL type, for columns that no bundled schema describes.
+_DUCK_TO_KQL = {
+    "BOOLEAN": "bool", "TINYINT": "int", "SMALLINT": "int", "INTEGER": "int", "BIGINT": "long", "HUGEINT": "long",
+    "UTINYINT": "int", "USMALLINT": "int", "UINTEGER": "long", "UBIGINT": "long", "FLOAT": "real", "DOUBLE": "real",
+    "VARCHAR": "string", "TIMESTAMP": "datetime", "TIMESTAMP WITH TIME ZONE": "datetime", "TIMESTAMP_NS": "datetime",
+    "TIMESTAMP_MS": "datetime", "TIMESTAMP_S": "datetime", "DATE": "datetime", "INTERVAL": "timespan", "JSON": "dynamic",
+    "UUID": "guid",
+}
+
+
+@dataclass
+class Explanation:
+    tables: list[str]
+    operators: list[str]
+    sql: str
+
+
+class Connection:
+    """A kqlite session over one DuckDB database (in memory unless a file is given)."""
+
+    def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
+                 *, threads: int | None = None, memory_limit: str | None = None):
+        self.duckdb = duckdb.connect(str(database))
+        self.duckdb.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self.duckdb.execute("SET threads = ?", [int(threads)]) if False else self.duckdb.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.duckdb.execute("SELECT 1")
+            self.duckdb.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("memory_limit"), expression=sb.string(memory_limit)))]).sql("duckdb"))
+        self._schemas: dict[str, list[Column]] = {}
+        for name in known_tables():
+            self._create_empty(name)
+        for name, source in (tables or {}).items():
+            self.attach(name, source)
+
+    # ------------------------------------------------------------ data
+
+    def _create_empty(self, name: str) -> None:
+        schema = [Column(c, t) for c, t in table_schema(name) or []]
+        select = exp.Select().select(*[exp.alias_(sb.literal(c.type, "" if c.type == "string" else None), c.name, quoted=True) for c in schema]).where(exp.Boolean(this=False))
+        self._create_view(name, select)
+        self._schemas[name] = schema
+
+    def _create_view(self, name: str, select: exp.Expression) -> None:
+        create = exp.Create(this=exp.Table(this=ident(name)), kind="VIEW", expression=select, replace=True,
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        self.duckdb.execute(create.sql("duckdb"))
+
+    def attach(self, name: str, source: Any) -> None:
+        """Make `source` (a Parquet/CSV/JSON-lines path, a pyarrow Table or a pandas DataFrame) queryable as
+        table `name`, shaped to the table's bundled schema when it has one."""
+        raw_name = f"_raw_{name}"
+        if isinstance(source, str | os.PathLike):
+            path = Path(source)
+            if not path.exists():
+                raise KqlDataError(f"table {name}: file not found: {path}")
+            reader = {".parquet": "read_parquet", ".csv": "read_csv", ".json": "read_json", ".jsonl": "read_json",
+                      ".ndjson": "read_json"}.get(path.suffix.lower())
+            if reader is None:
+                raise KqlDataError(f"table {name}: cannot tell the format of {path} (use .parquet, .csv, .json or .jsonl)")
+            args: list[exp.Expression] = [sb.string(str(path))]
+            if reader == "read_csv":
+                args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
+            select = exp.Select().select(exp.Star()).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)))
+            self._create_view(raw_name, select)
+        else:
+            if not isinstance(source, pa.Table):
+                try:
+                    source = pa.Table.from_pandas(source, preserve_index=False)
+                except Exception as error:  # noqa: BLE001 - report any conversion failure as a data error
+                    raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
+            self.duckdb.register(raw_name, source)
+        described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
+        present = {row[0]: row[1] for row in described}
+        schema = table_schema(name)
+        columns: list[Column] = []
+        projections: list[exp.Expression] = []
+        if schema is not None:
+            for col_name, kql_type in schema:
+                columns.append(Column(col_name, kql_type))
+                if col_name in present:
+                    projections.append(exp.alias_(self._shape(name, raw_name, col_name, present[col_name], kql_type), col_name, quoted=True))
+                else:
+                    projections.append(exp.alias_(sb.literal(kql_type, "" if kql_type == "string" else None), col_name, quoted=True))
+        known = {c.name for c in columns}
+        for col_name, duck_type in present.items():
+            if col_name in known:
+                continue
+            kql_type = _DUCK_TO_KQL.get(duck_type.split("(")[0], "string")
+            if duck_type.startswith(("STRUCT", "MAP")) or duck_type.endswith("[]"):
+                kql_type = "dynamic"
+            columns.append(Column(col_name, kql_type))
+            projections.append(exp.alias_(self._shape(name, raw_name, col_name, duck_type, kql_type), col_name, quoted=True))
+        self._create_view(name, exp.Select().select(*projections).from_(exp.Table(this=ident(raw_name))))
+        self._schemas[name] = columns
+
+    def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str) -> exp.Expression:
+        ref = exp.Column(this=ident(column))
+        target = sql_type(kql_type)
+        if kql_type == "string":
+            return sb.coalesce(sb.cast(ref, "string") if duck_type != "VARCHAR" else ref, sb.string(""))
+        if kql_type == "dynamic":
+            if duck_type == "JSON":
+                return ref
+            if duck_type == "VARCHAR":
+                return sb.tmpl("CASE WHEN :c IS NULL OR :c = '' THEN NULL WHEN json_valid(:c) THEN CAST(:c AS JSON) ELSE to_json(:c) END", c=ref)
+            return exp.Anonymous(this="to_json", expressions=[ref])
+        if kql_type == "timespan":
+            if duck_type == "INTERVAL":
+                return sb.tmpl("epoch_us(:c) * 10", c=ref)
+            if duck_type == "VARCHAR":
+                from kqlite.compile.functions import Functions
+
+                return Functions.string_to_timespan(None, ref).sql  # type: ignore[arg-type]
+            return sb.cast(ref, "long")
+        if target.sql("duckdb") == duck_type:
+            return ref
+        if kql_type == "datetime" and duck_type == "VARCHAR":
+            value = sb.tmpl("regexp_replace(trim(:c), '(Z|[+-]00:?00)$', '')", c=ref)
+            converted = exp.TryCast(this=value, to=target)
+            self._check_conversion(table, raw, column, converted, kql_type)
+            return converted
+        converted = exp.TryCast(this=ref if duck_type != "VARCHAR" else sb.tmpl("NULLIF(trim(:c), '')", c=ref), to=target)
+        self._check_conversion(table, raw, column, converted, kql_type)
+        return converted
+
+    def _check_conversion(self, table: str, raw: str, column: str, converted: exp.Expression, kql_type: str) -> None:
+        ref = exp.Column(this=ident(column))
+        probe = (exp.Select().select(sb.cast(ref, "string")).from_(exp.Table(this=ident(raw)))
+                 .where(exp.and_(exp.Not(this=exp.Is(this=ref, expression=exp.Null())),
+                                 exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
+                                 exp.Is(this=converted.copy(), expression=exp.Null())))
+                 .limit(1))
+        bad = self.duckdb.execute(probe.sql("duckdb")).fetchone()
+        if bad is not None:
+            raise KqlDataError(f"table {table}, column {column}: value {bad[0]!r} cannot be read as {kql_type}")
+
+    def catalog(self) -> dict[str, list[Column]]:
+        return dict(self._schemas)
+
+    # ------------------------------------------------------------ queries
+
+    def compile(self, kql: str):
+        return compile_script(parse(kql), self._schemas)
+
+    def query(self, kql: str) -> Result:
+        """Run a KQL query and return its rows with Kusto's column names and types."""
+        compiled = self.compile(kql)
+        sql = compiled.sql_text()
+        try:
+            table = self.duckdb.sql(sql).to_arrow_table()
+        except duckdb.Error as error:
+            raise KqlError(f"the query failed while running: {error}") from error
+        return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+
+    def explain(self, kql: str) -> Explanation:
+        compiled = self.compile(kql)
+        return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True))
+
+    def close(self) -> None:
+        self.duckdb.close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,296 @@
+"""KQL aggregation functions for summarize: name -> builder of SQL aggregate and result columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    from kqlite.compile.compiler import Compiler
+
+
+@dataclass
+class AggColumn:
+    """One output column of an aggregate. `sql` is the aggregate; `post` (if any) finishes it from a
+    reference to the aggregate's hidden column (e.g. picking a field of arg_max's struct)."""
+
+    name: str
+    type: str
+    sql: exp.Expression
+    post: object = None  # Callable[[exp.Expression], exp.Expression] | None
+    explicit_name: bool = False
+
+
+def _filter(agg: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
+    if condition is None:
+        return agg
+    return exp.Filter(this=agg, expression=exp.Where(this=condition))
+
+
+def _not_null(x: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Is(this=x, expression=exp.Null()))
+
+
+class Aggregates:
+    def __init__(self, compiler: Compiler):
+        self.compiler = compiler
+        self.table = {
+            "count": self.count, "countif": self.countif, "dcount": self.dcount, "dcountif": self.dcountif,
+            "count_distinct": self.dcount, "count_distinctif": self.dcountif,
+            "sum": self.sum, "sumif": self.sumif, "avg": self.avg, "avgif": self.avgif,
+            "min": self.min, "max": self.max, "minif": self.minif, "maxif": self.maxif,
+            "make_set": self.make_set, "makeset": self.make_set, "make_set_if": self.make_set_if,
+            "make_list": self.make_list, "makelist": self.make_list, "make_list_if": self.make_list_if,
+            "make_list_with_nulls": self.make_list_with_nulls,
+            "arg_max": self.arg_max, "arg_min": self.arg_min, "take_any": self.take_any, "any": self.take_any,
+            "take_anyif": self.take_anyif,
+            "stdev": self.stat("stddev_samp", "stdev"), "stdevp": self.stat("stddev_pop", "stdevp"),
+            "variance": self.stat("var_samp", "variance"), "variancep": self.stat("var_pop", "variancep"),
+            "stdevif": self.stat("stddev_samp", "stdevif", True), "varianceif": self.stat("var_samp", "varianceif", True),
+        }
+
+    def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
+        builder = self.table.get(node.name)
+        if builder is None:
+            if node.name in self.compiler.functions.table:
+                raise KqlSemanticError(f"{node.name}() is not an aggregate; summarize needs aggregates such as count(), sum(), make_set()",
+                                       c.text, node.pos)
+            raise KqlUnsupportedError(f"aggregate {node.name}() is not supported by kqlite yet", c.text, node.pos)
+        return builder(c, node, by_names)
+
+    def args(self, c: ExprCompiler, node: ast.Call, low: int, high: int | None = None) -> list[Typed]:
+        high = low if high is None else high
+        if not low <= len(node.args) <= high:
+            want = f"{low}" if low == high else f"{low} to {high}"
+            raise KqlSemanticError(f"{node.name}() takes {want} arguments, got {len(node.args)}", c.text, node.pos)
+        return [c.compile(a) for a in node.args]
+
+    def condition(self, c: ExprCompiler, t: Typed, node: ast.Call) -> exp.Expression:
+        if t.type != "bool":
+            raise KqlSemanticError(f"{node.name}() needs a bool predicate", c.text, node.pos)
+        return t.sql
+
+    @staticmethod
+    def named(prefix: str, arg: ast.Expr | None) -> str:
+        return f"{prefix}_{arg.name}" if isinstance(arg, ast.Name) else f"{prefix}_"
+
+    # ------------------------------------------------------------------ counts
+
+    def count(self, c, node, by):
+        self.args(c, node, 0, 1)
+        return [AggColumn("count_", "long", exp.Count(this=exp.Star()))]
+
+    def countif(self, c, node, by):
+        (p,) = self.args(c, node, 1)
+        return [AggColumn("countif_", "long", _filter(exp.Count(this=exp.Star()), self.condition(c, p, node)))]
+
+    def dcount(self, c, node, by):
+        args = self.args(c, node, 1, 2)
+        x = args[0]
+        prefix = "dcount" if node.name == "dcount" else "count_distinct"
+        return [AggColumn(self.named(prefix, node.args[0]), "long", exp.Count(this=exp.Distinct(expressions=[x.sql])))]
+
+    def dcountif(self, c, node, by):
+        args = self.args(c, node, 2, 3)
+        agg = exp.Count(this=exp.Distinct(expressions=[args[0].sql]))
+        prefix = "dcountif" if node.name == "dcountif" else "count_distinctif"
+        return [AggColumn(self.named(prefix, node.args[0]), "long", _filter(agg, self.condition(c, args[1], node)))]
+
+    # ------------------------------------------------------------------ sums and averages
+
+    def _sum(self, c, node, x: Typed, condition, prefix):
+        if x.type == "dynamic":
+            x = self.compiler.functions.convert(c, x, "real")
+        if x.type not in ("int", "long", "real", "decimal", "timespan"):
+            raise KqlSemanticError(f"{node.name}() needs a number or timespan, got {x.type}", c.text, node.pos)
+        result = {"int": "long"}.get(x.type, x.type)
+        agg = _filter(exp.Sum(this=x.sql), condition)
+        return [AggColumn(self.named(prefix, node.args[0]), result, sb.cast(sb.coalesce(agg, exp.Literal.number(0)), result))]
+
+    def sum(self, c, node, by):
+        (x,) = self.args(c, node, 1)
+        return self._sum(c, node, x, None, "sum")
+
+    def sumif(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        return self._sum(c, node, x, self.condition(c, p, node), "sumif")
+
+    def _avg(self, c, node, x, condition, prefix):
+        if x.type == "dynamic":
+            x = self.compiler.functions.convert(c, x, "real")
+        if x.type not in ("int", "long", "real", "decimal", "timespan"):
+            raise KqlSemanticError(f"{node.name}() needs a number, got {x.type}", c.text, node.pos)
+        agg = _filter(exp.Avg(this=x.sql), condition)
+        if x.type == "timespan":
+            return [AggColumn(self.named(prefix, node.args[0]), "timespan", sb.cast(exp.Round(this=agg), "long"))]
+        return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(float("nan"))))]
+
+    def avg(self, c, node, by):
+        (x,) = self.args(c, node, 1)
+        return self._avg(c, node, x, None, "avg")
+
+    def avgif(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        return self._avg(c, node, x, self.condition(c, p, node), "avgif")
+
+    def stat(self, sql_name: str, prefix: str, conditional: bool = False):
+        def build(c, node, by):
+            args = self.args(c, node, 2 if conditional else 1)
+            x = args[0]
+            agg = _filter(exp.Anonymous(this=sql_name, expressions=[sb.cast(x.sql, "real")]),
+                          self.condition(c, args[1], node) if conditional else None)
+            return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(0.0)))]
+
+        return build
+
+    # ------------------------------------------------------------------ extremes
+
+    def _extreme(self, c, node, x, condition, prefix, sql_cls):
+        if x.type == "dynamic":
+            x = self.compiler.functions.convert(c, x, "real")
+        agg = _filter(sql_cls(this=x.sql), condition)
+        return [AggColumn(self.named(prefix, node.args[0]), x.type, agg)]
+
+    def min(self, c, node, by):
+        (x,) = self.args(c, node, 1)
+        return self._extreme(c, node, x, None, "min", exp.Min)
+
+    def max(self, c, node, by):
+        (x,) = self.args(c, node, 1)
+        return self._extreme(c, node, x, None, "max", exp.Max)
+
+    def minif(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        return self._extreme(c, node, x, self.condition(c, p, node), "minif", exp.Min)
+
+    def maxif(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        return self._extreme(c, node, x, self.condition(c, p, node), "maxif", exp.Max)
+
+    # ------------------------------------------------------------------ lists and sets
+
+    def _list(self, c, node, x: Typed, condition, prefix, distinct, keep_nulls=False):
+        value = self.compiler.functions.json_of(x)
+        conditions = [] if keep_nulls else [_not_null(x.sql)]
+        if condition is not None:
+            conditions.append(condition)
+        where = None
+        for cond in conditions:
+            where = cond if where is None else exp.And(this=where, expression=cond)
+        if keep_nulls:
+            value = sb.coalesce(value, sb.literal("dynamic", None).this.copy() if False else sb.tmpl("'null'::JSON"))
+        agg = _filter(exp.ArrayAgg(this=value), where)
+        if distinct:
+            if x.type == "dynamic":
+                # elements of arrays are unioned, in first-seen order
+                agg = _filter(exp.ArrayAgg(this=value), where)
+                shape = "to_json(list_distinct(flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))))"
+                agg = sb.tmpl(shape, a=agg)
+            else:
+                agg = sb.tmpl("to_json(list_distinct(:a))", a=agg)
+        else:
+            agg = exp.Anonymous(this="to_json", expressions=[agg])
+        return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
+
+    def make_list(self, c, node, by):
+        args = self.args(c, node, 1, 2)
+        return self._list(c, node, args[0], None, "list", False)
+
+    def make_list_if(self, c, node, by):
+        args = self.args(c, node, 2, 3)
+        return self._list(c, node, args[0], self.condition(c, args[1], node), "list", False)
+
+    def make_list_with_nulls(self, c, node, by):
+        (x,) = self.args(c, node, 1)
+        return self._list(c, node, x, None, "list", False, keep_nulls=True)
+
+    def make_set(self, c, node, by):
+        args = self.args(c, node, 1, 2)
+        return self._list(c, node, args[0], None, "set", True)
+
+    def make_set_if(self, c, node, by):
+        args = self.args(c, node, 2, 3)
+        return self._list(c, node, args[0], self.condition(c, args[1], node), "set", True)
+
+    # ------------------------------------------------------------------ row pickers
+
+    def _arg(self, c, node, by, prefix: str, sql_name: str) -> list[AggColumn]:
+        if len(node.args) < 1:
+            raise KqlSemanticError(f"{node.name}() needs the expression to maximise or minimise", c.text, node.pos)
+        key = c.compile(node.args[0])
+        key_name = node.args[0].name if isinstance(node.args[0], ast.Name) else f"{prefix}_"
+        picked: list[tuple[str, Typed]] = [(key_name, key)]
+        emitted = {key_name}
+        for arg in node.args[1:]:
+            if isinstance(arg, ast.Star):
+                for col in c.relation.columns:
+                    if col.name in by or col.name in emitted:
+                        continue
+                    picked.append((col.name, c.compile(ast.Name(arg.pos, col.name))))
+                    emitted.add(col.name)
+            else:
+                name = arg.name if isinstance(arg, ast.Name) else None
+                if isinstance(arg, ast.Call) and len(node.args) and False:
+                    name = None
+                picked.append((name or "Column", c.compile(arg)))
+        fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
+        struct = exp.Struct(expressions=fields)
+        agg = exp.Anonymous(this=sql_name, expressions=[struct, key.sql])
+        # rows whose key is null are ignored unless every key is null; then any row
+        agg = sb.coalesce(agg, exp.Anonymous(this="first", expressions=[struct.copy()]))
+        out = []
+        for i, (name, t) in enumerate(picked):
+            field = f"f{i}"
+            out.append(AggColumn(name, t.type, agg if i == 0 else None,
+                                 post=lambda ref, field=field: exp.Dot(this=ref, expression=exp.to_identifier(field))))
+        return out
+
+    def arg_max(self, c, node, by):
+        return self._arg(c, node, by, "max", "arg_max")
+
+    def arg_min(self, c, node, by):
+        return self._arg(c, node, by, "min", "arg_min")
+
+    def take_any(self, c, node, by):
+        if not node.args:
+            raise KqlSemanticError("take_any() needs at least one argument", c.text, node.pos)
+        out = []
+        if len(node.args) == 1 and not isinstance(node.args[0], ast.Star):
+            x = c.compile(node.args[0])
+            name = node.args[0].name if isinstance(node.args[0], ast.Name) else ("any_" if node.name == "any" else "take_any_")
+            if node.name == "any" and isinstance(node.args[0], ast.Name):
+                name = f"any_{node.args[0].name}"
+            value = exp.Anonymous(this="first", expressions=[x.sql])
+            if x.type != "string":
+                value = exp.Anonymous(this="any_value", expressions=[x.sql])
+            return [AggColumn(name, x.type, value)]
+        return self._arg_any(c, node, by, out)
+
+    def _arg_any(self, c, node, by, out):
+        picked: list[tuple[str, Typed]] = []
+        for arg in node.args:
+            if isinstance(arg, ast.Star):
+                for col in c.relation.columns:
+                    if col.name not in by:
+                        picked.append((col.name, c.compile(ast.Name(arg.pos, col.name))))
+            else:
+                picked.append((arg.name if isinstance(arg, ast.Name) else "Column", c.compile(arg)))
+        fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
+        agg = exp.Anonymous(this="first", expressions=[exp.Struct(expressions=fields)])
+        for i, (name, t) in enumerate(picked):
+            field = f"f{i}"
+            out.append(AggColumn(name, t.type, agg if i == 0 else None,
+                                 post=lambda ref, field=field: exp.Dot(this=ref, expression=exp.to_identifier(field))))
+        return out
+
+    def take_anyif(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        name = node.args[0].name if isinstance(node.args[0], ast.Name) else "take_anyif_"
+        return [AggColumn(name, x.type, _filter(exp.Anonymous(this="any_value", expressions=[x.sql]), self.condition(c, p, node)))]

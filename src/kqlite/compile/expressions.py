@@ -1,0 +1,353 @@
+"""Scalar expressions: KQL operators and names -> typed SQLGlot expressions with Kusto's null rules."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.scope import Relation, col_ref
+from kqlite.compile.types import NUMERIC, numeric_result
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    from kqlite.compile.compiler import Compiler, Env
+
+_NO_CONST = object()
+TICKS_PER_MICRO = 10
+
+
+@dataclass
+class Typed:
+    sql: exp.Expression
+    type: str
+    name: str | None = None  # the name Kusto infers for an unnamed result (a bare column keeps its own)
+    const: object = _NO_CONST  # the Python value when the expression is a literal
+
+    @property
+    def is_const(self) -> bool:
+        return self.const is not _NO_CONST
+
+
+# Term characters for `has`: Unicode letters and digits (RE2 syntax).
+_TERM = r"\pL\pN"
+
+
+def has_regex(term: str, *, prefix: bool = True, suffix: bool = True, case_sensitive: bool = False) -> str:
+    """An RE2 pattern that is true where `term` occurs as a whole term (see kql-semantics.md §7)."""
+    body = re.escape(term)
+    starts_term = term[:1].isalnum()
+    ends_term = term[-1:].isalnum()
+    left = f"(?:^|[^{_TERM}])" if prefix and starts_term else ""
+    right = f"(?:$|[^{_TERM}])" if suffix and ends_term else ""
+    return ("" if case_sensitive else "(?i)") + left + body + right
+
+
+class ExprCompiler:
+    """Compiles scalar expressions against one input relation (referenced by `alias`)."""
+
+    def __init__(self, compiler: Compiler, env: Env, relation: Relation | None, alias: str | None):
+        self.compiler = compiler
+        self.env = env
+        self.relation = relation
+        self.alias = alias
+        self.text = compiler.text
+
+    # ------------------------------------------------------------------ errors
+
+    def semantic(self, message: str, node: ast.Expr, hint: str | None = None) -> KqlSemanticError:
+        return KqlSemanticError(message, self.text, node.pos, hint)
+
+    def unsupported(self, what: str, node: ast.Expr) -> KqlUnsupportedError:
+        return KqlUnsupportedError(f"{what} is not supported by kqlite yet", self.text, node.pos,
+                                   "rewrite the query without it, or open an issue with the query")
+
+    # ------------------------------------------------------------------ entry points
+
+    def compile(self, node: ast.Expr) -> Typed:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise self.unsupported(type(node).__name__, node)
+        return method(node)
+
+    def predicate(self, node: ast.Expr) -> exp.Expression:
+        """A filter condition. Where a row is kept only on `true`, null and false are interchangeable,
+        which lets `==` compile to plain SQL `=` (and keeps the SQL close to hand-written SQL)."""
+        if isinstance(node, ast.Binary) and node.op in ("and", "or"):
+            left, right = self.predicate(node.left), self.predicate(node.right)
+            return exp.And(this=left, expression=right) if node.op == "and" else exp.Or(this=exp.Paren(this=left), expression=exp.Paren(this=right))
+        if isinstance(node, ast.Binary) and node.op == "==":
+            left, right = self.compile(node.left), self.compile(node.right)
+            left, right = self.comparable(left, right, node)
+            return exp.EQ(this=left.sql, expression=right.sql)
+        typed = self.compile(node)
+        if typed.type == "dynamic":
+            typed = self.compiler.functions.convert(self, typed, "bool")
+        if typed.type != "bool":
+            raise self.semantic(f"a filter must be a bool expression, this one is {typed.type}", node)
+        return typed.sql
+
+    # ------------------------------------------------------------------ leaves
+
+    def _Literal(self, node: ast.Literal) -> Typed:
+        value = node.value
+        if node.type == "datetime" and value is not None:
+            pass
+        return Typed(sb.literal(node.type, value), node.type, None, value)
+
+    def _Name(self, node: ast.Name) -> Typed:
+        name = node.name
+        if self.relation is not None:
+            col = self.relation.column(name)
+            if col is not None:
+                return Typed(col_ref(name, self.alias), col.type, name)
+        binding = self.env.lookup(name)
+        if binding is not None:
+            scalar = self.compiler.scalar_binding(binding, node)
+            if scalar is not None:
+                return Typed(scalar.sql, scalar.type, name, scalar.const)
+            raise self.semantic(f"'{name}' is a tabular value, not a scalar", node,
+                                "use it as a table (e.g. in a join or `in (...)`) or `toscalar(...)`")
+        if name in ("$left", "$right"):
+            raise self.semantic(f"{name} can only be used in a join condition", node)
+        known = self.relation.names() if self.relation is not None else []
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else (
+            f"available columns: {', '.join(known[:12])}{'...' if len(known) > 12 else ''}" if known else None)
+        raise self.semantic(f"unknown column or name '{name}'", node, hint)
+
+    def _Star(self, node: ast.Star) -> Typed:
+        raise self.semantic("'*' is only allowed as an argument of some aggregates", node)
+
+    def _TypeOf(self, node: ast.TypeOf) -> Typed:
+        raise self.semantic("typeof() can only be used as a function argument", node)
+
+    def _Pipeline(self, node: ast.Pipeline) -> Typed:
+        raise self.semantic("a tabular expression cannot be used as a scalar value", node,
+                            "wrap it in toscalar(...)")
+
+    def _FunctionDef(self, node: ast.FunctionDef) -> Typed:
+        raise self.semantic("a function definition cannot be used as a value", node)
+
+    def _Call(self, node: ast.Call) -> Typed:
+        return self.compiler.functions.call(self, node)
+
+    # ------------------------------------------------------------------ dynamic access
+
+    def _Member(self, node: ast.Member) -> Typed:
+        target = self.compile(node.target)
+        if target.type != "dynamic":
+            raise self.semantic(f"'.{node.name}' needs a dynamic value, not {target.type}", node)
+        return Typed(exp.JSONExtract(this=target.sql, expression=sb.string(_json_key_path(node.name))), "dynamic",
+                     node.name)
+
+    def _Index(self, node: ast.Index) -> Typed:
+        target = self.compile(node.target)
+        index = self.compile(node.index)
+        if target.type != "dynamic":
+            raise self.semantic(f"indexing needs a dynamic value, not {target.type}", node)
+        if index.is_const and isinstance(index.const, str):
+            path = sb.string(_json_key_path(index.const))
+            return Typed(exp.JSONExtract(this=target.sql, expression=path), "dynamic", index.const)
+        if index.is_const and isinstance(index.const, int):
+            i = index.const
+            path = sb.string(f"$[{i}]" if i >= 0 else f"$[#{i}]")
+            return Typed(exp.JSONExtract(this=target.sql, expression=path), "dynamic")
+        if index.type in ("long", "int"):
+            shape = "json_extract(:t, CASE WHEN :i >= 0 THEN '$[' || CAST(:i AS VARCHAR) || ']' ELSE '$[#' || CAST(:i AS VARCHAR) || ']' END)"
+            return Typed(sb.tmpl(shape, t=target.sql, i=index.sql), "dynamic")
+        if index.type == "string":
+            shape = "json_extract(:t, '$.\"' || replace(:i, '\"', '\\\"') || '\"')"
+            return Typed(sb.tmpl(shape, t=target.sql, i=index.sql), "dynamic")
+        raise self.semantic(f"a dynamic index must be a string or a number, not {index.type}", node)
+
+    # ------------------------------------------------------------------ operators
+
+    def _Unary(self, node: ast.Unary) -> Typed:
+        operand = self.compile(node.operand)
+        if operand.type == "dynamic":
+            operand = self.compiler.functions.convert(self, operand, "real")
+        if operand.type not in NUMERIC + ("timespan",):
+            raise self.semantic(f"unary {node.op} needs a number or timespan, not {operand.type}", node)
+        if node.op == "+":
+            return operand
+        return Typed(exp.Neg(this=exp.Paren(this=operand.sql)), operand.type)
+
+    def _Between(self, node: ast.Between) -> Typed:
+        value, low, high = self.compile(node.left), self.compile(node.low), self.compile(node.high)
+        if value.type == "datetime" and high.type == "timespan":
+            high = self.arith("+", low, high, node)
+        value_l, low = self.comparable(value, low, node)
+        value_h, high = self.comparable(value, high, node)
+        inside = exp.Between(this=value_l.sql, low=low.sql, high=high.sql)
+        return Typed(exp.Not(this=exp.Paren(this=inside)) if node.negated else inside, "bool")
+
+    def _Binary(self, node: ast.Binary) -> Typed:
+        op = node.op
+        if op in ("and", "or"):
+            left, right = self.boolean(node.left), self.boolean(node.right)
+            cls = exp.And if op == "and" else exp.Or
+            return Typed(cls(this=exp.Paren(this=left), expression=exp.Paren(this=right)), "bool")
+        left, right = self.compile(node.left), self.compile(node.right)
+        if op in ("+", "-", "*", "/", "%"):
+            return self.arith(op, left, right, node)
+        if op in ("==", "!=", "<", "<=", ">", ">="):
+            return self.compare(op, left, right, node)
+        if op in ("=~", "!~"):
+            left, right = self.as_string(left), self.as_string(right)
+            eq = exp.EQ(this=exp.Lower(this=left.sql), expression=exp.Lower(this=right.sql))
+            return Typed(eq if op == "=~" else exp.Not(this=exp.Paren(this=eq)), "bool")
+        return self.string_operator(op, left, right, node)
+
+    def boolean(self, node: ast.Expr) -> exp.Expression:
+        typed = self.compile(node)
+        if typed.type == "dynamic":
+            typed = self.compiler.functions.convert(self, typed, "bool")
+        if typed.type != "bool":
+            raise self.semantic(f"'and'/'or' need bool operands, this one is {typed.type}", node)
+        return typed.sql
+
+    def as_string(self, typed: Typed) -> Typed:
+        if typed.type == "string":
+            return typed
+        return self.compiler.functions.to_string(typed)
+
+    def comparable(self, left: Typed, right: Typed, node: ast.Expr) -> tuple[Typed, Typed]:
+        """Bring two operands to a type SQL can compare, or reject the mix as Kusto does."""
+        lt, rt = left.type, right.type
+        if lt == rt:
+            return left, right
+        if lt in NUMERIC and rt in NUMERIC:
+            return left, right
+        if lt == "dynamic" and rt != "dynamic":
+            return self.compiler.functions.convert(self, left, rt), right
+        if rt == "dynamic" and lt != "dynamic":
+            return left, self.compiler.functions.convert(self, right, lt)
+        if {lt, rt} == {"guid", "string"}:
+            return self.as_string(left), self.as_string(right)
+        raise self.semantic(f"cannot compare {lt} with {rt}", node,
+                            "convert one side, e.g. with tostring(), tolong() or todatetime()")
+
+    def compare(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
+        left, right = self.comparable(left, right, node)
+        a, b = left.sql, right.sql
+        if op in ("<", "<=", ">", ">="):
+            cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+            return Typed(cls(this=a, expression=b), "bool")
+        if left.type == "string" and right.type == "string":
+            return Typed(exp.EQ(this=a, expression=b) if op == "==" else exp.NEQ(this=a, expression=b), "bool")
+        # Kusto: one null side -> `==` false, `!=` true; both null -> null.
+        if op == "==":
+            shape = "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END"
+        else:
+            shape = "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE :a IS DISTINCT FROM :b END"
+        if left.is_const and left.const is not None or right.is_const and right.const is not None:
+            shape = "COALESCE(:a = :b, FALSE)" if op == "==" else ":a IS DISTINCT FROM :b"
+        return Typed(sb.tmpl(shape, a=a, b=b), "bool")
+
+    def arith(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
+        if left.type == "dynamic":
+            left = self.compiler.functions.convert(self, left, "real" if right.type == "real" else "long")
+        if right.type == "dynamic":
+            right = self.compiler.functions.convert(self, right, "real" if left.type == "real" else "long")
+        lt, rt = left.type, right.type
+        a, b = exp.Paren(this=left.sql), exp.Paren(this=right.sql)
+        if lt in NUMERIC and rt in NUMERIC:
+            result = numeric_result(lt, rt)
+            if op == "/" and result in ("int", "long"):
+                return Typed(exp.IntDiv(this=a, expression=b), result)
+            if op == "%" and result in ("int", "long"):
+                # Kusto's modulo has the sign of the divisor's magnitude: -5 % 3 == 1
+                shape = "((:a % :b) + abs(:b)) % abs(:b)"
+                return Typed(sb.tmpl(shape, a=a, b=b), result)
+            if op == "%":
+                return Typed(sb.tmpl("fmod(:a, :b)", a=a, b=b), result)
+            cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[op]
+            if result in ("int", "long") and op != "/":
+                return Typed(cls(this=sb.cast(a, "long"), expression=b), "long" if "long" in (lt, rt) else result)
+            return Typed(cls(this=a, expression=b), result)
+        if lt == "datetime" and rt == "datetime" and op == "-":
+            shape = "(epoch_us(:a) - epoch_us(:b)) * 10"
+            return Typed(sb.tmpl(shape, a=a, b=b), "timespan")
+        if lt == "datetime" and rt == "timespan" and op in ("+", "-"):
+            micros = sb.tmpl("to_microseconds(CAST(:b // 10 AS BIGINT))", b=b)
+            cls = exp.Add if op == "+" else exp.Sub
+            return Typed(cls(this=a, expression=micros), "datetime")
+        if lt == "timespan" and rt == "datetime" and op == "+":
+            return self.arith("+", right, left, node)
+        if lt == "timespan" and rt == "timespan":
+            if op in ("+", "-"):
+                cls = exp.Add if op == "+" else exp.Sub
+                return Typed(cls(this=a, expression=b), "timespan")
+            if op == "/":
+                return Typed(exp.Div(this=sb.cast(a, "real"), expression=b), "real")
+            if op == "%":
+                return Typed(sb.tmpl("((:a % :b) + abs(:b)) % abs(:b)", a=a, b=b), "timespan")
+        if lt == "timespan" and rt in NUMERIC and op in ("*", "/"):
+            cls = exp.Mul if op == "*" else exp.Div
+            return Typed(sb.cast(exp.Round(this=cls(this=sb.cast(a, "real"), expression=b)), "long"), "timespan")
+        if lt in NUMERIC and rt == "timespan" and op == "*":
+            return self.arith("*", right, left, node)
+        raise self.semantic(f"operator '{op}' cannot be applied to {lt} and {rt}", node)
+
+    def string_operator(self, op: str, left: Typed, right: Typed, node: ast.Binary) -> Typed:
+        negated = op.startswith("!")
+        base = op.lstrip("!")
+        if base in ("like", "notlike", "likecs", "notlikecs"):
+            raise self.unsupported(f"operator '{op}'", node)
+        left_s, right_s = self.as_string(left), self.as_string(right)
+        a, b = left_s.sql, right_s.sql
+        case_sensitive = base.endswith("_cs") or base == "matches regex"
+        base = base.removesuffix("_cs")
+        if base == "matches regex":
+            if right.is_const:
+                self.compiler.functions.check_regex(str(right.const), node)
+            result: exp.Expression = exp.RegexpLike(this=a, expression=b)
+        elif base in ("has", "hasprefix", "hassuffix"):
+            prefix, suffix = base != "hassuffix", base != "hasprefix"
+            if right.is_const:
+                term = str(right.const)
+                if term == "":
+                    result = exp.Boolean(this=True)
+                else:
+                    pattern = has_regex(term, prefix=prefix, suffix=suffix, case_sensitive=case_sensitive)
+                    # A plain substring test first: cheap, and lets DuckDB skip the regex on most rows.
+                    quick = (exp.Anonymous(this="contains", expressions=[a, b]) if case_sensitive else
+                             exp.Anonymous(this="contains", expressions=[exp.Lower(this=a), sb.string(term.lower())]))
+                    result = exp.And(this=quick, expression=exp.RegexpLike(this=a, expression=sb.string(pattern)))
+            else:
+                shape = ("regexp_matches(:a, " + ("''" if case_sensitive else "'(?i)'") + " || "
+                         + ("'(?:^|[^\\pL\\pN])' || " if prefix else "") + "regexp_escape(:b)"
+                         + (" || '(?:$|[^\\pL\\pN])'" if suffix else "") + ")")
+                result = sb.tmpl(f"CASE WHEN :b = '' THEN TRUE ELSE {shape} END", a=a, b=b)
+        else:
+            if not case_sensitive:
+                a, b = exp.Lower(this=a), exp.Lower(this=b)
+            if base == "contains":
+                result = exp.Anonymous(this="contains", expressions=[a, b])
+            elif base == "startswith":
+                result = exp.Anonymous(this="starts_with", expressions=[a, b])
+            elif base == "endswith":
+                result = exp.Anonymous(this="ends_with", expressions=[a, b])
+            else:
+                raise self.unsupported(f"operator '{op}'", node)
+        if negated:
+            result = exp.Not(this=exp.Paren(this=result))
+        if left.type not in ("string",) and left.type != "dynamic":
+            # a null non-string left side: positive forms are false, negated forms true
+            guard = exp.Is(this=left.sql, expression=exp.Null())
+            result = exp.Case(ifs=[exp.If(this=guard, true=exp.Boolean(this=negated))], default=result)
+        return Typed(result, "bool")
+
+    def _InList(self, node: ast.InList) -> Typed:
+        return self.compiler.functions.in_list(self, node)
+
+
+def _json_key_path(key: str) -> str:
+    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+    return f'$."{escaped}"'

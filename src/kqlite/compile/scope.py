@@ -1,0 +1,66 @@
+"""Columns, relations and the naming rules Kusto applies to them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from sqlglot import exp
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # KQL type
+
+
+@dataclass
+class Relation:
+    """A tabular value under construction: what to select FROM, and the KQL columns it has."""
+
+    source: exp.Expression  # a table reference (CTE or view name)
+    columns: list[Column]
+    # The ORDER BY (by output column names) still in force, re-applied at the end: SQL does not promise
+    # that a filter or projection of a sorted subquery keeps its order, Kusto does.
+    order: list[tuple[str, bool, bool]] | None = None  # (column, descending, nulls_first)
+    serialized: bool = False
+    name_hint: str | None = None  # table name or `as` name, for union withsource
+    row_source: list[str] = field(default_factory=list)
+
+    def column(self, name: str) -> Column | None:
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col_ref(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    """`name`, or `name` + the smallest positive integer that makes it unused (Kusto's rule)."""
+    if name not in taken:
+        return name
+    n = 1
+    while f"{name}{n}" in taken:
+        n += 1
+    return f"{name}{n}"
+
+
+@cache
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else re.escape(c) for c in pattern) + r"\Z")
+
+
+def matches_pattern(pattern: str, name: str) -> bool:
+    """Kusto column wildcards: `*` matches any run of characters; case-sensitive."""
+    return bool(_wildcard(pattern).match(name)) if "*" in pattern else pattern == name

@@ -1,0 +1,89 @@
+"""Small helpers to build SQLGlot trees. Literals are SQLGlot nodes, never pasted into SQL text."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+
+import sqlglot
+from sqlglot import exp
+
+from kqlite.compile.types import sql_type
+
+
+@cache
+def _parsed_template(template: str) -> exp.Expression:
+    return sqlglot.parse_one(template, read="duckdb")
+
+
+def tmpl(template: str, **parts: exp.Expression) -> exp.Expression:
+    """Instantiate a SQL shape whose holes are `:name` placeholders with the given expression nodes.
+
+    The template text is fixed code; only SQLGlot nodes are substituted, so no value is ever pasted.
+    """
+    tree = _parsed_template(template).copy()
+
+    def fill(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Placeholder) and node.name in parts:
+            return parts[node.name].copy()
+        return node
+
+    return tree.transform(fill, copy=False)
+
+
+def fn(name: str, *args: exp.Expression) -> exp.Expression:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def cast(node: exp.Expression, kql_type: str) -> exp.Expression:
+    return exp.Cast(this=node, to=sql_type(kql_type))
+
+
+def try_cast(node: exp.Expression, kql_type: str) -> exp.Expression:
+    return exp.TryCast(this=node, to=sql_type(kql_type))
+
+
+def string(value: str) -> exp.Expression:
+    return exp.Literal.string(value)
+
+
+def number(value: int | float) -> exp.Expression:
+    if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
+        text = "nan" if value != value else ("inf" if value > 0 else "-inf")
+        return exp.Cast(this=exp.Literal.string(text), to=sql_type("real"))
+    if value < 0:
+        return exp.Neg(this=exp.Literal.number(-value))
+    return exp.Literal.number(value)
+
+
+def null(kql_type: str) -> exp.Expression:
+    return exp.Cast(this=exp.Null(), to=sql_type(kql_type))
+
+
+def literal(kql_type: str, value: object) -> exp.Expression:
+    """A KQL literal as a typed SQL constant."""
+    if value is None:
+        return null(kql_type)
+    if kql_type == "string":
+        return string(str(value))
+    if kql_type == "bool":
+        return exp.Boolean(this=bool(value))
+    if kql_type in ("long", "int", "timespan"):
+        return cast(number(int(value)), kql_type)  # type: ignore[call-overload]
+    if kql_type == "real":
+        return cast(number(float(value)), "real")  # type: ignore[arg-type]
+    if kql_type == "decimal":
+        return cast(string(str(value)), "decimal")
+    if kql_type == "datetime":
+        assert isinstance(value, datetime)
+        return cast(string(value.replace(tzinfo=None).isoformat(sep=" ")), "datetime")
+    if kql_type == "dynamic":
+        return cast(string(json.dumps(value, separators=(",", ":"))), "dynamic")
+    if kql_type == "guid":
+        return cast(string(str(value)), "guid")
+    raise ValueError(kql_type)
+
+
+def coalesce(*args: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=args[0], expressions=list(args[1:]))

@@ -1,0 +1,49 @@
+"""KQL scalar types and their DuckDB storage types.
+
+timespan is stored as BIGINT 100 ns ticks (exact arithmetic, as in Kusto); datetime as TIMESTAMP (µs);
+dynamic as JSON; strings are VARCHAR and never NULL (missing strings are '').
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+KQL_TYPES = ("bool", "int", "long", "real", "decimal", "string", "datetime", "timespan", "dynamic", "guid")
+
+_ALIASES = {
+    "boolean": "bool", "int32": "int", "int64": "long", "double": "real", "float": "real", "date": "datetime",
+    "time": "timespan", "uniqueid": "guid", "object": "dynamic",
+}
+
+SQL_TYPES = {
+    "bool": "BOOLEAN",
+    "int": "INTEGER",
+    "long": "BIGINT",
+    "real": "DOUBLE",
+    "decimal": "DECIMAL(38, 18)",
+    "string": "VARCHAR",
+    "datetime": "TIMESTAMP",
+    "timespan": "BIGINT",
+    "dynamic": "JSON",
+    "guid": "UUID",
+}
+
+NUMERIC = ("int", "long", "real", "decimal")
+
+
+def normalize_type(name: str) -> str | None:
+    """The canonical KQL type for a type name or alias, or None when it is not a type."""
+    name = _ALIASES.get(name, name)
+    return name if name in KQL_TYPES else None
+
+
+def sql_type(kql_type: str) -> exp.DataType:
+    return exp.DataType.build(SQL_TYPES[kql_type], dialect="duckdb")
+
+
+def numeric_result(a: str, b: str) -> str:
+    """Type of arithmetic on two numeric types (int op int is int, anything with real is real)."""
+    for wider in ("real", "decimal", "long", "int"):
+        if wider in (a, b):
+            return wider
+    return "long"

@@ -1,0 +1,68 @@
+"""Query results: column names, KQL types, and Python / Arrow / pandas views of the rows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+
+class Result:
+    """The rows a KQL query returned. `columns` and `types` follow Kusto's output schema."""
+
+    def __init__(self, table: pa.Table, columns: list[str], types: list[str], sql: str = ""):
+        self._table = table
+        self.columns = columns
+        self.types = types
+        self.sql = sql
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    def __repr__(self) -> str:
+        head = ", ".join(f"{c}:{t}" for c, t in zip(self.columns, self.types, strict=True))
+        return f"<kqlite.Result {len(self)} rows ({head})>"
+
+    def rows(self) -> list[tuple]:
+        """Rows as tuples of Python values: aware UTC datetimes, timedeltas, JSON values for dynamic."""
+        converted = [
+            [_convert(v, t) for v in self._table.column(i).to_pylist()] for i, t in enumerate(self.types)
+        ]
+        return list(zip(*converted, strict=True)) if converted else [() for _ in range(len(self))]
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows()]
+
+    def to_arrow(self) -> pa.Table:
+        """An Arrow table: datetime as UTC timestamps, timespan as durations, dynamic as JSON text."""
+        arrays, fields = [], []
+        for i, (name, kql_type) in enumerate(zip(self.columns, self.types, strict=True)):
+            column = self._table.column(i)
+            if kql_type == "timespan":
+                column = pa.compute.multiply(column.cast(pa.int64()), 100).cast(pa.duration("ns"))
+            elif kql_type == "datetime":
+                column = column.cast(pa.timestamp("us", tz="UTC"))
+            elif kql_type in ("dynamic", "guid"):
+                column = column.cast(pa.string())
+            arrays.append(column)
+            fields.append(pa.field(name, column.type))
+        return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+    def to_pandas(self):  # -> pandas.DataFrame
+        return self.to_arrow().to_pandas()
+
+
+def _convert(value: Any, kql_type: str) -> Any:
+    if value is None:
+        return "" if kql_type == "string" else None
+    if kql_type == "datetime":
+        return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+    if kql_type == "timespan":
+        return timedelta(microseconds=value / 10)
+    if kql_type == "dynamic":
+        return json.loads(value) if isinstance(value, str) else value
+    if kql_type == "guid":
+        return str(value)
+    return value

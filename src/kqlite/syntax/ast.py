@@ -1,0 +1,300 @@
+"""Syntax tree nodes. Every node keeps `pos`, the offset of its first character, for error messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# ---------------------------------------------------------------- scalar expressions
+
+
+@dataclass
+class Expr:
+    pos: int
+
+
+@dataclass
+class Literal(Expr):
+    type: str  # KQL type name: long, real, string, bool, datetime, timespan, dynamic, guid, int, decimal
+    value: object  # None for typed nulls; datetime as ISO text; timespan as ticks; dynamic as JSON value
+
+
+@dataclass
+class Name(Expr):
+    name: str
+
+
+@dataclass
+class Star(Expr):
+    """`*` as an argument: arg_max(x, *), take_any(*)."""
+
+
+@dataclass
+class Call(Expr):
+    name: str
+    args: list[Expr]
+
+
+@dataclass
+class TypeOf(Expr):
+    type: str
+
+
+@dataclass
+class Unary(Expr):
+    op: str
+    operand: Expr
+
+
+@dataclass
+class Binary(Expr):
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass
+class Member(Expr):
+    target: Expr
+    name: str
+
+
+@dataclass
+class Index(Expr):
+    target: Expr
+    index: Expr
+
+
+@dataclass
+class InList(Expr):
+    op: str  # in, !in, in~, !in~, has_any, has_all
+    left: Expr
+    items: list[Expr]  # scalars, or one tabular expression
+
+
+@dataclass
+class Between(Expr):
+    negated: bool
+    left: Expr
+    low: Expr
+    high: Expr
+
+
+@dataclass
+class Pipeline(Expr):
+    """A tabular expression: a source followed by operators (also used inside parentheses)."""
+
+    source: Expr  # a Name, a Call (materialize, view), or a tabular source operator
+    operators: list[Operator] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- tabular operators and sources
+
+
+@dataclass
+class Operator(Expr):
+    pass
+
+
+@dataclass
+class NamedExpr:
+    """`Name = Expr` or a bare expression in project/extend/summarize lists."""
+
+    name: str | None
+    expr: Expr
+    names: list[str] | None = None  # (a, b) = f(...) multi-name form
+
+
+@dataclass
+class Where(Operator):
+    predicate: Expr
+
+
+@dataclass
+class Project(Operator):
+    items: list[NamedExpr]
+
+
+@dataclass
+class Extend(Operator):
+    items: list[NamedExpr]
+
+
+@dataclass
+class ProjectAway(Operator):
+    patterns: list[tuple[str, int]]  # (name or wildcard pattern, position)
+
+
+@dataclass
+class ProjectKeep(Operator):
+    patterns: list[tuple[str, int]]
+
+
+@dataclass
+class ProjectRename(Operator):
+    renames: list[tuple[str, str, int]]  # (new, old, position)
+
+
+@dataclass
+class ProjectReorder(Operator):
+    patterns: list[tuple[str, str | None, int]]  # (pattern, asc/desc/granny-asc/granny-desc or None, pos)
+
+
+@dataclass
+class SortKey:
+    expr: Expr
+    descending: bool
+    nulls_first: bool | None  # None: default for the direction
+
+
+@dataclass
+class Sort(Operator):
+    keys: list[SortKey]
+
+
+@dataclass
+class Take(Operator):
+    count: Expr
+
+
+@dataclass
+class Top(Operator):
+    count: Expr
+    key: SortKey
+
+
+@dataclass
+class Distinct(Operator):
+    items: list[NamedExpr] | None  # None: distinct *
+
+
+@dataclass
+class Count(Operator):
+    pass
+
+
+@dataclass
+class Summarize(Operator):
+    aggregates: list[NamedExpr]
+    by: list[NamedExpr]
+
+
+@dataclass
+class JoinCondition:
+    left: str
+    right: str
+    pos: int
+
+
+@dataclass
+class Join(Operator):
+    kind: str
+    right: Pipeline
+    conditions: list[JoinCondition]
+
+
+@dataclass
+class Lookup(Operator):
+    kind: str
+    right: Pipeline
+    conditions: list[JoinCondition]
+
+
+@dataclass
+class Union(Operator):
+    kind: str
+    withsource: str | None
+    legs: list[Expr]
+    isfuzzy: bool = False
+
+
+@dataclass
+class As(Operator):
+    name: str
+
+
+@dataclass
+class Serialize(Operator):
+    items: list[NamedExpr]
+
+
+@dataclass
+class MvExpand(Operator):
+    items: list[tuple[NamedExpr, str | None]]  # (column or Name = expr, `to typeof(T)` type)
+    kind: str = "bag"
+    item_index: str | None = None
+    limit: Expr | None = None
+
+
+@dataclass
+class GenericOperator(Operator):
+    """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
+
+    name: str
+
+
+@dataclass
+class Render(Operator):
+    pass
+
+
+@dataclass
+class DataTable(Operator):
+    columns: list[tuple[str, str]]
+    values: list[Expr]
+
+
+@dataclass
+class Print(Operator):
+    items: list[NamedExpr]
+
+
+@dataclass
+class Range(Operator):
+    column: str
+    start: Expr
+    stop: Expr
+    step: Expr
+
+
+# ---------------------------------------------------------------- statements
+
+
+@dataclass
+class Param:
+    name: str
+    type: str | None  # scalar type name, or "table" for a tabular parameter
+    default: Expr | None
+    columns: list[tuple[str, str]] | None = None  # tabular parameter's declared columns (None = any)
+
+
+@dataclass
+class FunctionDef(Expr):
+    params: list[Param]
+    body: list[Statement]  # lets, then the result expression
+
+
+@dataclass
+class Statement:
+    pos: int
+
+
+@dataclass
+class Let(Statement):
+    name: str
+    value: Expr  # a scalar expression, a Pipeline, or a FunctionDef
+
+
+@dataclass
+class QueryStatement(Statement):
+    expr: Expr
+
+
+@dataclass
+class SetOption(Statement):
+    name: str
+
+
+@dataclass
+class Script:
+    statements: list[Statement]
+    text: str
