@@ -158,7 +158,8 @@ def kql_errors() -> Iterator[None]:
     try:
         yield
     except KqlError as error:
-        Console(stderr=True).print(Text(f"error: {error}", style="red"))
+        # soft_wrap: rich must not wrap the quoted query line, or the caret under it moves.
+        Console(stderr=True).print(Text(f"error: {error}", style="red"), soft_wrap=True)
         click.get_current_context().exit(2)
 
 
@@ -217,7 +218,7 @@ def _row_count(count: int, max_rows: int) -> str:
 
 def note(message: str) -> None:
     """A remark for the user on stderr, so that json and csv on stdout stay clean."""
-    Console(stderr=True).print(Text(message, style="dim"))
+    Console(stderr=True).print(Text(message, style="dim"), soft_wrap=True)
 
 
 # --- commands ------------------------------------------------------------------------------------------------
@@ -254,9 +255,10 @@ def explain(text: str, tables: dict[str, Path]) -> None:
     console.print(Text.assemble(("Tables:    ", "bold"), ", ".join(plan.tables)))
     console.print(Text.assemble(("Operators: ", "bold"), ", ".join(plan.operators)))
     console.print(Text("SQL:", style="bold"))
-    console.print(
-        Syntax(plan.sql, "sql", word_wrap=True) if console.is_terminal else plan.sql, highlight=False
-    )
+    if console.is_terminal:
+        console.print(Syntax(plan.sql, "sql", word_wrap=True))
+    else:
+        click.echo(plan.sql)
 
 
 @main.command()

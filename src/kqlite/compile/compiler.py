@@ -374,7 +374,10 @@ class Compiler:
         for start in range(0, len(node.values), width):
             row = []
             for col, value_node in zip(columns, node.values[start:start + width], strict=True):
-                value = c.compile(value_node)
+                if not isinstance(value_node, ast.Literal | ast.Name) or (
+                        isinstance(value_node, ast.Name) and value_node.name not in ("null",)):
+                    raise self.semantic("datatable values must be literals", value_node.pos)
+                value = c.compile(value_node) if isinstance(value_node, ast.Literal) else Typed(sb.null(col.type), col.type, None, None)
                 row.append(self.coerce_cell(c, value, col, value_node))
             rows.append(row)
         if not rows:
@@ -420,14 +423,14 @@ class Compiler:
         if start.type == "datetime":
             if step.type != "timespan":
                 raise self.semantic("range over datetimes needs a timespan step", node.pos)
-            series = sb.tmpl("SELECT :a + to_microseconds(CAST(i * (:s // 10) AS BIGINT)) AS v FROM range(0, CAST(floor((epoch_us(:b) - epoch_us(:a)) * 10 / :s) AS BIGINT) + 1) AS t(i)",
+            series = sb.tmpl("SELECT $a + to_microseconds(CAST(i * ($s // 10) AS BIGINT)) AS v FROM range(0, CAST(floor((epoch_us($b) - epoch_us($a)) * 10 / $s) AS BIGINT) + 1) AS t(i)",
                              a=start.sql, b=stop.sql, s=step.sql)
             kql_type = "datetime"
         elif start.type in ("long", "int", "real", "timespan"):
             kql_type = start.type if start.type != "int" else "long"
             if step.type == "real" or stop.type == "real":
                 kql_type = "real" if start.type != "timespan" else "timespan"
-            series = sb.tmpl("SELECT :a + i * :s AS v FROM range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1) AS t(i)",
+            series = sb.tmpl("SELECT $a + i * $s AS v FROM range(0, CAST(floor(($b - $a) / $s) AS BIGINT) + 1) AS t(i)",
                              a=start.sql, b=stop.sql, s=step.sql)
         else:
             raise self.semantic(f"range cannot run over {start.type}", node.pos)
@@ -586,7 +589,7 @@ class Compiler:
             nulls_first = key.nulls_first if key.nulls_first is not None else not key.descending
             value = typed.sql
             if typed.type == "dynamic":
-                value = self.functions.to_string(typed).sql
+                raise self.semantic("cannot sort by a dynamic value", key.expr.pos, "convert it, e.g. tolong(x)")
             ordered.append(self.ordered(value, key.descending, nulls_first))
             if isinstance(key.expr, ast.Name) and rel.column(key.expr.name) is not None and order is not None:
                 order.append((key.expr.name, key.descending, nulls_first))

@@ -251,6 +251,9 @@ class ExprCompiler:
         return Typed(sb.tmpl(shape, a=a, b=b), "bool")
 
     def arith(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
+        if "dynamic" in (left.type, right.type):
+            raise self.semantic(f"operator '{op}' cannot be applied to a dynamic value", node,
+                                "convert it first, e.g. tolong(x) or todouble(x)")
         if left.type == "dynamic":
             left = self.compiler.functions.convert(self, left, "real" if right.type == "real" else "long")
         if right.type == "dynamic":

@@ -334,9 +334,9 @@ class Functions:
         s = c.as_string(args[0]).sql
         start = args[1].sql
         if len(args) == 2:
-            shape = ("CASE WHEN :i IS NULL THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1), '') END")
+            shape = ("CASE WHEN :i IS NULL OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN length(:s) + :i ELSE :i END + 1), '') END")
             return Typed(sb.tmpl(shape, s=s, i=start), "string")
-        shape = ("CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 THEN '' ELSE COALESCE(substr(:s, "
+        shape = ("CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, "
                  "CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1, :n), '') END")
         return Typed(sb.tmpl(shape, s=s, i=start, n=args[2].sql), "string")
 
@@ -370,14 +370,25 @@ class Functions:
             rewrite_sql = rewrite.sql
         return Typed(sb.tmpl("regexp_replace(:s, :p, :r, 'g')", s=s.sql, p=pattern.sql, r=rewrite_sql), "string")
 
+    # Kusto's trim removes one match of the pattern at each end, not a run of them.
     def f_trim(self, c, node, args):
-        return self._trim(c, node, args, "^(?:{0})+|(?:{0})+$")
+        return self._trim(c, node, args, "^(?:{0})|(?:{0})$")
 
     def f_trim_start(self, c, node, args):
-        return self._trim(c, node, args, "^(?:{0})+")
+        return self._trim(c, node, args, "^(?:{0})")
 
     def f_trim_end(self, c, node, args):
-        return self._trim(c, node, args, "(?:{0})+$")
+        return self._trim(c, node, args, "(?:{0})$")
+
+    def f_countof(self, c, node, args):
+        self.arity(c, node, args, 2, 3)
+        s, p = c.as_string(args[0]).sql, c.as_string(args[1]).sql
+        kind = str(args[2].const) if len(args) == 3 and args[2].is_const else "normal"
+        if kind == "regex":
+            return Typed(sb.tmpl("CAST(len(regexp_extract_all(:s, :p)) AS BIGINT)", s=s, p=p), "long")
+        # plain text: overlapping occurrences count ("aaa" has 2 of "aa")
+        shape = "CASE WHEN :p = '' THEN 0 ELSE CAST(len(list_filter(range(length(:s)), i -> substr(:s, i + 1, length(:p)) = :p)) AS BIGINT) END"
+        return Typed(sb.tmpl(shape, s=s, p=p), "long")
 
     def _trim(self, c, node, args, shape):
         self.arity(c, node, args, 2)
@@ -479,7 +490,7 @@ class Functions:
     def _unify(self, c, node, a: Typed, b: Typed) -> tuple[Typed, Typed]:
         if a.type == b.type:
             return a, b
-        if a.type in NUMERIC and b.type in NUMERIC:
+        if {a.type, b.type} <= {"int", "long"}:
             wide = numeric_result(a.type, b.type)
             return Typed(sb.cast(a.sql, wide), wide), Typed(sb.cast(b.sql, wide), wide)
         if a.is_const and a.const is None:
@@ -774,6 +785,54 @@ class Functions:
     def f_dynamic_to_json(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(sb.coalesce(sb.cast(args[0].sql, "string"), sb.string("")), "string")
+
+    # ------------------------------------------------------------------ window functions (serialized rows)
+
+    def window(self, c: ExprCompiler, node: ast.Call, function: exp.Expression) -> exp.Expression:
+        relation = c.relation
+        if relation is None or not relation.serialized:
+            raise KqlSemanticError(f"{node.name}() needs serialized rows", c.text, node.pos,
+                                   "add `| serialize` or `| sort by ...` before it")
+        order = None
+        if relation.order:
+            order = exp.Order(expressions=[exp.Ordered(this=exp.column(n, quoted=True), desc=d, nulls_first=nf)
+                                           for n, d, nf in relation.order])
+        return exp.Window(this=function, order=order)
+
+    def f_row_number(self, c, node, args):
+        self.arity(c, node, args, 0, 1)
+        number = sb.cast(self.window(c, node, exp.RowNumber()), "long")
+        if args:
+            number = sb.tmpl(":n + :s - 1", n=number, s=args[0].sql)
+        return Typed(number, "long")
+
+    def f_row_cumsum(self, c, node, args):
+        self.arity(c, node, args, 1)
+        x = args[0]
+        if x.type not in NUMERIC + ("timespan",):
+            raise KqlSemanticError("row_cumsum() needs a number", c.text, node.pos)
+        window = self.window(c, node, exp.Sum(this=sb.coalesce(x.sql, exp.Literal.number(0))))
+        result = "long" if x.type in ("int", "long") else x.type
+        return Typed(sb.cast(window, result), result)
+
+    def _shift(self, c, node, args, sql_name):
+        self.arity(c, node, args, 1, 3)
+        x = args[0]
+        parts = [x.sql, args[1].sql if len(args) > 1 else exp.Literal.number(1)]
+        if len(args) == 3:
+            if not args[2].is_const:
+                raise KqlSemanticError(f"{node.name}(): the default value must be a constant", c.text, node.pos)
+            x, default = self._unify(c, node, x, args[2])
+            parts = [x.sql, parts[1], default.sql]
+        elif x.type == "string":
+            parts.append(sb.string(""))
+        return Typed(self.window(c, node, exp.Anonymous(this=sql_name, expressions=parts)), x.type)
+
+    def f_prev(self, c, node, args):
+        return self._shift(c, node, args, "lag")
+
+    def f_next(self, c, node, args):
+        return self._shift(c, node, args, "lead")
 
     def f_typeof(self, c, node, args):
         raise KqlSemanticError("typeof() is only valid as an argument", c.text, node.pos)

@@ -18,7 +18,7 @@ def _parsed_template(template: str) -> exp.Expression:
 
 
 def tmpl(template: str, **parts: exp.Expression) -> exp.Expression:
-    """Instantiate a SQL shape whose holes are `:name` placeholders with the given expression nodes.
+    """Instantiate a SQL shape whose holes are `:name` (or `$name`) placeholders with the given expression nodes.
 
     The template text is fixed code; only SQLGlot nodes are substituted, so no value is ever pasted.
     """

@@ -19,6 +19,12 @@ _STRING_OPERATORS = {
 _LIST_OPERATORS = {"in", "!in", "in~", "!in~", "has_any", "has_all"}
 _COMPARISONS = {"==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~"}
 
+# Words Kusto reserves: a column may have such a name only when quoted (['first']).
+RESERVED_NAMES = {
+    "first", "last", "has", "where", "from", "order", "and", "or", "by", "on", "contains", "between", "let",
+    "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit", "select",
+}
+
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
     "parse", "parse-where", "parse-kv", "make-series", "scan", "top-nested", "top-hitters", "mv-apply",
@@ -461,6 +467,9 @@ class _Parser:
             self.expect_op("=")
             return ast.NamedExpr(None, self.expression(), names)
         if tok.kind is Kind.IDENT and self.peek().is_op("="):
+            if tok.text in RESERVED_NAMES:
+                raise KqlSyntaxError(f"'{tok.text}' is a reserved word and cannot name a column", self.text, tok.pos,
+                                     f"quote it: ['{tok.text}']")
             self.advance()
             self.advance()
             return ast.NamedExpr(tok.text, self.expression())

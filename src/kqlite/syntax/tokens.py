@@ -220,6 +220,9 @@ class _Tokenizer:
                 value, kind = float(literal), Kind.REAL
             else:
                 value, kind = int(literal), Kind.INT
+                if value > 2**63 - 1:
+                    raise self.error(f"integer literal {literal} does not fit in a long", start,
+                                     "write it as a real (add .0) or use a smaller value")
         self.push(kind, text[start:end], start, end, value)
 
     def word(self) -> None:

@@ -1,0 +1,328 @@
+"""The kqlite command line, through click's CliRunner (written against the public API contract)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from kqlite.cli import main
+
+
+@pytest.fixture
+def run():
+    runner = CliRunner(env={"COLUMNS": "250"})  # a wide "terminal": rich tables do not fold values
+
+    def invoke(*args: str, input: str | None = None):
+        return runner.invoke(main, list(args), input=input)
+
+    return invoke
+
+
+def json_lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def assert_kql_error(result, *fragments: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in result.stderr
+
+
+def assert_usage_error(result, fragment: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert fragment in result.stderr
+
+
+@pytest.fixture
+def events_parquet(tmp_path):
+    path = tmp_path / "events.parquet"
+    pq.write_table(pa.table({"k": pa.array([1, 2, 3], pa.int64()), "name": ["a", "b", "c"]}), path)
+    return path
+
+
+# --- top level --------------------------------------------------------------------------------------------
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("kqlite, version ")
+
+
+def test_help_lists_the_commands(run):
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("query", "explain", "hunt"):
+        assert command in result.stdout
+
+
+# --- query ---------------------------------------------------------------------------------------------------
+
+
+def test_query_table(run):
+    result = run("query", 'print x = 42, s = "hello"')
+    assert result.exit_code == 0, result.output
+    assert "x" in result.stdout and "42" in result.stdout and "hello" in result.stdout
+    assert "1 row" in result.stdout
+
+
+def test_query_json_formats_kusto_values(run):
+    query = (
+        "print n = 1, r = 2.5, b = true, s = 'a', t = datetime(2024-08-05 13:45:07.5), d = 90m,"
+        ' neg = -1d - 2h, dyn = dynamic({"k": [1, 2.5, "x"]}), nul = long(null)'
+    )
+    result = run("query", query, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [
+        {
+            "n": 1,
+            "r": 2.5,
+            "b": True,
+            "s": "a",
+            "t": "2024-08-05T13:45:07.5000000Z",
+            "d": "01:30:00",
+            "neg": "-1.02:00:00",
+            "dyn": {"k": [1, 2.5, "x"]},
+            "nul": None,
+        }
+    ]
+
+
+def test_query_json_one_object_per_row(run):
+    result = run("query", "range i from 1 to 3 step 1 | extend sq = i * i", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert sorted(json_lines(result.stdout), key=lambda r: r["i"]) == [
+        {"i": 1, "sq": 1},
+        {"i": 2, "sq": 4},
+        {"i": 3, "sq": 9},
+    ]
+
+
+def test_query_csv(run):
+    query = 'datatable(a:long, b:string, t:timespan)[1, "x,y", 1h, 2, "", timespan(null)] | order by a asc'
+    result = run("query", query, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert list(csv.reader(io.StringIO(result.stdout))) == [
+        ["a", "b", "t"],
+        ["1", "x,y", "01:00:00"],
+        ["2", "", ""],
+    ]
+
+
+def test_query_csv_empty_result_has_a_header(run):
+    result = run("query", "datatable(a:long)[1] | where a > 5", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "a\n"
+
+
+def test_query_table_caps_rows(run):
+    result = run("query", "range i from 1 to 500 step 1", "--max-rows", "10")
+    assert result.exit_code == 0, result.output
+    assert "500 rows, first 10 shown" in result.stdout
+
+
+def test_query_from_file(run, tmp_path):
+    path = tmp_path / "q.kql"
+    path.write_text("// a comment\nprint answer = 6 * 7\n", encoding="utf-8")
+    result = run("query", "-f", str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [{"answer": 42}]
+
+
+def test_query_from_stdin(run):
+    result = run("query", "-f", "-", "--format", "json", input="print answer = 1\n")
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [{"answer": 1}]
+
+
+def test_query_table_option(run, events_parquet):
+    result = run(
+        "query", "Events | where k >= 2 | count", "--table", f"Events={events_parquet}", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [{"Count": 2}]
+
+
+def test_query_data_dir_attaches_every_file(run, tmp_path):
+    (tmp_path / "Alpha.csv").write_text("k,name\n1,a\n2,b\n", encoding="utf-8")
+    (tmp_path / "Beta.jsonl").write_text('{"k": 1}\n{"k": 2}\n{"k": 3}\n', encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not a table", encoding="utf-8")
+    query = "union (Alpha | count | extend t = 'Alpha'), (Beta | count | extend t = 'Beta') | order by t asc"
+    result = run("query", query, "--data", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [{"Count": 2, "t": "Alpha"}, {"Count": 3, "t": "Beta"}]
+
+
+def test_query_table_option_overrides_data_dir(run, tmp_path, events_parquet):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "Events.csv").write_text("k\n1\n", encoding="utf-8")
+    result = run(
+        "query",
+        "Events | count",
+        "--data",
+        str(data),
+        "--table",
+        f"Events={events_parquet}",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json_lines(result.stdout) == [{"Count": 3}]
+
+
+# --- query errors ----------------------------------------------------------------------------------------------
+
+
+def test_query_syntax_error(run):
+    result = run("query", "print x = ")
+    assert_kql_error(result, "line 1")
+    assert "^" in result.stderr
+
+
+def test_query_unknown_table(run):
+    assert_kql_error(run("query", "NoSuchTable | take 1"), "NoSuchTable")
+
+
+def test_query_error_in_file_points_at_the_line(run, tmp_path):
+    path = tmp_path / "bad.kql"
+    path.write_text("print x = 1\n| where\n", encoding="utf-8")
+    assert_kql_error(run("query", "-f", str(path)), "line 2")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["query"], "either as an argument or with -f"),
+        (["query", "print 1", "-f", "-"], "either as an argument or with -f"),
+        (["query", "print 1", "--table", "Events"], "NAME=PATH"),
+        (["query", "print 1", "--table", "=x.parquet"], "NAME=PATH"),
+        (["query", "print 1", "--table", "Events=/no/such/file.parquet"], "is not a file"),
+        (["query", "print 1", "--data", "/no/such/dir"], "does not exist"),
+        (["query", "print 1", "--format", "xml"], "xml"),
+        (["query", "-f", "/no/such/file.kql"], "No such file"),
+        (["explain"], "either as an argument or with -f"),
+    ],
+)
+def test_usage_errors(run, args, fragment):
+    assert_usage_error(run(*args), fragment)
+
+
+def test_table_option_rejects_other_file_types(run, tmp_path):
+    path = tmp_path / "events.txt"
+    path.write_text("k\n1\n", encoding="utf-8")
+    assert_usage_error(run("query", "print 1", "--table", f"Events={path}"), ".parquet")
+
+
+def test_data_dir_with_two_files_for_one_table(run, tmp_path):
+    (tmp_path / "Events.csv").write_text("k\n1\n", encoding="utf-8")
+    (tmp_path / "Events.jsonl").write_text('{"k": 1}\n', encoding="utf-8")
+    assert_usage_error(run("query", "Events", "--data", str(tmp_path)), "two files for table Events")
+
+
+def test_data_dir_without_tables(run, tmp_path):
+    assert_usage_error(run("query", "print 1", "--data", str(tmp_path)), "no .parquet")
+
+
+# --- explain ------------------------------------------------------------------------------------------------
+
+
+def test_explain(run):
+    result = run(
+        "explain", 'DeviceProcessEvents | where FileName == "cmd.exe" | project Timestamp, DeviceName'
+    )
+    assert result.exit_code == 0, result.output
+    assert "Tables:    DeviceProcessEvents" in result.stdout
+    assert "Operators:" in result.stdout and "project" in result.stdout
+    assert "SELECT" in result.stdout.upper()
+
+
+def test_explain_seed_rule_from_file(run, tmp_path):
+    from importlib import resources
+
+    path = tmp_path / "rule.kql"
+    path.write_text(
+        (resources.files("kqlite.rules") / "remote_dcom_child_proc.kql").read_text(encoding="utf-8")
+    )
+    result = run("explain", "-f", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Tables:    DeviceNetworkEvents, DeviceProcessEvents" in result.stdout
+    for operator in ("materialize", "!contains", "join", "project-away", "sort by"):
+        assert operator in result.stdout
+
+
+def test_explain_with_attached_table(run, events_parquet):
+    result = run("explain", "Events | where k > 1", "--table", f"Events={events_parquet}")
+    assert result.exit_code == 0, result.output
+    assert "Tables:    Events" in result.stdout
+
+
+def test_explain_error(run):
+    assert_kql_error(run("explain", "DeviceProcessEvents | where NoSuchColumn == 1"), "NoSuchColumn")
+
+
+# --- hunt ---------------------------------------------------------------------------------------------------
+
+
+def test_hunt_on_demo_data(run):
+    result = run("hunt")
+    assert result.exit_code == 0, result.output
+    assert "demo data" in result.stderr
+    assert "Remote DCOM Child Proc: 3 alerts" in result.stdout
+    for header in ("DCOM server", "Child process", "Command line", "Remote IP"):
+        assert header in result.stdout
+    assert "mmc.exe" in result.stdout and "cmd.exe" in result.stdout and "10.0.2.19" in result.stdout
+
+
+def test_hunt_json_gives_full_rows(run):
+    result = run("hunt", "--format", "json")
+    assert result.exit_code == 0, result.output
+    alerts = json_lines(result.stdout)
+    assert len(alerts) == 3
+    for alert in alerts:
+        assert alert["InitiatingProcessFileName"] == "mmc.exe"
+        assert alert["FileName"] == "cmd.exe"
+        assert alert["RemoteIP"] == "10.0.2.19"
+        assert alert["Timestamp"].endswith("Z")
+        assert len(alert) > 40
+    timestamps = [alert["Timestamp"] for alert in alerts]
+    assert timestamps == sorted(timestamps, reverse=True)  # `sort by` is descending by default
+
+
+def test_hunt_csv_gives_full_rows(run):
+    result = run("hunt", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 3
+    assert {row["FileName"] for row in rows} == {"cmd.exe"}
+    assert "ProcessCommandLine" in rows[0] and "InitiatingProcessFileName" in rows[0]
+
+
+def test_hunt_on_a_data_dir(run, tmp_path):
+    from kqlite.demo import write_demo
+
+    write_demo(tmp_path)
+    result = run("hunt", "--data", str(tmp_path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "demo data" not in result.stderr
+    assert len(json_lines(result.stdout)) == 3
+
+
+def test_hunt_without_alerts(run, tmp_path):
+    from kqlite.demo import arrow_schema
+
+    for name in ("DeviceProcessEvents", "DeviceNetworkEvents"):
+        pq.write_table(arrow_schema(name).empty_table(), tmp_path / f"{name}.parquet")
+    result = run("hunt", "--data", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert "no alerts" in result.stdout
