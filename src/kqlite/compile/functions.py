@@ -834,6 +834,95 @@ class Functions:
     def f_next(self, c, node, args):
         return self._shift(c, node, args, "lead")
 
+    def json_list(self, c, node, t: Typed) -> exp.Expression:
+        if t.type != "dynamic":
+            raise KqlSemanticError(f"{node.name}() expects a dynamic array", c.text, node.pos)
+        return sb.tmpl("CASE WHEN json_type(:d) = 'ARRAY' THEN CAST(:d AS JSON[]) ELSE NULL END", d=t.sql)
+
+    def f_strcat_array(self, c, node, args):
+        self.arity(c, node, args, 2)
+        items = self.json_list(c, node, args[0])
+        shape = ("COALESCE(array_to_string(list_transform(:l, e -> CASE WHEN json_type(e) = 'VARCHAR' THEN json_extract_string(e, '$')"
+                 " WHEN json_type(e) = 'NULL' THEN '' ELSE CAST(e AS VARCHAR) END), :d), '')")
+        return Typed(sb.tmpl(shape, l=items, d=c.as_string(args[1]).sql), "string")
+
+    def f_array_concat(self, c, node, args):
+        if not args:
+            self.arity(c, node, args, 1, 64)
+        lists = [self.json_list(c, node, a) for a in args]
+        combined = lists[0]
+        for other in lists[1:]:
+            combined = exp.Anonymous(this="list_concat", expressions=[combined, other])
+        return Typed(exp.Anonymous(this="to_json", expressions=[combined]), "dynamic")
+
+    def f_array_reverse(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(sb.tmpl("to_json(list_reverse(:l))", l=self.json_list(c, node, args[0])), "dynamic")
+
+    def f_array_slice(self, c, node, args):
+        self.arity(c, node, args, 3)
+        shape = ("to_json(list_slice(:l, (CASE WHEN :s < 0 THEN greatest(len(:l) + :s, 0) ELSE :s END) + 1,"
+                 " (CASE WHEN :e < 0 THEN len(:l) + :e ELSE :e END) + 1))")
+        return Typed(sb.tmpl(shape, l=self.json_list(c, node, args[0]), s=args[1].sql, e=args[2].sql), "dynamic")
+
+    def f_bin_at(self, c, node, args):
+        self.arity(c, node, args, 3)
+        value, size, fixed = args
+        shifted = c.arith("-", value, fixed, node)
+        binned = self.f_bin(c, node, [shifted, size])
+        result = c.arith("+", fixed, binned, node) if value.type == "datetime" else c.arith("+", binned, fixed, node)
+        return Typed(result.sql, value.type if value.type != "int" else "long", value.name)
+
+    def f_format_datetime(self, c, node, args):
+        self.arity(c, node, args, 2)
+        value, fmt = args
+        if not fmt.is_const:
+            raise KqlUnsupportedError("format_datetime() with a non-constant format", c.text, node.pos)
+        pieces = []
+        simple = {"yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "hh": "%I", "mm": "%M", "ss": "%S",
+                  "tt": "%p"}
+        numeric = {"M": "month", "d": "day", "H": "hour", "h": None, "m": "minute", "s": "second"}
+        for token in re.findall(r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)):
+            if token in simple:
+                pieces.append(sb.tmpl("strftime(:v, :f)", v=value.sql, f=sb.string(simple[token])))
+            elif token in numeric and numeric[token]:
+                pieces.append(sb.tmpl(f"CAST(date_part('{numeric[token]}', :v) AS VARCHAR)", v=value.sql))
+            elif token == "h":
+                pieces.append(sb.tmpl("CAST(((date_part('hour', :v) + 11) % 12) + 1 AS VARCHAR)", v=value.sql))
+            elif token[0] in "fF":
+                pieces.append(sb.tmpl(f"substr(strftime(:v, '%f') || '0', 1, {len(token)})", v=value.sql))
+            else:
+                pieces.append(sb.string(token[-1]))
+        result = pieces[0] if pieces else sb.string("")
+        for piece in pieces[1:]:
+            result = exp.DPipe(this=result, expression=piece, safe=True)
+        return Typed(sb.coalesce(result, sb.string("")), "string")
+
+    def f_format_timespan(self, c, node, args):
+        self.arity(c, node, args, 2)
+        value, fmt = args
+        if not fmt.is_const:
+            raise KqlUnsupportedError("format_timespan() with a non-constant format", c.text, node.pos)
+        units = {"d": "abs(:t) // 864000000000", "h": "(abs(:t) // 36000000000) % 24", "m": "(abs(:t) // 600000000) % 60",
+                 "s": "(abs(:t) // 10000000) % 60"}
+        pieces = []
+        for token in re.findall(r"d+|h+|H+|m+|s+|f{1,7}|F{1,7}|\\.|'[^']*'|.", str(fmt.const)):
+            unit = token[0].lower()
+            if unit in units and token[0] != "F":
+                number = sb.tmpl(f"CAST({units[unit]} AS VARCHAR)", t=value.sql)
+                pieces.append(sb.tmpl(f"lpad(:n, {len(token)}, '0')", n=number) if len(token) > 1 else number)
+            elif token[0] in "fF":
+                pieces.append(sb.tmpl(f"substr(lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0'), 1, {len(token)})", t=value.sql))
+            elif token.startswith("'"):
+                pieces.append(sb.string(token[1:-1]))
+            else:
+                pieces.append(sb.string(token[-1]))
+        result = pieces[0] if pieces else sb.string("")
+        for piece in pieces[1:]:
+            result = exp.DPipe(this=result, expression=piece, safe=True)
+        sign = sb.tmpl("CASE WHEN :t < 0 THEN '-' ELSE '' END", t=value.sql)
+        return Typed(sb.coalesce(exp.DPipe(this=sign, expression=result, safe=True), sb.string("")), "string")
+
     def f_typeof(self, c, node, args):
         raise KqlSemanticError("typeof() is only valid as an argument", c.text, node.pos)
 

@@ -21,8 +21,8 @@ _COMPARISONS = {"==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~"}
 
 # Words Kusto reserves: a column may have such a name only when quoted (['first']).
 RESERVED_NAMES = {
-    "first", "last", "has", "where", "from", "order", "and", "or", "by", "on", "contains", "between", "let",
-    "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit", "select",
+    "first", "last", "has", "where", "from", "and", "or", "by", "on", "contains", "between", "let",
+    "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit",
 }
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
