@@ -11,7 +11,8 @@ Cells are compared with their Python type, so ``True`` never passes for ``1`` no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -122,6 +123,16 @@ JOIN_CASES = [
          'datatable(k:long, a:long, v:string)[1,1,"p", 1,2,"q", 2,1,"s"]'
          ' | join kind=inner (datatable(k:long, b:long, w:string)[1,2,"r", 2,2,"t"]) on k, $left.a == $right.b',
          ["k", "a", "v", "k1", "b", "w"], [(1, 2, "q", 1, 2, "r")]),
+    case("left-right-same-name", L_DUP + " L | join R on $left.k == $right.k", ["k", "v", "k1", "rv"],
+         [(1, 10, 1, 100), (1, 10, 1, 101)]),
+    case("innerunique-two-keys",
+         'datatable(a:long, b:string, v:long)[1,"x",1, 1,"x",2, 1,"y",3]'
+         ' | join (datatable(a:long, b:string, w:long)[1,"x",9, 1,"y",8]) on a, b',
+         ["a", "b", "v", "a1", "b1", "w"], [(1, "x", 1, 1, "x", 9), (1, "y", 3, 1, "y", 8)]),
+    case("rightouter-unmatched-left-string-key",
+         'datatable(k:string, v:long)["a",1] | join kind=rightouter (datatable(k:string, w:long)["b",2]) on k'
+         ' | extend e = k == "", n = isnull(k)',
+         ["k", "v", "k1", "w", "e", "n"], [("", None, "b", 2, True, False)]),
     case("right-side-pipeline",
          L_DUP + " L | join kind=inner (R | where rv > 100) on k | project v, rv",
          ["v", "rv"], [(10, 101), (11, 101)]),
@@ -255,12 +266,38 @@ PREDICATES = [
     ("(long(null) > 0) or true", True), ("(long(null) > 0) and false", False),
     ("isnull(long(null) > 0)", True), ("isnull(not(long(null) > 0))", True),
     ("isnull((long(null) > 0) and true)", True), ("isnull((long(null) > 0) or false)", True),
+    ("isnotnull(not(bool(null)))", False), ("isnull(true and bool(null))", True),
+    # a parenthesised and/or/not is one operand of the enclosing comparison
+    ("(true or false) == false", False), ("(false and true) != true", True), ("not(false) == false", False),
     ("long(null) == 5", False), ("long(null) != 5", True), ("long(null) in (5)", False),
     ("long(null) !in (5)", True),
 ]
 
 
-@pytest.mark.parametrize(("expr", "expected"), PREDICATES, ids=[p[0] for p in PREDICATES])
+# kqlite emits `and`/`or`/`not` operands without parentheses inside tighter SQL operators (IS NULL, =,
+# IS DISTINCT FROM), so DuckDB regroups them: isnull(not(p)) runs as NOT (p IS NULL).
+PRECEDENCE_BUG = (
+    "kqlite bug: boolean and/or/not subexpression is not parenthesised in the SQL; e.g. isnull(not(p)) "
+    "compiles to `NOT (p) IS NULL` = NOT (p IS NULL), `(a) OR (b) = c` = a OR (b = c)"
+)
+XFAIL_PREDICATES = {
+    "isnull(not(long(null) > 0))": PRECEDENCE_BUG,
+    "isnull((long(null) > 0) and true)": PRECEDENCE_BUG,
+    "isnull((long(null) > 0) or false)": PRECEDENCE_BUG,
+    "isnotnull(not(bool(null)))": PRECEDENCE_BUG,
+    "(true or false) == false": PRECEDENCE_BUG,
+    "(false and true) != true": PRECEDENCE_BUG,
+}
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        pytest.param(e, v, id=e, marks=[pytest.mark.xfail(strict=True, reason=XFAIL_PREDICATES[e])]
+                     if e in XFAIL_PREDICATES else [])
+        for e, v in PREDICATES
+    ],
+)
 def test_predicate(expr, expected):
     check(f"print r = {expr}", ["r"], [(expected,)], types=["bool"])
 
@@ -364,6 +401,17 @@ SUMMARIZE_CASES = [
          ["t", "count_"], [(dt(2024, 1, 1, 10), 2), (dt(2024, 1, 1, 11), 1)], types=["datetime", "long"]),
     case("bin-datetime-day", "print d = bin(datetime(1970-05-11 13:45:07), 1d)", ["d"], [(dt(1970, 5, 11),)],
          types=["datetime"]),
+    case("all-null-group-neutral-values",
+         "datatable(k:long, x:long)[1,long(null), 1,long(null), 2,3]"
+         " | summarize sum(x), count(x), dcount(x), make_set(x), make_list(x), max(x) by k",
+         ["k", "sum_x", "count_", "dcount_x", "set_x", "list_x", "max_x"],
+         [(1, 0, 2, 0, [], [], None), (2, 3, 1, 1, [3], [3], 3)]),
+    case("key-named-like-aggregate", "datatable(x:long)[1, 2, 2] | summarize count() by count_ = x",
+         ["count_", "count_1"], [(1, 1), (2, 2)]),
+    case("distinct-null-row", "datatable(x:long)[1, long(null), long(null), 1] | distinct x", ["x"],
+         [(1,), (None,)]),
+    case("bin-timespan-negative-null", "print a = bin(16d, 7d), b = bin(5, -1), c = bin(long(null), 2)",
+         ["a", "b", "c"], [(timedelta(days=14), None, None)], types=["timespan", "long", "long"]),
     case("bin-real", "print b = bin(4.5, 1)", ["b"], [(4.0,)]),
 ]
 
@@ -371,6 +419,13 @@ SUMMARIZE_CASES = [
 @run_cases(SUMMARIZE_CASES)
 def test_summarize(kql, columns, rows, types, ordered):
     check(kql, columns, rows, types, ordered)
+
+
+def test_summarize_empty_avg_is_nan():
+    res = CON.query("datatable(x:long)[1] | where x > 5 | summarize avg(x), min(x), make_set(x)")
+    assert res.columns == ["avg_x", "min_x", "set_x"]
+    [(avg, mn, st)] = res.rows()
+    assert math.isnan(avg) and mn is None and st == []
 
 
 def test_summarize_duplicate_names():
@@ -404,6 +459,8 @@ MISC_CASES = [
          'let A = datatable(x:long, s:string)[1,"a"]; let B = datatable(x:long)[2];'
          " A | union B | where x == 2 | project n = isnull(s), e = isempty(s)",
          ["n", "e"], [(False, True)]),
+    case("tostring-bool-expression", "print s = tostring(true or false), t = tostring(1 > 2)", ["s", "t"],
+         [("True", "False")], types=["string", "string"], xfail=PRECEDENCE_BUG),
     case("print-names", 'print 1, "x"', ["print_0", "print_1"], [(1, "x")], types=["long", "string"]),
     case("print-named", "print a = 1, b = 2.5", ["a", "b"], [(1, 2.5)], types=["long", "real"]),
     case("range-long", "range i from 1 to 10 step 3", ["i"], [(1,), (4,), (7,), (10,)], types=["long"]),
@@ -426,7 +483,22 @@ MISC_CASES = [
     case("function-tabular",
          "let g = (T:(x:long), lim:long) { T | where x > lim }; g(datatable(x:long)[1, 2, 3], 1) | count",
          ["Count"], [(2,)]),
+    case("function-column-argument",
+         "let f = (a:long, b:long = 2) { a * b + 1 }; datatable(x:long)[1, 2] | extend y = f(x) | where f(x) > 3",
+         ["x", "y"], [(2, 5)],
+         xfail="kqlite bug: a user function called with a column argument raises KqlSemanticError "
+               "\"unknown column or name 'x'\" (the argument is resolved outside the row scope)"),
+    case("extract-capture-group",
+         'datatable(s:string)["ab12cd", "none"] | extend e = extract("([a-z]+)([0-9]+)", 2, s)',
+         ["s", "e"], [("ab12cd", "12"), ("none", "")],
+         xfail="kqlite bug: extract() with a group other than 0 fails in DuckDB: 'No function matches "
+               "regexp_extract(VARCHAR, STRING_LITERAL, BIGINT)' (group index must be an INTEGER constant)"),
     case("function-no-params", LET_T + " let big = () { T | where x >= 2 }; big() | count", ["Count"], [(2,)]),
+    case("division-modulo-on-columns", "datatable(a:long, b:long)[-5,3, -7,2, 7,2] | extend m = a % b, d = a / b",
+         ["a", "b", "m", "d"], [(-5, 3, 1, -1), (-7, 2, 1, -3), (7, 2, 1, 3)]),
+    case("union-kind-inner",
+         'let A = datatable(x:long, s:string)[1,"a"]; let B = datatable(x:long, t:string)[2,"b"]; union kind=inner A, B',
+         ["x"], [(1,), (2,)]),
     case("integer-division-and-modulo", "print a = 7 / 2, b = -5 % 3, c = 7.0 / 2, d = 5 % 3",
          ["a", "b", "c", "d"], [(3, 1, 3.5, 2)], types=["long", "long", "real", "long"]),
 ]
@@ -461,17 +533,17 @@ def test_same_operator_reference_is_semantic_error():
 
 
 def test_syntax_error_has_position_and_caret():
-    kql = "print x = 1\n| extend y = 1 +* 2"
+    kql = "print x = 1\n| extend y = 1 + )"
     with pytest.raises(kqlite.KqlSyntaxError) as info:
         CON.query(kql)
     err = info.value
-    assert (err.line, err.column) == (2, 17)
+    assert (err.line, err.column) == (2, 18)
     text = str(err)
-    assert "line 2" in text and "column 17" in text
+    assert "line 2" in text and "column 18" in text
     lines = text.splitlines()
     caret = next(line for line in lines if line.strip() == "^")
     source = lines[lines.index(caret) - 1]
-    assert source.index("*") == caret.index("^")
+    assert source.index(")") == caret.index("^")
 
 
 def test_unsupported_operator():

@@ -115,7 +115,9 @@ class Compiler:
         if result is None:
             raise self.semantic("the script has no query: its last statement must be a tabular expression",
                                 script.statements[-1].pos if script.statements else 0)
-        return CompiledQuery(self.finish(result), result.columns, self.tables_used, self.operators_used)
+        # Listed as the Defender portal lists a query's operators: each once, in order of first use.
+        operators = list(dict.fromkeys(op for op in self.operators_used if op != "where"))
+        return CompiledQuery(self.finish(result), result.columns, self.tables_used, operators)
 
     def bind_let(self, let: ast.Let, env: Env) -> object:
         value = let.value
@@ -748,7 +750,7 @@ class Compiler:
         return self.step(select, rel.columns)
 
     def op_Join(self, op: ast.Join, left: Relation, env: Env) -> Relation:
-        self.operators_used.append("join")
+        self.operators_used.extend(["join", "on"])
         kind = op.kind
         if kind not in JOIN_KINDS:
             raise self.semantic(f"unknown join kind '{kind}'", op.pos,
@@ -834,7 +836,7 @@ class Compiler:
         legs: list[tuple[Relation, str]] = []
         if piped is not None:
             legs.append((piped, piped.name_hint or "union_arg0"))
-        for i, leg in enumerate(op.legs):
+        for leg in op.legs:
             if isinstance(leg, ast.Name) and "*" in leg.name:
                 matched = [t for t in sorted(self.catalog) if matches_pattern(leg.name, t)]
                 if not matched and not op.isfuzzy:

@@ -82,6 +82,7 @@ class ExprCompiler:
             left, right = self.predicate(node.left), self.predicate(node.right)
             return exp.And(this=left, expression=right) if node.op == "and" else exp.Or(this=exp.Paren(this=left), expression=exp.Paren(this=right))
         if isinstance(node, ast.Binary) and node.op == "==":
+            self.compiler.operators_used.append("==")
             left, right = self.compile(node.left), self.compile(node.right)
             left, right = self.comparable(left, right, node)
             return exp.EQ(this=left.sql, expression=right.sql)
@@ -179,6 +180,7 @@ class ExprCompiler:
         return Typed(exp.Neg(this=exp.Paren(this=operand.sql)), operand.type)
 
     def _Between(self, node: ast.Between) -> Typed:
+        self.compiler.operators_used.append("!between" if node.negated else "between")
         value, low, high = self.compile(node.left), self.compile(node.low), self.compile(node.high)
         if value.type == "datetime" and high.type == "timespan":
             high = self.arith("+", low, high, node)
@@ -189,6 +191,8 @@ class ExprCompiler:
 
     def _Binary(self, node: ast.Binary) -> Typed:
         op = node.op
+        if op not in ("and", "or", "+", "-", "*", "/", "%"):
+            self.compiler.operators_used.append(op)
         if op in ("and", "or"):
             left, right = self.boolean(node.left), self.boolean(node.right)
             cls = exp.And if op == "and" else exp.Or
@@ -348,6 +352,7 @@ class ExprCompiler:
         return Typed(result, "bool")
 
     def _InList(self, node: ast.InList) -> Typed:
+        self.compiler.operators_used.append(node.op)
         return self.compiler.functions.in_list(self, node)
 
 

@@ -958,8 +958,8 @@ def _period(text: str, c: ExprCompiler, node: ast.Expr) -> str:
     unit = text.lower().rstrip("s") if text.lower() not in ("ms",) else "millisecond"
     aliases = {"yy": "year", "qq": "quarter", "q": "quarter", "mm": "month", "m": "month", "wk": "week",
                "ww": "week", "dd": "day", "d": "day", "hh": "hour", "mi": "minute", "n": "minute",
-               "ss": "second", "s": "second", "m": "month", "microsec": "microsecond", "nanosec": "nanosecond",
-               "millisec": "millisecond", "mcs": "microsecond", "n": "minute"}
+               "ss": "second", "s": "second", "microsec": "microsecond", "nanosec": "nanosecond",
+               "millisec": "millisecond", "mcs": "microsecond"}
     unit = aliases.get(unit, unit)
     if unit not in ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond",
                     "microsecond", "nanosecond"):
