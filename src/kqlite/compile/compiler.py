@@ -226,6 +226,8 @@ class Compiler:
             return self.range_(node, env)
         if isinstance(node, ast.Union):
             return self.union(node, None, env)
+        if isinstance(node, ast.Search):
+            return self.op_Search(node, None, env)
         if isinstance(node, ast.GenericOperator):
             raise self.unsupported(f"'{node.name}'", node.pos)
         raise self.semantic("expected a table, a tabular expression or a let name here", node.pos)
@@ -855,6 +857,10 @@ class Compiler:
             legs.append((leg_rel, label or f"union_arg{index}"))
         if not legs:
             raise self.semantic("union has no legs to read", op.pos)
+        return self.union_relations(legs, op.kind, op.withsource)
+
+    def union_relations(self, legs: list[tuple[Relation, str]], kind: str, withsource: str | None) -> Relation:
+        """Rows of all legs; columns by (name, type) in order of first appearance (Kusto's outer union)."""
         # columns: one per (name, type), by first appearance; clashing types become name_type
         by_name: dict[str, list[str]] = {}
         for leg_rel, _ in legs:
@@ -862,7 +868,7 @@ class Compiler:
                 types = by_name.setdefault(col.name, [])
                 if col.type not in types:
                     types.append(col.type)
-        if op.kind == "inner":
+        if kind == "inner":
             common = set.intersection(*[{(c.name, c.type) for c in r.columns} for r, _ in legs])
         out_cols: list[Column] = []
         key_to_name: dict[tuple[str, str], str] = {}
@@ -872,21 +878,21 @@ class Compiler:
                 key = (col.name, col.type)
                 if key in key_to_name:
                     continue
-                if op.kind == "inner" and key not in common:
+                if kind == "inner" and key not in common:
                     continue
                 name = col.name if len(by_name[col.name]) == 1 else f"{col.name}_{col.type}"
                 name = unique_name(name, taken)
                 taken.add(name)
                 key_to_name[key] = name
                 out_cols.append(Column(name, col.type))
-        if op.withsource:
-            out_cols.insert(0, Column(op.withsource, "string"))
+        if withsource:
+            out_cols.insert(0, Column(withsource, "string"))
         selects = []
         for leg_rel, label in legs:
             projections = []
             leg_keys = {(c.name, c.type) for c in leg_rel.columns}
             for col in out_cols:
-                if op.withsource and col.name == op.withsource and col is out_cols[0]:
+                if withsource and col.name == withsource and col is out_cols[0]:
                     projections.append(exp.alias_(sb.string(label), col.name, quoted=True))
                     continue
                 source_key = next((k for k, v in key_to_name.items() if v == col.name), None)
@@ -902,6 +908,51 @@ class Compiler:
             combined = exp.Select().select(*[col_ref(c.name) for c in out_cols]).from_(
                 exp.Subquery(this=combined, alias=exp.TableAlias(this=ident("_u"))))
         return self.step(combined, out_cols)
+
+    # ------------------------------------------------------------ search, parse
+
+    def op_Search(self, op: ast.Search, rel: Relation | None, env: Env) -> Relation:
+        self.operators_used.append("search")
+        if op.case_sensitive:
+            raise self.unsupported("search kind=case_sensitive", op.pos)
+        if rel is not None:
+            legs = [(rel, "search_arg0")]
+        else:
+            names = op.tables if op.tables is not None else sorted(self.catalog)
+            legs = [(self.named_table(ast.Name(op.pos, name), env), name) for name in names]
+        filtered = []
+        for leg, label in legs:
+            condition = self.exprs(env, leg).predicate(op.predicate)
+            select = self.select_from(leg).select(*[col_ref(c.name) for c in leg.columns]).where(condition)
+            filtered.append((self.step(select, leg.columns), label))
+        return self.union_relations(filtered, "outer", "$table")
+
+    def op_Parse(self, op: ast.Parse, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("parse-where" if op.keep_only_matches else "parse")
+        c = self.exprs(env, rel)
+        text = c.as_string(c.compile(op.source)).sql
+        regex, columns = parse_pattern(op, self)
+        matched = exp.RegexpLike(this=text, expression=sb.string(regex))
+        extract = exp.Anonymous(this="regexp_extract", expressions=[
+            text, sb.string(regex), exp.Array(expressions=[sb.string(f"g{i}") for i in range(len(columns))])])
+        step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
+                                               exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True))
+        staged = self.step(step_in, [])
+        out_cols = list(rel.columns)
+        projections: dict[str, exp.Expression] = {col.name: col_ref(col.name) for col in rel.columns}
+        for i, (name, kql_type) in enumerate(columns):
+            raw = Typed(exp.Dot(this=col_ref("_x"), expression=exp.to_identifier(f"g{i}")), "string")
+            value = self.functions.convert(c, raw, kql_type).sql if kql_type != "string" else raw.sql
+            empty = sb.literal(kql_type, "" if kql_type == "string" else None)
+            projections[name] = exp.Case(ifs=[exp.If(this=col_ref("_m"), true=value)], default=empty)
+            if rel.column(name) is None:
+                out_cols.append(Column(name, kql_type))
+            else:
+                out_cols = [Column(name, kql_type) if col.name == name else col for col in out_cols]
+        select = self.select_from(staged).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in out_cols])
+        if op.keep_only_matches:
+            select = select.where(col_ref("_m"))
+        return self.step(select, out_cols)
 
     # ------------------------------------------------------------ mv-expand
 
@@ -967,3 +1018,41 @@ class Compiler:
             return element, "dynamic"
         typed = self.functions.convert(self.exprs(Env(), None), Typed(element, "dynamic"), result_type)
         return typed.sql, result_type
+
+
+# Regular expressions for typed columns in a parse pattern.
+_PARSE_TYPED = {
+    "int": r"-?\d+", "long": r"-?\d+", "real": r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?", "decimal": r"-?\d+(?:\.\d+)?",
+    "bool": r"(?i:true|false)",
+}
+
+
+def parse_pattern(op: ast.Parse, compiler: Compiler) -> tuple[str, list[tuple[str, str]]]:
+    """The RE2 pattern of a `parse` operator (groups g0, g1, ...) and its (column, type) list.
+
+    simple mode: constants match literally and string columns lazily, the last one taking the rest;
+    regex mode: constants are regular expressions and string columns are greedy (`.*`)."""
+    import re
+
+    regex_mode = op.kind == "regex"
+    pieces: list[str] = []
+    columns: list[tuple[str, str]] = []
+    for index, part in enumerate(op.parts):
+        is_last = index == len(op.parts) - 1
+        if part.kind == "const":
+            pieces.append(part.text if regex_mode else re.escape(part.text))
+        elif part.kind == "star":
+            pieces.append(".*?")
+        else:
+            kql_type = normalize_type(part.type)
+            if kql_type is None:
+                raise compiler.semantic(f"unknown type '{part.type}' for parse column '{part.name if hasattr(part, 'name') else part.text}'", part.pos)
+            body = _PARSE_TYPED.get(kql_type)
+            if body is None:
+                body = ".*" if regex_mode or is_last else ".*?"
+            pieces.append(f"(?P<g{len(columns)}>{body})")
+            columns.append((part.text, kql_type))
+    flags = ""
+    if regex_mode and op.flags:
+        flags = "(?" + "".join(f for f in op.flags if f in "imsU") + ")"
+    return flags + ("(?s)" if not regex_mode else "") + "".join(pieces), columns

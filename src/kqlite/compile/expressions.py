@@ -189,8 +189,40 @@ class ExprCompiler:
         inside = exp.Between(this=value_l.sql, low=low.sql, high=high.sql)
         return Typed(exp.Not(this=exp.Paren(this=inside)) if node.negated else inside, "bool")
 
+    def _SearchTerm(self, node: ast.SearchTerm) -> Typed:
+        term = node.text
+        op = "has"
+        if term.endswith("*") and term.startswith("*") and len(term) > 1:
+            op, term = "contains", term[1:-1]
+        elif term.endswith("*"):
+            op, term = "hasprefix", term[:-1]
+        elif term.startswith("*"):
+            op, term = "hassuffix", term[1:]
+        if "*" in term:
+            raise self.unsupported("a search term with '*' inside it", node)
+        return self.any_column(op, Typed(sb.string(term), "string", None, term), node)
+
+    def any_column(self, op: str, right: Typed, node: ast.Expr) -> Typed:
+        """`* has "x"`: true where any column (as text) satisfies the operator."""
+        if self.relation is None:
+            raise self.semantic("'*' needs a table to search", node)
+        if op.startswith("!"):  # `* !contains x`: no column contains x
+            positive = self.any_column(op[1:], right, node)
+            return Typed(exp.Not(this=positive.sql), "bool")
+        fake = ast.Binary(node.pos, op, node, node)
+        parts = [self.string_operator(op, Typed(col_ref(col.name, self.alias), col.type), right, fake).sql
+                 for col in self.relation.columns]
+        if not parts:
+            return Typed(exp.Boolean(this=False), "bool")
+        result = parts[0]
+        for part in parts[1:]:
+            result = exp.Or(this=result, expression=part)
+        return Typed(exp.Paren(this=result), "bool")
+
     def _Binary(self, node: ast.Binary) -> Typed:
         op = node.op
+        if isinstance(node.left, ast.Star) and op not in ("and", "or", "+", "-", "*", "/", "%", "==", "!=", "<", "<=", ">", ">="):
+            return self.any_column(op, self.compile(node.right), node)
         if op not in ("and", "or", "+", "-", "*", "/", "%"):
             self.compiler.operators_used.append(op)
         if op in ("and", "or"):

@@ -226,6 +226,37 @@ class MvExpand(Operator):
 
 
 @dataclass
+class ParsePart:
+    kind: str  # "const", "column" or "star"
+    text: str = ""  # the constant's text, or the column name
+    type: str = "string"
+    pos: int = 0
+
+
+@dataclass
+class Parse(Operator):
+    source: Expr
+    parts: list[ParsePart]
+    kind: str = "simple"  # simple, regex, relaxed
+    flags: str = ""
+    keep_only_matches: bool = False  # parse-where
+
+
+@dataclass
+class SearchTerm(Expr):
+    """A bare literal in a `search` predicate: true where any column has it as a term."""
+
+    text: str
+
+
+@dataclass
+class Search(Operator):
+    predicate: Expr
+    tables: list[str] | None = None
+    case_sensitive: bool = False
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 

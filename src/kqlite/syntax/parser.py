@@ -27,7 +27,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "parse", "parse-where", "parse-kv", "make-series", "scan", "top-nested", "top-hitters", "mv-apply",
+    "parse-kv", "make-series", "scan", "top-nested", "top-hitters", "mv-apply",
     "evaluate", "search", "find", "getschema", "partition", "sample", "sample-distinct", "invoke", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -249,7 +249,10 @@ class _Parser:
         if word == "union" and nxt.is_op("("):
             self.advance()
             return self.union_rest(tok)
-        if word in ("search", "find", "evaluate", "externaldata") and (nxt.kind is not Kind.EOF):
+        if word == "search" and nxt.kind is not Kind.EOF:
+            self.advance()
+            return self.search_rest(tok.pos)
+        if word in ("find", "evaluate", "externaldata") and (nxt.kind is not Kind.EOF):
             self.advance()
             self.skip_operator_rest()
             return ast.GenericOperator(tok.pos, word)
@@ -401,6 +404,10 @@ class _Parser:
             return ast.Serialize(pos, items)
         if name == "mv-expand":
             return self.mv_expand(pos)
+        if name in ("parse", "parse-where"):
+            return self.parse_operator(pos, name == "parse-where")
+        if name == "search":
+            return self.search_rest(pos)
         if name == "render":
             self.skip_operator_rest()
             return ast.Render(pos)
@@ -409,6 +416,62 @@ class _Parser:
             return ast.GenericOperator(pos, name)
         raise KqlSyntaxError(f"unknown tabular operator '{name}'", self.text, pos,
                              "check the spelling; operators follow '|' (where, project, extend, summarize, join, ...)")
+
+    def parse_operator(self, pos: int, keep_only_matches: bool) -> ast.Parse:
+        kind, flags = "simple", ""
+        while self.tok.kind is Kind.IDENT and self.tok.text in ("kind", "flags") and self.peek().is_op("="):
+            word = self.advance().text
+            self.advance()
+            value = self.advance()
+            if word == "kind":
+                kind = value.text
+                if kind not in ("simple", "regex", "relaxed"):
+                    raise self.error("kind=simple, kind=regex or kind=relaxed", value)
+            else:
+                flags = value.text
+        source = self.additive()
+        self.expect_word("with")
+        parts: list[ast.ParsePart] = []
+        while not self.at_operator_end():
+            tok = self.tok
+            if tok.kind is Kind.STRING:
+                self.advance()
+                parts.append(ast.ParsePart("const", str(tok.value), pos=tok.pos))
+            elif tok.is_op("*"):
+                self.advance()
+                parts.append(ast.ParsePart("star", pos=tok.pos))
+            elif tok.kind is Kind.IDENT or tok.is_op("["):
+                name, name_pos = self.identifier("a column name")
+                if name in RESERVED_NAMES:
+                    raise KqlSyntaxError(f"'{name}' is a reserved word and cannot name a column", self.text, name_pos,
+                                         f"quote it: ['{name}']")
+                col_type = "string"
+                if self.accept_op(":"):
+                    col_type = self.type_name()
+                parts.append(ast.ParsePart("column", name, col_type, name_pos))
+            else:
+                raise self.error("a string constant, a column name or '*' in the parse pattern")
+        if not any(p.kind == "column" for p in parts):
+            raise KqlSyntaxError("a parse pattern needs at least one column", self.text, pos)
+        return ast.Parse(pos, source, parts, kind, flags, keep_only_matches)
+
+    def search_rest(self, pos: int) -> ast.Search:
+        case_sensitive, tables = False, None
+        if self.tok.is_word("kind") and self.peek().is_op("="):
+            self.advance()
+            self.advance()
+            case_sensitive = self.advance().text == "case_sensitive"
+        if self.tok.is_word("in") and self.peek().is_op("("):
+            self.advance()
+            self.advance()
+            tables = []
+            while not self.tok.is_op(")"):
+                tables.append(self.identifier("a table name")[0])
+                if not self.accept_op(","):
+                    break
+            self.expect_op(")")
+        predicate = _search_terms(self.expression())
+        return ast.Search(pos, predicate, tables, case_sensitive)
 
     def at_operator_end(self) -> bool:
         return self.tok.kind is Kind.EOF or self.tok.is_op("|", ";", ")")
@@ -944,3 +1007,17 @@ class _Parser:
 
             return format_timespan_ticks(tok.value)  # type: ignore[arg-type]
         raise self.error("a JSON value (array, object, string, number, true, false, null)", tok)
+
+
+def _search_terms(node: ast.Expr) -> ast.Expr:
+    """In a search predicate, a bare literal in a boolean position means 'any column has this term'."""
+    if isinstance(node, ast.Literal) and node.type == "string" and node.value is not None:
+        return ast.SearchTerm(node.pos, str(node.value))
+    if isinstance(node, ast.Literal) and node.type in ("long", "real"):
+        # the engine searches only for text terms: a bare number matches no row
+        return ast.Literal(node.pos, "bool", False)
+    if isinstance(node, ast.Binary) and node.op in ("and", "or"):
+        return ast.Binary(node.pos, node.op, _search_terms(node.left), _search_terms(node.right))
+    if isinstance(node, ast.Call) and node.name == "not" and len(node.args) == 1:
+        return ast.Call(node.pos, "not", [_search_terms(node.args[0])])
+    return node
