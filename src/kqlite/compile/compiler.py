@@ -645,6 +645,14 @@ class Compiler:
         select = self.select_from(rel).select(exp.alias_(exp.Count(this=exp.Star()), "Count", quoted=True))
         return self.step(select, [Column("Count", "long")])
 
+    def op_Invoke(self, op: ast.Invoke, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("invoke")
+        binding = env.lookup(op.call.name)
+        if not isinstance(binding, FunctionBinding):
+            raise self.semantic(f"'{op.call.name}' is not a function defined with let", op.call.pos)
+        inner = self.function_env(binding, op.call, env, rel)
+        return self.function_body_tabular(binding, inner)
+
     def op_Render(self, op: ast.Render, rel: Relation, env: Env) -> Relation:
         return rel
 

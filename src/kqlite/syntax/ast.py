@@ -257,6 +257,11 @@ class Search(Operator):
 
 
 @dataclass
+class Invoke(Operator):
+    call: Call
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 

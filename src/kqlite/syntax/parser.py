@@ -28,7 +28,7 @@ RESERVED_NAMES = {
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
     "parse-kv", "make-series", "scan", "top-nested", "top-hitters", "mv-apply",
-    "evaluate", "search", "find", "getschema", "partition", "sample", "sample-distinct", "invoke", "fork",
+    "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -408,6 +408,12 @@ class _Parser:
             return self.parse_operator(pos, name == "parse-where")
         if name == "search":
             return self.search_rest(pos)
+        if name == "invoke":
+            name_tok = self.tok
+            fname, fpos = self.identifier("a function name after 'invoke'")
+            if not self.tok.is_op("("):
+                raise self.error("'(' after the function name", hint="invoke calls a function: T | invoke f(args)")
+            return ast.Invoke(pos, self.call_rest(fname, fpos if name_tok else fpos))
         if name == "render":
             self.skip_operator_rest()
             return ast.Render(pos)
