@@ -46,135 +46,23 @@ RANGE_QUERY = "range i from 1 to 5 step 2 | extend j = i * 2 | summarize make_li
 QUERY_SEEDS = [SEED_RULE, *QUERIES]
 PARSE_SEEDS = [*QUERY_SEEDS, RANGE_QUERY]
 
-VOCAB = [
-    "|",
-    "(",
-    ")",
-    "[",
-    "]",
-    "{",
-    "}",
-    ",",
-    ";",
-    ".",
-    "..",
-    ":",
-    "=",
-    "==",
-    "!=",
-    "=~",
-    "!~",
-    "<",
-    ">",
-    "<=",
-    ">=",
-    "+",
-    "-",
-    "*",
-    "/",
-    "%",
-    "$left",
-    "$right",
-    "$left.",
-    "$right.",
-    "let",
-    "where",
-    "extend",
-    "project",
-    "project-away",
-    "project-keep",
-    "project-rename",
-    "project-reorder",
-    "summarize",
-    "by",
-    "join",
-    "kind=",
-    "kind=inner",
-    "on",
-    "sort",
-    "order",
-    "asc",
-    "desc",
-    "nulls",
-    "first",
-    "last",
-    "top",
-    "take",
-    "count",
-    "distinct",
-    "union",
-    "withsource=",
-    "print",
-    "range",
-    "from",
-    "to",
-    "step",
-    "datatable",
-    "datatable(",
-    "materialize(",
-    "dynamic(",
-    "datetime(",
-    "datetime(null)",
-    "long(null)",
-    "timespan(",
-    "toscalar(",
-    "mv-expand",
-    "parse",
-    "with",
-    "has",
-    "!has",
-    "has_any",
-    "in",
-    "in~",
-    "!in",
-    "between",
-    "contains",
-    "and",
-    "or",
-    "not(",
-    "x",
-    "k",
-    "a:long",
-    "s:string",
-    "1",
-    "0",
-    "-1",
-    "1.5",
-    "1e5",
-    "0x1F",
-    "1d",
-    "2h",
-    "5m",
-    '"s"',
-    "'s'",
-    '@"\\p"',
-    'h"s"',
-    '"',
-    "'",
-    "@",
-    "```",
-    "\n",
-    " ",
-    "//",
-    "*",
-    "*1",
-    "count()",
-    "arg_max(",
-    "bin(",
-    "iff(",
-    "make-series",
-    "evaluate",
-    "lookup",
-    "as",
-    "invoke",
-    "view",
-    "(x:long)",
-    "=>",
-    "?",
-]
+# Tokens to insert or string together: operators, keywords, literals and half-tokens (open quotes, `(`).
+VOCAB = (
+    "| ( ) [ ] { } , ; . .. : = == != =~ !~ < > <= >= + - * / % => ? @ ' \" ``` // *1 $left $right $left. $right."
+    " let where extend project project-away project-keep project-rename project-reorder summarize by join"
+    " kind= kind=inner on sort order asc desc nulls first last top take count distinct union withsource="
+    " print range from to step datatable datatable( materialize( dynamic( datetime( datetime(null) long(null)"
+    " timespan( toscalar( mv-expand parse with has !has has_any in in~ !in between contains and or not( x k"
+    " a:long s:string (x:long) 1 0 -1 1.5 1e5 0x1F 1d 2h 5m count() arg_max( bin( iff( make-series evaluate"
+    " lookup as invoke view"
+).split() + ['"s"', "'s'", '@"\\p"', 'h"s"', "\n", " "]
 
 _TOKEN = re.compile(r"\w+|\s+|.", re.DOTALL)
 _CHARS = st.one_of(st.sampled_from(list("()[]{}|;,.:=!~<>\"'@$*+-/%`\\ \n\t0123456789aZ_")), st.characters())
+
+
+CHAR_EDITS = ("del_char", "ins_char", "dup_span", "del_span", "cut")
+TOKEN_EDITS = ("del_tok", "dup_tok", "ins_tok", "swap_tok")
 
 
 @st.composite
@@ -182,22 +70,8 @@ def mutated_kql(draw, seeds):
     """A seed query with 1-6 random character- or token-level edits."""
     text = draw(st.sampled_from(seeds))
     for _ in range(draw(st.integers(1, 6))):
-        op = draw(
-            st.sampled_from(
-                [
-                    "del_char",
-                    "ins_char",
-                    "dup_span",
-                    "del_span",
-                    "del_tok",
-                    "dup_tok",
-                    "ins_tok",
-                    "swap_tok",
-                    "cut",
-                ]
-            )
-        )
-        if op in ("del_char", "ins_char", "dup_span", "del_span", "cut"):
+        op = draw(st.sampled_from(CHAR_EDITS + TOKEN_EDITS))
+        if op in CHAR_EDITS:
             i = draw(st.integers(0, len(text)))
             if op == "del_char":
                 text = text[:i] + text[i + 1 :]
@@ -230,13 +104,12 @@ QUERY_INPUTS = st.one_of(st.text(), TOKEN_SOUP, mutated_kql(QUERY_SEEDS))
 
 CON = kqlite.connect()
 
-# Inputs that crash kqlite today (found by these tests). Each should give a result or a KqlError. Nesting
-# depths are far above the measured thresholds (in the comments, at Python's default recursion limit) so
-# that they also crash under Hypothesis, which raises the recursion limit.
+# Inputs that crashed kqlite once (found by these tests), kept as regression examples: each must give a
+# result or a KqlError. Nesting depths are far above the thresholds that used to crash.
 
 
 def _crash(text, id_, exc, reason):
-    return pytest.param(text, id=id_, marks=pytest.mark.xfail(strict=True, raises=exc, reason=reason))
+    return pytest.param(text, id=id_)
 
 
 PARSE_CRASHES = [
@@ -280,12 +153,6 @@ QUERY_CRASHES = [
         "sqlglot generator recursion on a left-deep chain: RecursionError from 107 `+` terms",
     ),
 ]
-# What the property tests raise while those crashes exist (Hypothesis groups several failing examples).
-CRASHES = (AssertionError, ImportError, RecursionError, ExceptionGroup)
-CRASH_REASON = (
-    "kqlite crashes (see PARSE_CRASHES / QUERY_CRASHES): non-ASCII letter or digit outside a string, "
-    "timespan inside dynamic(), deep nesting or long or/+ chains"
-)
 
 
 def _examples(params):
@@ -302,7 +169,6 @@ def test_seeds_are_valid():
         parse(seed)
 
 
-@pytest.mark.xfail(strict=True, raises=CRASHES, reason=CRASH_REASON)
 @settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @_examples(PARSE_CRASHES)
 @given(PARSE_INPUTS)
@@ -313,7 +179,6 @@ def test_parse_returns_or_raises_syntax_error(text):
         pass
 
 
-@pytest.mark.xfail(strict=True, raises=CRASHES, reason=CRASH_REASON)
 @settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @_examples(QUERY_CRASHES)
 @given(QUERY_INPUTS)
@@ -324,7 +189,7 @@ def test_query_raises_only_kql_errors(text):
         pass
 
 
-# One case per known crash, so that each fix shows up on its own (as an XPASS to un-mark).
+# One case per input that once crashed.
 @pytest.mark.parametrize("text", PARSE_CRASHES)
 def test_known_parse_crash(text):
     try:

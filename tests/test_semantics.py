@@ -479,36 +479,7 @@ PREDICATES = [
 ]
 
 
-# kqlite emits `and`/`or`/`not` operands without parentheses inside tighter SQL operators (IS NULL, =,
-# IS DISTINCT FROM), so DuckDB regroups them: isnull(not(p)) runs as NOT (p IS NULL).
-PRECEDENCE_BUG = (
-    "kqlite bug: boolean and/or/not subexpression is not parenthesised in the SQL; e.g. isnull(not(p)) "
-    "compiles to `NOT (p) IS NULL` = NOT (p IS NULL), `(a) OR (b) = c` = a OR (b = c)"
-)
-XFAIL_PREDICATES = {
-    "isnull(not(long(null) > 0))": PRECEDENCE_BUG,
-    "isnull((long(null) > 0) and true)": PRECEDENCE_BUG,
-    "isnull((long(null) > 0) or false)": PRECEDENCE_BUG,
-    "isnotnull(not(bool(null)))": PRECEDENCE_BUG,
-    "(true or false) == false": PRECEDENCE_BUG,
-    "(false and true) != true": PRECEDENCE_BUG,
-}
-
-
-@pytest.mark.parametrize(
-    ("expr", "expected"),
-    [
-        pytest.param(
-            e,
-            v,
-            id=e,
-            marks=[pytest.mark.xfail(strict=True, reason=XFAIL_PREDICATES[e])]
-            if e in XFAIL_PREDICATES
-            else [],
-        )
-        for e, v in PREDICATES
-    ],
-)
+@pytest.mark.parametrize(("expr", "expected"), [pytest.param(e, v, id=e) for e, v in PREDICATES])
 def test_predicate(expr, expected):
     check(f"print r = {expr}", ["r"], [(expected,)], types=["bool"])
 
@@ -799,7 +770,6 @@ MISC_CASES = [
         ["s", "t"],
         [("True", "False")],
         types=["string", "string"],
-        xfail=PRECEDENCE_BUG,
     ),
     case("print-names", 'print 1, "x"', ["print_0", "print_1"], [(1, "x")], types=["long", "string"]),
     case("print-named", "print a = 1, b = 2.5", ["a", "b"], [(1, 2.5)], types=["long", "real"]),
@@ -852,16 +822,12 @@ MISC_CASES = [
         "let f = (a:long, b:long = 2) { a * b + 1 }; datatable(x:long)[1, 2] | extend y = f(x) | where f(x) > 3",
         ["x", "y"],
         [(2, 5)],
-        xfail="kqlite bug: a user function called with a column argument raises KqlSemanticError "
-        "\"unknown column or name 'x'\" (the argument is resolved outside the row scope)",
     ),
     case(
         "extract-capture-group",
         'datatable(s:string)["ab12cd", "none"] | extend e = extract("([a-z]+)([0-9]+)", 2, s)',
         ["s", "e"],
         [("ab12cd", "12"), ("none", "")],
-        xfail="kqlite bug: extract() with a group other than 0 fails in DuckDB: 'No function matches "
-        "regexp_extract(VARCHAR, STRING_LITERAL, BIGINT)' (group index must be an INTEGER constant)",
     ),
     case(
         "function-no-params", LET_T + " let big = () { T | where x >= 2 }; big() | count", ["Count"], [(2,)]

@@ -29,14 +29,18 @@ def format_datetime(value: dt.datetime) -> str:
 
 def format_timespan(value: dt.timedelta) -> str:
     """Kusto's form of a timespan: ``[-][d.]hh:mm:ss[.fffffff]``."""
-    micros = value // dt.timedelta(microseconds=1)
-    sign = "-" if micros < 0 else ""
-    days, rest = divmod(abs(micros), _MICROSECONDS_PER_DAY)
-    seconds, fraction = divmod(rest, 1_000_000)
+    return format_timespan_ticks((value // dt.timedelta(microseconds=1)) * 10)
+
+
+def format_timespan_ticks(ticks: int) -> str:
+    """Kusto's form of a timespan given in 100 ns ticks: ``[-][d.]hh:mm:ss[.fffffff]``."""
+    sign = "-" if ticks < 0 else ""
+    days, rest = divmod(abs(ticks), _MICROSECONDS_PER_DAY * 10)
+    seconds, fraction = divmod(rest, 10_000_000)
     hours, seconds = divmod(seconds, 3600)
     minutes, seconds = divmod(seconds, 60)
     text = f"{sign}{f'{days}.' if days else ''}{hours:02d}:{minutes:02d}:{seconds:02d}"
-    return f"{text}.{fraction:06d}0" if fraction else text
+    return f"{text}.{fraction:07d}" if fraction else text
 
 
 def format_real(value: float) -> str:

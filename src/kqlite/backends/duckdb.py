@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from kqlite.compile import compile_script
+from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.types import sql_type
@@ -19,6 +19,7 @@ from kqlite.errors import KqlDataError, KqlError
 from kqlite.result import Result
 from kqlite.schemas import known_tables, table_schema
 from kqlite.syntax import parse
+from kqlite.syntax.parser import deep_recursion
 
 # DuckDB storage type -> KQL type, for columns that no bundled schema describes.
 _DUCK_TO_KQL = {
@@ -162,13 +163,18 @@ class Connection:
 
     # ------------------------------------------------------------ queries
 
-    def compile(self, kql: str):
-        return compile_script(parse(kql), self._schemas)
+    def compile(self, kql: str) -> tuple[CompiledQuery, str]:
+        """The compiled query and its DuckDB SQL text."""
+        with deep_recursion():
+            try:
+                compiled = compile_script(parse(kql), self._schemas)
+                return compiled, compiled.sql_text()
+            except RecursionError:
+                raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
 
     def query(self, kql: str) -> Result:
         """Run a KQL query and return its rows with Kusto's column names and types."""
-        compiled = self.compile(kql)
-        sql = compiled.sql_text()
+        compiled, sql = self.compile(kql)
         try:
             table = self.duckdb.sql(sql).to_arrow_table()
         except duckdb.Error as error:
@@ -176,8 +182,9 @@ class Connection:
         return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
 
     def explain(self, kql: str) -> Explanation:
-        compiled = self.compile(kql)
-        return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True))
+        compiled, _ = self.compile(kql)
+        with deep_recursion():
+            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True))
 
     def close(self) -> None:
         self.duckdb.close()

@@ -279,7 +279,8 @@ class Compiler:
         self._materialized[id(node)] = rel
         return rel
 
-    def function_env(self, binding: FunctionBinding, node: ast.Call, env: Env, piped: Relation | None) -> Env:
+    def function_env(self, binding: FunctionBinding, node: ast.Call, env: Env, piped: Relation | None,
+                     caller: ExprCompiler | None = None) -> Env:
         params = binding.definition.params
         args: list[ast.Expr] = list(node.args)
         inner = binding.env.child()
@@ -299,7 +300,8 @@ class Compiler:
                 rel = self.tabular(arg, env)
                 inner.bindings[param.name] = RelationBinding(self.restrict(rel, param, node))
             else:
-                typed = self.exprs(env, None).compile(arg)
+                arg_compiler = caller if caller is not None and i < len(args) else self.exprs(env, None)
+                typed = arg_compiler.compile(arg)
                 want = normalize_type(param.type or "")
                 if want and typed.type != want and not (typed.is_const and typed.const is None):
                     typed = self.functions.convert(self.exprs(env, None), typed, want) if want != "dynamic" else typed
@@ -327,7 +329,7 @@ class Compiler:
     def call_user_scalar(self, c: ExprCompiler, binding: object, node: ast.Call) -> Typed:
         if not isinstance(binding, FunctionBinding):
             raise self.semantic(f"'{node.name}' is not a function", node.pos)
-        inner = self.function_env(binding, node, c.env, None)
+        inner = self.function_env(binding, node, c.env, None, caller=c)
         body = binding.definition.body
         for st in body[:-1]:
             if isinstance(st, ast.Let):

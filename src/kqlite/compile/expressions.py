@@ -79,13 +79,13 @@ class ExprCompiler:
         """A filter condition. Where a row is kept only on `true`, null and false are interchangeable,
         which lets `==` compile to plain SQL `=` (and keeps the SQL close to hand-written SQL)."""
         if isinstance(node, ast.Binary) and node.op in ("and", "or"):
-            left, right = self.predicate(node.left), self.predicate(node.right)
-            return exp.And(this=left, expression=right) if node.op == "and" else exp.Or(this=exp.Paren(this=left), expression=exp.Paren(this=right))
+            parts = [exp.Paren(this=self.predicate(operand)) for operand in _chain(node, node.op)]
+            return exp.and_(*parts, copy=False) if node.op == "and" else exp.or_(*parts, copy=False)
         if isinstance(node, ast.Binary) and node.op == "==":
             self.compiler.operators_used.append("==")
             left, right = self.compile(node.left), self.compile(node.right)
             left, right = self.comparable(left, right, node)
-            return exp.EQ(this=left.sql, expression=right.sql)
+            return exp.Paren(this=exp.EQ(this=left.sql, expression=right.sql))
         typed = self.compile(node)
         if typed.type == "dynamic":
             typed = self.compiler.functions.convert(self, typed, "bool")
@@ -187,7 +187,7 @@ class ExprCompiler:
         value_l, low = self.comparable(value, low, node)
         value_h, high = self.comparable(value, high, node)
         inside = exp.Between(this=value_l.sql, low=low.sql, high=high.sql)
-        return Typed(exp.Not(this=exp.Paren(this=inside)) if node.negated else inside, "bool")
+        return Typed(exp.Paren(this=exp.Not(this=exp.Paren(this=inside))) if node.negated else exp.Paren(this=inside), "bool")
 
     def _SearchTerm(self, node: ast.SearchTerm) -> Typed:
         term = node.text
@@ -226,9 +226,10 @@ class ExprCompiler:
         if op not in ("and", "or", "+", "-", "*", "/", "%"):
             self.compiler.operators_used.append(op)
         if op in ("and", "or"):
-            left, right = self.boolean(node.left), self.boolean(node.right)
-            cls = exp.And if op == "and" else exp.Or
-            return Typed(cls(this=exp.Paren(this=left), expression=exp.Paren(this=right)), "bool")
+            # a long chain (`x == 1 or x == 2 or ...`) becomes one flat SQL connector, not a deep tree
+            parts = [self.boolean(operand) for operand in _chain(node, op)]
+            combined = exp.and_(*parts, copy=False) if op == "and" else exp.or_(*parts, copy=False)
+            return Typed(exp.Paren(this=combined), "bool")
         left, right = self.compile(node.left), self.compile(node.right)
         if op in ("+", "-", "*", "/", "%"):
             return self.arith(op, left, right, node)
@@ -237,7 +238,7 @@ class ExprCompiler:
         if op in ("=~", "!~"):
             left, right = self.as_string(left), self.as_string(right)
             eq = exp.EQ(this=exp.Lower(this=left.sql), expression=exp.Lower(this=right.sql))
-            return Typed(eq if op == "=~" else exp.Not(this=exp.Paren(this=eq)), "bool")
+            return Typed(exp.Paren(this=eq if op == "=~" else exp.Not(this=exp.Paren(this=eq))), "bool")
         return self.string_operator(op, left, right, node)
 
     def boolean(self, node: ast.Expr) -> exp.Expression:
@@ -274,9 +275,9 @@ class ExprCompiler:
         a, b = left.sql, right.sql
         if op in ("<", "<=", ">", ">="):
             cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
-            return Typed(cls(this=a, expression=b), "bool")
+            return Typed(exp.Paren(this=cls(this=a, expression=b)), "bool")
         if left.type == "string" and right.type == "string":
-            return Typed(exp.EQ(this=a, expression=b) if op == "==" else exp.NEQ(this=a, expression=b), "bool")
+            return Typed(exp.Paren(this=exp.EQ(this=a, expression=b) if op == "==" else exp.NEQ(this=a, expression=b)), "bool")
         # Kusto: one null side -> `==` false, `!=` true; both null -> null.
         if op == "==":
             shape = "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END"
@@ -376,7 +377,7 @@ class ExprCompiler:
             else:
                 raise self.unsupported(f"operator '{op}'", node)
         if negated:
-            result = exp.Not(this=exp.Paren(this=result))
+            result = exp.Paren(this=exp.Not(this=exp.Paren(this=result)))
         if left.type not in ("string",) and left.type != "dynamic":
             # a null non-string left side: positive forms are false, negated forms true
             guard = exp.Is(this=left.sql, expression=exp.Null())
@@ -391,3 +392,17 @@ class ExprCompiler:
 def _json_key_path(key: str) -> str:
     escaped = key.replace("\\", "\\\\").replace('"', '\\"')
     return f'$."{escaped}"'
+
+
+def _chain(node: ast.Expr, op: str) -> list[ast.Expr]:
+    """The operands of a left-deep chain of one logical operator, in order, without recursion."""
+    operands: list[ast.Expr] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ast.Binary) and current.op == op:
+            stack.append(current.right)
+            stack.append(current.left)
+        else:
+            operands.append(current)
+    return operands

@@ -403,6 +403,8 @@ class Functions:
         pattern, group, s = args[0], args[1], c.as_string(args[2])
         if pattern.is_const:
             self.check_regex(str(pattern.const), node)
+        if group.is_const and isinstance(group.const, int):
+            group = Typed(exp.Literal.number(group.const), "int")  # DuckDB wants a constant INTEGER here
         extracted = sb.tmpl("CASE WHEN regexp_matches(:s, :p) THEN regexp_extract(:s, :p, :g) ELSE NULL END",
                             s=s.sql, p=pattern.sql, g=group.sql)
         if len(node.args) == 4:
@@ -450,7 +452,7 @@ class Functions:
 
     def f_isnotempty(self, c, node, args):
         inner = self.f_isempty(c, node, args)
-        return Typed(exp.Not(this=exp.Paren(this=inner.sql)), "bool")
+        return Typed(exp.Paren(this=exp.Not(this=exp.Paren(this=inner.sql))), "bool")
 
     def f_isnull(self, c, node, args):
         self.arity(c, node, args, 1)
@@ -463,7 +465,7 @@ class Functions:
 
     def f_isnotnull(self, c, node, args):
         inner = self.f_isnull(c, node, args)
-        return Typed(exp.Not(this=exp.Paren(this=inner.sql)), "bool")
+        return Typed(exp.Paren(this=exp.Not(this=exp.Paren(this=inner.sql))), "bool")
 
     # ------------------------------------------------------------------ logic
 
@@ -473,7 +475,7 @@ class Functions:
         if t.type == "dynamic":
             t = self.convert(c, t, "bool")
         self.expect(c, node, t, "bool")
-        return Typed(exp.Not(this=exp.Paren(this=t.sql)), "bool")
+        return Typed(exp.Paren(this=exp.Not(this=exp.Paren(this=t.sql))), "bool")
 
     def f_iff(self, c, node, args):
         self.arity(c, node, args, 3)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import uuid
+from contextlib import contextmanager
 
 from kqlite.errors import KqlSyntaxError
 from kqlite.syntax import ast
@@ -34,9 +36,24 @@ _KNOWN_UNSUPPORTED = {
 }
 
 
+MAX_NESTING = 200
+
+
 def parse(text: str) -> ast.Script:
     """Parse a KQL script (statements separated by ';'); raises KqlSyntaxError on invalid text."""
-    return _Parser(text).script()
+    with deep_recursion():
+        return _Parser(text).script()
+
+
+@contextmanager
+def deep_recursion(limit: int = 20_000):
+    """Room for deeply nested (but bounded) queries: the parser and SQL generation recurse per level."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 class _Parser:
@@ -44,6 +61,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
 
     # ------------------------------------------------------------ token helpers
 
@@ -715,7 +733,14 @@ class _Parser:
     # ------------------------------------------------------------ scalar expressions
 
     def expression(self) -> ast.Expr:
-        return self.or_expr()
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise KqlSyntaxError(f"the expression is nested more than {MAX_NESTING} levels deep", self.text,
+                                     self.tok.pos, "simplify the query or split it with let statements")
+            return self.or_expr()
+        finally:
+            self.depth -= 1
 
     def or_expr(self) -> ast.Expr:
         left = self.and_expr()
@@ -789,7 +814,13 @@ class _Parser:
     def unary(self) -> ast.Expr:
         if self.tok.is_op("-", "+"):
             tok = self.advance()
-            operand = self.unary()
+            self.depth += 1
+            try:
+                if self.depth > MAX_NESTING:
+                    raise KqlSyntaxError(f"more than {MAX_NESTING} signs in a row", self.text, tok.pos)
+                operand = self.unary()
+            finally:
+                self.depth -= 1
             if tok.text == "-" and isinstance(operand, ast.Literal) and operand.type in ("long", "real", "timespan") and operand.value is not None:
                 return ast.Literal(tok.pos, operand.type, -operand.value)  # type: ignore[operator]
             return ast.Unary(tok.pos, tok.text, operand)
@@ -960,6 +991,15 @@ class _Parser:
 
     def dynamic_value(self) -> object:
         tok = self.tok
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                raise KqlSyntaxError(f"the dynamic literal is nested more than {MAX_NESTING} levels deep", self.text, tok.pos)
+            return self._dynamic_value(tok)
+        finally:
+            self.depth -= 1
+
+    def _dynamic_value(self, tok: Token) -> object:
         if tok.is_op("["):
             self.advance()
             items = []

@@ -66,6 +66,7 @@ TYPED_LITERAL_WORDS = {
     "decimal", "int64", "int32",
 }
 
+_DIGITS = frozenset("0123456789")
 _NUMBER = re.compile(r"(0[xX][0-9a-fA-F]+)|((\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)")
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_]*")
 _NEGATED_WORD = re.compile(r"![A-Za-z_][A-Za-z0-9_]*~?")
@@ -102,9 +103,9 @@ class _Tokenizer:
             elif c == "@" and text.startswith("@```", self.i):
                 self.i += 1
                 self.multiline_string()
-            elif c.isdigit() or (c == "." and self.i + 1 < n and text[self.i + 1].isdigit() and not self.after_dot_member()):
+            elif c in _DIGITS or (c == "." and self.i + 1 < n and text[self.i + 1] in _DIGITS and not self.after_dot_member()):
                 self.number()
-            elif c.isalpha() or c in "_$":
+            elif c.isascii() and (c.isalpha() or c in "_$"):
                 self.word()
             elif c == "!" and _NEGATED_WORD.match(text, self.i):
                 m = _NEGATED_WORD.match(text, self.i)
