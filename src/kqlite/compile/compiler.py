@@ -461,8 +461,9 @@ class Compiler:
         select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).where(condition)
         return self.step(select, rel.columns, rel, keep_order=True)
 
-    def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str) -> list[tuple[str, Typed, int]]:
-        c = self.exprs(env, rel)
+    def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str,
+                    c: ExprCompiler | None = None) -> list[tuple[str, Typed, int]]:
+        c = c or self.exprs(env, rel)
         out = []
         counter = 0
         for item in items:
@@ -480,7 +481,8 @@ class Compiler:
 
     def op_Extend(self, op: ast.Extend, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("extend")
-        items = self.named_items(op.items, rel, env, "extend")
+        c = self.exprs(env, rel)
+        items = self.named_items(op.items, rel, env, "extend", c)
         columns = list(rel.columns)
         exprs: list[exp.Expression] = [col_ref(c.name) for c in rel.columns]
         changed: set[str] = set()
@@ -493,10 +495,32 @@ class Compiler:
             else:
                 columns.append(Column(name, typed.type))
                 exprs.append(typed.sql)
-        select = self.select_from(rel).select(*[exp.alias_(e, c.name, quoted=True) for e, c in zip(exprs, columns, strict=True)])
+        source = self.with_pre_columns(rel, c)
+        select = self.select_from(source).select(*[exp.alias_(e, col.name, quoted=True) for e, col in zip(exprs, columns, strict=True)])
+        select = self.keep_input_order(select, c)
         out = self.step(select, columns, rel, keep_order=True)
         out.order = self.order_after(rel.order, changed, {c.name for c in columns})
         return out
+
+    @staticmethod
+    def keep_input_order(select: exp.Select, c: ExprCompiler) -> exp.Select:
+        """Window functions make DuckDB reshuffle rows; a serialized relation keeps its row order."""
+        if c.uses_row_ordinal:
+            return select.order_by(*c.row_order())
+        return select
+
+    def with_pre_columns(self, rel: Relation, c: ExprCompiler) -> Relation:
+        """Steps computing the hidden columns that window functions asked for (one SELECT per level, since
+        SQL cannot nest one window function inside another)."""
+        source = rel
+        carried = [col_ref(col.name) for col in rel.columns]
+        for level in c.pre_columns:
+            if not level:
+                continue
+            select = self.select_from(source).select(*carried, *[exp.alias_(e, n, quoted=True) for n, e in level])
+            source = self.step(select, rel.columns)
+            carried = carried + [col_ref(n) for n, _ in level]
+        return source
 
     @staticmethod
     def order_after(order, changed: set[str], present: set[str]):
@@ -508,7 +532,8 @@ class Compiler:
 
     def op_Project(self, op: ast.Project, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("project")
-        items = self.named_items(op.items, rel, env, "project")
+        c = self.exprs(env, rel)
+        items = self.named_items(op.items, rel, env, "project", c)
         seen: set[str] = set()
         columns, projections = [], []
         changed = set()
@@ -520,7 +545,8 @@ class Compiler:
             projections.append(exp.alias_(typed.sql, name, quoted=True))
             if not (isinstance(typed.sql, exp.Column) and typed.sql.name == name):
                 changed.add(name)
-        out = self.step(self.select_from(rel).select(*projections), columns, rel, keep_order=True)
+        select = self.keep_input_order(self.select_from(self.with_pre_columns(rel, c)).select(*projections), c)
+        out = self.step(select, columns, rel, keep_order=True)
         out.order = self.order_after(rel.order, changed, seen)
         return out
 
@@ -665,7 +691,8 @@ class Compiler:
 
     def op_Serialize(self, op: ast.Serialize, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("serialize")
-        out = self.op_Extend(ast.Extend(op.pos, op.items), rel, env) if op.items else rel
+        serialized = Relation(rel.source, rel.columns, rel.order, True, rel.name_hint)
+        out = self.op_Extend(ast.Extend(op.pos, op.items), serialized, env) if op.items else serialized
         out.serialized = True
         return out
 

@@ -57,6 +57,26 @@ class ExprCompiler:
         self.relation = relation
         self.alias = alias
         self.text = compiler.text
+        # hidden columns that must be computed in earlier SELECTs (level 0 first), for window functions
+        self.pre_columns: list[list[tuple[str, exp.Expression]]] = [[], []]
+        self._row_ordinal: exp.Expression | None = None
+
+    def pre_column(self, level: int, expression: exp.Expression) -> exp.Expression:
+        name = f"_w{id(self) % 100000}_{sum(len(lv) for lv in self.pre_columns)}"
+        self.pre_columns[level].append((name, expression))
+        return col_ref(name)
+
+    @property
+    def uses_row_ordinal(self) -> bool:
+        return self._row_ordinal is not None
+
+    def row_order(self) -> list[exp.Ordered]:
+        """The order of a serialized relation: its sort keys, or else its input order (a row ordinal)."""
+        if self.relation is not None and self.relation.order:
+            return [exp.Ordered(this=col_ref(n), desc=d, nulls_first=nf) for n, d, nf in self.relation.order]
+        if self._row_ordinal is None:
+            self._row_ordinal = self.pre_column(0, exp.Window(this=exp.RowNumber()))
+        return [exp.Ordered(this=self._row_ordinal.copy())]
 
     # ------------------------------------------------------------------ errors
 

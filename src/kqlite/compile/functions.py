@@ -790,32 +790,65 @@ class Functions:
 
     # ------------------------------------------------------------------ window functions (serialized rows)
 
-    def window(self, c: ExprCompiler, node: ast.Call, function: exp.Expression) -> exp.Expression:
+    def window(self, c: ExprCompiler, node: ast.Call, function: exp.Expression, partition: exp.Expression | None = None,
+               cumulative: bool = False) -> exp.Expression:
         relation = c.relation
         if relation is None or not relation.serialized:
             raise KqlSemanticError(f"{node.name}() needs serialized rows", c.text, node.pos,
                                    "add `| serialize` or `| sort by ...` before it")
-        order = None
-        if relation.order:
-            order = exp.Order(expressions=[exp.Ordered(this=exp.column(n, quoted=True), desc=d, nulls_first=nf)
-                                           for n, d, nf in relation.order])
-        return exp.Window(this=function, order=order)
+        spec = exp.Window(this=function, order=exp.Order(expressions=c.row_order()),
+                          partition_by=[partition] if partition is not None else None)
+        if cumulative:  # one row at a time, not RANGE (which would add up ties together)
+            spec.set("spec", exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING", end="CURRENT ROW"))
+        return spec
+
+    def restart_group(self, c: ExprCompiler, node: ast.Call, restart: Typed) -> exp.Expression:
+        """A group number that grows at each row where `restart` is true (computed a level earlier)."""
+        if restart.type != "bool":
+            raise KqlSemanticError(f"{node.name}(): the restart argument must be bool", c.text, node.pos)
+        flag = exp.Case(ifs=[exp.If(this=restart.sql, true=exp.Literal.number(1))], default=exp.Literal.number(0))
+        return c.pre_column(1, self.window(c, node, exp.Sum(this=flag), cumulative=True))
 
     def f_row_number(self, c, node, args):
-        self.arity(c, node, args, 0, 1)
-        number = sb.cast(self.window(c, node, exp.RowNumber()), "long")
+        self.arity(c, node, args, 0, 2)
+        partition = self.restart_group(c, node, args[1]) if len(args) == 2 else None
+        number = sb.cast(self.window(c, node, exp.RowNumber(), partition), "long")
         if args:
             number = sb.tmpl(":n + :s - 1", n=number, s=args[0].sql)
         return Typed(number, "long")
 
     def f_row_cumsum(self, c, node, args):
-        self.arity(c, node, args, 1)
+        self.arity(c, node, args, 1, 2)
         x = args[0]
         if x.type not in NUMERIC + ("timespan",):
             raise KqlSemanticError("row_cumsum() needs a number", c.text, node.pos)
-        window = self.window(c, node, exp.Sum(this=sb.coalesce(x.sql, exp.Literal.number(0))))
+        partition = self.restart_group(c, node, args[1]) if len(args) == 2 else None
+        window = self.window(c, node, exp.Sum(this=sb.coalesce(x.sql, exp.Literal.number(0))), partition, cumulative=True)
         result = "long" if x.type in ("int", "long") else x.type
         return Typed(sb.cast(window, result), result)
+
+    def _rank(self, c, node, args, dense: bool):
+        self.arity(c, node, args, 1, 2)
+        x = args[0]
+        partition = self.restart_group(c, node, args[1]) if len(args) == 2 else None
+        # a new rank starts where the term differs from the previous row's (or a restart group begins)
+        previous = self.window(c, node, exp.Anonymous(this="lag", expressions=[x.sql]), partition)
+        position = self.window(c, node, exp.RowNumber(), partition)
+        changed = c.pre_column(1, sb.tmpl("CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
+                                          p=position, x=x.sql, l=previous))
+        if dense:
+            rank = self.window(c, node, exp.Sum(this=changed), partition, cumulative=True)
+        else:
+            row = c.pre_column(1, self.window(c, node, exp.RowNumber(), partition))
+            start = exp.Case(ifs=[exp.If(this=exp.EQ(this=changed, expression=exp.Literal.number(1)), true=row)])
+            rank = self.window(c, node, exp.Max(this=start), partition, cumulative=True)
+        return Typed(sb.cast(rank, "long"), "long")
+
+    def f_row_rank_dense(self, c, node, args):
+        return self._rank(c, node, args, dense=True)
+
+    def f_row_rank_min(self, c, node, args):
+        return self._rank(c, node, args, dense=False)
 
     def _shift(self, c, node, args, sql_name):
         self.arity(c, node, args, 1, 3)
