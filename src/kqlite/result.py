@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 class Result:
@@ -40,8 +41,8 @@ class Result:
         arrays, fields = [], []
         for i, (name, kql_type) in enumerate(zip(self.columns, self.types, strict=True)):
             column = self._table.column(i)
-            if kql_type == "timespan":
-                column = pa.compute.multiply(column.cast(pa.int64()), 100).cast(pa.duration("ns"))
+            if kql_type == "timespan":  # ticks -> microseconds: no overflow within Kusto's timespan range
+                column = pc.divide(column.cast(pa.int64()), 10).cast(pa.duration("us"))
             elif kql_type == "datetime":
                 column = column.cast(pa.timestamp("us", tz="UTC"))
             elif kql_type in ("dynamic", "guid"):
@@ -60,7 +61,7 @@ def _convert(value: Any, kql_type: str) -> Any:
     if kql_type == "datetime":
         return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
     if kql_type == "timespan":
-        return timedelta(microseconds=value / 10)
+        return timedelta(microseconds=value // 10)  # integer ticks: exact (float division loses digits)
     if kql_type == "dynamic":
         return json.loads(value) if isinstance(value, str) else value
     if kql_type == "guid":

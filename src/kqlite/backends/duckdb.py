@@ -51,6 +51,8 @@ class Connection:
             self.duckdb.execute("SELECT 1")
             self.duckdb.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("memory_limit"), expression=sb.string(memory_limit)))]).sql("duckdb"))
         self._schemas: dict[str, list[Column]] = {}
+        self._raw_names: dict[str, str] = {}
+        self._attach_count = 0
         for name in known_tables():
             self._create_empty(name)
         for name, source in (tables or {}).items():
@@ -71,8 +73,29 @@ class Connection:
 
     def attach(self, name: str, source: Any) -> None:
         """Make `source` (a Parquet/CSV/JSON-lines path, a pyarrow Table or a pandas DataFrame) queryable as
-        table `name`, shaped to the table's bundled schema when it has one."""
-        raw_name = f"_raw_{name}"
+        table `name`, shaped to the table's bundled schema when it has one.
+
+        All or nothing: if the data cannot be read, the table keeps what it had before."""
+        self._attach_count += 1
+        raw_name = f"_raw_{name}_{self._attach_count}"
+        schema = table_schema(name)
+        self._register_raw(name, raw_name, source, typed_csv=schema is None)
+        try:
+            select, columns = self._shaped_select(name, raw_name, schema)
+            self._create_view(name, select)
+        except duckdb.Error as error:
+            self._drop_raw(raw_name)
+            raise KqlDataError(f"table {name}: cannot read {_describe(source)}: {_first_line(error)}") from None
+        except KqlDataError:
+            self._drop_raw(raw_name)
+            raise
+        previous = self._raw_names.get(name)
+        if previous:
+            self._drop_raw(previous)
+        self._raw_names[name] = raw_name
+        self._schemas[name] = columns
+
+    def _register_raw(self, name: str, raw_name: str, source: Any, typed_csv: bool) -> None:
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             if not path.exists():
@@ -82,29 +105,41 @@ class Connection:
             if reader is None:
                 raise KqlDataError(f"table {name}: cannot tell the format of {path} (use .parquet, .csv, .json or .jsonl)")
             args: list[exp.Expression] = [sb.string(str(path))]
-            if reader == "read_csv":
+            if reader == "read_csv" and not typed_csv:
+                # a known schema decides the types; text keeps every value for a precise error message
                 args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
             select = exp.Select().select(exp.Star()).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)))
-            self._create_view(raw_name, select)
-        else:
-            if not isinstance(source, pa.Table):
-                try:
-                    source = pa.Table.from_pandas(source, preserve_index=False)
-                except Exception as error:  # noqa: BLE001 - report any conversion failure as a data error
-                    raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
-            self.duckdb.register(raw_name, source)
+            try:
+                self._create_view(raw_name, select)
+            except duckdb.Error as error:
+                raise KqlDataError(f"table {name}: cannot read {path}: {_first_line(error)}") from None
+            return
+        if not isinstance(source, pa.Table):
+            try:
+                source = pa.Table.from_pandas(source, preserve_index=False)
+            except Exception as error:  # noqa: BLE001 - any conversion failure is a data error
+                raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
+        self.duckdb.register(raw_name, source)
+
+    def _drop_raw(self, raw_name: str) -> None:
+        try:
+            self.duckdb.unregister(raw_name)
+        except duckdb.Error:
+            pass
+        self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
+
+    def _shaped_select(self, name: str, raw_name: str, schema: list[tuple[str, str]] | None) -> tuple[exp.Select, list[Column]]:
         described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
         present = {row[0]: row[1] for row in described}
-        schema = table_schema(name)
         columns: list[Column] = []
         projections: list[exp.Expression] = []
-        if schema is not None:
-            for col_name, kql_type in schema:
-                columns.append(Column(col_name, kql_type))
-                if col_name in present:
-                    projections.append(exp.alias_(self._shape(name, raw_name, col_name, present[col_name], kql_type), col_name, quoted=True))
-                else:
-                    projections.append(exp.alias_(sb.literal(kql_type, "" if kql_type == "string" else None), col_name, quoted=True))
+        for col_name, kql_type in schema or []:
+            columns.append(Column(col_name, kql_type))
+            if col_name in present:
+                value = self._shape(name, raw_name, col_name, present[col_name], kql_type)
+            else:
+                value = sb.literal(kql_type, "" if kql_type == "string" else None)
+            projections.append(exp.alias_(value, col_name, quoted=True))
         known = {c.name for c in columns}
         for col_name, duck_type in present.items():
             if col_name in known:
@@ -114,8 +149,7 @@ class Connection:
                 kql_type = "dynamic"
             columns.append(Column(col_name, kql_type))
             projections.append(exp.alias_(self._shape(name, raw_name, col_name, duck_type, kql_type), col_name, quoted=True))
-        self._create_view(name, exp.Select().select(*projections).from_(exp.Table(this=ident(raw_name))))
-        self._schemas[name] = columns
+        return exp.Select().select(*projections).from_(exp.Table(this=ident(raw_name))), columns
 
     def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str) -> exp.Expression:
         ref = exp.Column(this=ident(column))
@@ -139,8 +173,8 @@ class Connection:
         if target.sql("duckdb") == duck_type:
             return ref
         if kql_type == "datetime" and duck_type == "VARCHAR":
-            value = sb.tmpl("regexp_replace(trim(:c), '(Z|[+-]00:?00)$', '')", c=ref)
-            converted = exp.TryCast(this=value, to=target)
+            # offsets are honoured (the session time zone is UTC); 'Z' and no offset mean UTC
+            converted = sb.tmpl("CAST(TRY_CAST(NULLIF(trim(:c), '') AS TIMESTAMPTZ) AS TIMESTAMP)", c=ref)
             self._check_conversion(table, raw, column, converted, kql_type)
             return converted
         converted = exp.TryCast(this=ref if duck_type != "VARCHAR" else sb.tmpl("NULLIF(trim(:c), '')", c=ref), to=target)
@@ -154,9 +188,9 @@ class Connection:
                                  exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
                                  exp.Is(this=converted.copy(), expression=exp.Null())))
                  .limit(1))
-        bad = self.duckdb.execute(probe.sql("duckdb")).fetchone()
-        if bad is not None:
-            raise KqlDataError(f"table {table}, column {column}: value {bad[0]!r} cannot be read as {kql_type}")
+        bad = self.duckdb.execute(probe.sql("duckdb")).fetchall()
+        if bad:
+            raise KqlDataError(f"table {table}, column {column}: value {bad[0][0]!r} cannot be read as {kql_type}",)
 
     def catalog(self) -> dict[str, list[Column]]:
         return dict(self._schemas)
@@ -194,3 +228,11 @@ class Connection:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _describe(source: Any) -> str:
+    return str(source) if isinstance(source, str | os.PathLike) else f"the {type(source).__name__} given"
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

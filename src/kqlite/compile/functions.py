@@ -145,7 +145,7 @@ class Functions:
                 return Typed(sb.tmpl("(:x <> 0)", x=x), "bool")
         if target == "datetime":
             if t.type == "string":
-                shape = "TRY_CAST(regexp_replace(trim(:s), '(Z|[+-]00:?00)$', '') AS TIMESTAMP)"
+                shape = "CAST(TRY_CAST(NULLIF(trim(:s), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
                 return Typed(sb.tmpl(shape, s=x), "datetime")
             if t.type in ("long", "int"):
                 return Typed(sb.tmpl("make_timestamp((:x - 621355968000000000) // 10)", x=x), "datetime")

@@ -23,7 +23,7 @@ _COMPARISONS = {"==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~"}
 
 # Words Kusto reserves: a column may have such a name only when quoted (['first']).
 RESERVED_NAMES = {
-    "first", "last", "has", "where", "from", "and", "or", "by", "on", "contains", "between", "let",
+    "first", "has", "where", "from", "and", "or", "by", "on", "contains", "between", "let",
     "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit",
 }
 
