@@ -898,8 +898,18 @@ def test_syntax_error_has_position_and_caret():
 
 
 def test_unsupported_operator():
-    with pytest.raises(kqlite.KqlUnsupportedError):
-        CON.query("range i from 1 to 3 step 1 | make-series n = count() default = 0 on i step 1")
+    with pytest.raises(kqlite.KqlUnsupportedError) as caught:
+        CON.query("range i from 1 to 3 step 1\n| top-nested 2 of i by count()")
+    assert "top-nested" in str(caught.value) and caught.value.line == 2 and caught.value.column == 3
+
+
+def test_make_series():
+    check(
+        "range i from 1 to 3 step 1 | make-series n = count() default = 0 on i from 0 to 5 step 2",
+        ["n", "i"],
+        [([1, 2, 0], [0, 2, 4])],
+        types=["dynamic", "dynamic"],
+    )
 
 
 def test_errors_share_base_class():

@@ -58,7 +58,7 @@ class ExprCompiler:
         self.alias = alias
         self.text = compiler.text
         # hidden columns that must be computed in earlier SELECTs (level 0 first), for window functions
-        self.pre_columns: list[list[tuple[str, exp.Expression]]] = [[], []]
+        self.pre_columns: list[list[tuple[str, exp.Expression]]] = [[], [], [], []]
         self._row_ordinal: exp.Expression | None = None
 
     def pre_column(self, level: int, expression: exp.Expression) -> exp.Expression:

@@ -806,8 +806,9 @@ class Functions:
         """A group number that grows at each row where `restart` is true (computed a level earlier)."""
         if restart.type != "bool":
             raise KqlSemanticError(f"{node.name}(): the restart argument must be bool", c.text, node.pos)
-        flag = exp.Case(ifs=[exp.If(this=restart.sql, true=exp.Literal.number(1))], default=exp.Literal.number(0))
-        return c.pre_column(1, self.window(c, node, exp.Sum(this=flag), cumulative=True))
+        # levels: 0 the row ordinal, 1 the flag (it may itself use prev()/next()), 2 the running group number
+        flag = c.pre_column(1, exp.Case(ifs=[exp.If(this=restart.sql, true=exp.Literal.number(1))], default=exp.Literal.number(0)))
+        return c.pre_column(2, self.window(c, node, exp.Sum(this=flag), cumulative=True))
 
     def f_row_number(self, c, node, args):
         self.arity(c, node, args, 0, 2)
@@ -834,12 +835,12 @@ class Functions:
         # a new rank starts where the term differs from the previous row's (or a restart group begins)
         previous = self.window(c, node, exp.Anonymous(this="lag", expressions=[x.sql]), partition)
         position = self.window(c, node, exp.RowNumber(), partition)
-        changed = c.pre_column(1, sb.tmpl("CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
+        changed = c.pre_column(3, sb.tmpl("CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
                                           p=position, x=x.sql, l=previous))
         if dense:
             rank = self.window(c, node, exp.Sum(this=changed), partition, cumulative=True)
         else:
-            row = c.pre_column(1, self.window(c, node, exp.RowNumber(), partition))
+            row = c.pre_column(3, self.window(c, node, exp.RowNumber(), partition))
             start = exp.Case(ifs=[exp.If(this=exp.EQ(this=changed, expression=exp.Literal.number(1)), true=row)])
             rank = self.window(c, node, exp.Max(this=start), partition, cumulative=True)
         return Typed(sb.cast(rank, "long"), "long")

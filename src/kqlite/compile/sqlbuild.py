@@ -26,10 +26,20 @@ def tmpl(template: str, **parts: exp.Expression) -> exp.Expression:
 
     def fill(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name in parts:
-            return parts[node.name].copy()
+            return _grouped(parts[node.name].copy())
         return node
 
     return tree.transform(fill, copy=False)
+
+
+# Nodes that print as one unit; anything else (a + b, NOT x, x IS NULL ...) is parenthesised when it fills
+# a hole, so that `:v // 10` with v = a + b means (a + b) // 10.
+_ATOMIC = (exp.Column, exp.Literal, exp.Paren, exp.Func, exp.Cast, exp.Case, exp.Null, exp.Boolean, exp.Subquery,
+           exp.Window, exp.Dot, exp.Identifier, exp.Star, exp.Array, exp.Struct, exp.Bracket)
+
+
+def _grouped(node: exp.Expression) -> exp.Expression:
+    return node if isinstance(node, _ATOMIC) else exp.Paren(this=node)
 
 
 def fn(name: str, *args: exp.Expression) -> exp.Expression:

@@ -257,6 +257,16 @@ class Search(Operator):
 
 
 @dataclass
+class MakeSeries(Operator):
+    aggregates: list[tuple[NamedExpr, Expr | None]]  # (aggregate, default value)
+    axis: Expr
+    start: Expr | None
+    stop: Expr | None
+    step: Expr
+    by: list[NamedExpr]
+
+
+@dataclass
 class Invoke(Operator):
     call: Call
 

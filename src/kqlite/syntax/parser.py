@@ -23,13 +23,13 @@ _COMPARISONS = {"==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~"}
 
 # Words Kusto reserves: a column may have such a name only when quoted (['first']).
 RESERVED_NAMES = {
-    "first", "has", "where", "from", "and", "or", "by", "on", "contains", "between", "let",
+    "first", "has", "where", "and", "or", "by", "on", "contains", "between", "let",
     "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit",
 }
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "parse-kv", "make-series", "scan", "top-nested", "top-hitters", "mv-apply",
+    "parse-kv", "scan", "top-nested", "top-hitters", "mv-apply",
     "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -426,6 +426,8 @@ class _Parser:
             return self.parse_operator(pos, name == "parse-where")
         if name == "search":
             return self.search_rest(pos)
+        if name == "make-series":
+            return self.make_series(pos)
         if name == "invoke":
             name_tok = self.tok
             fname, fpos = self.identifier("a function name after 'invoke'")
@@ -478,6 +480,49 @@ class _Parser:
         if not any(p.kind == "column" for p in parts):
             raise KqlSyntaxError("a parse pattern needs at least one column", self.text, pos)
         return ast.Parse(pos, source, parts, kind, flags, keep_only_matches)
+
+    def make_series(self, pos: int) -> ast.MakeSeries:
+        self.skip_hints()
+        if self.tok.is_word("kind") and self.peek().is_op("="):
+            self.advance()
+            self.advance()
+            self.advance()
+        aggregates: list[tuple[ast.NamedExpr, ast.Expr | None]] = []
+        while True:
+            item = self.named_expr()
+            default = None
+            if self.tok.is_word("default") and self.peek().is_op("="):
+                self.advance()
+                self.advance()
+                default = self.unary()
+            aggregates.append((item, default))
+            if not self.accept_op(","):
+                break
+        self.expect_word("on")
+        axis = self.additive()
+        start = stop = None
+        step: ast.Expr | None = None
+        if self.tok.is_word("in") and self.peek().is_word("range"):
+            self.advance()
+            self.advance()
+            self.expect_op("(")
+            start = self.expression()
+            self.expect_op(",")
+            stop = self.expression()
+            self.expect_op(",")
+            step = self.expression()
+            self.expect_op(")")
+        else:
+            if self.accept_word("from"):
+                start = self.additive()
+            if self.accept_word("to"):
+                stop = self.additive()
+            self.expect_word("step")
+            step = self.additive()
+        by: list[ast.NamedExpr] = []
+        if self.accept_word("by"):
+            by = self.named_list()
+        return ast.MakeSeries(pos, aggregates, axis, start, stop, step, by)
 
     def search_rest(self, pos: int) -> ast.Search:
         case_sensitive, tables = False, None
