@@ -28,6 +28,22 @@ class AggColumn:
     explicit_name: bool = False
 
 
+# Functions whose result keeps the name of their first argument: sum(toint(v)) is named sum_v.
+_NAME_PASSING = {"tostring", "toint", "tolong", "todouble", "toreal", "tobool", "todatetime", "totimespan",
+                 "todecimal", "toguid", "bin", "floor"}
+
+
+def argument_name(arg: ast.Expr | None) -> str | None:
+    while isinstance(arg, ast.Call) and arg.name in _NAME_PASSING and arg.args:
+        arg = arg.args[0]
+    return arg.name if isinstance(arg, ast.Name) else None
+
+
+def _first_seen(values: exp.Expression) -> exp.Expression:
+    """Distinct elements of a list in first-seen order (DuckDB's list_distinct does not keep order)."""
+    return sb.tmpl("list_filter(:l, (e, i) -> list_position(:l, e) = i)", l=values)
+
+
 def _filter(agg: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
     if condition is None:
         return agg
@@ -79,7 +95,8 @@ class Aggregates:
 
     @staticmethod
     def named(prefix: str, arg: ast.Expr | None) -> str:
-        return f"{prefix}_{arg.name}" if isinstance(arg, ast.Name) else f"{prefix}_"
+        name = argument_name(arg)
+        return f"{prefix}_{name}" if name else f"{prefix}_"
 
     # ------------------------------------------------------------------ counts
 
@@ -191,10 +208,10 @@ class Aggregates:
             if x.type == "dynamic":
                 # elements of arrays are unioned, in first-seen order
                 agg = _filter(exp.ArrayAgg(this=value), where)
-                shape = "to_json(list_distinct(flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))))"
-                agg = sb.tmpl(shape, a=agg)
+                shape = "flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))"
+                agg = sb.tmpl("to_json(:a)", a=_first_seen(sb.tmpl(shape, a=agg)))
             else:
-                agg = sb.tmpl("to_json(list_distinct(:a))", a=agg)
+                agg = sb.tmpl("to_json(:a)", a=_first_seen(agg))
         else:
             agg = exp.Anonymous(this="to_json", expressions=[agg])
         return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]

@@ -90,6 +90,8 @@ class Compiler:
         self.tables_used: list[str] = []
         self.operators_used: list[str] = []
         self._materialized: dict[int, Relation] = {}
+        # inside an mv-apply subquery: the column that tells the input rows apart (kept by every operator)
+        self.apply_key: str | None = None
 
     # ------------------------------------------------------------ errors
 
@@ -537,6 +539,8 @@ class Compiler:
         seen: set[str] = set()
         columns, projections = [], []
         changed = set()
+        if self.apply_key and all(name != self.apply_key for name, _, _ in items):
+            items = [(self.apply_key, Typed(col_ref(self.apply_key), "long", self.apply_key), op.pos), *items]
         for name, typed, pos in items:
             if name in seen:
                 raise self.semantic(f"column '{name}' is projected twice", pos)
@@ -551,6 +555,8 @@ class Compiler:
         return out
 
     def keep_columns(self, rel: Relation, keep: list[Column]) -> Relation:
+        if self.apply_key and all(c.name != self.apply_key for c in keep):
+            keep = [Column(self.apply_key, "long"), *keep]
         select = self.select_from(rel).select(*[col_ref(c.name) for c in keep])
         out = self.step(select, keep, rel, keep_order=True)
         out.order = self.order_after(rel.order, set(), {c.name for c in keep})
@@ -646,6 +652,8 @@ class Compiler:
         select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
         if rel.order:
             select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order])
+        if self.apply_key:
+            return self.limit_per_key(rel, [self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order or []], count.sql)
         select = select.limit(count.sql)
         return self.step(select, rel.columns, rel, keep_order=True)
 
@@ -653,10 +661,20 @@ class Compiler:
         self.operators_used.append("top")
         ordered, order = self.sort_spec([op.key], rel, env)
         count = self.exprs(env, None).compile(op.count)
+        if self.apply_key:
+            return self.limit_per_key(rel, ordered, count.sql)
         select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).order_by(*ordered).limit(count.sql)
         out = self.step(select, rel.columns, rel)
         out.order = order
         return out
+
+    def limit_per_key(self, rel: Relation, ordered: list[exp.Ordered], count: exp.Expression) -> Relation:
+        """take/top inside mv-apply: the first rows of each input row's group, not of the whole table."""
+        window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(self.apply_key)],
+                            order=exp.Order(expressions=ordered) if ordered else None)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
+        select.set("qualify", exp.Qualify(this=exp.LTE(this=window, expression=count)))
+        return self.step(select, rel.columns)
 
     def op_Distinct(self, op: ast.Distinct, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("distinct")
@@ -703,7 +721,10 @@ class Compiler:
         c = self.exprs(env, rel)
         taken: set[str] = set()
         group_exprs, group_cols = [], []
-        for item in op.by:
+        by_items = list(op.by)
+        if self.apply_key:
+            by_items.insert(0, ast.NamedExpr(self.apply_key, ast.Name(op.pos, self.apply_key)))
+        for item in by_items:
             typed = c.compile(item.expr)
             name = item.name or typed.name
             if name is None:
@@ -945,6 +966,34 @@ class Compiler:
             combined = exp.Select().select(*[col_ref(c.name) for c in out_cols]).from_(
                 exp.Subquery(this=combined, alias=exp.TableAlias(this=ident("_u"))))
         return self.step(combined, out_cols)
+
+    # ------------------------------------------------------------ mv-apply
+
+    def op_MvApply(self, op: ast.MvApply, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("mv-apply")
+        key = unique_name("_apply_row", set(rel.names()))
+        numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                          exp.alias_(exp.Window(this=exp.RowNumber()), key, quoted=True)),
+                             rel.columns + [Column(key, "long")])
+        sub = self.op_MvExpand(op.expand, numbered, env)
+        outer_key = self.apply_key
+        self.apply_key = key
+        try:
+            for inner in op.subquery:
+                sub = self.operator(inner, sub, env)
+        finally:
+            self.apply_key = outer_key
+        if sub.column(key) is None:
+            raise self.unsupported("this mv-apply subquery (it does not keep its input rows apart)", op.pos)
+        # the subquery's rows for each input row, next to that row's other columns
+        sub_names = set(sub.names())
+        kept = [c for c in rel.columns if c.name not in sub_names]
+        out_sub = [c for c in sub.columns if c.name != key]
+        select = (self.select_from(numbered, "_n").select(*[col_ref(c.name, "_n") for c in kept],
+                                                          *[col_ref(c.name, "_s") for c in out_sub])
+                  .join(exp.Table(this=sub.source.this.copy(), alias=exp.TableAlias(this=ident("_s"))),
+                        on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s"))))
+        return self.step(select, kept + out_sub)
 
     # ------------------------------------------------------------ make-series
 

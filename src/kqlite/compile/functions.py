@@ -959,6 +959,77 @@ class Functions:
         sign = sb.tmpl("CASE WHEN :t < 0 THEN '-' ELSE '' END", t=value.sql)
         return Typed(sb.coalesce(exp.DPipe(this=sign, expression=result, safe=True), sb.string("")), "string")
 
+    def f_array_sum(self, c, node, args):
+        self.arity(c, node, args, 1)
+        items = self.json_list(c, node, args[0])
+        return Typed(sb.tmpl("list_sum(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))", l=items), "real")
+
+    def _array_extreme(self, c, node, args, sql_name):
+        self.arity(c, node, args, 1)
+        items = self.json_list(c, node, args[0])
+        return Typed(sb.tmpl(f"{sql_name}(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))", l=items), "real")
+
+    def f_array_max(self, c, node, args):
+        return self._array_extreme(c, node, args, "list_max")
+
+    def f_array_min(self, c, node, args):
+        return self._array_extreme(c, node, args, "list_min")
+
+    def _array_sort(self, c, node, args, descending: bool):
+        self.arity(c, node, args, 1, 2)
+        items = self.json_list(c, node, args[0])
+        # numbers sort as numbers, other values as text; JSON nulls go last
+        keyed = ("list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, "
+                 "'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e})")
+        direction = "'DESC'" if descending else "'ASC'"
+        shape = f"to_json(list_transform(list_sort({keyed}, {direction}), x -> x.v))"
+        if descending:  # keep nulls last when sorting down
+            shape = f"to_json(list_transform(list_concat(list_filter(list_sort({keyed}, 'DESC'), x -> x.n = 0), list_filter({keyed}, x -> x.n = 1)), x -> x.v))"
+        return Typed(sb.tmpl(shape, l=items), "dynamic")
+
+    def f_array_sort_asc(self, c, node, args):
+        return self._array_sort(c, node, args, False)
+
+    def f_array_sort_desc(self, c, node, args):
+        return self._array_sort(c, node, args, True)
+
+    def f_array_index_of(self, c, node, args):
+        self.arity(c, node, args, 2)
+        items = self.json_list(c, node, args[0])
+        shape = "CASE WHEN :l IS NULL THEN NULL ELSE COALESCE(list_position(list_transform(:l, e -> CAST(e AS VARCHAR)), CAST(:v AS VARCHAR)), 0) - 1 END"
+        return Typed(sb.cast(sb.tmpl(shape, l=items, v=self.json_of(args[1])), "long"), "long")
+
+    def _rotate(self, c, node, args, left: bool):
+        self.arity(c, node, args, 2)
+        items = self.json_list(c, node, args[0])
+        n = args[1].sql if left else exp.Neg(this=exp.Paren(this=args[1].sql))
+        shape = ("CASE WHEN len(:l) = 0 THEN to_json(:l) ELSE to_json(list_concat(list_slice(:l, ((:n % len(:l)) + len(:l)) % len(:l) + 1, len(:l)),"
+                 " list_slice(:l, 1, ((:n % len(:l)) + len(:l)) % len(:l)))) END")
+        return Typed(sb.tmpl(shape, l=items, n=n), "dynamic")
+
+    def f_array_rotate_left(self, c, node, args):
+        return self._rotate(c, node, args, True)
+
+    def f_array_rotate_right(self, c, node, args):
+        return self._rotate(c, node, args, False)
+
+    def f_bag_merge(self, c, node, args):
+        if len(args) < 2:
+            self.arity(c, node, args, 2, 64)
+        # the leftmost bag wins when a key repeats
+        merged = args[-1].sql
+        for bag in reversed(args[:-1]):
+            merged = exp.Anonymous(this="json_merge_patch", expressions=[merged, bag.sql])
+        return Typed(merged, "dynamic")
+
+    def f_zip(self, c, node, args):
+        if len(args) < 2:
+            self.arity(c, node, args, 2, 16)
+        lists = [self.json_list(c, node, a) for a in args]
+        longest = exp.Anonymous(this="greatest", expressions=[exp.Anonymous(this="len", expressions=[lst]) for lst in lists])
+        pairs = exp.Array(expressions=[sb.tmpl("COALESCE(:l[i + 1], 'null'::JSON)", l=lst) for lst in lists])
+        return Typed(sb.tmpl("to_json(list_transform(range(:n), i -> :p))", n=longest, p=pairs), "dynamic")
+
     def f_typeof(self, c, node, args):
         raise KqlSemanticError("typeof() is only valid as an argument", c.text, node.pos)
 

@@ -257,6 +257,12 @@ class Search(Operator):
 
 
 @dataclass
+class MvApply(Operator):
+    expand: MvExpand
+    subquery: list[Operator]
+
+
+@dataclass
 class MakeSeries(Operator):
     aggregates: list[tuple[NamedExpr, Expr | None]]  # (aggregate, default value)
     axis: Expr

@@ -29,7 +29,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "parse-kv", "scan", "top-nested", "top-hitters", "mv-apply",
+    "parse-kv", "scan", "top-nested", "top-hitters",
     "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -426,6 +426,17 @@ class _Parser:
             return self.parse_operator(pos, name == "parse-where")
         if name == "search":
             return self.search_rest(pos)
+        if name == "mv-apply":
+            expand = self.mv_expand(pos)
+            if self.accept_word("name"):
+                raise self.error("no 'name=' (mv-apply subquery names are not supported)")
+            self.expect_word("on")
+            self.expect_op("(")
+            operators = [self.operator()]
+            while self.accept_op("|"):
+                operators.append(self.operator())
+            self.expect_op(")")
+            return ast.MvApply(pos, expand, operators)
         if name == "make-series":
             return self.make_series(pos)
         if name == "invoke":
