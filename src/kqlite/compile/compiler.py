@@ -1109,6 +1109,42 @@ class Compiler:
             filtered.append((self.step(select, leg.columns), label))
         return self.union_relations(filtered, "outer", "$table")
 
+    def op_ParseKv(self, op: ast.ParseKv, rel: Relation, env: Env) -> Relation:
+        """Key/value extraction: the first `key<kv>value` after the start or a pair delimiter, per key."""
+        import re
+
+        self.operators_used.append("parse-kv")
+        unknown = set(op.options) - {"pair_delimiter", "kv_delimiter", "quote", "escape", "greedy"}
+        if unknown or "escape" in op.options or op.options.get("greedy") == "true":
+            raise self.unsupported(f"parse-kv option {', '.join(sorted(unknown or {'escape/greedy'}))}", op.pos)
+        pair = op.options.get("pair_delimiter", " ")
+        kv = op.options.get("kv_delimiter", "=")
+        quotes = op.options.get("quote", "")
+        c = self.exprs(env, rel)
+        text = c.as_string(c.compile(op.source)).sql
+        value_forms = [f"{re.escape(q)}[^{re.escape(q)}]*{re.escape(q)}" for q in quotes]
+        value_forms.append(f"[^{re.escape(pair)}]*" if len(pair) == 1 else f"(?:(?!{re.escape(pair)}).)*")
+        columns = list(rel.columns)
+        projections: dict[str, exp.Expression] = {col.name: col_ref(col.name) for col in rel.columns}
+        for key, type_name, key_pos in op.keys:
+            kql_type = normalize_type(type_name)
+            if kql_type is None:
+                raise self.semantic(f"unknown type '{type_name}'", key_pos)
+            pattern = (f"(?:^|{re.escape(pair)})\\s*{re.escape(key)}\\s*{re.escape(kv)}\\s*({'|'.join(value_forms)})")
+            raw = sb.tmpl("trim(regexp_extract(:s, :p, 1))", s=text, p=sb.string(pattern.replace("\\\\", "\\")))
+            for q in quotes:  # a quoted value loses its quotes
+                raw = sb.tmpl("regexp_replace(:v, :q, '\\1')", v=raw, q=sb.string(f"^{re.escape(q)}(.*){re.escape(q)}$"))
+            value = Typed(raw, "string")
+            if kql_type != "string":
+                value = self.functions.convert(c, Typed(sb.tmpl("NULLIF(:v, '')", v=raw), "string"), kql_type)
+            projections[key] = value.sql
+            if rel.column(key) is None:
+                columns.append(Column(key, kql_type))
+            else:
+                columns = [Column(key, kql_type) if col.name == key else col for col in columns]
+        select = self.select_from(rel).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in columns])
+        return self.step(select, columns, rel, keep_order=True)
+
     def op_Parse(self, op: ast.Parse, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("parse-where" if op.keep_only_matches else "parse")
         c = self.exprs(env, rel)

@@ -243,6 +243,13 @@ class Parse(Operator):
 
 
 @dataclass
+class ParseKv(Operator):
+    source: Expr
+    keys: list[tuple[str, str, int]]  # (key, type, position)
+    options: dict[str, str]
+
+
+@dataclass
 class SearchTerm(Expr):
     """A bare literal in a `search` predicate: true where any column has it as a term."""
 

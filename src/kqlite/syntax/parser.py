@@ -24,12 +24,12 @@ _COMPARISONS = {"==", "!=", "<>", "<", "<=", ">", ">=", "=~", "!~"}
 # Words Kusto reserves: a column may have such a name only when quoted (['first']).
 RESERVED_NAMES = {
     "first", "has", "where", "and", "or", "by", "on", "contains", "between", "let",
-    "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit",
+    "in", "project", "extend", "summarize", "join", "sort", "take", "top", "limit", "true", "false",
 }
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "parse-kv", "scan", "top-nested", "top-hitters",
+    "scan", "top-nested", "top-hitters",
     "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -426,6 +426,8 @@ class _Parser:
             return self.parse_operator(pos, name == "parse-where")
         if name == "search":
             return self.search_rest(pos)
+        if name == "parse-kv":
+            return self.parse_kv(pos)
         if name == "mv-apply":
             expand = self.mv_expand(pos)
             if self.accept_word("name"):
@@ -534,6 +536,38 @@ class _Parser:
         if self.accept_word("by"):
             by = self.named_list()
         return ast.MakeSeries(pos, aggregates, axis, start, stop, step, by)
+
+    def parse_kv(self, pos: int) -> ast.ParseKv:
+        source = self.additive()
+        self.expect_word("as")
+        self.expect_op("(")
+        keys: list[tuple[str, str, int]] = []
+        while not self.tok.is_op(")"):
+            name, name_pos = self.identifier("a key name")
+            if name in RESERVED_NAMES:
+                raise KqlSyntaxError(f"'{name}' is a reserved word and cannot name a column", self.text, name_pos,
+                                     f"quote it: ['{name}']")
+            key_type = "string"
+            if self.accept_op(":"):
+                key_type = self.type_name()
+            keys.append((name, key_type, name_pos))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        options: dict[str, str] = {}
+        if self.accept_word("with"):
+            self.expect_op("(")
+            while not self.tok.is_op(")"):
+                option, _ = self.identifier("an option name")
+                self.expect_op("=")
+                value = self.advance()
+                options[option] = str(value.value) if value.kind is Kind.STRING else value.text
+                if not self.accept_op(","):
+                    break
+            self.expect_op(")")
+        if not keys:
+            raise KqlSyntaxError("parse-kv needs at least one key in as (...)", self.text, pos)
+        return ast.ParseKv(pos, source, keys, options)
 
     def search_rest(self, pos: int) -> ast.Search:
         case_sensitive, tables = False, None
