@@ -386,6 +386,9 @@ class Compiler:
                         isinstance(value_node, ast.Name) and value_node.name not in ("null",)):
                     raise self.semantic("datatable values must be literals", value_node.pos)
                 value = c.compile(value_node) if isinstance(value_node, ast.Literal) else Typed(sb.null(col.type), col.type, None, None)
+                if col.type == "string" and value.is_const and value.const is None:
+                    raise self.semantic(f"datatable column '{col.name}' is a string: it cannot hold null", value_node.pos,
+                                        'write "" for an empty string')
                 row.append(self.coerce_cell(c, value, col, value_node))
             rows.append(row)
         if not rows:

@@ -927,8 +927,11 @@ class Functions:
                 pieces.append(sb.tmpl("CAST(((date_part('hour', :v) + 11) % 12) + 1 AS VARCHAR)", v=value.sql))
             elif token[0] in "fF":
                 pieces.append(sb.tmpl(f"substr(strftime(:v, '%f') || '0', 1, {len(token)})", v=value.sql))
+            elif token in FORMAT_SEPARATORS:
+                pieces.append(sb.string(token))
             else:
-                pieces.append(sb.string(token[-1]))
+                raise KqlSemanticError(f"format_datetime(): {token!r} is not a format specifier or separator", c.text,
+                                       node.pos, "separators: space / - : , . _ [ ]")
         result = pieces[0] if pieces else sb.string("")
         for piece in pieces[1:]:
             result = exp.DPipe(this=result, expression=piece, safe=True)
@@ -949,10 +952,11 @@ class Functions:
                 pieces.append(sb.tmpl(f"lpad(:n, {len(token)}, '0')", n=number) if len(token) > 1 else number)
             elif token[0] in "fF":
                 pieces.append(sb.tmpl(f"substr(lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0'), 1, {len(token)})", t=value.sql))
-            elif token.startswith("'"):
-                pieces.append(sb.string(token[1:-1]))
+            elif token in FORMAT_SEPARATORS:
+                pieces.append(sb.string(token))
             else:
-                pieces.append(sb.string(token[-1]))
+                raise KqlSemanticError(f"format_timespan(): {token!r} is not a format specifier or separator", c.text,
+                                       node.pos, "separators: space / - : , . _ [ ]")
         result = pieces[0] if pieces else sb.string("")
         for piece in pieces[1:]:
             result = exp.DPipe(this=result, expression=piece, safe=True)
@@ -963,17 +967,6 @@ class Functions:
         self.arity(c, node, args, 1)
         items = self.json_list(c, node, args[0])
         return Typed(sb.tmpl("list_sum(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))", l=items), "real")
-
-    def _array_extreme(self, c, node, args, sql_name):
-        self.arity(c, node, args, 1)
-        items = self.json_list(c, node, args[0])
-        return Typed(sb.tmpl(f"{sql_name}(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))", l=items), "real")
-
-    def f_array_max(self, c, node, args):
-        return self._array_extreme(c, node, args, "list_max")
-
-    def f_array_min(self, c, node, args):
-        return self._array_extreme(c, node, args, "list_min")
 
     def _array_sort(self, c, node, args, descending: bool):
         self.arity(c, node, args, 1, 2)
@@ -1059,6 +1052,10 @@ class Functions:
     def f_base64_encode_tostring(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(sb.tmpl("to_base64(encode(:s))", s=c.as_string(args[0]).sql), "string")
+
+
+# The only literal characters Kusto's format_datetime / format_timespan accept between specifiers.
+FORMAT_SEPARATORS = set(" /-:,._[]")
 
 
 def _period(text: str, c: ExprCompiler, node: ast.Expr) -> str:
