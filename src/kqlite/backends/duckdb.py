@@ -45,11 +45,10 @@ class Connection:
                  *, threads: int | None = None, memory_limit: str | None = None):
         self.duckdb = duckdb.connect(str(database))
         self.duckdb.execute("SET TimeZone = 'UTC'")
-        if threads:
-            self.duckdb.execute("SET threads = ?", [int(threads)]) if False else self.duckdb.execute(f"SET threads = {int(threads)}")
-        if memory_limit:
-            self.duckdb.execute("SELECT 1")
-            self.duckdb.execute(exp.Set(expressions=[exp.SetItem(this=exp.EQ(this=exp.column("memory_limit"), expression=sb.string(memory_limit)))]).sql("duckdb"))
+        for setting, value in (("threads", threads), ("memory_limit", memory_limit)):
+            if value:  # DuckDB settings as SQLGlot nodes: the value is a quoted literal, never pasted
+                item = exp.SetItem(this=exp.EQ(this=exp.column(setting), expression=sb.string(str(value))))
+                self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
         self._schemas: dict[str, list[Column]] = {}
         self._raw_names: dict[str, str] = {}
         self._attach_count = 0

@@ -202,12 +202,11 @@ class Aggregates:
         for cond in conditions:
             where = cond if where is None else exp.And(this=where, expression=cond)
         if keep_nulls:
-            value = sb.coalesce(value, sb.literal("dynamic", None).this.copy() if False else sb.tmpl("'null'::JSON"))
+            value = sb.coalesce(value, sb.tmpl("'null'::JSON"))
         agg = _filter(exp.ArrayAgg(this=value), where)
         if distinct:
             if x.type == "dynamic":
                 # elements of arrays are unioned, in first-seen order
-                agg = _filter(exp.ArrayAgg(this=value), where)
                 shape = "flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))"
                 agg = sb.tmpl("to_json(:a)", a=_first_seen(sb.tmpl(shape, a=agg)))
             else:
@@ -254,8 +253,6 @@ class Aggregates:
                     emitted.add(col.name)
             else:
                 name = arg.name if isinstance(arg, ast.Name) else None
-                if isinstance(arg, ast.Call) and len(node.args) and False:
-                    name = None
                 picked.append((name or "Column", c.compile(arg)))
         fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
         struct = exp.Struct(expressions=fields)

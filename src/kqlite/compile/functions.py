@@ -1096,9 +1096,7 @@ def _json_type(value: object) -> str:
 _ALIASES = {
     "todynamic": "parse_json", "parsejson": "parse_json", "toobject": "parse_json", "iif": "iff",
     "toreal": "todouble", "int": "toint", "long": "tolong", "pack": "bag_pack", "pack_dictionary": "bag_pack",
-    "replace": "replace_string", "datepart": "getyear", "make_string": "strcat",
-    "toupper": "toupper", "tolower": "tolower", "array_length": "array_length", "todouble": "todouble",
-    "getmonth": "getmonth",
+    "replace": "replace_string",
 }
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.

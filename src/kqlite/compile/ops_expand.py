@@ -1,0 +1,115 @@
+"""Operators over dynamic arrays and bags: mv-expand and mv-apply.
+
+Mixed into `kqlite.compile.compiler.Compiler`; every method compiles one operator onto a new CTE."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.env import Env
+from kqlite.compile.expressions import Typed
+from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
+from kqlite.compile.types import normalize_type
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    pass
+
+
+class ExpandOperators:
+    # ------------------------------------------------------------ mv-expand
+
+    def op_MvExpand(self, op: ast.MvExpand, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("mv-expand")
+        if op.limit is not None or op.kind != "bag":
+            raise self.unsupported("mv-expand with limit or kind=array", op.pos)
+        c = self.exprs(env, rel)
+        targets = []
+        for item, to_type in op.items:
+            typed = c.compile(item.expr)
+            name = item.name or typed.name
+            if name is None:
+                raise self.semantic("mv-expand needs a column or Name = expression", item.expr.pos)
+            if typed.type != "dynamic":
+                raise self.semantic(f"mv-expand needs a dynamic column, '{name}' is {typed.type}", item.expr.pos)
+            result_type = normalize_type(to_type) if to_type else "dynamic"
+            if result_type is None:
+                raise self.semantic(f"unknown type '{to_type}'", item.expr.pos)
+            targets.append((name, typed, result_type))
+        # elements as a JSON list: arrays expand element-wise, bags key by key, null gives one null row,
+        # an empty array or bag gives no row
+        lists = []
+        for _name, typed, _rt in targets:
+            lists.append(sb.tmpl(
+                "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN [NULL::JSON] "
+                "WHEN json_type(:d) = 'ARRAY' THEN CAST(:d AS JSON[]) "
+                "WHEN json_type(:d) = 'OBJECT' THEN list_transform(json_keys(:d), k -> json_object(k, json_extract(:d, '$.\"' || k || '\"'))) "
+                "ELSE [:d] END", d=typed.sql))
+        numbered = self.select_from(rel).select(
+            *[col_ref(col.name) for col in rel.columns],
+            *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
+        )
+        base = self.step(numbered, rel.columns)
+        length = sb.tmpl("greatest(" + ", ".join(f"len(\"_l{i}\")" for i in range(len(lists))) + ")") if len(lists) > 1 else sb.tmpl("len(\"_l0\")")
+        idx_series = exp.alias_(exp.Anonymous(this="unnest", expressions=[exp.Anonymous(this="range", expressions=[length])]), "_i", quoted=True)
+        exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
+                                                            *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series), [])
+        projections, columns = [], []
+        replaced = {name for name, _, _ in targets}
+        for col in rel.columns:
+            if col.name in replaced:
+                i = next(j for j, t in enumerate(targets) if t[0] == col.name)
+                value, kql_type = self.mv_element(i, targets[i][2])
+                projections.append(exp.alias_(value, col.name, quoted=True))
+                columns.append(Column(col.name, kql_type))
+            else:
+                projections.append(col_ref(col.name))
+                columns.append(col)
+        for i, (name, _typed, result_type) in enumerate(targets):
+            if rel.column(name) is None:
+                value, kql_type = self.mv_element(i, result_type)
+                projections.append(exp.alias_(value, name, quoted=True))
+                columns.append(Column(name, kql_type))
+        if op.item_index:
+            projections.append(exp.alias_(sb.cast(col_ref("_i"), "long"), op.item_index, quoted=True))
+            columns.append(Column(op.item_index, "long"))
+        return self.step(self.select_from(exploded).select(*projections), columns)
+
+    def mv_element(self, i: int, result_type: str) -> tuple[exp.Expression, str]:
+        element = sb.tmpl(f"\"_l{i}\"[\"_i\" + 1]")
+        if result_type == "dynamic":
+            return element, "dynamic"
+        typed = self.functions.convert(self.exprs(Env(), None), Typed(element, "dynamic"), result_type)
+        return typed.sql, result_type
+
+
+    # ------------------------------------------------------------ mv-apply
+
+    def op_MvApply(self, op: ast.MvApply, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("mv-apply")
+        key = unique_name("_apply_row", set(rel.names()))
+        numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                          exp.alias_(exp.Window(this=exp.RowNumber()), key, quoted=True)),
+                             rel.columns + [Column(key, "long")])
+        sub = self.op_MvExpand(op.expand, numbered, env)
+        outer_key = self.apply_key
+        self.apply_key = key
+        try:
+            for inner in op.subquery:
+                sub = self.operator(inner, sub, env)
+        finally:
+            self.apply_key = outer_key
+        if sub.column(key) is None:
+            raise self.unsupported("this mv-apply subquery (it does not keep its input rows apart)", op.pos)
+        # the subquery's rows for each input row, next to that row's other columns
+        sub_names = set(sub.names())
+        kept = [c for c in rel.columns if c.name not in sub_names]
+        out_sub = [c for c in sub.columns if c.name != key]
+        select = (self.select_from(numbered, "_n").select(*[col_ref(c.name, "_n") for c in kept],
+                                                          *[col_ref(c.name, "_s") for c in out_sub])
+                  .join(exp.Table(this=sub.source.this.copy(), alias=exp.TableAlias(this=ident("_s"))),
+                        on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s"))))
+        return self.step(select, kept + out_sub)

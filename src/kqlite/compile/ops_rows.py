@@ -1,0 +1,113 @@
+"""Row-order and row-count operators: sort, take, top, distinct, count, serialize, as, invoke.
+
+Mixed into `kqlite.compile.compiler.Compiler`; every method compiles one operator onto a new CTE."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile.env import Env, FunctionBinding, RelationBinding
+from kqlite.compile.scope import Column, Relation, col_ref
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    pass
+
+
+class RowOperators:
+    def sort_spec(self, keys: list[ast.SortKey], rel: Relation, env: Env) -> tuple[list[exp.Ordered], list | None]:
+        c = self.exprs(env, rel)
+        ordered, order = [], []
+        for key in keys:
+            typed = c.compile(key.expr)
+            nulls_first = key.nulls_first if key.nulls_first is not None else not key.descending
+            value = typed.sql
+            if typed.type == "dynamic":
+                raise self.semantic("cannot sort by a dynamic value", key.expr.pos, "convert it, e.g. tolong(x)")
+            ordered.append(self.ordered(value, key.descending, nulls_first))
+            if isinstance(key.expr, ast.Name) and rel.column(key.expr.name) is not None and order is not None:
+                order.append((key.expr.name, key.descending, nulls_first))
+            else:
+                order = None
+        return ordered, order
+
+    def op_Sort(self, op: ast.Sort, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("sort by")
+        ordered, order = self.sort_spec(op.keys, rel, env)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).order_by(*ordered)
+        out = self.step(select, rel.columns, rel)
+        out.order = order
+        out.serialized = True
+        return out
+
+    def op_Take(self, op: ast.Take, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("take")
+        count = self.exprs(env, None).compile(op.count)
+        if count.type not in ("long", "int"):
+            raise self.semantic("take needs a whole number of rows", op.pos)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
+        if rel.order:
+            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order])
+        if self.apply_key:
+            return self.limit_per_key(rel, [self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order or []], count.sql)
+        select = select.limit(count.sql)
+        return self.step(select, rel.columns, rel, keep_order=True)
+
+    def op_Top(self, op: ast.Top, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("top")
+        ordered, order = self.sort_spec([op.key], rel, env)
+        count = self.exprs(env, None).compile(op.count)
+        if self.apply_key:
+            return self.limit_per_key(rel, ordered, count.sql)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).order_by(*ordered).limit(count.sql)
+        out = self.step(select, rel.columns, rel)
+        out.order = order
+        return out
+
+    def limit_per_key(self, rel: Relation, ordered: list[exp.Ordered], count: exp.Expression) -> Relation:
+        """take/top inside mv-apply: the first rows of each input row's group, not of the whole table."""
+        window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(self.apply_key)],
+                            order=exp.Order(expressions=ordered) if ordered else None)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
+        select.set("qualify", exp.Qualify(this=exp.LTE(this=window, expression=count)))
+        return self.step(select, rel.columns)
+
+    def op_Distinct(self, op: ast.Distinct, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("distinct")
+        if op.items is None:
+            select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).distinct()
+            return self.step(select, rel.columns)
+        items = self.named_items(op.items, rel, env, "distinct")
+        columns = [Column(name, t.type) for name, t, _ in items]
+        select = self.select_from(rel).select(*[exp.alias_(t.sql, name, quoted=True) for name, t, _ in items]).distinct()
+        return self.step(select, columns)
+
+    def op_Count(self, op: ast.Count, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("count")
+        select = self.select_from(rel).select(exp.alias_(exp.Count(this=exp.Star()), "Count", quoted=True))
+        return self.step(select, [Column("Count", "long")])
+
+    def op_Invoke(self, op: ast.Invoke, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("invoke")
+        binding = env.lookup(op.call.name)
+        if not isinstance(binding, FunctionBinding):
+            raise self.semantic(f"'{op.call.name}' is not a function defined with let", op.call.pos)
+        inner = self.function_env(binding, op.call, env, rel)
+        return self.function_body_tabular(binding, inner)
+
+    def op_Render(self, op: ast.Render, rel: Relation, env: Env) -> Relation:
+        return rel
+
+    def op_As(self, op: ast.As, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("as")
+        env.bindings[op.name] = RelationBinding(Relation(rel.source, rel.columns, rel.order, rel.serialized, op.name))
+        return Relation(rel.source, rel.columns, rel.order, rel.serialized, op.name)
+
+    def op_Serialize(self, op: ast.Serialize, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("serialize")
+        serialized = Relation(rel.source, rel.columns, rel.order, True, rel.name_hint)
+        out = self.op_Extend(ast.Extend(op.pos, op.items), serialized, env) if op.items else serialized
+        out.serialized = True
+        return out

@@ -1,0 +1,175 @@
+"""Aggregating operators: summarize and make-series.
+
+Mixed into `kqlite.compile.compiler.Compiler`; every method compiles one operator onto a new CTE."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.env import Env
+from kqlite.compile.expressions import Typed
+from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    pass
+
+
+class SummarizeOperators:
+    # ------------------------------------------------------------ summarize
+
+    def op_Summarize(self, op: ast.Summarize, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("summarize")
+        c = self.exprs(env, rel)
+        taken: set[str] = set()
+        group_exprs, group_cols = [], []
+        by_items = list(op.by)
+        if self.apply_key:
+            by_items.insert(0, ast.NamedExpr(self.apply_key, ast.Name(op.pos, self.apply_key)))
+        for item in by_items:
+            typed = c.compile(item.expr)
+            name = item.name or typed.name
+            if name is None:
+                name = "Column1"
+            if typed.type == "dynamic":
+                raise self.semantic("summarize cannot group by a dynamic value", item.expr.pos,
+                                    "convert it first, e.g. by tostring(...)")
+            name = unique_name(name, taken)
+            taken.add(name)
+            group_exprs.append(typed.sql)
+            group_cols.append(Column(name, typed.type))
+        by_names = {col.name for col in group_cols}
+        agg_cols = []
+        for item in op.aggregates:
+            expr = item.expr
+            if not isinstance(expr, ast.Call):
+                raise self.semantic("summarize needs aggregate function calls (count(), sum(x), ...)", expr.pos)
+            outputs = self.aggregates.build(c, expr, by_names)
+            if item.name is not None:
+                outputs[0].name = item.name
+                outputs[0].explicit_name = True
+            if item.names:
+                for output, name in zip(outputs, item.names, strict=False):
+                    output.name = name
+            for output in outputs:
+                output.name = unique_name(output.name, taken)
+                taken.add(output.name)
+            agg_cols.extend(outputs)
+        inner_proj = [exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)]
+        hidden_for = {}
+        current_hidden = None
+        for i, col in enumerate(agg_cols):
+            if col.sql is not None:
+                current_hidden = f"_a{i}"
+                inner_proj.append(exp.alias_(col.sql, current_hidden, quoted=True))
+            hidden_for[i] = current_hidden
+        select = self.select_from(rel).select(*inner_proj)
+        if group_exprs:
+            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs))])
+        grouped = self.step(select, [])
+        outer = [exp.alias_(col_ref(f"_g{i}"), col.name, quoted=True) for i, col in enumerate(group_cols)]
+        for i, col in enumerate(agg_cols):
+            ref = col_ref(hidden_for[i])
+            value = col.post(ref) if col.post else ref
+            outer.append(exp.alias_(value, col.name, quoted=True))
+        columns = group_cols + [Column(col.name, col.type) for col in agg_cols]
+        return self.step(self.select_from(grouped).select(*outer), columns)
+
+    # ------------------------------------------------------------ make-series
+
+    def op_MakeSeries(self, op: ast.MakeSeries, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("make-series")
+        c = self.exprs(env, rel)
+        axis = c.compile(op.axis)
+        axis_name = axis.name or "Column1"
+        if axis.type not in ("datetime", "timespan", "long", "int", "real"):
+            raise self.semantic(f"make-series needs a datetime or numeric axis, not {axis.type}", op.axis.pos)
+        as_number = (lambda t: sb.tmpl("epoch_us(:x) * 10", x=t)) if axis.type == "datetime" else (lambda t: t)
+        constants = self.exprs(env, None)
+        step = constants.compile(op.step)
+        ax = as_number(axis.sql)
+        start = as_number(constants.compile(op.start).sql) if op.start is not None else sb.tmpl(
+            "floor(min(:a) / :s) * :s", a=ax, s=step.sql)
+        if op.stop is not None:
+            count = sb.tmpl("CAST(greatest(ceil((:b - :a) / :s), 0) AS BIGINT)",
+                            a=start, b=as_number(constants.compile(op.stop).sql), s=step.sql)
+        else:
+            count = sb.tmpl("CAST(floor((max(:x) - :a) / :s) + 1 AS BIGINT)", x=ax, a=start, s=step.sql)
+        # one row of parameters: where the series starts, its step and its number of bins
+        params_select = exp.Select().select(exp.alias_(start, "_start", quoted=True), exp.alias_(step.sql, "_step", quoted=True),
+                                            exp.alias_(count, "_n", quoted=True))
+        if op.start is None or op.stop is None:  # the bounds come from the data: aggregate over it
+            params_select = params_select.from_(exp.Table(this=rel.source.this.copy()))
+        params = self.step(params_select, [])
+        group_cols: list[Column] = []
+        group_exprs: list[exp.Expression] = []
+        taken: set[str] = set()
+        for item in op.by:
+            typed = c.compile(item.expr)
+            name = unique_name(item.name or typed.name or "Column1", taken)
+            taken.add(name)
+            group_cols.append(Column(name, typed.type))
+            group_exprs.append(typed.sql)
+        series: list[tuple[str, str, exp.Expression, exp.Expression]] = []  # name, type, aggregate, default
+        for item, default in op.aggregates:
+            if not isinstance(item.expr, ast.Call):
+                raise self.semantic("make-series needs aggregate function calls", item.expr.pos)
+            outputs = self.aggregates.build(c, item.expr, set())
+            if len(outputs) != 1 or outputs[0].post is not None:
+                raise self.unsupported(f"{item.expr.name}() in make-series", item.expr.pos)
+            out = outputs[0]
+            name = unique_name(item.name or out.name, taken)
+            taken.add(name)
+            fill = constants.compile(default) if default is not None else Typed(sb.literal("long", 0), "long")
+            fill_sql = sb.cast(fill.sql, out.type) if fill.type != out.type else fill.sql
+            series.append((name, out.type, out.sql, fill_sql))
+        taken.add(axis_name)
+        p_start, p_step, p_n = (exp.column(n, table="_p", quoted=True) for n in ("_start", "_step", "_n"))
+        bin_index = sb.tmpl("CAST(floor((:x - :a) / :s) AS BIGINT)", x=ax, a=p_start, s=p_step)
+        in_range = sb.tmpl(":x >= :a AND :x < :a + :n * :s", x=ax, a=p_start, n=p_n, s=p_step)
+        binned = (exp.Select().select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)],
+                                      exp.alias_(bin_index, "_b", quoted=True),
+                                      *[exp.alias_(agg, f"_a{i}", quoted=True) for i, (_, _, agg, _) in enumerate(series)])
+                  .from_(exp.Table(this=rel.source.this.copy()))
+                  .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS")
+                  .where(in_range)
+                  .group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs) + 1)]))
+        binned_rel = self.step(binned, [])
+        groups = self.select_from(rel).select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)]).distinct() \
+            if group_exprs else exp.Select().select(exp.alias_(exp.Literal.number(1), "_one", quoted=True))
+        groups_rel = self.step(groups, [])
+        cells = self.step(
+            exp.Select().select(exp.Star(), exp.alias_(sb.tmpl("unnest(range(0, :n))", n=p_n), "_i", quoted=True))
+            .from_(exp.Table(this=groups_rel.source.this.copy()))
+            .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS"), [])
+        on = exp.EQ(this=exp.column("_b", table="_x", quoted=True), expression=exp.column("_i", table="_c", quoted=True))
+        for i in range(len(group_exprs)):
+            on = exp.and_(on, exp.NullSafeEQ(this=exp.column(f"_g{i}", table="_x", quoted=True),
+                                             expression=exp.column(f"_g{i}", table="_c", quoted=True)))
+        index = exp.column("_i", table="_c", quoted=True)
+        axis_value = sb.tmpl(":a + :i * :s", a=exp.column("_start", table="_c", quoted=True), i=index,
+                             s=exp.column("_step", table="_c", quoted=True))
+        if axis.type == "datetime":
+            axis_value = sb.tmpl("make_timestamp(CAST(:v // 10 AS BIGINT))", v=axis_value)
+        axis_value = sb.cast(axis_value, axis.type) if axis.type not in ("datetime",) else axis_value
+
+        def series_list(value: exp.Expression) -> exp.Expression:
+            return sb.tmpl("to_json(list(:v ORDER BY :i))", v=value, i=index.copy())
+
+        projections = [exp.alias_(exp.column(f"_g{i}", table="_c", quoted=True), col.name, quoted=True) for i, col in enumerate(group_cols)]
+        for i, (name, _type, _agg, fill) in enumerate(series):
+            value = sb.coalesce(exp.column(f"_a{i}", table="_x", quoted=True), fill)
+            projections.append(exp.alias_(series_list(value), name, quoted=True))
+        projections.append(exp.alias_(series_list(self.functions.json_of(Typed(axis_value, axis.type))), axis_name, quoted=True))
+        final = (exp.Select().select(*projections)
+                 .from_(exp.Table(this=cells.source.this.copy(), alias=exp.TableAlias(this=ident("_c"))))
+                 .join(exp.Table(this=binned_rel.source.this.copy(), alias=exp.TableAlias(this=ident("_x"))), on=on, join_type="LEFT"))
+        if group_exprs:
+            final = final.group_by(*[exp.column(f"_g{i}", table="_c", quoted=True) for i in range(len(group_exprs))])
+        else:
+            final = final.group_by(exp.column("_one", table="_c", quoted=True))
+        columns = group_cols + [Column(name, "dynamic") for name, *_ in series] + [Column(axis_name, "dynamic")]
+        return self.step(final, columns)
