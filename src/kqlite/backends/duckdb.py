@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.functions.core import timespan_from_text
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError
@@ -165,9 +166,7 @@ class Connection:
             if duck_type == "INTERVAL":
                 return sb.tmpl("epoch_us(:c) * 10", c=ref)
             if duck_type == "VARCHAR":
-                from kqlite.compile.functions import Functions
-
-                return Functions.string_to_timespan(None, ref).sql  # type: ignore[arg-type]
+                return timespan_from_text(ref)
             return sb.cast(ref, "long")
         if target.sql("duckdb") == duck_type:
             return ref

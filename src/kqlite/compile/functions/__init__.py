@@ -1,0 +1,17 @@
+"""KQL scalar functions, one module per domain; `Functions` combines them into one table (name -> builder)."""
+
+from kqlite.compile.functions.core import CoreFunctions
+from kqlite.compile.functions.datetime import DatetimeFunctions
+from kqlite.compile.functions.dynamic import DynamicFunctions
+from kqlite.compile.functions.logic import LogicFunctions
+from kqlite.compile.functions.strings import StringFunctions
+from kqlite.compile.functions.windows import WindowFunctions
+
+
+class Functions(
+    CoreFunctions, StringFunctions, LogicFunctions, DatetimeFunctions, DynamicFunctions, WindowFunctions
+):
+    """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
+
+
+__all__ = ["Functions"]

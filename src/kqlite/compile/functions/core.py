@@ -1,0 +1,422 @@
+"""The function table (name -> builder) and what every builder shares: dispatch, conversions, list operators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.expressions import ExprCompiler, Typed, has_regex
+from kqlite.compile.types import NUMERIC, numeric_result
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    from kqlite.compile.compiler import Compiler
+
+Builder = Callable[[ExprCompiler, ast.Call, list[Typed]], Typed]
+
+TICKS = {
+    "day": 864_000_000_000,
+    "hour": 36_000_000_000,
+    "minute": 600_000_000,
+    "second": 10_000_000,
+    "millisecond": 10_000,
+    "microsecond": 10,
+    "nanosecond": 1,
+}
+
+# tostring(timespan): [-][d.]hh:mm:ss[.fffffff]
+_TIMESPAN_TEXT = (
+    "CASE WHEN :t IS NULL THEN '' ELSE (CASE WHEN :t < 0 THEN '-' ELSE '' END)"
+    " || (CASE WHEN abs(:t) >= 864000000000 THEN CAST(abs(:t) // 864000000000 AS VARCHAR) || '.' ELSE '' END)"
+    " || lpad(CAST((abs(:t) // 36000000000) % 24 AS VARCHAR), 2, '0') || ':'"
+    " || lpad(CAST((abs(:t) // 600000000) % 60 AS VARCHAR), 2, '0') || ':'"
+    " || lpad(CAST((abs(:t) // 10000000) % 60 AS VARCHAR), 2, '0')"
+    " || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END"
+)
+_DATETIME_TEXT = "COALESCE(strftime(:t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')"
+_REAL_TEXT = (
+    "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN isinf(:x) AND :x > 0 THEN 'Infinity'"
+    " WHEN isinf(:x) THEN '-Infinity' WHEN :x = trunc(:x) AND abs(:x) < 1e15 THEN CAST(CAST(:x AS BIGINT) AS VARCHAR)"
+    " ELSE CAST(:x AS VARCHAR) END"
+)
+_DYNAMIC_TEXT = (
+    "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN '' WHEN json_type(:d) = 'VARCHAR'"
+    " THEN json_extract_string(:d, '$') ELSE CAST(:d AS VARCHAR) END"
+)
+
+
+class CoreFunctions:
+    def __init__(self, compiler: Compiler):
+        self.compiler = compiler
+        self.table: dict[str, Builder] = {}
+        for attr in dir(self):
+            if attr.startswith("f_"):
+                self.table[attr[2:]] = getattr(self, attr)
+        for alias, target in _ALIASES.items():
+            self.table[alias] = self.table[target]
+
+    def call(self, c: ExprCompiler, node: ast.Call) -> Typed:
+        name = node.name
+        binding = c.env.lookup(name)
+        if binding is not None:
+            return self.compiler.call_user_scalar(c, binding, node)
+        if name in self.compiler.aggregates.table:
+            raise KqlSemanticError(
+                f"aggregate function {name}() can only be used in summarize",
+                c.text,
+                node.pos,
+                "use it inside `| summarize ...`",
+            )
+        builder = self.table.get(name)
+        if builder is None:
+            raise KqlUnsupportedError(
+                f"function {name}() is not supported by kqlite yet",
+                c.text,
+                node.pos,
+                "check the spelling, or open an issue with the query",
+            )
+        special = _RAW_ARGS.get(name)
+        args = [] if special else [c.compile(arg) for arg in node.args]
+        return builder(c, node, args)
+
+    def arity(self, c: ExprCompiler, node: ast.Call, args: list, low: int, high: int | None = None) -> None:
+        high = low if high is None else high
+        if not low <= len(args) <= high:
+            want = f"{low}" if low == high else f"{low} to {high}"
+            raise KqlSemanticError(f"{node.name}() takes {want} arguments, got {len(args)}", c.text, node.pos)
+
+    def expect(self, c: ExprCompiler, node: ast.Call, arg: Typed, *types: str) -> None:
+        if arg.type not in types:
+            raise KqlSemanticError(
+                f"{node.name}() expects {' or '.join(types)}, got {arg.type}", c.text, node.pos
+            )
+
+    def check_regex(self, pattern: str, node: ast.Expr) -> None:
+        if re.search(r"\(\?[=!<]|\\[1-9]", pattern):
+            raise KqlSemanticError(
+                "regular expressions use RE2 syntax: no look-around or back-references",
+                self.compiler.text,
+                node.pos,
+            )
+
+    def to_string(self, t: Typed) -> Typed:
+        x = t.sql
+        if t.type == "string":
+            return t
+        if t.type == "bool":
+            return Typed(
+                sb.tmpl("CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END", x=x),
+                "string",
+                t.name,
+            )
+        if t.type == "datetime":
+            return Typed(sb.tmpl(_DATETIME_TEXT, t=x), "string", t.name)
+        if t.type == "timespan":
+            return Typed(sb.tmpl(_TIMESPAN_TEXT, t=x), "string", t.name)
+        if t.type == "real":
+            return Typed(sb.tmpl(_REAL_TEXT, x=x), "string", t.name)
+        if t.type == "dynamic":
+            return Typed(sb.tmpl(_DYNAMIC_TEXT, d=x), "string", t.name)
+        return Typed(sb.coalesce(sb.cast(x, "string"), sb.string("")), "string", t.name)
+
+    def convert(self, c: ExprCompiler, t: Typed, target: str) -> Typed:
+        """Kusto's to<type>(): failure gives null (strings never null)."""
+        if target == "string":
+            return self.to_string(t)
+        if t.type == target:
+            return t
+        x = t.sql
+        if t.type == "dynamic":
+            if target in ("long", "int", "real", "decimal", "bool"):
+                inner = sb.tmpl("json_extract_string(:d, '$')", d=x)
+                return self.convert(c, Typed(inner, "string"), target)
+            if target in ("datetime", "timespan", "guid"):
+                return self.convert(c, Typed(sb.tmpl("json_extract_string(:d, '$')", d=x), "string"), target)
+        if target in ("long", "int"):
+            if t.type == "string":
+                shape = (
+                    "CASE WHEN regexp_matches(trim(:s), '^[+-]?0[xX][0-9a-fA-F]+$') THEN TRY_CAST(('0x' || "
+                    "regexp_extract(trim(:s), '0[xX]([0-9a-fA-F]+)', 1)) AS BIGINT) "
+                    "ELSE TRY_CAST(trunc(TRY_CAST(trim(:s) AS DOUBLE)) AS BIGINT) END"
+                )
+                value = sb.tmpl(shape, s=x)
+                return Typed(sb.try_cast(value, target), target)
+            if t.type in ("real", "decimal"):
+                return Typed(sb.try_cast(exp.Anonymous(this="trunc", expressions=[x]), target), target)
+            if t.type in ("bool", "long", "int", "timespan"):
+                return Typed(sb.try_cast(x, target), target)
+            if t.type == "datetime":
+                return Typed(sb.tmpl("epoch_us(:x) * 10 + 621355968000000000", x=x), "long")
+        if target in ("real", "decimal"):
+            if t.type == "string":
+                return Typed(sb.try_cast(sb.tmpl("trim(:s)", s=x), target), target)
+            if t.type in NUMERIC + ("bool", "timespan"):
+                return Typed(sb.try_cast(x, target), target)
+        if target == "bool":
+            if t.type == "string":
+                shape = "CASE lower(trim(:s)) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE WHEN '1' THEN TRUE WHEN '0' THEN FALSE ELSE NULL END"
+                return Typed(sb.tmpl(shape, s=x), "bool")
+            if t.type in NUMERIC:
+                return Typed(sb.tmpl("(:x <> 0)", x=x), "bool")
+        if target == "datetime":
+            if t.type == "string":
+                shape = "CAST(TRY_CAST(NULLIF(trim(:s), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
+                return Typed(sb.tmpl(shape, s=x), "datetime")
+            if t.type in ("long", "int"):
+                return Typed(sb.tmpl("make_timestamp((:x - 621355968000000000) // 10)", x=x), "datetime")
+        if target == "timespan":
+            if t.type == "string":
+                return Typed(timespan_from_text(x), "timespan")
+            if t.type in NUMERIC:
+                return Typed(sb.try_cast(x, "long"), "timespan")
+        if target == "guid" and t.type == "string":
+            return Typed(sb.try_cast(x, "guid"), "guid")
+        if target == "dynamic":
+            return Typed(self.json_of(t), "dynamic")
+        raise KqlSemanticError(f"cannot convert {t.type} to {target}", c.text, None)
+
+    def json_of(self, t: Typed) -> exp.Expression:
+        """A SQL value of any KQL type as a JSON value (dynamic)."""
+        if t.type == "dynamic":
+            return t.sql
+        if t.type == "datetime":
+            return sb.tmpl(
+                "CASE WHEN :x IS NULL THEN NULL ELSE to_json(strftime(:x, '%Y-%m-%dT%H:%M:%S.%f') || '0Z') END",
+                x=t.sql,
+            )
+        if t.type == "timespan":
+            return sb.tmpl(
+                "CASE WHEN :x IS NULL THEN NULL ELSE to_json(:s) END", x=t.sql, s=self.to_string(t).sql
+            )
+        if t.type == "guid":
+            return sb.tmpl("to_json(CAST(:x AS VARCHAR))", x=t.sql)
+        return exp.Anonymous(this="to_json", expressions=[t.sql])
+
+    def in_list(self, c: ExprCompiler, node: ast.InList) -> Typed:
+        left = c.compile(node.left)
+        op = node.op
+        if (
+            len(node.items) == 1
+            and isinstance(node.items[0], ast.Pipeline | ast.Name)
+            and self.compiler.is_tabular(c, node.items[0])
+        ):
+            sub = self.compiler.subquery_first_column(c, node.items[0])
+            if op in ("has_any", "has_all"):
+                raise KqlUnsupportedError(
+                    f"{op} with a tabular argument is not supported yet", c.text, node.pos
+                )
+            lhs = left.sql
+            sub_sql, sub_type = sub
+            if op in ("in~", "!in~"):
+                lhs = exp.Lower(this=c.as_string(left).sql)
+                sub_sql = exp.select(exp.Lower(this=exp.column("c0"))).from_(
+                    exp.Subquery(
+                        this=sub_sql,
+                        alias=exp.TableAlias(this=exp.to_identifier("s"), columns=[exp.to_identifier("c0")]),
+                    )
+                )
+            result: exp.Expression = exp.In(this=lhs, query=exp.Subquery(this=sub_sql))
+            return self._finish_in(left, result, op.startswith("!"))
+        items = [c.compile(item) for item in node.items]
+        flat: list[Typed] = []
+        for item in items:
+            if item.type == "dynamic" and item.is_const and isinstance(item.const, list):
+                for value in _flatten(item.const):
+                    kql_type = _json_type(value)
+                    flat.append(Typed(sb.literal(kql_type, value), kql_type, None, value))
+            elif item.type == "dynamic" and not item.is_const:
+                raise KqlUnsupportedError(f"{op} with a non-constant dynamic list", c.text, node.pos)
+            else:
+                flat.append(item)
+        if op in ("has_any", "has_all"):
+            text = c.as_string(left).sql
+            if not flat:
+                return Typed(exp.Boolean(this=op == "has_all"), "bool")
+            parts = []
+            for item in flat:
+                if item.is_const:
+                    term = str(item.const) if item.type == "string" else c.as_string(item).sql.sql()
+                    parts.append(exp.RegexpLike(this=text, expression=sb.string(has_regex(term))))
+                else:
+                    fake = ast.Binary(node.pos, "has", node.left, node.left)
+                    parts.append(c.string_operator("has", left, item, fake).sql)
+            combined = parts[0]
+            for part in parts[1:]:
+                combined = (exp.Or if op == "has_any" else exp.And)(this=combined, expression=part)
+            return Typed(exp.Paren(this=combined), "bool")
+        if not flat:
+            return Typed(exp.Boolean(this=op.startswith("!")), "bool")
+        insensitive = op in ("in~", "!in~")
+        lhs = left
+        values = []
+        for item in flat:
+            a, b = c.comparable(lhs, item, node)
+            if insensitive:
+                values.append(exp.Lower(this=c.as_string(b).sql))
+            else:
+                values.append(b.sql)
+            lhs_sql = a.sql
+        if insensitive:
+            lhs_sql = exp.Lower(this=c.as_string(left).sql)
+        result = exp.In(this=lhs_sql, expressions=values)
+        return self._finish_in(left, result, op.startswith("!"))
+
+    def _finish_in(self, left: Typed, result: exp.Expression, negated: bool) -> Typed:
+        if negated:
+            result = exp.Not(this=exp.Paren(this=result))
+        if left.type != "string":
+            # a null left side: `in` is false, `!in` true (SQL would give null)
+            result = sb.coalesce(exp.Paren(this=result), exp.Boolean(this=negated))
+        return Typed(result, "bool")
+
+    def f_tostring(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return self.to_string(args[0])
+
+    def _converter(target: str):  # noqa: N805 - a builder factory used in the class body
+        def build(self, c, node, args):
+            self.arity(c, node, args, 1)
+            return self.convert(c, args[0], target)
+
+        return build
+
+    f_toint = _converter("int")
+
+    f_tolong = _converter("long")
+
+    f_todouble = _converter("real")
+
+    f_todecimal = _converter("decimal")
+
+    f_tobool = _converter("bool")
+
+    f_todatetime = _converter("datetime")
+
+    f_totimespan = _converter("timespan")
+
+    f_toguid = _converter("guid")
+
+    def f_parse_json(self, c, node, args):
+        self.arity(c, node, args, 1)
+        t = args[0]
+        if t.type == "dynamic":
+            return t
+        if t.type != "string":
+            return Typed(self.json_of(t), "dynamic")
+        # valid JSON parses; anything else becomes a dynamic string holding the text (Kusto's rule)
+        shape = "CASE WHEN json_valid(:s) THEN CAST(:s AS JSON) ELSE to_json(:s) END"
+        return Typed(sb.tmpl(shape, s=t.sql), "dynamic")
+
+    def f_gettype(self, c, node, args):
+        self.arity(c, node, args, 1)
+        t = args[0]
+        names = {
+            "long": "long",
+            "int": "int",
+            "real": "real",
+            "string": "string",
+            "bool": "bool",
+            "datetime": "datetime",
+            "timespan": "timespan",
+            "guid": "guid",
+            "decimal": "decimal",
+        }
+        if t.type != "dynamic":
+            return Typed(sb.string(names[t.type]), "string")
+        shape = (
+            "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN 'null' ELSE CASE json_type(:d) WHEN 'ARRAY' THEN 'array'"
+            " WHEN 'OBJECT' THEN 'dictionary' WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long'"
+            " WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' ELSE lower(json_type(:d)) END END"
+        )
+        return Typed(sb.tmpl(shape, d=t.sql), "string")
+
+    def _cond(self, c, node, cond: Typed) -> exp.Expression:
+        if cond.type == "dynamic":
+            cond = self.convert(c, cond, "bool")
+        self.expect(c, node, cond, "bool")
+        return cond.sql
+
+    def _unify(self, c, node, a: Typed, b: Typed) -> tuple[Typed, Typed]:
+        if a.type == b.type:
+            return a, b
+        if {a.type, b.type} <= {"int", "long"}:
+            wide = numeric_result(a.type, b.type)
+            return Typed(sb.cast(a.sql, wide), wide), Typed(sb.cast(b.sql, wide), wide)
+        if a.is_const and a.const is None:
+            return Typed(sb.null(b.type), b.type), b
+        if b.is_const and b.const is None:
+            return a, Typed(sb.null(a.type), a.type)
+        raise KqlSemanticError(
+            f"{node.name}(): all results must have the same type ({a.type} vs {b.type})", c.text, node.pos
+        )
+
+    def _cast_to(self, t: Typed, kql_type: str) -> exp.Expression:
+        return t.sql if t.type == kql_type else sb.cast(t.sql, kql_type)
+
+    def f_typeof(self, c, node, args):
+        raise KqlSemanticError("typeof() is only valid as an argument", c.text, node.pos)
+
+    def f_toscalar(self, c, node, args):
+        return self.compiler.toscalar(c, node)
+
+    def f_materialize(self, c, node, args):
+        raise KqlSemanticError("materialize() returns a table, not a scalar", c.text, node.pos)
+
+
+def _flatten(values: list) -> list:
+    out = []
+    for v in values:
+        if isinstance(v, list):
+            out.extend(_flatten(v))
+        else:
+            out.append(v)
+    return out
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "long"
+    if isinstance(value, float):
+        return "real"
+    if isinstance(value, str):
+        return "string"
+    return "dynamic"
+
+
+_ALIASES = {
+    "todynamic": "parse_json",
+    "parsejson": "parse_json",
+    "toobject": "parse_json",
+    "iif": "iff",
+    "toreal": "todouble",
+    "int": "toint",
+    "long": "tolong",
+    "pack": "bag_pack",
+    "pack_dictionary": "bag_pack",
+    "replace": "replace_string",
+}
+
+# Functions whose arguments are not compiled as scalars before the builder sees them.
+_RAW_ARGS = {"toscalar": True}
+
+
+def timespan_from_text(x: exp.Expression) -> exp.Expression:
+    """SQL that reads Kusto timespan text ([-][d.]hh:mm[:ss[.fffffff]]) as ticks; anything else is null."""
+    shape = (
+        "CASE WHEN regexp_matches(trim(:s), '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$') THEN "
+        "(CASE WHEN starts_with(trim(:s), '-') THEN -1 ELSE 1 END) * ("
+        "COALESCE(TRY_CAST(regexp_extract(trim(:s), '^-?(\\d+)\\.\\d{1,2}:', 1) AS BIGINT), 0) * 864000000000"
+        " + CAST(regexp_extract(trim(:s), '(\\d{1,2}):\\d{2}', 1) AS BIGINT) * 36000000000"
+        " + CAST(regexp_extract(trim(:s), ':(\\d{2})', 1) AS BIGINT) * 600000000"
+        " + COALESCE(TRY_CAST(regexp_extract(trim(:s), ':\\d{2}:(\\d{2})', 1) AS BIGINT), 0) * 10000000"
+        " + COALESCE(TRY_CAST(rpad(regexp_extract(trim(:s), '\\.(\\d{1,7})$', 1), 7, '0') AS BIGINT), 0))"
+        " ELSE NULL END"
+    )
+    return sb.tmpl(shape, s=x)

@@ -1,0 +1,315 @@
+"""Datetime and timespan functions: now/ago, start/end of periods, parts, arithmetic, formatting.
+
+A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds KQL function <name>."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    pass
+from kqlite.compile.functions.core import TICKS
+
+
+class DatetimeFunctions:
+    def f_now(self, c, node, args):
+        self.arity(c, node, args, 0, 1)
+        now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
+        if args:
+            return c.arith("+", now, args[0], node)
+        return now
+
+    def f_ago(self, c, node, args):
+        self.arity(c, node, args, 1)
+        self.expect(c, node, args[0], "timespan")
+        now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
+        return c.arith("-", now, args[0], node)
+
+    def _start_of(unit: str):  # noqa: N805
+        def build(self, c, node, args):
+            self.arity(c, node, args, 1, 2)
+            self.expect(c, node, args[0], "datetime")
+            value = args[0].sql
+            if unit == "week":
+                start = sb.tmpl(
+                    "CAST(date_trunc('day', :v) AS TIMESTAMP) - to_days(CAST(dayofweek(:v) AS INTEGER))",
+                    v=value,
+                )
+            else:
+                start = sb.tmpl(f"CAST(date_trunc('{unit}', :v) AS TIMESTAMP)", v=value)
+            if len(args) == 2:
+                step = {"day": "to_days", "week": "to_weeks", "month": "to_months", "year": "to_years"}[unit]
+                start = sb.tmpl(f":s + {step}(CAST(:n AS INTEGER))", s=start, n=args[1].sql)
+            return Typed(start, "datetime")
+
+        return build
+
+    f_startofday = _start_of("day")
+
+    f_startofweek = _start_of("week")
+
+    f_startofmonth = _start_of("month")
+
+    f_startofyear = _start_of("year")
+
+    def _end_of(unit: str):  # noqa: N805
+        def build(self, c, node, args):
+            start = getattr(self, f"f_startof{unit}")(c, node, args)
+            step = {
+                "day": "to_days(1)",
+                "week": "to_days(7)",
+                "month": "to_months(1)",
+                "year": "to_years(1)",
+            }[unit]
+            return Typed(sb.tmpl(f":s + {step} - INTERVAL 1 MICROSECOND", s=start.sql), "datetime")
+
+        return build
+
+    f_endofday = _end_of("day")
+
+    f_endofweek = _end_of("week")
+
+    f_endofmonth = _end_of("month")
+
+    f_endofyear = _end_of("year")
+
+    def _part(sql_part: str, result: str = "int"):  # noqa: N805
+        def build(self, c, node, args):
+            self.arity(c, node, args, 1)
+            self.expect(c, node, args[0], "datetime")
+            return Typed(sb.cast(exp.Anonymous(this=sql_part, expressions=[args[0].sql]), result), result)
+
+        return build
+
+    f_getyear = _part("year")
+
+    f_getmonth = _part("month")
+
+    f_monthofyear = _part("month")
+
+    f_dayofmonth = _part("day")
+
+    f_dayofyear = _part("dayofyear")
+
+    f_hourofday = _part("hour")
+
+    f_week_of_year = _part("weekofyear")
+
+    def f_dayofweek(self, c, node, args):
+        self.arity(c, node, args, 1)
+        self.expect(c, node, args[0], "datetime")
+        return Typed(sb.tmpl("CAST(dayofweek(:v) AS BIGINT) * 864000000000", v=args[0].sql), "timespan")
+
+    def f_datetime_add(self, c, node, args):
+        self.arity(c, node, args, 3)
+        period, amount, value = args
+        if not period.is_const:
+            raise KqlUnsupportedError("datetime_add() with a non-constant period", c.text, node.pos)
+        unit = _period(str(period.const), c, node)
+        if unit in ("year", "quarter", "month", "week", "day", "hour", "minute", "second"):
+            n = {"quarter": 3, "week": 7}.get(unit, 1)
+            sql_unit = {"quarter": "month", "week": "day"}.get(unit, unit)
+            shape = f"CAST(:v + to_{sql_unit}s(CAST(:n * {n} AS {'INTEGER' if sql_unit in ('year', 'month', 'day') else 'BIGINT'})) AS TIMESTAMP)"
+            return Typed(sb.tmpl(shape, v=value.sql, n=amount.sql), "datetime")
+        ticks = Typed(sb.tmpl(f":n * {TICKS[unit]}", n=amount.sql), "timespan")
+        return c.arith("+", value, ticks, node)
+
+    def f_datetime_diff(self, c, node, args):
+        self.arity(c, node, args, 3)
+        period, a, b = args
+        if not period.is_const:
+            raise KqlUnsupportedError("datetime_diff() with a non-constant period", c.text, node.pos)
+        unit = _period(str(period.const), c, node)
+        if unit == "week":
+            shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"
+            return Typed(sb.tmpl(shape, a=a.sql, b=b.sql), "long")
+        if unit in (
+            "year",
+            "quarter",
+            "month",
+            "day",
+            "hour",
+            "minute",
+            "second",
+            "millisecond",
+            "microsecond",
+        ):
+            return Typed(sb.cast(sb.tmpl(f"date_diff('{unit}', :b, :a)", a=a.sql, b=b.sql), "long"), "long")
+        diff = c.arith("-", a, b, node)
+        return Typed(sb.tmpl(":d * 100", d=diff.sql), "long")
+
+    def f_make_datetime(self, c, node, args):
+        self.arity(c, node, args, 3, 7)
+        parts = [a.sql for a in args] + [exp.Literal.number(0)] * (6 - len(args))
+        shape = "TRY_CAST(make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DOUBLE)) AS TIMESTAMP)"
+        return Typed(
+            sb.tmpl(shape, y=parts[0], mo=parts[1], d=parts[2], h=parts[3], mi=parts[4], s=parts[5]),
+            "datetime",
+        )
+
+    def f_make_timespan(self, c, node, args):
+        self.arity(c, node, args, 2, 5)
+        if len(args) == 2:
+            h, m, s, d = args[0].sql, args[1].sql, exp.Literal.number(0), exp.Literal.number(0)
+        elif len(args) == 3:
+            h, m, s, d = args[0].sql, args[1].sql, args[2].sql, exp.Literal.number(0)
+        else:
+            d, h, m, s = args[0].sql, args[1].sql, args[2].sql, args[3].sql
+        shape = "CAST(round(((:d * 24 + :h) * 60 + :m) * 600000000 + :s * 10000000) AS BIGINT)"
+        return Typed(sb.tmpl(shape, d=d, h=h, m=m, s=s), "timespan")
+
+    def f_unixtime_seconds_todatetime(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(sb.tmpl("make_timestamp(CAST(:x * 1000000 AS BIGINT))", x=args[0].sql), "datetime")
+
+    def f_unixtime_milliseconds_todatetime(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(sb.tmpl("make_timestamp(CAST(:x * 1000 AS BIGINT))", x=args[0].sql), "datetime")
+
+    def f_bin_at(self, c, node, args):
+        self.arity(c, node, args, 3)
+        value, size, fixed = args
+        shifted = c.arith("-", value, fixed, node)
+        binned = self.f_bin(c, node, [shifted, size])
+        result = (
+            c.arith("+", fixed, binned, node)
+            if value.type == "datetime"
+            else c.arith("+", binned, fixed, node)
+        )
+        return Typed(result.sql, value.type if value.type != "int" else "long", value.name)
+
+    def f_format_datetime(self, c, node, args):
+        self.arity(c, node, args, 2)
+        value, fmt = args
+        if not fmt.is_const:
+            raise KqlUnsupportedError("format_datetime() with a non-constant format", c.text, node.pos)
+        pieces = []
+        simple = {
+            "yyyy": "%Y",
+            "yy": "%y",
+            "MM": "%m",
+            "dd": "%d",
+            "HH": "%H",
+            "hh": "%I",
+            "mm": "%M",
+            "ss": "%S",
+            "tt": "%p",
+        }
+        numeric = {"M": "month", "d": "day", "H": "hour", "h": None, "m": "minute", "s": "second"}
+        for token in re.findall(
+            r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)
+        ):
+            if token in simple:
+                pieces.append(sb.tmpl("strftime(:v, :f)", v=value.sql, f=sb.string(simple[token])))
+            elif token in numeric and numeric[token]:
+                pieces.append(sb.tmpl(f"CAST(date_part('{numeric[token]}', :v) AS VARCHAR)", v=value.sql))
+            elif token == "h":
+                pieces.append(
+                    sb.tmpl("CAST(((date_part('hour', :v) + 11) % 12) + 1 AS VARCHAR)", v=value.sql)
+                )
+            elif token[0] in "fF":
+                pieces.append(sb.tmpl(f"substr(strftime(:v, '%f') || '0', 1, {len(token)})", v=value.sql))
+            elif token in FORMAT_SEPARATORS:
+                pieces.append(sb.string(token))
+            else:
+                raise KqlSemanticError(
+                    f"format_datetime(): {token!r} is not a format specifier or separator",
+                    c.text,
+                    node.pos,
+                    "separators: space / - : , . _ [ ]",
+                )
+        result = pieces[0] if pieces else sb.string("")
+        for piece in pieces[1:]:
+            result = exp.DPipe(this=result, expression=piece, safe=True)
+        return Typed(sb.coalesce(result, sb.string("")), "string")
+
+    def f_format_timespan(self, c, node, args):
+        self.arity(c, node, args, 2)
+        value, fmt = args
+        if not fmt.is_const:
+            raise KqlUnsupportedError("format_timespan() with a non-constant format", c.text, node.pos)
+        units = {
+            "d": "abs(:t) // 864000000000",
+            "h": "(abs(:t) // 36000000000) % 24",
+            "m": "(abs(:t) // 600000000) % 60",
+            "s": "(abs(:t) // 10000000) % 60",
+        }
+        pieces = []
+        for token in re.findall(r"d+|h+|H+|m+|s+|f{1,7}|F{1,7}|\\.|'[^']*'|.", str(fmt.const)):
+            unit = token[0].lower()
+            if unit in units and token[0] != "F":
+                number = sb.tmpl(f"CAST({units[unit]} AS VARCHAR)", t=value.sql)
+                pieces.append(sb.tmpl(f"lpad(:n, {len(token)}, '0')", n=number) if len(token) > 1 else number)
+            elif token[0] in "fF":
+                pieces.append(
+                    sb.tmpl(
+                        f"substr(lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0'), 1, {len(token)})",
+                        t=value.sql,
+                    )
+                )
+            elif token in FORMAT_SEPARATORS:
+                pieces.append(sb.string(token))
+            else:
+                raise KqlSemanticError(
+                    f"format_timespan(): {token!r} is not a format specifier or separator",
+                    c.text,
+                    node.pos,
+                    "separators: space / - : , . _ [ ]",
+                )
+        result = pieces[0] if pieces else sb.string("")
+        for piece in pieces[1:]:
+            result = exp.DPipe(this=result, expression=piece, safe=True)
+        sign = sb.tmpl("CASE WHEN :t < 0 THEN '-' ELSE '' END", t=value.sql)
+        return Typed(sb.coalesce(exp.DPipe(this=sign, expression=result, safe=True), sb.string("")), "string")
+
+
+# The only literal characters Kusto's format_datetime / format_timespan accept between specifiers.
+FORMAT_SEPARATORS = set(" /-:,._[]")
+
+
+def _period(text: str, c: ExprCompiler, node: ast.Expr) -> str:
+    unit = text.lower().rstrip("s") if text.lower() not in ("ms",) else "millisecond"
+    aliases = {
+        "yy": "year",
+        "qq": "quarter",
+        "q": "quarter",
+        "mm": "month",
+        "m": "month",
+        "wk": "week",
+        "ww": "week",
+        "dd": "day",
+        "d": "day",
+        "hh": "hour",
+        "mi": "minute",
+        "n": "minute",
+        "ss": "second",
+        "s": "second",
+        "microsec": "microsecond",
+        "nanosec": "nanosecond",
+        "millisec": "millisecond",
+        "mcs": "microsecond",
+    }
+    unit = aliases.get(unit, unit)
+    if unit not in (
+        "year",
+        "quarter",
+        "month",
+        "week",
+        "day",
+        "hour",
+        "minute",
+        "second",
+        "millisecond",
+        "microsecond",
+        "nanosecond",
+    ):
+        raise KqlSemanticError(f"unknown period {text!r}", c.text, node.pos)
+    return unit

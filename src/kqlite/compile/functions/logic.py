@@ -1,0 +1,169 @@
+"""Logic and number functions: not, iff, case, coalesce, math, bin.
+
+A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds KQL function <name>."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.expressions import Typed
+from kqlite.compile.types import NUMERIC
+from kqlite.errors import KqlSemanticError
+
+if TYPE_CHECKING:
+    pass
+
+
+class LogicFunctions:
+    def f_not(self, c, node, args):
+        self.arity(c, node, args, 1)
+        t = args[0]
+        if t.type == "dynamic":
+            t = self.convert(c, t, "bool")
+        self.expect(c, node, t, "bool")
+        return Typed(exp.Paren(this=exp.Not(this=exp.Paren(this=t.sql))), "bool")
+
+    def f_iff(self, c, node, args):
+        self.arity(c, node, args, 3)
+        cond, a, b = args
+        a, b = self._unify(c, node, a, b)
+        return Typed(
+            exp.Case(ifs=[exp.If(this=self._cond(c, node, cond), true=a.sql)], default=b.sql), a.type
+        )
+
+    def f_case(self, c, node, args):
+        if len(args) < 3 or len(args) % 2 == 0:
+            raise KqlSemanticError(
+                "case() takes predicate/value pairs and a final else value", c.text, node.pos
+            )
+        values = [args[i] for i in range(1, len(args), 2)] + [args[-1]]
+        result_type = values[0].type
+        for v in values[1:]:
+            result_type = self._unify(c, node, Typed(v.sql, result_type), v)[0].type
+        ifs = []
+        for i in range(0, len(args) - 1, 2):
+            value = args[i + 1]
+            ifs.append(exp.If(this=self._cond(c, node, args[i]), true=self._cast_to(value, result_type)))
+        return Typed(exp.Case(ifs=ifs, default=self._cast_to(args[-1], result_type)), result_type)
+
+    def f_coalesce(self, c, node, args):
+        self.arity(c, node, args, 2, 64)
+        result_type = args[0].type
+        for a in args[1:]:
+            result_type = self._unify(c, node, Typed(a.sql, result_type), a)[0].type
+        if result_type == "string":
+            shape_args = [exp.Anonymous(this="nullif", expressions=[a.sql, sb.string("")]) for a in args]
+            return Typed(sb.coalesce(*shape_args, sb.string("")), "string")
+        return Typed(sb.coalesce(*[self._cast_to(a, result_type) for a in args]), result_type)
+
+    def f_abs(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Abs(this=args[0].sql), args[0].type)
+
+    def f_round(self, c, node, args):
+        self.arity(c, node, args, 1, 2)
+        digits = args[1].sql if len(args) == 2 else exp.Literal.number(0)
+        return Typed(exp.Round(this=args[0].sql, decimals=digits), args[0].type)
+
+    def f_ceiling(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Ceil(this=args[0].sql), args[0].type)
+
+    def f_sqrt(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(
+            sb.tmpl("CASE WHEN :x < 0 THEN CAST('nan' AS DOUBLE) ELSE sqrt(:x) END", x=args[0].sql), "real"
+        )
+
+    def f_pow(self, c, node, args):
+        self.arity(c, node, args, 2)
+        return Typed(exp.Pow(this=sb.cast(args[0].sql, "real"), expression=args[1].sql), "real")
+
+    def _math(name: str, sql_name: str):  # noqa: N805
+        def build(self, c, node, args):
+            self.arity(c, node, args, 1)
+            return Typed(exp.Anonymous(this=sql_name, expressions=[sb.cast(args[0].sql, "real")]), "real")
+
+        return build
+
+    f_exp = _math("exp", "exp")
+
+    f_log = _math("log", "ln")
+
+    f_log10 = _math("log10", "log10")
+
+    f_log2 = _math("log2", "log2")
+
+    f_cos = _math("cos", "cos")
+
+    f_sin = _math("sin", "sin")
+
+    f_tan = _math("tan", "tan")
+
+    def f_sign(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Anonymous(this="sign", expressions=[args[0].sql]), args[0].type)
+
+    def f_isnan(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Anonymous(this="isnan", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+
+    def f_isinf(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Anonymous(this="isinf", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+
+    def f_isfinite(self, c, node, args):
+        self.arity(c, node, args, 1)
+        return Typed(exp.Anonymous(this="isfinite", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+
+    def f_max_of(self, c, node, args):
+        return self._extreme(c, node, args, "greatest")
+
+    def f_min_of(self, c, node, args):
+        return self._extreme(c, node, args, "least")
+
+    def _extreme(self, c, node, args, sql_name):
+        self.arity(c, node, args, 2, 64)
+        result_type = args[0].type
+        for a in args[1:]:
+            result_type = self._unify(c, node, Typed(a.sql, result_type), a)[0].type
+        return Typed(
+            exp.Anonymous(this=sql_name, expressions=[self._cast_to(a, result_type) for a in args]),
+            result_type,
+        )
+
+    def f_bin(self, c, node, args):
+        self.arity(c, node, args, 2)
+        value, size = args
+        name = value.name
+        if value.type == "datetime":
+            if size.type != "timespan":
+                raise KqlSemanticError("bin() of a datetime needs a timespan size", c.text, node.pos)
+            shape = (
+                "CASE WHEN :s <= 0 THEN NULL ELSE make_timestamp(CAST(floor((epoch_us(:v) * 10 + 621355968000000000) / :s) AS BIGINT)"
+                " * :s // 10 - 62135596800000000) END"
+            )
+            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), "datetime", name)
+        if value.type == "timespan" and size.type == "timespan":
+            shape = "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END"
+            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), "timespan", name)
+        if value.type in NUMERIC and size.type in NUMERIC:
+            result = (
+                value.type
+                if value.type in ("real", "decimal") or size.type not in ("real", "decimal")
+                else "real"
+            )
+            if result in ("int", "long"):
+                shape = "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END"
+                return Typed(sb.cast(sb.tmpl(shape, v=value.sql, s=size.sql), result), result, name)
+            shape = "CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END"
+            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), result, name)
+        raise KqlSemanticError(f"bin() cannot round {value.type} by {size.type}", c.text, node.pos)
+
+    def f_floor(self, c, node, args):
+        if len(args) == 1:
+            return Typed(exp.Floor(this=args[0].sql), args[0].type)
+        return self.f_bin(c, node, args)
