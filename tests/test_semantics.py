@@ -915,3 +915,37 @@ def test_make_series():
 def test_errors_share_base_class():
     for cls in (kqlite.KqlSyntaxError, kqlite.KqlSemanticError, kqlite.KqlUnsupportedError):
         assert issubclass(cls, kqlite.KqlError)
+
+
+# --- summarize: expressions over aggregates, size caps -------------------------------------------------------
+
+
+def test_summarize_expressions_over_aggregates_keep_argument_order():
+    check(
+        'datatable(k:string, v:long)["a",1, "a",5, "b",2]'
+        " | summarize n = count(), pct = countif(v > 1) * 100.0 / count(), spread = max(v) - min(v) by k"
+        " | sort by k asc",
+        ["k", "n", "pct", "spread"],
+        [("a", 2, 50.0, 4), ("b", 1, 100.0, 0)],
+        types=["string", "long", "real", "long"],
+        ordered=True,
+    )
+
+
+def test_summarize_expression_may_not_use_a_non_key_column():
+    with pytest.raises(kqlite.KqlSemanticError):
+        CON.query('datatable(k:string, v:long)["a",1] | summarize x = v + count() by k')
+
+
+def test_make_set_and_make_list_respect_their_size_cap():
+    check(
+        "range x from 1 to 300 step 1"
+        " | summarize s = make_set(x, 3), l = make_list(x, 2), old = array_length(makeset(x)), c = make_set_if(x, x > 5, 2)",
+        ["s", "l", "old", "c"],
+        [([1, 2, 3], [1, 2], 128, [6, 7])],
+    )
+
+
+def test_named_function_arguments_are_refused_not_misread():
+    with pytest.raises(kqlite.KqlUnsupportedError):
+        CON.query("print x = strcat(a = 'x', 'y')")

@@ -44,6 +44,14 @@ def _first_seen(values: exp.Expression) -> exp.Expression:
     return sb.tmpl("list_filter(:l, (e, i) -> list_position(:l, e) = i)", l=values)
 
 
+def _second(args: list[Typed]) -> Typed | None:
+    return args[1] if len(args) > 1 else None
+
+
+def _third(args: list[Typed]) -> Typed | None:
+    return args[2] if len(args) > 2 else None
+
+
 def _filter(agg: exp.Expression, condition: exp.Expression | None) -> exp.Expression:
     if condition is None:
         return agg
@@ -193,7 +201,7 @@ class Aggregates:
 
     # ------------------------------------------------------------------ lists and sets
 
-    def _list(self, c, node, x: Typed, condition, prefix, distinct, keep_nulls=False):
+    def _list(self, c, node, x: Typed, condition, prefix, distinct, keep_nulls=False, limit: Typed | None = None):
         value = self.compiler.functions.json_of(x)
         conditions = [] if keep_nulls else [_not_null(x.sql)]
         if condition is not None:
@@ -208,20 +216,25 @@ class Aggregates:
             if x.type == "dynamic":
                 # elements of arrays are unioned, in first-seen order
                 shape = "flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))"
-                agg = sb.tmpl("to_json(:a)", a=_first_seen(sb.tmpl(shape, a=agg)))
-            else:
-                agg = sb.tmpl("to_json(:a)", a=_first_seen(agg))
-        else:
-            agg = exp.Anonymous(this="to_json", expressions=[agg])
+                agg = sb.tmpl(shape, a=agg)
+            agg = _first_seen(agg)
+        # the size cap: an explicit max, or 128 for the deprecated makeset()/makelist()
+        if limit is None and node.name in ("makeset", "makelist"):
+            limit = Typed(exp.Literal.number(128), "long", None, 128)
+        if limit is not None:
+            if limit.type not in ("int", "long"):
+                raise KqlSemanticError(f"{node.name}(): the maximum size must be a whole number", c.text, node.pos)
+            agg = sb.tmpl("list_slice(:a, 1, :n)", a=agg, n=limit.sql)
+        agg = exp.Anonymous(this="to_json", expressions=[agg])
         return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
 
     def make_list(self, c, node, by):
         args = self.args(c, node, 1, 2)
-        return self._list(c, node, args[0], None, "list", False)
+        return self._list(c, node, args[0], None, "list", False, limit=_second(args))
 
     def make_list_if(self, c, node, by):
         args = self.args(c, node, 2, 3)
-        return self._list(c, node, args[0], self.condition(c, args[1], node), "list", False)
+        return self._list(c, node, args[0], self.condition(c, args[1], node), "list", False, limit=_third(args))
 
     def make_list_with_nulls(self, c, node, by):
         (x,) = self.args(c, node, 1)
@@ -229,11 +242,11 @@ class Aggregates:
 
     def make_set(self, c, node, by):
         args = self.args(c, node, 1, 2)
-        return self._list(c, node, args[0], None, "set", True)
+        return self._list(c, node, args[0], None, "set", True, limit=_second(args))
 
     def make_set_if(self, c, node, by):
         args = self.args(c, node, 2, 3)
-        return self._list(c, node, args[0], self.condition(c, args[1], node), "set", True)
+        return self._list(c, node, args[0], self.condition(c, args[1], node), "set", True, limit=_third(args))
 
     # ------------------------------------------------------------------ row pickers
 

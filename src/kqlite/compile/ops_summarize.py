@@ -4,6 +4,7 @@ Mixed into `kqlite.compile.compiler.Compiler`; every method compiles one operato
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -15,7 +16,7 @@ from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
-    pass
+    from kqlite.compile.aggregates import AggColumn
 
 
 class SummarizeOperators:
@@ -43,10 +44,24 @@ class SummarizeOperators:
             group_cols.append(Column(name, typed.type))
         by_names = {col.name for col in group_cols}
         agg_cols = []
+        lifted: list[tuple[str, AggColumn]] = []  # aggregates inside expressions, computed as hidden columns
+        expression_items: list[tuple[str, ast.Expr]] = []
+        order: list[tuple[str, int]] = []  # output columns in argument order: ("agg", i) or ("expr", i)
+        unnamed = 0
         for item in op.aggregates:
             expr = item.expr
-            if not isinstance(expr, ast.Call):
-                raise self.semantic("summarize needs aggregate function calls (count(), sum(x), ...)", expr.pos)
+            if not (isinstance(expr, ast.Call) and expr.name in self.aggregates.table and env.lookup(expr.name) is None):
+                # an expression over aggregates, e.g. countif(x) * 100.0 / count()
+                by_refs = {col.name: f"_g{i}" for i, col in enumerate(group_cols)}
+                rewritten = self.lift_aggregates(expr, c, by_names, by_refs, lifted, env)
+                if not lifted or rewritten is expr:
+                    raise self.semantic("summarize needs aggregate functions (count(), sum(x), ...)", expr.pos)
+                unnamed += item.name is None
+                name = unique_name(item.name or f"Column{unnamed}", taken)
+                taken.add(name)
+                expression_items.append((name, rewritten))
+                order.append(("expr", len(expression_items) - 1))
+                continue
             outputs = self.aggregates.build(c, expr, by_names)
             if item.name is not None:
                 outputs[0].name = item.name
@@ -57,7 +72,8 @@ class SummarizeOperators:
             for output in outputs:
                 output.name = unique_name(output.name, taken)
                 taken.add(output.name)
-            agg_cols.extend(outputs)
+                order.append(("agg", len(agg_cols)))
+                agg_cols.append(output)
         inner_proj = [exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)]
         hidden_for = {}
         current_hidden = None
@@ -66,17 +82,58 @@ class SummarizeOperators:
                 current_hidden = f"_a{i}"
                 inner_proj.append(exp.alias_(col.sql, current_hidden, quoted=True))
             hidden_for[i] = current_hidden
+        for hidden, col in lifted:
+            inner_proj.append(exp.alias_(col.sql, hidden, quoted=True))
         select = self.select_from(rel).select(*inner_proj)
         if group_exprs:
             select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs))])
-        grouped = self.step(select, [])
+        grouped_columns = [Column(f"_g{i}", col.type) for i, col in enumerate(group_cols)]
+        grouped_columns += [Column(hidden, col.type) for hidden, col in lifted]
+        grouped = self.step(select, grouped_columns)
         outer = [exp.alias_(col_ref(f"_g{i}"), col.name, quoted=True) for i, col in enumerate(group_cols)]
-        for i, col in enumerate(agg_cols):
-            ref = col_ref(hidden_for[i])
-            value = col.post(ref) if col.post else ref
-            outer.append(exp.alias_(value, col.name, quoted=True))
-        columns = group_cols + [Column(col.name, col.type) for col in agg_cols]
+        columns = list(group_cols)
+        over_groups = self.exprs(env, grouped)
+        for kind, i in order:
+            if kind == "agg":
+                col = agg_cols[i]
+                ref = col_ref(hidden_for[i])
+                outer.append(exp.alias_(col.post(ref) if col.post else ref, col.name, quoted=True))
+                columns.append(Column(col.name, col.type))
+            else:
+                name, rewritten = expression_items[i]
+                typed = over_groups.compile(rewritten)
+                outer.append(exp.alias_(typed.sql, name, quoted=True))
+                columns.append(Column(name, typed.type))
         return self.step(self.select_from(grouped).select(*outer), columns)
+
+    def lift_aggregates(self, node: ast.Expr, c, by_names: set[str], by_refs: dict[str, str],
+                        lifted: list, env: Env) -> ast.Expr:
+        """`node` with each aggregate call replaced by a hidden column it is computed into, and each group
+        key by its grouped column; a bare input column that is not a key stays and fails to resolve."""
+        if isinstance(node, ast.Call) and node.name in self.aggregates.table and env.lookup(node.name) is None:
+            outputs = self.aggregates.build(c, node, by_names)
+            if len(outputs) != 1 or outputs[0].post is not None:
+                raise self.unsupported(f"{node.name}() inside an expression", node.pos)
+            hidden = f"_x{len(lifted)}"
+            lifted.append((hidden, outputs[0]))
+            return ast.Name(node.pos, hidden)
+        if isinstance(node, ast.Name) and node.name in by_refs:
+            return ast.Name(node.pos, by_refs[node.name])
+        if isinstance(node, ast.Pipeline) or not dataclasses.is_dataclass(node):
+            return node
+        changes = {}
+        for field in dataclasses.fields(node):
+            value = getattr(node, field.name)
+            if isinstance(value, ast.Expr):
+                new = self.lift_aggregates(value, c, by_names, by_refs, lifted, env)
+                if new is not value:
+                    changes[field.name] = new
+            elif isinstance(value, list) and any(isinstance(v, ast.Expr) for v in value):
+                new_list = [self.lift_aggregates(v, c, by_names, by_refs, lifted, env) if isinstance(v, ast.Expr) else v
+                            for v in value]
+                if any(a is not b for a, b in zip(new_list, value, strict=True)):
+                    changes[field.name] = new_list
+        return dataclasses.replace(node, **changes) if changes else node
 
     # ------------------------------------------------------------ make-series
 

@@ -6,7 +6,7 @@ import sys
 import uuid
 from contextlib import contextmanager
 
-from kqlite.errors import KqlSyntaxError
+from kqlite.errors import KqlSyntaxError, KqlUnsupportedError
 from kqlite.syntax import ast
 from kqlite.syntax.literals import parse_datetime, parse_real, parse_timespan
 from kqlite.syntax.tokens import TIMESPAN_UNITS, Kind, Token, tokenize
@@ -1015,9 +1015,9 @@ class _Parser:
         self.expect_op("(")
         args: list[ast.Expr] = []
         while not self.tok.is_op(")"):
-            if self.tok.kind is Kind.IDENT and self.peek().is_op("=") and not self.peek().is_op("=="):
-                self.advance()
-                self.advance()  # named argument: keep the value, Kusto allows name=value for a few functions
+            if self.tok.kind is Kind.IDENT and self.peek().is_op("="):
+                raise KqlUnsupportedError(f"named argument '{self.tok.text}=' in {name}()", self.text, self.tok.pos,
+                                          "pass the arguments by position")
             args.append(self.pipeline())
             if not self.accept_op(","):
                 break
