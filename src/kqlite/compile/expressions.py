@@ -145,6 +145,9 @@ class ExprCompiler:
     def _Star(self, node: ast.Star) -> Typed:
         raise self.semantic("'*' is only allowed as an argument of some aggregates", node)
 
+    def _NamedArg(self, node: ast.NamedArg) -> Typed:
+        raise KqlUnsupportedError(f"named argument '{node.name}='", self.text, node.pos, "pass the arguments by position")
+
     def _TypeOf(self, node: ast.TypeOf) -> Typed:
         raise self.semantic("typeof() can only be used as a function argument", node)
 

@@ -35,6 +35,14 @@ class Call(Expr):
 
 
 @dataclass
+class NamedArg(Expr):
+    """`name = value` as a function argument (kept so that the compiler can refuse it by name)."""
+
+    name: str
+    value: Expr
+
+
+@dataclass
 class TypeOf(Expr):
     type: str
 

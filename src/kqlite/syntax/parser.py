@@ -6,7 +6,7 @@ import sys
 import uuid
 from contextlib import contextmanager
 
-from kqlite.errors import KqlSyntaxError, KqlUnsupportedError
+from kqlite.errors import KqlSyntaxError
 from kqlite.syntax import ast
 from kqlite.syntax.literals import parse_datetime, parse_real, parse_timespan
 from kqlite.syntax.tokens import TIMESPAN_UNITS, Kind, Token, tokenize
@@ -1016,9 +1016,11 @@ class _Parser:
         args: list[ast.Expr] = []
         while not self.tok.is_op(")"):
             if self.tok.kind is Kind.IDENT and self.peek().is_op("="):
-                raise KqlUnsupportedError(f"named argument '{self.tok.text}=' in {name}()", self.text, self.tok.pos,
-                                          "pass the arguments by position")
-            args.append(self.pipeline())
+                arg_name = self.advance()
+                self.advance()
+                args.append(ast.NamedArg(arg_name.pos, arg_name.text, self.pipeline()))
+            else:
+                args.append(self.pipeline())
             if not self.accept_op(","):
                 break
         self.expect_op(")")
