@@ -949,3 +949,12 @@ def test_make_set_and_make_list_respect_their_size_cap():
 def test_named_function_arguments_are_refused_not_misread():
     with pytest.raises(kqlite.KqlUnsupportedError):
         CON.query("print x = strcat(a = 'x', 'y')")
+
+
+def test_top_nested_keeps_the_top_values_within_each_kept_prefix():
+    check(
+        'datatable(cat:string, sub:string, v:long)["a","x",10, "a","y",20, "a","y",5, "b","x",30, "b","z",5, "c","x",1]'
+        " | top-nested 2 of cat by Tot = sum(v), top-nested 1 of sub by sum(v)",
+        ["cat", "Tot", "sub", "aggregated_sub"],
+        [("b", 35, "x", 30), ("a", 35, "y", 25)],
+    )

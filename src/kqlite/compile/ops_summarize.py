@@ -135,6 +135,63 @@ class SummarizeOperators:
                     changes[field.name] = new_list
         return dataclasses.replace(node, **changes) if changes else node
 
+    # ------------------------------------------------------------ top-nested
+
+    def op_TopNested(self, op: ast.TopNested, rel: Relation, env: Env) -> Relation:
+        """Hierarchical top: each level keeps the top N values of its key within every kept prefix."""
+        self.operators_used.append("top-nested")
+        c = self.exprs(env, rel)
+        constants = self.exprs(env, None)
+        keys: list[tuple[str, Typed]] = []
+        columns: list[Column] = []
+        previous: Relation | None = None
+        taken: set[str] = set()
+        for depth, level in enumerate(op.levels):
+            if level.others is not None:
+                raise self.unsupported("top-nested 'with others'", level.pos)
+            key = c.compile(level.key.expr)
+            key_name = unique_name(level.key.name or key.name or f"Column{depth + 1}", taken)
+            taken.add(key_name)
+            if not isinstance(level.aggregate.expr, ast.Call):
+                raise self.semantic("top-nested needs an aggregate after 'by'", level.aggregate.expr.pos)
+            outputs = self.aggregates.build(c, level.aggregate.expr, set())
+            if len(outputs) != 1 or outputs[0].post is not None:
+                raise self.unsupported(f"{level.aggregate.expr.name}() in top-nested", level.aggregate.expr.pos)
+            agg_name = unique_name(level.aggregate.name or f"aggregated_{key_name}", taken)
+            taken.add(agg_name)
+            keys.append((key_name, key))
+            # group the input by every key so far, restricted to the prefixes the previous level kept
+            select = self.select_from(rel, "_t").select(
+                *[exp.alias_(k.sql, f"_k{i}", quoted=True) for i, (_, k) in enumerate(keys)],
+                exp.alias_(outputs[0].sql, "_agg", quoted=True),
+                *[exp.alias_(exp.Anonymous(this="any_value", expressions=[col_ref(f"_a{i}", "_p")]), f"_a{i}", quoted=True)
+                  for i in range(depth)])
+            if previous is not None:
+                on = None
+                for i in range(depth):
+                    eq = exp.NullSafeEQ(this=keys[i][1].sql.copy(), expression=col_ref(f"_k{i}", "_p"))
+                    on = eq if on is None else exp.and_(on, eq)
+                select = select.join(exp.Table(this=previous.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), on=on)
+            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(keys))])
+            grouped = self.step(select, [])
+            rank = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(f"_k{i}") for i in range(depth)] or None,
+                              order=exp.Order(expressions=[exp.Ordered(this=col_ref("_agg"), desc=level.descending,
+                                                                       nulls_first=not level.descending)]))
+            kept = self.select_from(grouped).select(
+                *[col_ref(f"_k{i}") for i in range(len(keys))], *[col_ref(f"_a{i}") for i in range(depth)],
+                exp.alias_(col_ref("_agg"), f"_a{depth}", quoted=True))
+            if level.count is not None:
+                count = constants.compile(level.count)
+                kept.set("qualify", exp.Qualify(this=exp.LTE(this=rank, expression=count.sql)))
+            previous = self.step(kept, [])
+            columns += [Column(key_name, key.type), Column(agg_name, outputs[0].type)]
+        assert previous is not None
+        projections = []
+        for i in range(len(op.levels)):
+            projections += [exp.alias_(col_ref(f"_k{i}"), columns[2 * i].name, quoted=True),
+                             exp.alias_(col_ref(f"_a{i}"), columns[2 * i + 1].name, quoted=True)]
+        return self.step(self.select_from(previous).select(*projections), columns)
+
     # ------------------------------------------------------------ make-series
 
     def op_MakeSeries(self, op: ast.MakeSeries, rel: Relation, env: Env) -> Relation:

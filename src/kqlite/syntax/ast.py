@@ -272,6 +272,21 @@ class Search(Operator):
 
 
 @dataclass
+class TopNestedLevel:
+    count: Expr | None  # None: every value
+    key: NamedExpr
+    aggregate: NamedExpr
+    descending: bool
+    others: Expr | None
+    pos: int
+
+
+@dataclass
+class TopNested(Operator):
+    levels: list[TopNestedLevel]
+
+
+@dataclass
 class MvApply(Operator):
     expand: MvExpand
     subquery: list[Operator]

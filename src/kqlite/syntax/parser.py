@@ -29,7 +29,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "scan", "top-nested", "top-hitters",
+    "scan", "top-hitters",
     "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -439,6 +439,8 @@ class _Parser:
                 operators.append(self.operator())
             self.expect_op(")")
             return ast.MvApply(pos, expand, operators)
+        if name == "top-nested":
+            return self.top_nested(pos)
         if name == "make-series":
             return self.make_series(pos)
         if name == "invoke":
@@ -493,6 +495,28 @@ class _Parser:
         if not any(p.kind == "column" for p in parts):
             raise KqlSyntaxError("a parse pattern needs at least one column", self.text, pos)
         return ast.Parse(pos, source, parts, kind, flags, keep_only_matches)
+
+    def top_nested(self, pos: int) -> ast.TopNested:
+        levels: list[ast.TopNestedLevel] = []
+        while True:
+            level_pos = self.tok.pos
+            count = None if self.tok.is_word("of") else self.additive()
+            self.expect_word("of")
+            key = self.named_expr()
+            others = None
+            if self.accept_word("with"):
+                self.expect_word("others")
+                self.expect_op("=")
+                others = self.additive()
+            self.expect_word("by")
+            aggregate = self.named_expr()
+            descending = (self.accept_word("asc", "desc") or "desc") == "desc"
+            levels.append(ast.TopNestedLevel(count, key, aggregate, descending, others, level_pos))
+            if not self.accept_op(","):
+                break
+            if self.operator_name().text != "top-nested":
+                raise self.error("'top-nested' after ',' in a top-nested operator")
+        return ast.TopNested(pos, levels)
 
     def make_series(self, pos: int) -> ast.MakeSeries:
         self.skip_hints()
