@@ -114,7 +114,7 @@ class Aggregates:
 
     def countif(self, c, node, by):
         (p,) = self.args(c, node, 1)
-        return [AggColumn("countif_", "long", _filter(exp.Count(this=exp.Star()), self.condition(c, p, node)))]
+        return [AggColumn(self.named("countif", node.args[0]), "long", _filter(exp.Count(this=exp.Star()), self.condition(c, p, node)))]
 
     def dcount(self, c, node, by):
         args = self.args(c, node, 1, 2)

@@ -105,6 +105,8 @@ class ExprCompiler:
             self.compiler.operators_used.append("==")
             left, right = self.compile(node.left), self.compile(node.right)
             left, right = self.comparable(left, right, node)
+            if "real" in (left.type, right.type):
+                return self.compare_reals("==", left.sql, right.sql).sql
             return exp.Paren(this=exp.EQ(this=left.sql, expression=right.sql))
         typed = self.compile(node)
         if typed.type == "dynamic":
@@ -296,6 +298,8 @@ class ExprCompiler:
     def compare(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
         left, right = self.comparable(left, right, node)
         a, b = left.sql, right.sql
+        if "real" in (left.type, right.type):
+            return self.compare_reals(op, a, b)
         if op in ("<", "<=", ">", ">="):
             cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
             return Typed(exp.Paren(this=cls(this=a, expression=b)), "bool")
@@ -310,6 +314,19 @@ class ExprCompiler:
             shape = "COALESCE(:a = :b, FALSE)" if op == "==" else ":a IS DISTINCT FROM :b"
         return Typed(sb.tmpl(shape, a=a, b=b), "bool")
 
+    @staticmethod
+    def compare_reals(op: str, a: exp.Expression, b: exp.Expression) -> Typed:
+        """IEEE comparisons: NaN equals nothing, not even NaN (DuckDB sorts NaN above +inf and calls it equal
+        to itself). Null sides follow the same rules as other types."""
+        nan = "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE)))"
+        if op == "==":
+            shape = f"CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR {nan} THEN FALSE ELSE :a = :b END"
+        elif op == "!=":
+            shape = f"CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR {nan} THEN TRUE ELSE :a <> :b END"
+        else:
+            shape = f"CASE WHEN {nan} THEN FALSE ELSE :a {op} :b END"
+        return Typed(sb.tmpl(shape, a=a, b=b), "bool")
+
     def arith(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
         if "dynamic" in (left.type, right.type):
             raise self.semantic(f"operator '{op}' cannot be applied to a dynamic value", node,
@@ -322,14 +339,12 @@ class ExprCompiler:
         a, b = exp.Paren(this=left.sql), exp.Paren(this=right.sql)
         if lt in NUMERIC and rt in NUMERIC:
             result = numeric_result(lt, rt)
-            if op == "/" and result in ("int", "long"):
-                return Typed(exp.IntDiv(this=a, expression=b), result)
-            if op == "%" and result in ("int", "long"):
-                # Kusto's modulo has the sign of the divisor's magnitude: -5 % 3 == 1
-                shape = "((:a % :b) + abs(:b)) % abs(:b)"
-                return Typed(sb.tmpl(shape, a=a, b=b), result)
+            if op == "/" and result in ("int", "long"):  # integer division; by zero gives null
+                return Typed(sb.tmpl("CASE WHEN :b = 0 THEN NULL ELSE :a // :b END", a=a, b=b), result)
             if op == "%":
-                return Typed(sb.tmpl("fmod(:a, :b)", a=a, b=b), result)
+                # Kusto's modulo takes the divisor's magnitude: -5 % 3 == 1, -5.5 % 3 == 0.5
+                shape = "CASE WHEN :b = 0 THEN NULL ELSE ((:a % :b) + abs(:b)) % abs(:b) END"
+                return Typed(sb.tmpl(shape, a=a, b=b), result)
             cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[op]
             if result in ("int", "long") and op != "/":
                 return Typed(cls(this=sb.cast(a, "long"), expression=b), "long" if "long" in (lt, rt) else result)

@@ -139,27 +139,34 @@ class CoreFunctions:
                 return self.convert(c, Typed(sb.tmpl("json_extract_string(:d, '$')", d=x), "string"), target)
         if target in ("long", "int"):
             if t.type == "string":
+                # whole numbers only ("5.9" is not an int), or hex ("0xFF")
                 shape = (
                     "CASE WHEN regexp_matches(trim(:s), '^[+-]?0[xX][0-9a-fA-F]+$') THEN TRY_CAST(('0x' || "
                     "regexp_extract(trim(:s), '0[xX]([0-9a-fA-F]+)', 1)) AS BIGINT) "
-                    "ELSE TRY_CAST(trunc(TRY_CAST(trim(:s) AS DOUBLE)) AS BIGINT) END"
+                    "WHEN regexp_matches(trim(:s), '^[+-]?[0-9]+$') THEN TRY_CAST(trim(:s) AS BIGINT) ELSE NULL END"
                 )
                 value = sb.tmpl(shape, s=x)
                 return Typed(sb.try_cast(value, target), target)
             if t.type in ("real", "decimal"):
                 return Typed(sb.try_cast(exp.Anonymous(this="trunc", expressions=[x]), target), target)
+            if target == "int" and t.type in ("long", "timespan"):
+                # Kusto wraps a long that does not fit in an int (two's complement), it does not fail
+                return Typed(sb.cast(sb.tmpl("((:x + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648", x=x), "int"), "int")
             if t.type in ("bool", "long", "int", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
             if t.type == "datetime":
                 return Typed(sb.tmpl("epoch_us(:x) * 10 + 621355968000000000", x=x), "long")
         if target in ("real", "decimal"):
-            if t.type == "string":
-                return Typed(sb.try_cast(sb.tmpl("trim(:s)", s=x), target), target)
+            if t.type == "string":  # DuckDB would read "1_000" as 1000; Kusto does not
+                shape = "CASE WHEN contains(:s, '_') THEN NULL ELSE TRY_CAST(trim(:s) AS DOUBLE) END"
+                return Typed(sb.try_cast(sb.tmpl(shape, s=x), target), target)
             if t.type in NUMERIC + ("bool", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
         if target == "bool":
             if t.type == "string":
-                shape = "CASE lower(trim(:s)) WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE WHEN '1' THEN TRUE WHEN '0' THEN FALSE ELSE NULL END"
+                # true/false in any case, or a whole number (non-zero is true); no surrounding spaces
+                shape = ("CASE WHEN lower(:s) = 'true' THEN TRUE WHEN lower(:s) = 'false' THEN FALSE "
+                         "WHEN regexp_matches(:s, '^[+-]?[0-9]+$') THEN TRY_CAST(:s AS BIGINT) <> 0 ELSE NULL END")
                 return Typed(sb.tmpl(shape, s=x), "bool")
             if t.type in NUMERIC:
                 return Typed(sb.tmpl("(:x <> 0)", x=x), "bool")

@@ -130,7 +130,8 @@ class DatetimeFunctions:
         unit = _period(str(period.const), c, node)
         if unit == "week":
             shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"
-            return Typed(sb.tmpl(shape, a=a.sql, b=b.sql), "long")
+            # the engine types a week difference as real
+            return Typed(sb.cast(sb.tmpl(shape, a=a.sql, b=b.sql), "real"), "real")
         if unit in (
             "year",
             "quarter",
