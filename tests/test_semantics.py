@@ -958,3 +958,39 @@ def test_top_nested_keeps_the_top_values_within_each_kept_prefix():
         ["cat", "Tot", "sub", "aggregated_sub"],
         [("b", 35, "x", 30), ("a", 35, "y", 25)],
     )
+
+
+# --- numeric edges -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("1 / 0", None),  # integer division by zero is null, not an error
+        ("7 % 0", None),
+        ("-5.5 % 3.0", 0.5),  # modulo takes the divisor's magnitude for reals too
+        ("toint(2147483648)", -2147483648),  # a long that does not fit in an int wraps
+        ('toint("5.9")', None),  # only whole numbers parse as ints
+        ('toint(" 42 ")', 42),
+        ('toint("0xFF")', 255),
+        ('todouble("1_000")', None),
+        ('tobool("-1")', True),
+        ('tobool(" true")', None),
+        ('tobool("1.0")', None),
+    ],
+)
+def test_numeric_edges(expr, expected):
+    assert CON.query(f"print r = {expr}").rows() == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ("real(nan) == real(nan)", False),
+        ("real(nan) != real(nan)", True),
+        ("real(nan) > 1.0", False),
+        ("real(+inf) > 1e308", True),
+    ],
+)
+def test_nan_compares_unequal_to_everything(expr, expected):
+    assert CON.query(f"print r = {expr}").rows() == [(expected,)]
