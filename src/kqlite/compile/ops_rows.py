@@ -8,12 +8,20 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding
-from kqlite.compile.scope import Column, Relation, col_ref
+from kqlite.compile.scope import Column, Relation, col_ref, ident
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
     pass
+
+
+DOTNET_TYPES = {
+    "bool": "System.SByte", "int": "System.Int32", "long": "System.Int64", "real": "System.Double",
+    "decimal": "System.Data.SqlTypes.SqlDecimal", "string": "System.String", "datetime": "System.DateTime",
+    "timespan": "System.TimeSpan", "dynamic": "System.Object", "guid": "System.Guid",
+}
 
 
 class RowOperators:
@@ -96,6 +104,22 @@ class RowOperators:
             raise self.semantic(f"'{op.call.name}' is not a function defined with let", op.call.pos)
         inner = self.function_env(binding, op.call, env, rel)
         return self.function_body_tabular(binding, inner)
+
+    def op_GetSchema(self, op: ast.GetSchema, rel: Relation, env: Env) -> Relation:
+        """One row per column: name, position, .NET type name (as Kusto reports it) and KQL type."""
+        self.operators_used.append("getschema")
+        columns = [Column("ColumnName", "string"), Column("ColumnOrdinal", "long"), Column("DataType", "string"),
+                   Column("ColumnType", "string")]
+        rows = [exp.Tuple(expressions=[sb.string(col.name), sb.literal("long", i), sb.string(DOTNET_TYPES[col.type]),
+                                       sb.string(col.type)]) for i, col in enumerate(rel.columns)]
+        if not rows:
+            return self.step(exp.Select().select(*[exp.alias_(sb.null(c.type), c.name, quoted=True) for c in columns])
+                             .where(exp.false()), columns)
+        values = exp.Values(expressions=rows, alias=exp.TableAlias(this=ident("_v"), columns=[ident(c.name) for c in columns]))
+        select = exp.Select().select(*[col_ref(c.name) for c in columns]).from_(values)
+        out = self.step(select, columns)
+        out.order = [("ColumnOrdinal", False, True)]
+        return out
 
     def op_Render(self, op: ast.Render, rel: Relation, env: Env) -> Relation:
         return rel

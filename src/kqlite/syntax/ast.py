@@ -181,6 +181,11 @@ class Count(Operator):
 
 
 @dataclass
+class GetSchema(Operator):
+    pass
+
+
+@dataclass
 class Summarize(Operator):
     aggregates: list[NamedExpr]
     by: list[NamedExpr]

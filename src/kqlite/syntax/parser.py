@@ -30,7 +30,7 @@ RESERVED_NAMES = {
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
     "scan", "top-hitters",
-    "evaluate", "find", "getschema", "partition", "sample", "sample-distinct", "fork",
+    "evaluate", "find", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -403,6 +403,8 @@ class _Parser:
             return ast.Distinct(pos, self.named_list())
         if name == "count":
             return ast.Count(pos)
+        if name == "getschema":
+            return ast.GetSchema(pos)
         if name == "summarize":
             return self.summarize(pos)
         if name == "join":

@@ -10,13 +10,35 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
-from kqlite.errors import KqlSemanticError
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 
 if TYPE_CHECKING:
     pass
 
 
 class DynamicFunctions:
+    def f_range(self, c, node, args):
+        self.arity(c, node, args, 2, 3)
+        start, stop = args[0], args[1]
+        step = args[2].sql if len(args) == 3 else exp.Literal.number(1)
+        if start.type not in ("int", "long", "real") or stop.type not in ("int", "long", "real"):
+            raise KqlUnsupportedError("range() over non-numbers", c.text, node.pos)
+        # inclusive of stop, as Kusto's range()
+        shape = "to_json(list_transform(range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1), i -> :a + i * :s))"
+        return Typed(sb.tmpl(shape, a=start.sql, b=stop.sql, s=step), "dynamic")
+
+    def f_array_iff(self, c, node, args):
+        self.arity(c, node, args, 3)
+        conditions = self.json_list(c, node, args[0])
+        pick = []
+        for arg in args[1:]:
+            pick.append(self.json_list(c, node, arg) if arg.type == "dynamic" else None)
+        when_true = sb.tmpl(":l[i + 1]", l=pick[0]) if pick[0] is not None else self.json_of(args[1])
+        when_false = sb.tmpl(":l[i + 1]", l=pick[1]) if pick[1] is not None else self.json_of(args[2])
+        shape = ("to_json(list_transform(range(len(:c)), i -> CASE WHEN TRY_CAST(json_extract_string(:c[i + 1], '$') AS BOOLEAN)"
+                 " THEN :t ELSE :f END))")
+        return Typed(sb.tmpl(shape, c=conditions, t=when_true, f=when_false), "dynamic")
+
     def f_array_length(self, c, node, args):
         self.arity(c, node, args, 1)
         t = args[0]
