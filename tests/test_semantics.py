@@ -994,3 +994,36 @@ def test_numeric_edges(expr, expected):
 )
 def test_nan_compares_unequal_to_everything(expr, expected):
     assert CON.query(f"print r = {expr}").rows() == [(expected,)]
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ('parse_ipv4("10.0.2.19")', 167772691),
+        ('parse_ipv4("300.1.1.1")', None),
+        ('ipv4_is_in_range("127.0.0.5", "127.0.0.0/8")', True),
+        ('ipv4_is_in_range("128.0.0.1", "127.0.0.0/8")', False),
+        ('ipv4_is_in_range("::1", "127.0.0.0/8")', None),  # not IPv4: null, so coalesce() decides
+        ('ipv4_is_private("172.20.1.1")', True),
+        ('ipv4_is_private("8.8.8.8")', False),
+        ('ipv4_compare("10.0.0.1", "10.0.0.2")', -1),
+    ],
+)
+def test_ipv4_functions(expr, expected):
+    assert CON.query(f"print r = {expr}").rows() == [(expected,)]
+
+
+def test_hardened_rule_sketch_from_the_domain_reference_compiles_and_runs():
+    # the consolidated rule of ../shared/reference/dcom-domain.md §3.2: lets, four joins, summarize arg_min,
+    # between with timespans, case(), ipv4_is_in_range() -- on the (empty) bundled tables
+    import re
+    from pathlib import Path
+
+    reference = Path(__file__).resolve().parents[2] / "shared" / "reference" / "dcom-domain.md"
+    if not reference.exists():
+        pytest.skip("../shared/reference is not available")
+    query = re.search(r"```kql\n(.*?)```", reference.read_text(encoding="utf-8"), re.S).group(1)
+    result = CON.query(query)
+    assert result.columns[:4] == ["Timestamp", "DeviceId", "DeviceName", "ReportId"]
+    assert result.columns[-1] == "Severity"
+    assert result.rows() == []

@@ -4,12 +4,19 @@ from kqlite.compile.functions.core import CoreFunctions
 from kqlite.compile.functions.datetime import DatetimeFunctions
 from kqlite.compile.functions.dynamic import DynamicFunctions
 from kqlite.compile.functions.logic import LogicFunctions
+from kqlite.compile.functions.network import NetworkFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.windows import WindowFunctions
 
 
 class Functions(
-    CoreFunctions, StringFunctions, LogicFunctions, DatetimeFunctions, DynamicFunctions, WindowFunctions
+    CoreFunctions,
+    StringFunctions,
+    LogicFunctions,
+    DatetimeFunctions,
+    DynamicFunctions,
+    WindowFunctions,
+    NetworkFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
