@@ -97,3 +97,13 @@ def literal(kql_type: str, value: object) -> exp.Expression:
 
 def coalesce(*args: exp.Expression) -> exp.Expression:
     return exp.Coalesce(this=args[0], expressions=list(args[1:]))
+
+
+def concat(parts: list[exp.Expression]) -> exp.Expression:
+    """Text concatenation (||) of the parts; '' for none."""
+    if not parts:
+        return string("")
+    result = parts[0]
+    for part in parts[1:]:
+        result = exp.DPipe(this=result, expression=part, safe=True)
+    return result

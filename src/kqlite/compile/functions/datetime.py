@@ -218,19 +218,9 @@ class DatetimeFunctions:
                 )
             elif token[0] in "fF":
                 pieces.append(sb.tmpl(f"substr(strftime(:v, '%f') || '0', 1, {len(token)})", v=value.sql))
-            elif token in FORMAT_SEPARATORS:
-                pieces.append(sb.string(token))
             else:
-                raise KqlSemanticError(
-                    f"format_datetime(): {token!r} is not a format specifier or separator",
-                    c.text,
-                    node.pos,
-                    "separators: space / - : , . _ [ ]",
-                )
-        result = pieces[0] if pieces else sb.string("")
-        for piece in pieces[1:]:
-            result = exp.DPipe(this=result, expression=piece, safe=True)
-        return Typed(sb.coalesce(result, sb.string("")), "string")
+                pieces.append(format_separator(token, c, node))
+        return Typed(sb.coalesce(sb.concat(pieces), sb.string("")), "string")
 
     def f_format_timespan(self, c, node, args):
         self.arity(c, node, args, 2)
@@ -256,24 +246,21 @@ class DatetimeFunctions:
                         t=value.sql,
                     )
                 )
-            elif token in FORMAT_SEPARATORS:
-                pieces.append(sb.string(token))
             else:
-                raise KqlSemanticError(
-                    f"format_timespan(): {token!r} is not a format specifier or separator",
-                    c.text,
-                    node.pos,
-                    "separators: space / - : , . _ [ ]",
-                )
-        result = pieces[0] if pieces else sb.string("")
-        for piece in pieces[1:]:
-            result = exp.DPipe(this=result, expression=piece, safe=True)
+                pieces.append(format_separator(token, c, node))
         sign = sb.tmpl("CASE WHEN :t < 0 THEN '-' ELSE '' END", t=value.sql)
-        return Typed(sb.coalesce(exp.DPipe(this=sign, expression=result, safe=True), sb.string("")), "string")
+        return Typed(sb.coalesce(sb.concat([sign, *pieces]), sb.string("")), "string")
 
 
 # The only literal characters Kusto's format_datetime / format_timespan accept between specifiers.
 FORMAT_SEPARATORS = set(" /-:,._[]")
+
+
+def format_separator(token: str, c: ExprCompiler, node: ast.Call) -> exp.Expression:
+    if token in FORMAT_SEPARATORS:
+        return sb.string(token)
+    raise KqlSemanticError(f"{node.name}(): {token!r} is not a format specifier or separator", c.text, node.pos,
+                           "separators: space / - : , . _ [ ]")
 
 
 def _period(text: str, c: ExprCompiler, node: ast.Expr) -> str:

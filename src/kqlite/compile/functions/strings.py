@@ -31,11 +31,7 @@ class StringFunctions:
     def f_strcat(self, c, node, args):
         if not 1 <= len(args) <= 64:
             self.arity(c, node, args, 1, 64)
-        parts = [c.as_string(a).sql for a in args]
-        result = parts[0]
-        for part in parts[1:]:
-            result = exp.DPipe(this=result, expression=part, safe=True)
-        return Typed(result, "string")
+        return Typed(sb.concat([c.as_string(a).sql for a in args]), "string")
 
     def f_strcat_delim(self, c, node, args):
         self.arity(c, node, args, 2, 65)
