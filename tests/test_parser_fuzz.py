@@ -204,3 +204,21 @@ def test_known_query_crash(text):
         CON.query(text)
     except kqlite.KqlError:
         pass
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DeviceProcessEvents | sort hint.x",  # a hint cut short once looped forever
+        "union hint.concurrency",
+        "print",
+    ],
+)
+def test_truncated_hints_and_empty_print_are_syntax_errors(text):
+    with pytest.raises(kqlite.KqlSyntaxError):
+        parse(text)
+
+
+def test_union_hints_are_skipped():
+    rows = CON.query("union hint.concurrency=2 withsource=src (print a=1), (print a=2)").rows()
+    assert sorted(rows) == [("union_arg0", 1), ("union_arg1", 2)]

@@ -115,8 +115,6 @@ class _Parser:
             name = self.advance().value
             self.advance()
             return str(name), tok.pos
-        if tok.kind is Kind.TYPED:  # a column named like a type word, e.g. `date`
-            raise self.error(what)
         raise self.error(what)
 
     def adjacent(self, a: Token, b: Token) -> bool:
@@ -131,7 +129,7 @@ class _Parser:
                 continue
             statements.append(self.statement())
             if self.tok.kind is not Kind.EOF:
-                self.expect_op(";") if not self.tok.is_op(";") else self.advance()
+                self.expect_op(";")
         if not statements:
             raise self.error("a query")
         return ast.Script(statements, self.text)
@@ -254,17 +252,12 @@ class _Parser:
         nxt = self.peek()
         if word == "datatable" and nxt.is_op("("):
             return self.datatable()
-        if word == "print" and not nxt.is_op("|", ")", ";", ",") and nxt.kind is not Kind.EOF or (
-            word == "print" and nxt.kind is Kind.EOF
-        ):
+        if word == "print" and not nxt.is_op("|", ")", ",", "="):
             self.advance()
-            return ast.Print(tok.pos, self.named_list(allow_empty=True))
+            return ast.Print(tok.pos, self.named_list())
         if word == "range" and nxt.kind is Kind.IDENT and self.peek(2).is_word("from"):
             return self.range_source()
-        if word == "union" and not nxt.is_op("("):
-            self.advance()
-            return self.union_rest(tok)
-        if word == "union" and nxt.is_op("("):
+        if word == "union":
             self.advance()
             return self.union_rest(tok)
         if word == "search" and nxt.kind is not Kind.EOF:
@@ -311,13 +304,13 @@ class _Parser:
 
     def union_rest(self, start: Token) -> ast.Union:
         kind, withsource, isfuzzy = "outer", None, False
-        while self.tok.kind is Kind.IDENT and self.peek().is_op("=") and self.tok.text in (
-            "kind", "withsource", "isfuzzy", "hint"
-        ) or self.tok.text.startswith("hint."):
+        while True:
+            if self.tok.is_word("hint") and self.peek().is_op("."):
+                self.skip_hints()
+                continue
+            if not (self.tok.is_word("kind", "withsource", "isfuzzy") and self.peek().is_op("=")):
+                break
             word = self.advance().text
-            if self.tok.is_op("."):
-                while not self.tok.is_op("="):
-                    self.advance()
             self.expect_op("=")
             value = self.advance()
             if word == "kind":
@@ -617,11 +610,12 @@ class _Parser:
         return self.tok.kind is Kind.EOF or self.tok.is_op("|", ";", ")")
 
     def skip_hints(self) -> None:
-        while self.tok.kind is Kind.IDENT and self.tok.text == "hint" and self.peek().is_op("."):
+        """Skip `hint.name=value` pairs: hints steer Kusto's execution, never the result."""
+        while self.tok.is_word("hint") and self.peek().is_op("."):
             self.advance()
-            while not self.tok.is_op("="):
-                self.advance()
             self.advance()
+            self.identifier("a hint name")
+            self.expect_op("=")
             self.advance()
 
     def skip_balanced(self) -> None:
