@@ -1014,22 +1014,15 @@ class _Parser:
                     raise self.error("a type name", type_tok)
                 self.expect_op(")")
                 return ast.TypeOf(tok.pos, name)
-            if self.tabular_source_ahead():
-                src = self.tabular_source()
-                assert src is not None
+            # datatable/range/print/union start a table even inside parentheses; other words are names
+            src = self.tabular_source() if word in ("datatable", "range", "print", "union") else None
+            if src is not None:
                 return ast.Pipeline(tok.pos, src, [])
             self.advance()
             if self.tok.is_op("("):
                 return self.call_rest(word, tok.pos)
             return ast.Name(tok.pos, word)
         raise self.error("an expression")
-
-    def tabular_source_ahead(self) -> bool:
-        tok, nxt = self.tok, self.peek()
-        return (tok.text == "datatable" and nxt.is_op("(")) or (
-            tok.text == "range" and nxt.kind is Kind.IDENT and self.peek(2).is_word("from")
-        ) or (tok.text in ("print", "union") and not nxt.is_op("(", ",", ")", "|", ";") and nxt.kind is not Kind.EOF
-              and not nxt.is_op("=="))
 
     def call_rest(self, name: str, pos: int) -> ast.Call:
         self.expect_op("(")
