@@ -62,7 +62,7 @@ class Connection:
 
     def _create_empty(self, name: str) -> None:
         schema = [Column(c, t) for c, t in table_schema(name) or []]
-        select = exp.Select().select(*[exp.alias_(sb.literal(c.type, "" if c.type == "string" else None), c.name, quoted=True) for c in schema]).where(exp.Boolean(this=False))
+        select = exp.Select().select(*[exp.alias_(sb.literal(c.type, "" if c.type == "string" else None), c.name, quoted=True) for c in schema], copy=False).where(exp.Boolean(this=False), copy=False)
         self._create_view(name, select)
         self._schemas[name] = schema
 
@@ -108,7 +108,7 @@ class Connection:
             if reader == "read_csv" and not typed_csv:
                 # a known schema decides the types; text keeps every value for a precise error message
                 args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
-            select = exp.Select().select(exp.Star()).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)))
+            select = exp.Select().select(exp.Star(), copy=False).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)), copy=False)
             try:
                 self._create_view(raw_name, select)
             except duckdb.Error as error:
@@ -149,7 +149,7 @@ class Connection:
                 kql_type = "dynamic"
             columns.append(Column(col_name, kql_type))
             projections.append(exp.alias_(self._shape(name, raw_name, col_name, duck_type, kql_type), col_name, quoted=True))
-        return exp.Select().select(*projections).from_(exp.Table(this=ident(raw_name))), columns
+        return exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(raw_name)), copy=False), columns
 
     def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str) -> exp.Expression:
         ref = exp.Column(this=ident(column))
@@ -181,11 +181,11 @@ class Connection:
 
     def _check_conversion(self, table: str, raw: str, column: str, converted: exp.Expression, kql_type: str) -> None:
         ref = exp.Column(this=ident(column))
-        probe = (exp.Select().select(sb.cast(ref, "string")).from_(exp.Table(this=ident(raw)))
+        probe = (exp.Select().select(sb.cast(ref, "string"), copy=False).from_(exp.Table(this=ident(raw)), copy=False)
                  .where(exp.and_(exp.Not(this=exp.Is(this=ref, expression=exp.Null())),
                                  exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
-                                 exp.Is(this=converted.copy(), expression=exp.Null())))
-                 .limit(1))
+                                 exp.Is(this=converted.copy(), expression=exp.Null())), copy=False)
+                 .limit(1, copy=False))
         bad = self.duckdb.execute(probe.sql("duckdb")).fetchall()
         if bad:
             raise KqlDataError(f"table {table}, column {column}: value {bad[0][0]!r} cannot be read as {kql_type}",)

@@ -32,7 +32,7 @@ class CompiledQuery:
     operators: list[str]
 
     def sql_text(self, dialect: str = "duckdb", pretty: bool = False) -> str:
-        return self.sql.sql(dialect=dialect, pretty=pretty)
+        return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
 
 
 def compile_script(script: ast.Script, catalog: dict[str, list[Column]], now: datetime | None = None) -> CompiledQuery:
@@ -148,12 +148,12 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         source = relation.source.copy()
         if alias:
             source = exp.Table(this=source.this, alias=exp.TableAlias(this=ident(alias))) if isinstance(source, exp.Table) else exp.Subquery(this=source, alias=exp.TableAlias(this=ident(alias)))
-        return exp.Select().from_(source)
+        return exp.Select().from_(source, copy=False)
 
     def finish(self, relation: Relation) -> exp.Select:
-        select = self.select_from(relation).select(*[col_ref(c.name) for c in relation.columns])
+        select = self.select_from(relation).select(*[col_ref(c.name) for c in relation.columns], copy=False)
         if relation.order:
-            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in relation.order])
+            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in relation.order], copy=False)
         if self.ctes:
             select.set("with_", exp.With(expressions=list(self.ctes)))
         return select
@@ -236,9 +236,9 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if cached is not None:
             return cached
         inner = self.tabular(node.args[0], env)
-        select = self.select_from(inner).select(*[col_ref(c.name) for c in inner.columns])
+        select = self.select_from(inner).select(*[col_ref(c.name) for c in inner.columns], copy=False)
         if inner.order:
-            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in inner.order])
+            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in inner.order], copy=False)
         rel = self.step(select, inner.columns, inner, materialized=True, keep_order=True)
         self._materialized[id(node)] = rel
         return rel
@@ -314,16 +314,16 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if not self.is_tabular_expr(arg, c.env):
             return c.compile(arg)
         sub, kql_type = self.subquery_first_column(c, arg)
-        return Typed(exp.Subquery(this=sub.limit(1)), kql_type)
+        return Typed(exp.Subquery(this=sub.limit(1, copy=False)), kql_type)
 
     def subquery_first_column(self, c: ExprCompiler, node: ast.Expr) -> tuple[exp.Select, str]:
         rel = self.tabular(node, c.env)
         if not rel.columns:
             raise self.semantic("the tabular expression has no columns", node.pos)
         first = rel.columns[0]
-        select = self.select_from(rel).select(col_ref(first.name))
+        select = self.select_from(rel).select(col_ref(first.name), copy=False)
         if rel.order:
-            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order])
+            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order], copy=False)
         return select, first.type
 
     # ------------------------------------------------------------ sources
@@ -354,12 +354,12 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                 row.append(self.coerce_cell(c, value, col, value_node))
             rows.append(row)
         if not rows:
-            select = exp.Select().select(*[exp.alias_(sb.null(col.type), col.name, quoted=True) for col in columns]).where(exp.Boolean(this=False))
+            select = exp.Select().select(*[exp.alias_(sb.null(col.type), col.name, quoted=True) for col in columns], copy=False).where(exp.Boolean(this=False), copy=False)
             return self.step(select, columns)
         # A VALUES list keeps rows in order; an ordinal column keeps that order through later operators.
         values = exp.Values(expressions=[exp.Tuple(expressions=r) for r in rows],
                             alias=exp.TableAlias(this=ident("_v"), columns=[ident(col.name) for col in columns]))
-        select = exp.Select().select(*[col_ref(col.name) for col in columns]).from_(values)
+        select = exp.Select().select(*[col_ref(col.name) for col in columns], copy=False).from_(values, copy=False)
         return self.step(select, columns)
 
     def coerce_cell(self, c: ExprCompiler, value: Typed, col: Column, node: ast.Expr) -> exp.Expression:
@@ -386,7 +386,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             taken.add(name)
             projections.append(exp.alias_(typed.sql, name, quoted=True))
             columns.append(Column(name, typed.type))
-        return self.step(exp.Select().select(*projections), columns)
+        return self.step(exp.Select().select(*projections, copy=False), columns)
 
     def range_(self, node: ast.Range, env: Env) -> Relation:
         self.operators_used.append("range")
@@ -407,8 +407,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                              a=start.sql, b=stop.sql, s=step.sql)
         else:
             raise self.semantic(f"range cannot run over {start.type}", node.pos)
-        select = exp.Select().select(exp.alias_(sb.cast(exp.column("v"), kql_type), name, quoted=True)).from_(
-            exp.Subquery(this=series, alias=exp.TableAlias(this=ident("_r"))))
+        select = exp.Select().select(exp.alias_(sb.cast(exp.column("v"), kql_type), name, quoted=True), copy=False).from_(
+            exp.Subquery(this=series, alias=exp.TableAlias(this=ident("_r"))), copy=False)
         rel = self.step(select, [Column(name, kql_type)])
         rel.order = [(name, False, True)]
         return rel

@@ -21,7 +21,7 @@ class ColumnOperators:
     def op_Where(self, op: ast.Where, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("where")
         condition = self.exprs(env, rel).predicate(op.predicate)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).where(condition)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).where(condition, copy=False)
         return self.step(select, rel.columns, rel, keep_order=True)
 
     def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str,
@@ -59,7 +59,7 @@ class ColumnOperators:
                 columns.append(Column(name, typed.type))
                 exprs.append(typed.sql)
         source = self.with_pre_columns(rel, c)
-        select = self.select_from(source).select(*[exp.alias_(e, col.name, quoted=True) for e, col in zip(exprs, columns, strict=True)])
+        select = self.select_from(source).select(*[exp.alias_(e, col.name, quoted=True) for e, col in zip(exprs, columns, strict=True)], copy=False)
         select = self.keep_input_order(select, c)
         out = self.step(select, columns, rel, keep_order=True)
         out.order = self.order_after(rel.order, changed, {c.name for c in columns})
@@ -69,7 +69,7 @@ class ColumnOperators:
     def keep_input_order(select: exp.Select, c: ExprCompiler) -> exp.Select:
         """Window functions make DuckDB reshuffle rows; a serialized relation keeps its row order."""
         if c.uses_row_ordinal:
-            return select.order_by(*c.row_order())
+            return select.order_by(*c.row_order(), copy=False)
         return select
 
     def with_pre_columns(self, rel: Relation, c: ExprCompiler) -> Relation:
@@ -80,7 +80,7 @@ class ColumnOperators:
         for level in c.pre_columns:
             if not level:
                 continue
-            select = self.select_from(source).select(*carried, *[exp.alias_(e, n, quoted=True) for n, e in level])
+            select = self.select_from(source).select(*carried, *[exp.alias_(e, n, quoted=True) for n, e in level], copy=False)
             source = self.step(select, rel.columns)
             carried = carried + [col_ref(n) for n, _ in level]
         return source
@@ -110,7 +110,7 @@ class ColumnOperators:
             projections.append(exp.alias_(typed.sql, name, quoted=True))
             if not (isinstance(typed.sql, exp.Column) and typed.sql.name == name):
                 changed.add(name)
-        select = self.keep_input_order(self.select_from(self.with_pre_columns(rel, c)).select(*projections), c)
+        select = self.keep_input_order(self.select_from(self.with_pre_columns(rel, c)).select(*projections, copy=False), c)
         out = self.step(select, columns, rel, keep_order=True)
         out.order = self.order_after(rel.order, changed, seen)
         return out
@@ -118,7 +118,7 @@ class ColumnOperators:
     def keep_columns(self, rel: Relation, keep: list[Column]) -> Relation:
         if self.apply_key and all(c.name != self.apply_key for c in keep):
             keep = [Column(self.apply_key, "long"), *keep]
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in keep])
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in keep], copy=False)
         out = self.step(select, keep, rel, keep_order=True)
         out.order = self.order_after(rel.order, set(), {c.name for c in keep})
         return out
@@ -154,7 +154,7 @@ class ColumnOperators:
         names = [c.name for c in columns]
         if len(set(names)) != len(names):
             raise self.semantic("project-rename would create two columns with the same name", op.pos)
-        select = self.select_from(rel).select(*[exp.alias_(col_ref(c.name), mapping.get(c.name, c.name), quoted=True) for c in rel.columns])
+        select = self.select_from(rel).select(*[exp.alias_(col_ref(c.name), mapping.get(c.name, c.name), quoted=True) for c in rel.columns], copy=False)
         out = self.step(select, columns, rel, keep_order=True)
         if rel.order:
             out.order = [(mapping.get(n, n), d, nf) for n, d, nf in rel.order]

@@ -51,12 +51,12 @@ class ExpandOperators:
         numbered = self.select_from(rel).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
-        )
+         copy=False)
         base = self.step(numbered, rel.columns)
         length = sb.tmpl("greatest(" + ", ".join(f"len(\"_l{i}\")" for i in range(len(lists))) + ")") if len(lists) > 1 else sb.tmpl("len(\"_l0\")")
         idx_series = exp.alias_(exp.Anonymous(this="unnest", expressions=[exp.Anonymous(this="range", expressions=[length])]), "_i", quoted=True)
         exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
-                                                            *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series), [])
+                                                            *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series, copy=False), [])
         projections, columns = [], []
         replaced = {name for name, _, _ in targets}
         for col in rel.columns:
@@ -76,7 +76,7 @@ class ExpandOperators:
         if op.item_index:
             projections.append(exp.alias_(sb.cast(col_ref("_i"), "long"), op.item_index, quoted=True))
             columns.append(Column(op.item_index, "long"))
-        return self.step(self.select_from(exploded).select(*projections), columns)
+        return self.step(self.select_from(exploded).select(*projections, copy=False), columns)
 
     def mv_element(self, i: int, result_type: str) -> tuple[exp.Expression, str]:
         element = sb.tmpl(f"\"_l{i}\"[\"_i\" + 1]")
@@ -92,7 +92,7 @@ class ExpandOperators:
         self.operators_used.append("mv-apply")
         key = unique_name("_apply_row", set(rel.names()))
         numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
-                                                          exp.alias_(exp.Window(this=exp.RowNumber()), key, quoted=True)),
+                                                          exp.alias_(exp.Window(this=exp.RowNumber()), key, quoted=True), copy=False),
                              rel.columns + [Column(key, "long")])
         sub = self.op_MvExpand(op.expand, numbered, env)
         outer_key = self.apply_key
@@ -109,7 +109,7 @@ class ExpandOperators:
         kept = [c for c in rel.columns if c.name not in sub_names]
         out_sub = [c for c in sub.columns if c.name != key]
         select = (self.select_from(numbered, "_n").select(*[col_ref(c.name, "_n") for c in kept],
-                                                          *[col_ref(c.name, "_s") for c in out_sub])
+                                                          *[col_ref(c.name, "_s") for c in out_sub], copy=False)
                   .join(exp.Table(this=sub.source.this.copy(), alias=exp.TableAlias(this=ident("_s"))),
-                        on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s"))))
+                        on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s")), copy=False))
         return self.step(select, kept + out_sub)

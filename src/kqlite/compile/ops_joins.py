@@ -51,11 +51,11 @@ class JoinOperators:
     def dedup_left(self, rel: Relation, keys: list[Column]) -> Relation:
         """innerunique: keep the first row (in input order) of each distinct left key."""
         numbered = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
-                                                exp.alias_(sb.tmpl("row_number() OVER ()"), "_rn", quoted=True))
+                                                exp.alias_(sb.tmpl("row_number() OVER ()"), "_rn", quoted=True), copy=False)
         numbered_rel = self.step(numbered, rel.columns)
         window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(k.name) for k in keys],
                             order=exp.Order(expressions=[exp.Ordered(this=col_ref("_rn"))]))
-        select = self.select_from(numbered_rel).select(*[col_ref(c.name) for c in rel.columns])
+        select = self.select_from(numbered_rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
         select.set("qualify", exp.Qualify(this=exp.EQ(this=window, expression=exp.Literal.number(1))))
         return self.step(select, rel.columns)
 
@@ -76,9 +76,9 @@ class JoinOperators:
             condition = eq if condition is None else exp.And(this=condition, expression=eq)
         if kind in ("leftsemi", "leftanti", "rightsemi", "rightanti"):
             keep, other, keep_alias, other_alias = (left, right, "_l", "_r") if kind.startswith("left") else (right, left, "_r", "_l")
-            exists = exp.Exists(this=self.select_from(other, other_alias).select(exp.Literal.number(1)).where(condition))
+            exists = exp.Exists(this=self.select_from(other, other_alias).select(exp.Literal.number(1), copy=False).where(condition, copy=False))
             where = exists if kind.endswith("semi") else exp.Not(this=exists)
-            select = self.select_from(keep, keep_alias).select(*[col_ref(c.name, keep_alias) for c in keep.columns]).where(where)
+            select = self.select_from(keep, keep_alias).select(*[col_ref(c.name, keep_alias) for c in keep.columns], copy=False).where(where, copy=False)
             return self.step(select, keep.columns)
         left_nullable = kind in ("rightouter", "fullouter")
         right_nullable = kind in ("leftouter", "fullouter")
@@ -97,8 +97,8 @@ class JoinOperators:
             columns.append(Column(name, col.type))
         join_kind = {"innerunique": None, "inner": None, "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL"}[kind]
         right_source = self.select_from(right, "_r").args["from_"].this
-        select = self.select_from(left, "_l").select(*projections).join(
-            right_source, on=condition, join_type=join_kind)
+        select = self.select_from(left, "_l").select(*projections, copy=False).join(
+            right_source, on=condition, join_type=join_kind, copy=False)
         return self.step(select, columns)
 
     @staticmethod
@@ -132,8 +132,8 @@ class JoinOperators:
             projections.append(exp.alias_(self.outer_cell(col, "_r", kind == "leftouter"), name, quoted=True))
             columns.append(Column(name, col.type))
         right_source = self.select_from(right, "_r").args["from_"].this
-        select = self.select_from(left, "_l").select(*projections).join(
-            right_source, on=condition, join_type="LEFT" if kind == "leftouter" else None)
+        select = self.select_from(left, "_l").select(*projections, copy=False).join(
+            right_source, on=condition, join_type="LEFT" if kind == "leftouter" else None, copy=False)
         return self.step(select, columns)
 
     # ------------------------------------------------------------ union
@@ -208,11 +208,11 @@ class JoinOperators:
                     projections.append(exp.alias_(col_ref(source_key[0]), col.name, quoted=True))
                 else:
                     projections.append(exp.alias_(sb.literal(col.type, "" if col.type == "string" else None), col.name, quoted=True))
-            selects.append(self.select_from(leg_rel).select(*projections))
+            selects.append(self.select_from(leg_rel).select(*projections, copy=False))
         combined = selects[0]
         for s in selects[1:]:
             combined = exp.Union(this=combined, expression=s, distinct=False)
         if isinstance(combined, exp.Union):
-            combined = exp.Select().select(*[col_ref(c.name) for c in out_cols]).from_(
-                exp.Subquery(this=combined, alias=exp.TableAlias(this=ident("_u"))))
+            combined = exp.Select().select(*[col_ref(c.name) for c in out_cols], copy=False).from_(
+                exp.Subquery(this=combined, alias=exp.TableAlias(this=ident("_u"))), copy=False)
         return self.step(combined, out_cols)

@@ -44,7 +44,7 @@ class RowOperators:
     def op_Sort(self, op: ast.Sort, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("sort by")
         ordered, order = self.sort_spec(op.keys, rel, env)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).order_by(*ordered)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).order_by(*ordered, copy=False)
         out = self.step(select, rel.columns, rel)
         out.order = order
         out.serialized = True
@@ -55,12 +55,12 @@ class RowOperators:
         count = self.exprs(env, None).compile(op.count)
         if count.type not in ("long", "int"):
             raise self.semantic("take needs a whole number of rows", op.pos)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
         if rel.order:
-            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order])
+            select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order], copy=False)
         if self.apply_key:
             return self.limit_per_key(rel, [self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order or []], count.sql)
-        select = select.limit(count.sql)
+        select = select.limit(count.sql, copy=False)
         return self.step(select, rel.columns, rel, keep_order=True)
 
     def op_Top(self, op: ast.Top, rel: Relation, env: Env) -> Relation:
@@ -69,7 +69,7 @@ class RowOperators:
         count = self.exprs(env, None).compile(op.count)
         if self.apply_key:
             return self.limit_per_key(rel, ordered, count.sql)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).order_by(*ordered).limit(count.sql)
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).order_by(*ordered, copy=False).limit(count.sql, copy=False)
         out = self.step(select, rel.columns, rel)
         out.order = order
         return out
@@ -78,23 +78,23 @@ class RowOperators:
         """take/top inside mv-apply: the first rows of each input row's group, not of the whole table."""
         window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(self.apply_key)],
                             order=exp.Order(expressions=ordered) if ordered else None)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns])
+        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
         select.set("qualify", exp.Qualify(this=exp.LTE(this=window, expression=count)))
         return self.step(select, rel.columns)
 
     def op_Distinct(self, op: ast.Distinct, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("distinct")
         if op.items is None:
-            select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns]).distinct()
+            select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).distinct(copy=False)
             return self.step(select, rel.columns)
         items = self.named_items(op.items, rel, env, "distinct")
         columns = [Column(name, t.type) for name, t, _ in items]
-        select = self.select_from(rel).select(*[exp.alias_(t.sql, name, quoted=True) for name, t, _ in items]).distinct()
+        select = self.select_from(rel).select(*[exp.alias_(t.sql, name, quoted=True) for name, t, _ in items], copy=False).distinct(copy=False)
         return self.step(select, columns)
 
     def op_Count(self, op: ast.Count, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("count")
-        select = self.select_from(rel).select(exp.alias_(exp.Count(this=exp.Star()), "Count", quoted=True))
+        select = self.select_from(rel).select(exp.alias_(exp.Count(this=exp.Star()), "Count", quoted=True), copy=False)
         return self.step(select, [Column("Count", "long")])
 
     def op_Invoke(self, op: ast.Invoke, rel: Relation, env: Env) -> Relation:
@@ -113,10 +113,10 @@ class RowOperators:
         rows = [exp.Tuple(expressions=[sb.string(col.name), sb.literal("long", i), sb.string(DOTNET_TYPES[col.type]),
                                        sb.string(col.type)]) for i, col in enumerate(rel.columns)]
         if not rows:
-            return self.step(exp.Select().select(*[exp.alias_(sb.null(c.type), c.name, quoted=True) for c in columns])
-                             .where(exp.false()), columns)
+            return self.step(exp.Select().select(*[exp.alias_(sb.null(c.type), c.name, quoted=True) for c in columns], copy=False)
+                             .where(exp.false(), copy=False), columns)
         values = exp.Values(expressions=rows, alias=exp.TableAlias(this=ident("_v"), columns=[ident(c.name) for c in columns]))
-        select = exp.Select().select(*[col_ref(c.name) for c in columns]).from_(values)
+        select = exp.Select().select(*[col_ref(c.name) for c in columns], copy=False).from_(values, copy=False)
         out = self.step(select, columns)
         out.order = [("ColumnOrdinal", False, True)]
         return out

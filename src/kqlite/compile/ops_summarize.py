@@ -84,9 +84,9 @@ class SummarizeOperators:
             hidden_for[i] = current_hidden
         for hidden, col in lifted:
             inner_proj.append(exp.alias_(col.sql, hidden, quoted=True))
-        select = self.select_from(rel).select(*inner_proj)
+        select = self.select_from(rel).select(*inner_proj, copy=False)
         if group_exprs:
-            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs))])
+            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs))], copy=False)
         grouped_columns = [Column(f"_g{i}", col.type) for i, col in enumerate(group_cols)]
         grouped_columns += [Column(hidden, col.type) for hidden, col in lifted]
         grouped = self.step(select, grouped_columns)
@@ -104,7 +104,7 @@ class SummarizeOperators:
                 typed = over_groups.compile(rewritten)
                 outer.append(exp.alias_(typed.sql, name, quoted=True))
                 columns.append(Column(name, typed.type))
-        return self.step(self.select_from(grouped).select(*outer), columns)
+        return self.step(self.select_from(grouped).select(*outer, copy=False), columns)
 
     def lift_aggregates(self, node: ast.Expr, c, by_names: set[str], by_refs: dict[str, str],
                         lifted: list, env: Env) -> ast.Expr:
@@ -165,21 +165,21 @@ class SummarizeOperators:
                 *[exp.alias_(k.sql, f"_k{i}", quoted=True) for i, (_, k) in enumerate(keys)],
                 exp.alias_(outputs[0].sql, "_agg", quoted=True),
                 *[exp.alias_(exp.Anonymous(this="any_value", expressions=[col_ref(f"_a{i}", "_p")]), f"_a{i}", quoted=True)
-                  for i in range(depth)])
+                  for i in range(depth)], copy=False)
             if previous is not None:
                 on = None
                 for i in range(depth):
                     eq = exp.NullSafeEQ(this=keys[i][1].sql.copy(), expression=col_ref(f"_k{i}", "_p"))
                     on = eq if on is None else exp.and_(on, eq)
-                select = select.join(exp.Table(this=previous.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), on=on)
-            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(keys))])
+                select = select.join(exp.Table(this=previous.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), on=on, copy=False)
+            select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(keys))], copy=False)
             grouped = self.step(select, [])
             rank = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(f"_k{i}") for i in range(depth)] or None,
                               order=exp.Order(expressions=[exp.Ordered(this=col_ref("_agg"), desc=level.descending,
                                                                        nulls_first=not level.descending)]))
             kept = self.select_from(grouped).select(
                 *[col_ref(f"_k{i}") for i in range(len(keys))], *[col_ref(f"_a{i}") for i in range(depth)],
-                exp.alias_(col_ref("_agg"), f"_a{depth}", quoted=True))
+                exp.alias_(col_ref("_agg"), f"_a{depth}", quoted=True), copy=False)
             if level.count is not None:
                 count = constants.compile(level.count)
                 kept.set("qualify", exp.Qualify(this=exp.LTE(this=rank, expression=count.sql)))
@@ -190,7 +190,7 @@ class SummarizeOperators:
         for i in range(len(op.levels)):
             projections += [exp.alias_(col_ref(f"_k{i}"), columns[2 * i].name, quoted=True),
                              exp.alias_(col_ref(f"_a{i}"), columns[2 * i + 1].name, quoted=True)]
-        return self.step(self.select_from(previous).select(*projections), columns)
+        return self.step(self.select_from(previous).select(*projections, copy=False), columns)
 
     # ------------------------------------------------------------ make-series
 
@@ -214,9 +214,9 @@ class SummarizeOperators:
             count = sb.tmpl("CAST(floor((max(:x) - :a) / :s) + 1 AS BIGINT)", x=ax, a=start, s=step.sql)
         # one row of parameters: where the series starts, its step and its number of bins
         params_select = exp.Select().select(exp.alias_(start, "_start", quoted=True), exp.alias_(step.sql, "_step", quoted=True),
-                                            exp.alias_(count, "_n", quoted=True))
+                                            exp.alias_(count, "_n", quoted=True), copy=False)
         if op.start is None or op.stop is None:  # the bounds come from the data: aggregate over it
-            params_select = params_select.from_(exp.Table(this=rel.source.this.copy()))
+            params_select = params_select.from_(exp.Table(this=rel.source.this.copy()), copy=False)
         params = self.step(params_select, [])
         group_cols: list[Column] = []
         group_exprs: list[exp.Expression] = []
@@ -246,19 +246,19 @@ class SummarizeOperators:
         in_range = sb.tmpl(":x >= :a AND :x < :a + :n * :s", x=ax, a=p_start, n=p_n, s=p_step)
         binned = (exp.Select().select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)],
                                       exp.alias_(bin_index, "_b", quoted=True),
-                                      *[exp.alias_(agg, f"_a{i}", quoted=True) for i, (_, _, agg, _) in enumerate(series)])
-                  .from_(exp.Table(this=rel.source.this.copy()))
-                  .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS")
-                  .where(in_range)
-                  .group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs) + 1)]))
+                                      *[exp.alias_(agg, f"_a{i}", quoted=True) for i, (_, _, agg, _) in enumerate(series)], copy=False)
+                  .from_(exp.Table(this=rel.source.this.copy()), copy=False)
+                  .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS", copy=False)
+                  .where(in_range, copy=False)
+                  .group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs) + 1)], copy=False))
         binned_rel = self.step(binned, [])
-        groups = self.select_from(rel).select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)]).distinct() \
-            if group_exprs else exp.Select().select(exp.alias_(exp.Literal.number(1), "_one", quoted=True))
+        groups = self.select_from(rel).select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)], copy=False).distinct(copy=False) \
+            if group_exprs else exp.Select().select(exp.alias_(exp.Literal.number(1), "_one", quoted=True), copy=False)
         groups_rel = self.step(groups, [])
         cells = self.step(
-            exp.Select().select(exp.Star(), exp.alias_(sb.tmpl("unnest(range(0, :n))", n=p_n), "_i", quoted=True))
-            .from_(exp.Table(this=groups_rel.source.this.copy()))
-            .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS"), [])
+            exp.Select().select(exp.Star(), exp.alias_(sb.tmpl("unnest(range(0, :n))", n=p_n), "_i", quoted=True), copy=False)
+            .from_(exp.Table(this=groups_rel.source.this.copy()), copy=False)
+            .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS", copy=False), [])
         on = exp.EQ(this=exp.column("_b", table="_x", quoted=True), expression=exp.column("_i", table="_c", quoted=True))
         for i in range(len(group_exprs)):
             on = exp.and_(on, exp.NullSafeEQ(this=exp.column(f"_g{i}", table="_x", quoted=True),
@@ -278,12 +278,12 @@ class SummarizeOperators:
             value = sb.coalesce(exp.column(f"_a{i}", table="_x", quoted=True), fill)
             projections.append(exp.alias_(series_list(value), name, quoted=True))
         projections.append(exp.alias_(series_list(self.functions.json_of(Typed(axis_value, axis.type))), axis_name, quoted=True))
-        final = (exp.Select().select(*projections)
-                 .from_(exp.Table(this=cells.source.this.copy(), alias=exp.TableAlias(this=ident("_c"))))
-                 .join(exp.Table(this=binned_rel.source.this.copy(), alias=exp.TableAlias(this=ident("_x"))), on=on, join_type="LEFT"))
+        final = (exp.Select().select(*projections, copy=False)
+                 .from_(exp.Table(this=cells.source.this.copy(), alias=exp.TableAlias(this=ident("_c"))), copy=False)
+                 .join(exp.Table(this=binned_rel.source.this.copy(), alias=exp.TableAlias(this=ident("_x"))), on=on, join_type="LEFT", copy=False))
         if group_exprs:
-            final = final.group_by(*[exp.column(f"_g{i}", table="_c", quoted=True) for i in range(len(group_exprs))])
+            final = final.group_by(*[exp.column(f"_g{i}", table="_c", quoted=True) for i in range(len(group_exprs))], copy=False)
         else:
-            final = final.group_by(exp.column("_one", table="_c", quoted=True))
+            final = final.group_by(exp.column("_one", table="_c", quoted=True), copy=False)
         columns = group_cols + [Column(name, "dynamic") for name, *_ in series] + [Column(axis_name, "dynamic")]
         return self.step(final, columns)

@@ -35,7 +35,7 @@ class TextOperators:
         filtered = []
         for leg, label in legs:
             condition = self.exprs(env, leg).predicate(op.predicate)
-            select = self.select_from(leg).select(*[col_ref(c.name) for c in leg.columns]).where(condition)
+            select = self.select_from(leg).select(*[col_ref(c.name) for c in leg.columns], copy=False).where(condition, copy=False)
             filtered.append((self.step(select, leg.columns), label))
         return self.union_relations(filtered, "outer", "$table")
 
@@ -71,7 +71,7 @@ class TextOperators:
                 columns.append(Column(key, kql_type))
             else:
                 columns = [Column(key, kql_type) if col.name == key else col for col in columns]
-        select = self.select_from(rel).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in columns])
+        select = self.select_from(rel).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in columns], copy=False)
         return self.step(select, columns, rel, keep_order=True)
 
     def op_Parse(self, op: ast.Parse, rel: Relation, env: Env) -> Relation:
@@ -83,7 +83,7 @@ class TextOperators:
         extract = exp.Anonymous(this="regexp_extract", expressions=[
             text, sb.string(regex), exp.Array(expressions=[sb.string(f"g{i}") for i in range(len(columns))])])
         step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
-                                               exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True))
+                                               exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True), copy=False)
         staged = self.step(step_in, [])
         out_cols = list(rel.columns)
         projections: dict[str, exp.Expression] = {col.name: col_ref(col.name) for col in rel.columns}
@@ -96,9 +96,9 @@ class TextOperators:
                 out_cols.append(Column(name, kql_type))
             else:
                 out_cols = [Column(name, kql_type) if col.name == name else col for col in out_cols]
-        select = self.select_from(staged).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in out_cols])
+        select = self.select_from(staged).select(*[exp.alias_(projections[col.name], col.name, quoted=True) for col in out_cols], copy=False)
         if op.keep_only_matches:
-            select = select.where(col_ref("_m"))
+            select = select.where(col_ref("_m"), copy=False)
         return self.step(select, out_cols)
 
 

@@ -221,12 +221,12 @@ class CoreFunctions:
             sub_sql, sub_type = sub
             if op in ("in~", "!in~"):
                 lhs = exp.Lower(this=c.as_string(left).sql)
-                sub_sql = exp.select(exp.Lower(this=exp.column("c0"))).from_(
+                sub_sql = exp.select(exp.Lower(this=exp.column("c0")), copy=False).from_(
                     exp.Subquery(
                         this=sub_sql,
                         alias=exp.TableAlias(this=exp.to_identifier("s"), columns=[exp.to_identifier("c0")]),
                     )
-                )
+                , copy=False)
             result: exp.Expression = exp.In(this=lhs, query=exp.Subquery(this=sub_sql))
             return self._finish_in(left, result, op.startswith("!"))
         items = [c.compile(item) for item in node.items]
