@@ -56,6 +56,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self._materialized: dict[int, Relation] = {}
         # inside an mv-apply subquery: the column that tells the input rows apart (kept by every operator)
         self.apply_key: str | None = None
+        self.hidden_count = 0  # numbers the hidden columns that window functions compute
 
     # ------------------------------------------------------------ errors
 

@@ -62,7 +62,8 @@ class ExprCompiler:
         self._row_ordinal: exp.Expression | None = None
 
     def pre_column(self, level: int, expression: exp.Expression) -> exp.Expression:
-        name = f"_w{id(self) % 100000}_{sum(len(lv) for lv in self.pre_columns)}"
+        self.compiler.hidden_count += 1
+        name = f"_w{self.compiler.hidden_count}"  # deterministic, so explain() prints the same SQL every time
         self.pre_columns[level].append((name, expression))
         return col_ref(name)
 
