@@ -145,6 +145,12 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             relation.name_hint = previous.name_hint
         return relation
 
+    @staticmethod
+    def same_columns(relation: Relation) -> list[exp.Expression]:
+        """The projection that keeps a relation's columns as they are: `*` when nothing else is there
+        (shorter SQL, faster to generate), else the explicit list."""
+        return [exp.Star()] if relation.exact else [col_ref(c.name) for c in relation.columns]
+
     def select_from(self, relation: Relation, alias: str | None = None) -> exp.Select:
         source = relation.source.copy()
         if alias:

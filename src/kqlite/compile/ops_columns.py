@@ -21,7 +21,7 @@ class ColumnOperators:
     def op_Where(self, op: ast.Where, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("where")
         condition = self.exprs(env, rel).predicate(op.predicate)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).where(condition, copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False).where(condition, copy=False)
         return self.step(select, rel.columns, rel, keep_order=True)
 
     def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str,
@@ -82,6 +82,7 @@ class ColumnOperators:
                 continue
             select = self.select_from(source).select(*carried, *[exp.alias_(e, n, quoted=True) for n, e in level], copy=False)
             source = self.step(select, rel.columns)
+            source.exact = False
             carried = carried + [col_ref(n) for n, _ in level]
         return source
 

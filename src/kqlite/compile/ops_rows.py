@@ -44,7 +44,7 @@ class RowOperators:
     def op_Sort(self, op: ast.Sort, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("sort by")
         ordered, order = self.sort_spec(op.keys, rel, env)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).order_by(*ordered, copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False).order_by(*ordered, copy=False)
         out = self.step(select, rel.columns, rel)
         out.order = order
         out.serialized = True
@@ -55,7 +55,7 @@ class RowOperators:
         count = self.exprs(env, None).compile(op.count)
         if count.type not in ("long", "int"):
             raise self.semantic("take needs a whole number of rows", op.pos)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False)
         if rel.order:
             select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order], copy=False)
         if self.apply_key:
@@ -69,7 +69,7 @@ class RowOperators:
         count = self.exprs(env, None).compile(op.count)
         if self.apply_key:
             return self.limit_per_key(rel, ordered, count.sql)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).order_by(*ordered, copy=False).limit(count.sql, copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False).order_by(*ordered, copy=False).limit(count.sql, copy=False)
         out = self.step(select, rel.columns, rel)
         out.order = order
         return out
@@ -78,14 +78,14 @@ class RowOperators:
         """take/top inside mv-apply: the first rows of each input row's group, not of the whole table."""
         window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(self.apply_key)],
                             order=exp.Order(expressions=ordered) if ordered else None)
-        select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False)
         select.set("qualify", exp.Qualify(this=exp.LTE(this=window, expression=count)))
         return self.step(select, rel.columns)
 
     def op_Distinct(self, op: ast.Distinct, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("distinct")
         if op.items is None:
-            select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False).distinct(copy=False)
+            select = self.select_from(rel).select(*self.same_columns(rel), copy=False).distinct(copy=False)
             return self.step(select, rel.columns)
         items = self.named_items(op.items, rel, env, "distinct")
         columns = [Column(name, t.type) for name, t, _ in items]

@@ -27,6 +27,9 @@ class Relation:
     serialized: bool = False
     name_hint: str | None = None  # table name or `as` name, for union withsource
     row_source: list[str] = field(default_factory=list)
+    # the source has exactly `columns`, in order (so `SELECT *` keeps them); false for steps that also
+    # carry hidden helper columns
+    exact: bool = True
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
