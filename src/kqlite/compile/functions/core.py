@@ -293,19 +293,12 @@ class CoreFunctions:
         return build
 
     f_toint = _converter("int")
-
     f_tolong = _converter("long")
-
     f_todouble = _converter("real")
-
     f_todecimal = _converter("decimal")
-
     f_tobool = _converter("bool")
-
     f_todatetime = _converter("datetime")
-
     f_totimespan = _converter("timespan")
-
     f_toguid = _converter("guid")
 
     def f_parse_json(self, c, node, args):

@@ -53,11 +53,8 @@ class DatetimeFunctions:
         return build
 
     f_startofday = _start_of("day")
-
     f_startofweek = _start_of("week")
-
     f_startofmonth = _start_of("month")
-
     f_startofyear = _start_of("year")
 
     def _end_of(unit: str):  # noqa: N805
@@ -74,11 +71,8 @@ class DatetimeFunctions:
         return build
 
     f_endofday = _end_of("day")
-
     f_endofweek = _end_of("week")
-
     f_endofmonth = _end_of("month")
-
     f_endofyear = _end_of("year")
 
     def _part(sql_part: str, result: str = "int"):  # noqa: N805
@@ -90,17 +84,11 @@ class DatetimeFunctions:
         return build
 
     f_getyear = _part("year")
-
     f_getmonth = _part("month")
-
     f_monthofyear = _part("month")
-
     f_dayofmonth = _part("day")
-
     f_dayofyear = _part("dayofyear")
-
     f_hourofday = _part("hour")
-
     f_week_of_year = _part("weekofyear")
 
     def f_dayofweek(self, c, node, args):

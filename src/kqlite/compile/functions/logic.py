@@ -90,17 +90,11 @@ class LogicFunctions:
         return build
 
     f_exp = _math("exp", "exp")
-
     f_log = _math("log", "ln")
-
     f_log10 = _math("log10", "log10")
-
     f_log2 = _math("log2", "log2")
-
     f_cos = _math("cos", "cos")
-
     f_sin = _math("sin", "sin")
-
     f_tan = _math("tan", "tan")
 
     def f_sign(self, c, node, args):
