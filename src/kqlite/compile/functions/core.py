@@ -396,8 +396,6 @@ _ALIASES = {
     "toobject": "parse_json",
     "iif": "iff",
     "toreal": "todouble",
-    "int": "toint",
-    "long": "tolong",
     "pack": "bag_pack",
     "pack_dictionary": "bag_pack",
     "replace": "replace_string",
