@@ -25,7 +25,6 @@ class AggColumn:
     type: str
     sql: exp.Expression
     post: object = None  # Callable[[exp.Expression], exp.Expression] | None
-    explicit_name: bool = False
 
 
 # Functions whose result keeps the name of their first argument: sum(toint(v)) is named sum_v.

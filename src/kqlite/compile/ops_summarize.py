@@ -65,7 +65,6 @@ class SummarizeOperators:
             outputs = self.aggregates.build(c, expr, by_names)
             if item.name is not None:
                 outputs[0].name = item.name
-                outputs[0].explicit_name = True
             if item.names:
                 for output, name in zip(outputs, item.names, strict=False):
                     output.name = name

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from sqlglot import exp
@@ -26,7 +26,6 @@ class Relation:
     order: list[tuple[str, bool, bool]] | None = None  # (column, descending, nulls_first)
     serialized: bool = False
     name_hint: str | None = None  # table name or `as` name, for union withsource
-    row_source: list[str] = field(default_factory=list)
     # the source has exactly `columns`, in order (so `SELECT *` keeps them); false for steps that also
     # carry hidden helper columns
     exact: bool = True
