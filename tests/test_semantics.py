@@ -899,8 +899,8 @@ def test_syntax_error_has_position_and_caret():
 
 def test_unsupported_operator():
     with pytest.raises(kqlite.KqlUnsupportedError) as caught:
-        CON.query("range i from 1 to 3 step 1\n| evaluate bag_unpack(i)")
-    assert "evaluate" in str(caught.value) and caught.value.line == 2 and caught.value.column == 3
+        CON.query("range i from 1 to 3 step 1\n| evaluate pivot(i)")
+    assert "pivot" in str(caught.value) and caught.value.line == 2 and caught.value.column == 12
 
 
 def test_make_series():
@@ -1027,3 +1027,19 @@ def test_hardened_rule_sketch_from_the_domain_reference_compiles_and_runs():
     assert result.columns[:4] == ["Timestamp", "DeviceId", "DeviceName", "ReportId"]
     assert result.columns[-1] == "Severity"
     assert result.rows() == []
+
+
+def test_bag_unpack_makes_one_typed_column_per_key_in_first_seen_order():
+    check(
+        'datatable(x:long, d:dynamic)[1, dynamic({"z":1, "n":"a"}), 2, dynamic({"a":2.5, "z":"b", "n":"c"}), 3, dynamic(null)]'
+        " | evaluate bag_unpack(d) | sort by x asc",
+        ["x", "z", "n", "a"],
+        [(1, 1, "a", None), (2, "b", "c", 2.5), (3, None, "", None)],
+        types=["long", "dynamic", "string", "real"],
+        ordered=True,
+    )
+
+
+def test_other_evaluate_plugins_are_refused():
+    with pytest.raises(kqlite.KqlUnsupportedError):
+        CON.query("print x = 1 | evaluate pivot(x)")

@@ -190,6 +190,13 @@ class Connection:
         if bad:
             raise KqlDataError(f"table {table}, column {column}: value {bad[0][0]!r} cannot be read as {kql_type}",)
 
+    def _probe(self, sql: str) -> list[tuple]:
+        """Run a compiler-made SQL query (for plugins whose output columns depend on the data)."""
+        try:
+            return self.duckdb.sql(sql).fetchall()
+        except duckdb.Error as error:
+            raise KqlError(f"the query failed while running: {_first_line(error)}") from None
+
     def catalog(self) -> dict[str, list[Column]]:
         return dict(self._schemas)
 
@@ -199,7 +206,7 @@ class Connection:
         """The compiled query and its DuckDB SQL text."""
         with deep_recursion():
             try:
-                compiled = compile_script(parse(kql), self._schemas)
+                compiled = compile_script(parse(kql), self._schemas, probe=self._probe)
                 return compiled, compiled.sql_text()
             except RecursionError:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None

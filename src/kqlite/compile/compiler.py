@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,7 +14,7 @@ from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBind
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
 from kqlite.compile.ops_columns import ColumnOperators
-from kqlite.compile.ops_expand import ExpandOperators
+from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
@@ -35,18 +36,25 @@ class CompiledQuery:
         return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
 
 
-def compile_script(script: ast.Script, catalog: dict[str, list[Column]], now: datetime | None = None) -> CompiledQuery:
-    """Compile a parsed script against a catalog of table name -> columns."""
-    return Compiler(script.text, catalog, now).script(script)
+def compile_script(script: ast.Script, catalog: dict[str, list[Column]], now: datetime | None = None,
+                   probe: Callable[[str], list[tuple]] | None = None) -> CompiledQuery:
+    """Compile a parsed script against a catalog of table name -> columns.
+
+    `probe` runs a SQL query on the data; plugins whose output columns depend on the data (bag_unpack)
+    need it, and are refused without it."""
+    return Compiler(script.text, catalog, now, probe).script(script)
 
 
-class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators):
+class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
+               PluginOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
-    def __init__(self, text: str, catalog: dict[str, list[Column]], now: datetime | None = None):
+    def __init__(self, text: str, catalog: dict[str, list[Column]], now: datetime | None = None,
+                 probe: Callable[[str], list[tuple]] | None = None):
         self.text = text
         self.catalog = catalog
+        self.probe = probe
         self.now = now or datetime.now(UTC)  # one instant for every now()/ago() of the query
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)

@@ -113,3 +113,59 @@ class ExpandOperators:
                   .join(exp.Table(this=sub.source.this.copy(), alias=exp.TableAlias(this=ident("_s"))),
                         on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s")), copy=False))
         return self.step(select, kept + out_sub)
+
+
+# JSON value types (DuckDB's json_type) -> the KQL type bag_unpack gives a column whose values all have it.
+_JSON_TO_KQL = {"BIGINT": "long", "UBIGINT": "long", "DOUBLE": "real", "VARCHAR": "string", "BOOLEAN": "bool"}
+
+
+class PluginOperators:
+    def op_Evaluate(self, op: ast.Evaluate, rel: Relation, env: Env) -> Relation:
+        self.operators_used.append("evaluate")
+        plugin = op.plugin
+        if plugin.name != "bag_unpack":
+            raise self.unsupported(f"evaluate plugin '{plugin.name}'", plugin.pos)
+        return self.bag_unpack(plugin, rel, env)
+
+    def bag_unpack(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """One column per property of the bags, typed from the values (two passes: the keys and their
+        value types come from the data first)."""
+        if not plugin.args or not isinstance(plugin.args[0], ast.Name) or len(plugin.args) > 2:
+            raise self.unsupported("bag_unpack() other than bag_unpack(Column[, prefix])", plugin.pos)
+        if self.probe is None:
+            raise self.unsupported("bag_unpack() without data to read the keys from", plugin.pos)
+        c = self.exprs(env, rel)
+        bag = c.compile(plugin.args[0])
+        if bag.type != "dynamic":
+            raise self.semantic("bag_unpack() needs a dynamic column", plugin.args[0].pos)
+        prefix = ""
+        if len(plugin.args) == 2:
+            prefix_value = self.exprs(env, None).compile(plugin.args[1])
+            if not (prefix_value.is_const and isinstance(prefix_value.const, str)):
+                raise self.semantic("bag_unpack()'s prefix must be a string constant", plugin.args[1].pos)
+            prefix = prefix_value.const
+        keys_sql = sb.tmpl(
+            "SELECT k, list(DISTINCT json_type(json_extract(b, '$.\"' || k || '\"'))) FROM ("
+            "SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) "
+            "WHERE json_type(b) = 'OBJECT') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))",
+            bag=bag.sql, src=rel.source.copy())
+        select = keys_sql if isinstance(keys_sql, exp.Select) else exp.select(exp.Star()).from_(keys_sql)
+        if self.ctes:
+            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes]))
+        keys = self.probe(select.sql(dialect="duckdb"))
+        bag_name = plugin.args[0].name
+        kept = [col for col in rel.columns if col.name != bag_name]
+        taken = {col.name for col in kept}
+        projections: list[exp.Expression] = [col_ref(col.name) for col in kept]
+        columns = list(kept)
+        for key, json_types in keys:
+            types = {t for t in json_types if t != "NULL"}
+            kql_type = _JSON_TO_KQL.get(next(iter(types)), "dynamic") if len(types) == 1 else "dynamic"
+            value = exp.JSONExtract(this=bag.sql.copy(), expression=sb.string('$."' + key.replace('"', '\\"') + '"'))
+            if kql_type != "dynamic":
+                value = self.functions.convert(c, Typed(value, "dynamic"), kql_type).sql
+            name = unique_name(prefix + key, taken)
+            taken.add(name)
+            projections.append(exp.alias_(value, name, quoted=True))
+            columns.append(Column(name, kql_type))
+        return self.step(self.select_from(rel).select(*projections, copy=False), columns)

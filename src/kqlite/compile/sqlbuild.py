@@ -35,7 +35,7 @@ def tmpl(template: str, **parts: exp.Expression) -> exp.Expression:
 # Nodes that print as one unit; anything else (a + b, NOT x, x IS NULL ...) is parenthesised when it fills
 # a hole, so that `:v // 10` with v = a + b means (a + b) // 10.
 _ATOMIC = (exp.Column, exp.Literal, exp.Paren, exp.Func, exp.Cast, exp.Case, exp.Null, exp.Boolean, exp.Subquery,
-           exp.Window, exp.Dot, exp.Identifier, exp.Star, exp.Array, exp.Struct, exp.Bracket)
+           exp.Window, exp.Dot, exp.Identifier, exp.Star, exp.Array, exp.Struct, exp.Bracket, exp.Table)
 
 
 def _grouped(node: exp.Expression) -> exp.Expression:

@@ -181,6 +181,11 @@ class Count(Operator):
 
 
 @dataclass
+class Evaluate(Operator):
+    plugin: Call
+
+
+@dataclass
 class GetSchema(Operator):
     pass
 

@@ -30,7 +30,7 @@ RESERVED_NAMES = {
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
     "scan", "top-hitters",
-    "evaluate", "find", "partition", "sample", "sample-distinct", "fork",
+    "find", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -398,6 +398,12 @@ class _Parser:
             return ast.Count(pos)
         if name == "getschema":
             return ast.GetSchema(pos)
+        if name == "evaluate":
+            self.skip_hints()
+            plugin, plugin_pos = self.identifier("a plugin name after 'evaluate'")
+            if not self.tok.is_op("("):
+                raise self.error("'(' after the plugin name")
+            return ast.Evaluate(pos, self.call_rest(plugin, plugin_pos))
         if name == "summarize":
             return self.summarize(pos)
         if name == "join":
