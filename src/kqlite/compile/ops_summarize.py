@@ -50,7 +50,7 @@ class SummarizeOperators:
         unnamed = 0
         for item in op.aggregates:
             expr = item.expr
-            if not (isinstance(expr, ast.Call) and expr.name in self.aggregates.table and env.lookup(expr.name) is None):
+            if not self.is_aggregate_call(expr, env):
                 # an expression over aggregates, e.g. countif(x) * 100.0 / count()
                 by_refs = {col.name: f"_g{i}" for i, col in enumerate(group_cols)}
                 rewritten = self.lift_aggregates(expr, c, by_names, by_refs, lifted, env)
@@ -105,11 +105,15 @@ class SummarizeOperators:
                 columns.append(Column(name, typed.type))
         return self.step(self.select_from(grouped).select(*outer, copy=False), columns)
 
+    def is_aggregate_call(self, node: ast.Expr, env: Env) -> bool:
+        """A call of a built-in aggregate (a let-defined function of the same name shadows it)."""
+        return isinstance(node, ast.Call) and node.name in self.aggregates.table and env.lookup(node.name) is None
+
     def lift_aggregates(self, node: ast.Expr, c, by_names: set[str], by_refs: dict[str, str],
                         lifted: list, env: Env) -> ast.Expr:
         """`node` with each aggregate call replaced by a hidden column it is computed into, and each group
         key by its grouped column; a bare input column that is not a key stays and fails to resolve."""
-        if isinstance(node, ast.Call) and node.name in self.aggregates.table and env.lookup(node.name) is None:
+        if self.is_aggregate_call(node, env):
             outputs = self.aggregates.build(c, node, by_names)
             if len(outputs) != 1 or outputs[0].post is not None:
                 raise self.unsupported(f"{node.name}() inside an expression", node.pos)

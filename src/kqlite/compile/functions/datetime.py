@@ -99,9 +99,7 @@ class DatetimeFunctions:
     def f_datetime_add(self, c, node, args):
         self.arity(c, node, args, 3)
         period, amount, value = args
-        if not period.is_const:
-            raise KqlUnsupportedError("datetime_add() with a non-constant period", c.text, node.pos)
-        unit = _period(str(period.const), c, node)
+        unit = _period(period, c, node)
         if unit in ("year", "quarter", "month", "week", "day", "hour", "minute", "second"):
             n = {"quarter": 3, "week": 7}.get(unit, 1)
             sql_unit = {"quarter": "month", "week": "day"}.get(unit, unit)
@@ -113,9 +111,7 @@ class DatetimeFunctions:
     def f_datetime_diff(self, c, node, args):
         self.arity(c, node, args, 3)
         period, a, b = args
-        if not period.is_const:
-            raise KqlUnsupportedError("datetime_diff() with a non-constant period", c.text, node.pos)
-        unit = _period(str(period.const), c, node)
+        unit = _period(period, c, node)
         if unit == "week":
             shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"
             # the engine types a week difference as real
@@ -251,7 +247,11 @@ def format_separator(token: str, c: ExprCompiler, node: ast.Call) -> exp.Express
                            "separators: space / - : , . _ [ ]")
 
 
-def _period(text: str, c: ExprCompiler, node: ast.Expr) -> str:
+def _period(period: Typed, c: ExprCompiler, node: ast.Call) -> str:
+    """The canonical unit of a constant period argument ('Hour', 'hh', 'ms' ...)."""
+    if not period.is_const:
+        raise KqlUnsupportedError(f"{node.name}() with a non-constant period", c.text, node.pos)
+    text = str(period.const)
     unit = text.lower().rstrip("s") if text.lower() not in ("ms",) else "millisecond"
     aliases = {
         "yy": "year",
