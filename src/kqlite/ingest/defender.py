@@ -1,0 +1,142 @@
+"""Readers of Defender advanced-hunting data: the portal CSV export, Streaming API messages and blobs, the
+Graph ``runHuntingQuery`` / advanced-hunting API JSON, JSON lines of rows, and Parquet."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+import pyarrow.parquet as pq
+
+from kqlite.ingest.rejects import RejectLog
+from kqlite.ingest.rows import RowSink, table_from_name
+from kqlite.ingest.sources import Source
+
+STREAMING_PREFIX = "AdvancedHunting-"
+csv.field_size_limit(sys.maxsize)
+
+
+def _text(source: Source) -> str:
+    return source.read().decode("utf-8-sig", errors="replace")
+
+
+def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """A CSV with a header row (the portal export: RFC 4180, any column order, columns matched by name)."""
+    table = table_from_name(source.stem)
+    reader = csv.reader(io.StringIO(_text(source), newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return 0
+    header = [name.strip() for name in header]
+    count = 0
+    line = reader.line_num
+    for fields in reader:
+        position, line = f"line {line + 1}", reader.line_num
+        if not fields or fields == [""]:
+            continue
+        if len(fields) != len(header):
+            rejects.add(source.name, position, f"the row has {len(fields)} fields, the header {len(header)}",
+                        ",".join(fields))
+            continue
+        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, position, source.stem)
+    return count
+
+
+def _json_values(source: Source, rejects: RejectLog) -> Iterator[tuple[str, Any]]:
+    """(position, value) of a JSON document (an array: each element) or of each line of a JSON-lines file."""
+    data = source.read()
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        document = None
+    if document is not None:
+        if isinstance(document, list):
+            for index, value in enumerate(document):
+                yield f"item {index}", value
+        else:
+            yield "document", document
+        return
+    for number, line in enumerate(data.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            yield f"line {number}", orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            rejects.add(source.name, f"line {number}", f"broken JSON line: {error}", line)
+
+
+def read_json_rows(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """JSON lines (or an array) of advanced-hunting rows, as exported from a query."""
+    table = table_from_name(source.stem)
+    count = 0
+    for position, value in _json_values(source, rejects):
+        if not isinstance(value, dict):
+            rejects.add(source.name, position, "a JSON value that is not a row object", orjson.dumps(value).decode())
+            continue
+        count += sink.add(table, value, source.name, position, source.stem)
+    return count
+
+
+def read_streaming(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """Streaming API: Event Hub messages ``{"records": [...]}`` or Storage blobs (one envelope a line).
+    The table is the envelope's category, the row its properties (whose Timestamp is the event time)."""
+    count = 0
+    for position, value in _json_values(source, rejects):
+        envelopes = value.get("records") if isinstance(value, dict) and "records" in value else [value]
+        if not isinstance(envelopes, list):
+            rejects.add(source.name, position, "'records' is not a list", orjson.dumps(value).decode())
+            continue
+        for index, envelope in enumerate(envelopes):
+            where = f"{position}, record {index}" if len(envelopes) > 1 or "records" in value else position
+            if not isinstance(envelope, dict) or not isinstance(envelope.get("properties"), dict):
+                rejects.add(source.name, where, "a streaming record without a 'properties' object",
+                            orjson.dumps(envelope).decode())
+                continue
+            category = str(envelope.get("category") or "")
+            table = category[len(STREAMING_PREFIX):] if category.startswith(STREAMING_PREFIX) else None
+            count += sink.add(table, envelope["properties"], source.name, where, source.stem)
+    return count
+
+
+def read_hunting_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """Graph ``runHuntingQuery`` (``schema``/``results``) or the older APIs (``Schema``/``Results``)."""
+    table = table_from_name(source.stem)
+    count = 0
+    for position, document in _json_values(source, rejects):
+        if not isinstance(document, dict):
+            continue
+        keys = {key.lower(): key for key in document}
+        results = document.get(keys.get("results", "results"))
+        if not isinstance(results, list):
+            rejects.add(source.name, position, "no 'results' list in the hunting API response")
+            continue
+        for index, row in enumerate(results):
+            where = f"{position}, results[{index}]" if position != "document" else f"results[{index}]"
+            if not isinstance(row, dict):
+                rejects.add(source.name, where, "a result that is not a row object", orjson.dumps(row).decode())
+                continue
+            count += sink.add(table, row, source.name, where, source.stem)
+    return count
+
+
+def read_parquet(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """A Parquet file of rows, named after its table (typed columns are checked like any other row)."""
+    frame = pq.read_table(source.open())
+    table = table_from_name(source.stem) or source.stem
+    typed = sink.table(table).cast_frame(frame)
+    if typed is not None:  # the columns already have (or cast cleanly to) the schema's types
+        sink.add_frame(table, typed)
+        return typed.num_rows
+    count = 0
+    for batch in frame.to_batches(max_chunksize=65536):
+        for index, row in enumerate(batch.to_pylist(), start=count):
+            count += sink.add(table, row, source.name, f"row {index + 1}", source.stem)
+    return count

@@ -1,0 +1,167 @@
+"""One ingest run: inputs -> format detection -> readers -> Defender tables, with rejects and a summary.
+
+One bad file never stops the others: whatever goes wrong inside a reader becomes a reject naming the file,
+and the run goes on. A file whose content was already read (same SHA-256, in this run or, with a store,
+in an earlier one) is skipped, so ingesting the same data twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from kqlite.ingest import defender, detect
+from kqlite.ingest.rejects import RejectLog
+from kqlite.ingest.rows import RowSink
+from kqlite.ingest.sources import Source, SourceError, iter_sources
+from kqlite.ingest.sysmon_map import (
+    TABLE_MAPS,
+    catalogue_sql,
+    events_view_sql,
+    macro_statements,
+    table_select,
+)
+from kqlite.ingest.windows_events import EventStage
+
+_DEFENDER_READERS = {
+    detect.DEFENDER_CSV: defender.read_csv,
+    detect.DEFENDER_JSON: defender.read_json_rows,
+    detect.STREAMING: defender.read_streaming,
+    detect.HUNTING_API: defender.read_hunting_api,
+    detect.PARQUET: defender.read_parquet,
+}
+
+
+@dataclass
+class FileReport:
+    name: str
+    format: str
+    records: int = 0  # rows or events read from the file
+    sha256: str = ""
+    skipped: str = ""  # why nothing was read ("already ingested", "not a supported format")
+
+
+@dataclass
+class IngestReport:
+    files: list[FileReport] = field(default_factory=list)
+    rows: Counter[str] = field(default_factory=Counter)  # per table
+    unmapped_events: Counter[str] = field(default_factory=Counter)  # Windows events no table takes, by kind
+    rejects: RejectLog = field(default_factory=RejectLog)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
+
+
+class Ingest:
+    """Collects the tables of one run. ``add(paths)`` reads; ``tables()`` returns pyarrow tables by name."""
+
+    def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None):
+        self.report = IngestReport()
+        self.sink = RowSink(self.report.rejects)
+        self.duckdb = duckdb.connect()
+        self.duckdb.execute("SET TimeZone = 'UTC'")
+        self.events = EventStage(self.duckdb, self.report.rejects)
+        self._hashes = set(known_hashes or ())
+        self._progress = progress
+        self._tables: dict[str, pa.Table] | None = None
+
+    def add(self, paths: list[str | Path]) -> IngestReport:
+        for item in iter_sources(paths):
+            if isinstance(item, SourceError):
+                self.report.rejects.add(str(item).split(":", 1)[0], "file", str(item))
+                continue
+            self._add_source(item)
+        return self.report
+
+    def _add_source(self, source: Source) -> None:
+        data_size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        digest = _sha256(source)
+        kind = detect.detect_format(source)
+        report = FileReport(source.name, kind, sha256=digest)
+        self.report.files.append(report)
+        if digest in self._hashes:
+            report.skipped = "already ingested (same content)"
+        elif kind == detect.UNKNOWN:
+            report.skipped = "not a supported format"
+        else:
+            self._hashes.add(digest)
+            try:
+                report.records = self._read(source, kind)
+            except Exception as error:  # noqa: BLE001 - one bad file must not stop the run; it is reported
+                self.report.rejects.add(source.name, "file", f"cannot read the {kind} file: {type(error).__name__}: {error}")
+        if self._progress:
+            self._progress(source.name, data_size)
+
+    def _read(self, source: Source, kind: str) -> int:
+        if kind == detect.EVTX:
+            return self.events.add_evtx(source)
+        if kind == detect.WINDOWS_XML:
+            return self.events.add_xml(source)
+        if kind == detect.WINDOWS_JSON:
+            return self.events.add_json_lines(source)
+        return _DEFENDER_READERS[kind](source, self.sink, self.report.rejects)
+
+    @property
+    def hashes(self) -> set[str]:
+        return set(self._hashes)
+
+    def tables(self) -> dict[str, pa.Table]:
+        """Every table read so far (Windows events mapped to the Defender tables), by name."""
+        if self._tables is None:
+            self._map_windows_events()
+            self._tables = {name: rows.to_arrow() for name, rows in sorted(self.sink.tables.items()) if len(rows)}
+            self.report.rows = Counter({name: table.num_rows for name, table in self._tables.items()})
+        return self._tables
+
+    def _map_windows_events(self) -> None:
+        if self.events.count() == 0:
+            return
+        for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
+            self.duckdb.execute(statement)
+        mapped_conditions = []
+        for mapping in TABLE_MAPS:
+            rows_sql, rejects_sql = table_select(mapping)
+            frame = self.duckdb.sql(rows_sql).to_arrow_table()
+            if frame.num_rows:
+                self.sink.add_frame(mapping.table, frame)
+            for file, position, value in self.duckdb.sql(rejects_sql).fetchall():
+                self.report.rejects.add(file, position, f"table {mapping.table}: unreadable event time {value!r}")
+            mapped_conditions.append(f"({mapping.source})")
+        unmapped = self.duckdb.sql(
+            "SELECT coalesce(e.provider, '?') || ' ' || CAST(e.event_id AS VARCHAR), count(*) FROM _kq_ev e "
+            f"WHERE NOT ({' OR '.join(mapped_conditions)}) GROUP BY 1 ORDER BY 2 DESC").fetchall()
+        self.report.unmapped_events.update(dict(unmapped))
+
+    def close(self) -> None:
+        self.duckdb.close()
+
+
+def _sha256(source: Source) -> str:
+    digest = hashlib.sha256()
+    if source.data is not None:
+        digest.update(source.data)
+    else:
+        with source.open() as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def load(paths: list[str | Path]) -> tuple[dict[str, pa.Table], IngestReport]:
+    """Read `paths` (files, folders, archives) into Defender-shaped pyarrow tables, in memory."""
+    run = Ingest()
+    try:
+        run.add(paths)
+        return run.tables(), run.report
+    finally:
+        run.close()

@@ -1,0 +1,258 @@
+"""Rows of Defender-shaped readers (CSV, JSON) typed to the bundled schemas, collected per table.
+
+Columns are matched by name: exactly, else ignoring case, else without the ``_string``/``_long``... suffix
+that Kusto's ``union`` adds when two tables disagree on a column's type. A value that cannot be read as its
+column's type rejects the whole row (with file and position); columns the schema does not know are kept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from kqlite.ingest.rejects import RejectLog
+from kqlite.ingest.timestamps import to_micros
+from kqlite.schemas import known_tables, table_schema
+
+ARROW_TYPES: dict[str, pa.DataType] = {
+    "string": pa.string(), "long": pa.int64(), "int": pa.int32(), "real": pa.float64(), "bool": pa.bool_(),
+    "datetime": pa.timestamp("us"), "dynamic": pa.string(), "guid": pa.string(), "timespan": pa.string(),
+    "decimal": pa.float64(),
+}
+_UNION_SUFFIX = re.compile(r"^(.*)_(string|long|int|real|double|bool|boolean|datetime|dynamic|guid|timespan|decimal)$")
+
+# ActionType -> table, for rows that do not say which table they come from (a union exported as one file).
+ACTION_TABLES = {
+    "ProcessCreated": "DeviceProcessEvents",
+    "ImageLoaded": "DeviceImageLoadEvents",
+    **dict.fromkeys(("FileCreated", "FileModified", "FileDeleted", "FileRenamed"), "DeviceFileEvents"),
+    **dict.fromkeys(("RegistryKeyCreated", "RegistryKeyDeleted", "RegistryValueSet", "RegistryValueDeleted",
+                     "RegistryKeyRenamed"), "DeviceRegistryEvents"),
+    **dict.fromkeys(("LogonSuccess", "LogonFailed", "LogonAttempted"), "DeviceLogonEvents"),
+    **dict.fromkeys(("ConnectionSuccess", "ConnectionFailed", "ConnectionRequest", "ConnectionAttempt",
+                     "ConnectionFound", "ConnectionAcknowledged", "InboundConnectionAccepted",
+                     "ListeningConnectionCreated", "DnsConnectionInspected", "HttpConnectionInspected",
+                     "SslConnectionInspected", "IcmpConnectionInspected", "SshConnectionInspected",
+                     "NetworkSignatureInspected"), "DeviceNetworkEvents"),
+}
+TABLE_KEYS = ("Type", "$table", "TableName", "Table")
+
+
+class RowError(ValueError):
+    pass
+
+
+def _to_string(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _to_int(value: Any) -> int | None:
+    if value is None or isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            number = float(text)  # "12.0" from a spreadsheet
+            if number.is_integer():
+                return int(number)
+    raise RowError(f"{value!r} is not a whole number")
+
+
+def _to_real(value: Any) -> float | None:
+    if value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        return float(value) if value.strip() else None
+    raise RowError(f"{value!r} is not a number")
+
+
+_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+
+def _to_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return bool(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if not text:
+            return None
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise RowError(f"{value!r} is not true or false")
+
+
+def _to_datetime(value: Any) -> int | None:
+    try:
+        return to_micros(value)
+    except ValueError:
+        raise RowError(f"{value!r} is not a datetime") from None
+
+
+def _to_json_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode()
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "string": _to_string, "guid": _to_string, "timespan": _to_string, "long": _to_int, "int": _to_int,
+    "real": _to_real, "decimal": _to_real, "bool": _to_bool, "datetime": _to_datetime, "dynamic": _to_json_text,
+}
+
+
+class TableRows:
+    """Typed rows of one table."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.schema = table_schema(name) or []
+        self.types = dict(self.schema)
+        self._by_lower = {column.lower(): column for column in self.types}
+        self.rows: list[dict[str, Any]] = []
+        self.extra_columns: dict[str, None] = {}  # in first-seen order
+        self.frames: list[pa.Table] = []  # already typed batches (from Parquet or the Sysmon mapping)
+
+    def column_for(self, key: str) -> str:
+        if key in self.types:
+            return key
+        known = self._by_lower.get(key.lower())
+        if known:
+            return known
+        match = _UNION_SUFFIX.match(key)
+        if match and match.group(1) in self.types:
+            return match.group(1)
+        return key
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Type `row` to the schema (RowError names the column and value if it cannot be)."""
+        typed: dict[str, Any] = {}
+        for key, value in row.items():
+            column = self.column_for(key)
+            kql_type = self.types.get(column)
+            if kql_type is None:
+                self.extra_columns.setdefault(column, None)
+                typed[column] = value if not isinstance(value, dict | list) else orjson.dumps(value).decode()
+                continue
+            if column in typed and value in (None, ""):
+                continue  # AdditionalFields_string and AdditionalFields_dynamic: keep the one that has a value
+            try:
+                typed[column] = CONVERTERS[kql_type](value)
+            except (RowError, ValueError, OverflowError) as error:
+                raise RowError(f"column {column} ({kql_type}): {error}") from None
+        self.rows.append(typed)
+
+    def cast_frame(self, frame: pa.Table) -> pa.Table | None:
+        """`frame` with its known columns cast to the schema's types, or None if a value does not cast."""
+        columns, names = [], []
+        for name, array in zip(frame.column_names, frame.columns, strict=True):
+            column = self.column_for(name)
+            kql_type = self.types.get(column)
+            if kql_type is not None:
+                target = ARROW_TYPES.get(kql_type, pa.string())
+                if pa.types.is_timestamp(array.type) and array.type.tz is not None:
+                    array = array.cast(pa.timestamp(array.type.unit))
+                try:
+                    array = array.cast(target) if array.type != target else array
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                    return None
+            columns.append(array)
+            names.append(column)
+        return pa.table(columns, names=names)
+
+    def __len__(self) -> int:
+        return len(self.rows) + sum(frame.num_rows for frame in self.frames)
+
+    def to_arrow(self) -> pa.Table:
+        frames = list(self.frames)
+        if self.rows:
+            fields = [pa.field(column, ARROW_TYPES.get(kql_type, pa.string())) for column, kql_type in self.schema]
+            known = pa.Table.from_pylist(self.rows, schema=pa.schema(fields)) if fields else None
+            for column in self.extra_columns:
+                values = [row.get(column) for row in self.rows]
+                try:
+                    array = pa.array(values)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep the text of each value
+                    array = pa.array([_to_string(value) for value in values], pa.string())
+                if pa.types.is_null(array.type):
+                    array = array.cast(pa.string())
+                known = known.append_column(column, array) if known is not None else pa.table({column: array})
+            if known is not None:
+                frames.append(known)
+        if not frames:
+            fields = [pa.field(column, ARROW_TYPES.get(kql_type, pa.string())) for column, kql_type in self.schema]
+            return pa.schema(fields).empty_table()
+        return pa.concat_tables(frames, promote_options="permissive")
+
+
+class RowSink:
+    """Rows from every Defender reader, per table; bad rows go to the reject log."""
+
+    def __init__(self, rejects: RejectLog):
+        self.rejects = rejects
+        self.tables: dict[str, TableRows] = {}
+
+    def table(self, name: str) -> TableRows:
+        if name not in self.tables:
+            self.tables[name] = TableRows(name)
+        return self.tables[name]
+
+    def add(self, table: str | None, row: dict[str, Any], file: str, position: str, fallback: str) -> bool:
+        name = table or infer_table(row) or fallback
+        try:
+            self.table(name).add(row)
+            return True
+        except RowError as error:
+            self.rejects.add(file, position, f"table {name}: {error}", orjson.dumps(row, default=str).decode())
+            return False
+
+    def add_frame(self, table: str, frame: pa.Table) -> None:
+        self.table(table).frames.append(frame)
+
+
+_KNOWN = set(known_tables())
+
+
+def infer_table(row: dict[str, Any]) -> str | None:
+    """The table of a row that does not name it: a table column, else its ActionType, else None."""
+    for key in TABLE_KEYS:
+        value = row.get(key)
+        if isinstance(value, str) and value in _KNOWN:
+            return value
+    action = row.get("ActionType")
+    if isinstance(action, str) and action:
+        if action in ACTION_TABLES:
+            return ACTION_TABLES[action]
+        if row.get("DeviceId") or row.get("DeviceName") and "InitiatingProcessFileName" in row:
+            return "DeviceEvents"
+    return None
+
+
+def table_from_name(stem: str) -> str | None:
+    """A file called after a bundled table (DeviceProcessEvents.csv, deviceprocessevents-2024.json) names it."""
+    lowered = stem.lower()
+    for name in sorted(_KNOWN, key=len, reverse=True):
+        if lowered == name.lower() or lowered.startswith(name.lower()) or name.lower() in lowered:
+            return name
+    return None

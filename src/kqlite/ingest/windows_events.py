@@ -1,0 +1,284 @@
+"""Windows event readers (EVTX, XML exports, Winlogbeat and NXLog JSON lines) into one staging table.
+
+Every reader reduces an event to the same nine fields (file, position, provider, channel, event_id, computer,
+record_id, time_created, data) where ``data`` is the EventData as a JSON object. The Sysmon -> Defender
+mapping (``sysmon_map``) then runs as SQL over that table, so that per-record Python work stays small: the
+EVTX path hands the Rust parser's JSON text straight to DuckDB.
+"""
+
+from __future__ import annotations
+
+import struct
+import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime, timedelta
+
+import duckdb
+import evtx
+import orjson
+import pyarrow as pa
+
+from kqlite.ingest.rejects import RejectLog
+from kqlite.ingest.sources import Source
+
+STAGE = "_kq_events"
+STAGE_COLUMNS = ("file", "position", "provider", "channel", "event_id", "computer", "record_id", "time_created", "data")
+_STAGE_SCHEMA = pa.schema([
+    ("file", pa.string()), ("position", pa.string()), ("provider", pa.string()), ("channel", pa.string()),
+    ("event_id", pa.int64()), ("computer", pa.string()), ("record_id", pa.int64()), ("time_created", pa.string()),
+    ("data", pa.string()),
+])
+_CREATE_STAGE = """CREATE TEMP TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
+    channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)"""
+# EVTX records as the `evtx` package renders them to JSON: parsed once by DuckDB into the staging fields.
+_EVTX_STRUCTURE = orjson.dumps({"Event": {
+    "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
+               "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
+    "EventData": "JSON", "UserData": "JSON"}}).decode()
+_INSERT_EVTX = """INSERT INTO _kq_events
+    SELECT file, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?'),
+        e.Event.System.Provider."#attributes".Name, e.Event.System.Channel,
+        TRY_CAST(coalesce(json_extract_string(e.Event.System.EventID, '$."#text"'),
+                          json_extract_string(e.Event.System.EventID, '$')) AS BIGINT),
+        e.Event.System.Computer, e.Event.System.EventRecordID, e.Event.System.TimeCreated."#attributes".SystemTime,
+        coalesce(e.Event.EventData, e.Event.UserData)
+    FROM (SELECT file, json_transform(raw, $structure) AS e FROM _kq_evtx_batch)"""
+_EVTX_HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block size, chunk count
+_EVTX_HEADER_SIZE = 4096
+_EVTX_CHUNK_SIZE = 65536
+_XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
+_BATCH = 50_000
+
+
+class EventStage:
+    """The staging table of Windows events for one ingest run."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, rejects: RejectLog):
+        self.duckdb = connection
+        self.rejects = rejects
+        self.duckdb.execute(_CREATE_STAGE)
+        self._rows: list[tuple] = []
+
+    # ------------------------------------------------------------------ EVTX
+
+    def add_evtx(self, source: Source) -> int:
+        """Stage every record of an EVTX file; damaged chunks and a truncated tail become rejects."""
+        self._check_evtx_header(source)
+        parser = evtx.PyEvtxParser(source.open())
+        records = parser.records_json()
+        raws: list[str] = []
+        count = 0
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except RuntimeError as error:  # the parser skips to the next chunk after a damaged one
+                self.rejects.add(source.name, _chunk_position(str(error)), f"damaged EVTX chunk: {error}")
+                continue
+            raws.append(record["data"])
+            if len(raws) >= _BATCH:
+                count += self._insert_evtx(source.name, raws)
+                raws = []
+        return count + self._insert_evtx(source.name, raws)
+
+    def _insert_evtx(self, name: str, raws: list[str]) -> int:
+        if not raws:
+            return 0
+        batch = pa.table({"file": pa.array([name] * len(raws), pa.string()), "raw": pa.array(raws, pa.string())})
+        self.duckdb.register("_kq_evtx_batch", batch)
+        try:
+            self.duckdb.execute(_INSERT_EVTX, {"structure": _EVTX_STRUCTURE})
+        finally:
+            self.duckdb.unregister("_kq_evtx_batch")
+        return len(raws)
+
+    def _check_evtx_header(self, source: Source) -> None:
+        head = source.head(_EVTX_HEADER_SIZE)
+        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        if len(head) < _EVTX_HEADER.size:
+            self.rejects.add(source.name, "file header", "truncated EVTX file: shorter than its header")
+            return
+        *_, next_record, _header_size, _minor, _major, _block, chunk_count = _EVTX_HEADER.unpack_from(head)
+        body = size - _EVTX_HEADER_SIZE
+        whole, partial = divmod(max(body, 0), _EVTX_CHUNK_SIZE)
+        if partial:
+            start = _EVTX_HEADER_SIZE + whole * _EVTX_CHUNK_SIZE
+            self.rejects.add(source.name, f"chunk {whole} (bytes {start}..{size})",
+                             f"truncated EVTX file: it ends {partial} bytes into chunk {whole}; the records of that "
+                             f"chunk are lost (the header announces {chunk_count} chunks)")
+        elif chunk_count > whole:
+            self.rejects.add(source.name, f"chunk {whole}", f"truncated EVTX file: {whole} of the {chunk_count} "
+                             f"chunks its header announces are present")
+
+    # ------------------------------------------------------------------ XML
+
+    def add_xml(self, source: Source) -> int:
+        """Stage the <Event> elements of an XML export (Event Viewer 'Save as XML', wevtutil qe /f:xml)."""
+        count = 0
+        index = 0
+        try:
+            for _, element in ElementTree.iterparse(source.open(), events=("end",)):
+                if element.tag not in (f"{_XML_NS}Event", "Event"):
+                    continue
+                index += 1
+                row = self._xml_event(source.name, index, element)
+                element.clear()
+                if row is not None:
+                    self._add(row)
+                    count += 1
+        except ElementTree.ParseError as error:
+            line, column = error.position
+            self.rejects.add(source.name, f"line {line}, column {column}",
+                             f"malformed XML ({error}); the file was read up to there ({count} events)")
+        self.flush()
+        return count
+
+    def _xml_event(self, name: str, index: int, element: ElementTree.Element) -> tuple | None:
+        system = element.find(f"{_XML_NS}System")
+        if system is None:
+            system = element.find("System")
+        if system is None:
+            self.rejects.add(name, f"event {index}", "XML event without a <System> element",
+                             ElementTree.tostring(element, encoding="unicode"))
+            return None
+        ns = _XML_NS if system.tag.startswith("{") else ""
+
+        def text(tag: str) -> str | None:
+            node = system.find(f"{ns}{tag}")
+            return node.text if node is not None else None
+
+        provider = system.find(f"{ns}Provider")
+        created = system.find(f"{ns}TimeCreated")
+        data: dict[str, str] = {}
+        for section in ("EventData", "UserData"):
+            block = element.find(f"{ns}{section}")
+            if block is None:
+                continue
+            for position, item in enumerate(block.iter(), start=0):
+                if item is block or len(item):  # wrappers such as UserData/<EventXML> hold the fields
+                    continue
+                key = item.get("Name") or item.tag.split("}")[-1]
+                if key == "Data" and item.get("Name") is None:
+                    key = f"Data{position}"
+                data[key] = item.text or ""
+        record_id = _int(text("EventRecordID"))
+        return (name, f"record {record_id}" if record_id is not None else f"event {index}",
+                provider.get("Name") if provider is not None else None, text("Channel"), _int(text("EventID")),
+                text("Computer"), record_id, created.get("SystemTime") if created is not None else None,
+                orjson.dumps(data).decode())
+
+    # ------------------------------------------------------------------ JSON lines
+
+    def add_json_lines(self, source: Source) -> int:
+        """Stage Winlogbeat (ECS: ``winlog.*``) or NXLog/Logstash (flat EventData) JSON lines."""
+        count = 0
+        for number, line in enumerate(source.read().splitlines(), start=1):
+            line = line.strip()
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if not line:
+                continue
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
+                self.rejects.add(source.name, f"line {number}", f"broken JSON line: {error}", line)
+                continue
+            if not isinstance(event, dict):
+                self.rejects.add(source.name, f"line {number}", "a JSON line that is not an object", line)
+                continue
+            row = _winlogbeat_row(source.name, number, event) if "winlog" in event else _nxlog_row(source.name, number, event)
+            if row is None:
+                self.rejects.add(source.name, f"line {number}", "not a Windows event: no EventID", line)
+                continue
+            self._add(row)
+            count += 1
+        self.flush()
+        return count
+
+    # ------------------------------------------------------------------ staging
+
+    def _add(self, row: tuple) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._rows:
+            return
+        columns = list(zip(*self._rows, strict=True))
+        batch = pa.Table.from_arrays([pa.array(col, type=field.type) for col, field in zip(columns, _STAGE_SCHEMA, strict=True)],
+                                     schema=_STAGE_SCHEMA)
+        self._rows = []
+        self.duckdb.register("_kq_stage_batch", batch)
+        try:
+            self.duckdb.execute("INSERT INTO _kq_events SELECT file, position, provider, channel, event_id, computer, "
+                                "record_id, time_created, CAST(data AS JSON) FROM _kq_stage_batch")
+        finally:
+            self.duckdb.unregister("_kq_stage_batch")
+
+    def count(self) -> int:
+        return self.duckdb.execute("SELECT count(*) FROM _kq_events").fetchone()[0]  # type: ignore[index]
+
+
+# NXLog adds its own fields beside the EventData ones; these are not event data.
+_NXLOG_ENVELOPE = {
+    "EventID", "Channel", "Hostname", "SourceName", "ProviderGuid", "RecordNumber", "EventTime", "EventReceivedTime",
+    "@timestamp", "@version", "tags", "host", "port", "Message", "Severity", "SeverityValue", "EventType", "Keywords",
+    "ExecutionProcessID", "ThreadID", "SourceModuleName", "SourceModuleType", "OpcodeValue", "Opcode", "Task",
+    "Version", "Category", "AccountType", "UserID", "EventTypeOrignal",
+}
+
+
+def _nxlog_row(name: str, number: int, event: dict) -> tuple | None:
+    event_id = _int(event.get("EventID"))
+    if event_id is None:
+        return None
+    data = {key: value for key, value in event.items() if key not in _NXLOG_ENVELOPE}
+    return (name, f"line {number}", event.get("SourceName"), event.get("Channel"), event_id, event.get("Hostname"),
+            _int(event.get("RecordNumber")), _nxlog_utc(event), orjson.dumps(data).decode())
+
+
+def _nxlog_utc(event: dict) -> str | None:
+    """NXLog's EventTime is the host's local time; the collector's @timestamp (UTC) minus EventReceivedTime
+    (local) gives the host's offset, rounded to a quarter hour."""
+    local = event.get("EventTime")
+    stamp, received = event.get("@timestamp"), event.get("EventReceivedTime")
+    try:
+        local_time = datetime.fromisoformat(str(local))
+        if stamp and received:
+            offset = datetime.fromisoformat(str(stamp)).replace(tzinfo=None) - datetime.fromisoformat(str(received))
+            quarter = timedelta(minutes=15)
+            offset = round(offset / quarter) * quarter
+            return (local_time + offset).replace(tzinfo=UTC).isoformat()
+        return local_time.isoformat()
+    except (TypeError, ValueError):
+        return str(stamp) if stamp else None
+
+
+def _winlogbeat_row(name: str, number: int, event: dict) -> tuple | None:
+    winlog = event.get("winlog") or {}
+    event_id = _int(winlog.get("event_id", (event.get("event") or {}).get("code")))
+    if event_id is None:
+        return None
+    data = dict(winlog.get("event_data") or {})
+    data.update(winlog.get("user_data") or {})
+    computer = winlog.get("computer_name") or (event.get("host") or {}).get("name")
+    return (name, f"line {number}", winlog.get("provider_name"), winlog.get("channel"), event_id, computer,
+            _int(winlog.get("record_id")), event.get("@timestamp"), orjson.dumps(data).decode())
+
+
+def _int(value: object) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip(), 0) if str(value).strip().lower().startswith("0x") else int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _chunk_position(message: str) -> str:
+    # "Failed to parse chunk containing record IDs 99..197: ..." -> "records 99..197"
+    marker = "record IDs "
+    if marker in message:
+        return "records " + message.split(marker, 1)[1].split(":", 1)[0]
+    return "a chunk"
