@@ -204,7 +204,10 @@ def test_query_error_in_file_points_at_the_line(run, tmp_path):
     ("args", "fragment"),
     [
         (["query"], "either as an argument or with -f"),
-        (["query", "print 1", "-f", "-"], "either as an argument or with -f"),
+        (["query", "print 1", "-f", "-"], "print 1: no such file or folder"),
+        (["query", "print 1", "/no/such/data"], "/no/such/data: no such file or folder"),
+        (["hunt", "/no/such/data"], "does not exist"),
+        (["ingest", "/no/such/data", "--db", "x.duckdb"], "does not exist"),
         (["query", "print 1", "--table", "Events"], "NAME=PATH"),
         (["query", "print 1", "--table", "=x.parquet"], "NAME=PATH"),
         (["query", "print 1", "--table", "Events=/no/such/file.parquet"], "is not a file"),

@@ -11,12 +11,14 @@ import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +28,7 @@ from kqlite.errors import KqlError
 from kqlite.formatting import row_to_json, to_text
 
 DATA_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
+DEFAULT_REJECTS = "kqlite-rejects.jsonl"
 HUNT_RULE = "remote_dcom_child_proc.kql"
 HUNT_TITLE = "Remote DCOM Child Proc"
 # The alert view of `hunt`: the seed rule's rows have ~60 columns; these tell the story.
@@ -113,21 +116,61 @@ def data_options(command: Callable) -> Callable:
 
 
 def query_text_options(command: Callable) -> Callable:
-    """A ``QUERY`` argument or ``-f FILE``, merged into one ``text`` argument."""
+    """``QUERY [PATH...]`` or ``-f FILE [PATH...]``, merged into ``text`` and ``paths`` arguments."""
 
-    @click.argument("query", required=False)
+    @click.argument("arguments", nargs=-1, metavar="[QUERY] [PATH]...")
     @click.option(
         "-f",
         "--file",
         "query_file",
         type=click.File("r", encoding="utf-8-sig"),
-        help="Read the query from FILE ('-' for stdin).",
+        help="Read the query from FILE ('-' for stdin); the arguments are then all data paths.",
     )
     @functools.wraps(command)
-    def wrapper(*args: Any, query: str | None, query_file: Any, **kwargs: Any) -> Any:
-        if (query is None) == (query_file is None):
+    def wrapper(*args: Any, arguments: tuple[str, ...], query_file: Any, **kwargs: Any) -> Any:
+        if query_file is None and not arguments:
             raise click.UsageError("give the query either as an argument or with -f FILE")
-        return command(*args, text=query if query is not None else query_file.read(), **kwargs)
+        if query_file is not None:
+            text, paths = query_file.read(), list(arguments)
+        else:
+            text, paths = arguments[0], list(arguments[1:])
+        return command(*args, text=text, paths=_existing_paths(paths), **kwargs)
+
+    return wrapper
+
+
+def _existing_paths(paths: Sequence[str]) -> list[Path]:
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise click.UsageError(
+            f"{missing[0]}: no such file or folder (data paths follow the query, or all arguments with -f FILE)")
+    return [Path(path) for path in paths]
+
+
+def store_options(command: Callable) -> Callable:
+    """``--db FILE`` (a store made by ``kqlite ingest``), ``--rejects FILE`` and the resource limits."""
+
+    @click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+                  help="A kqlite store (DuckDB file) made by 'kqlite ingest --db'.")
+    @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help=f"Where malformed input records are written [default: ./{DEFAULT_REJECTS} when there are any].")
+    @resource_options
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return command(*args, **kwargs)
+
+    return wrapper
+
+
+def resource_options(command: Callable) -> Callable:
+    @click.option("--memory-limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB; larger work spills to disk.")
+    @click.option("--threads", type=click.IntRange(min=1), help="Worker threads DuckDB may use [default: all cores].")
+    @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
+                  help="Stop a query that runs longer than this.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, memory_limit: str | None, threads: int | None, timeout: float | None, **kwargs: Any) -> Any:
+        limits = {"memory_limit": memory_limit, "threads": threads, "timeout": timeout}
+        return command(*args, limits={k: v for k, v in limits.items() if v is not None}, **kwargs)
 
     return wrapper
 
@@ -163,15 +206,91 @@ def kql_errors() -> Iterator[None]:
         click.get_current_context().exit(2)
 
 
-def _connect(tables: dict[str, Any]) -> Any:
-    return kqlite.connect(
-        tables={name: str(source) if isinstance(source, Path) else source for name, source in tables.items()}
-    )
+@dataclass
+class Inputs:
+    """Where a command's data comes from: attached files and tables, read paths, and a store."""
+
+    tables: dict[str, Any]
+    paths: list[Path]
+    db: Path | None
+    rejects_path: Path | None
+    limits: dict[str, Any]
 
 
-def run_query(tables: dict[str, Any], text: str) -> tuple[list[str], list[str], list[tuple]]:
+def _connect(inputs: Inputs) -> Any:
+    tables = {name: str(source) if isinstance(source, Path) else source for name, source in inputs.tables.items()}
+    if inputs.paths:
+        tables = {**read_paths(inputs.paths, inputs.rejects_path), **tables}
+    if inputs.db is not None and not inputs.db.exists():
+        raise KqlError(f"{inputs.db}: no such store (make one with 'kqlite ingest PATH... --db {inputs.db}')")
+    database = inputs.db if inputs.db is not None else ":memory:"
+    return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, **inputs.limits)
+
+
+def read_paths(paths: list[Path], rejects_path: Path | None) -> dict[str, Any]:
+    """Files and folders of any supported format, read in memory (an ingest without a store)."""
+    from kqlite.ingest.pipeline import Ingest
+
+    run = Ingest(progress=_progress_bar(paths))
+    try:
+        run.add(paths)
+        tables = run.tables()
+    finally:
+        run.close()
+        _PROGRESS.stop()
+    summary = ", ".join(f"{name} ({count:,} rows)" for name, count in run.report.rows.items()) or "no rows"
+    note(f"Read {sum(1 for f in run.report.files if not f.skipped)} file(s): {summary}")
+    report_rejects(run.report, rejects_path)
+    return tables
+
+
+def report_rejects(report: Any, rejects_path: Path | None) -> None:
+    for file in report.files:
+        if file.skipped:
+            note(f"skipped {file.name}: {file.skipped}")
+    if not report.rejects:
+        return
+    path = report.rejects.write(rejects_path or Path(DEFAULT_REJECTS))
+    counts = ", ".join(f"{Path(name).name}: {count}" for name, count in report.rejects.by_file().most_common(5))
+    Console(stderr=True).print(Text(f"{len(report.rejects)} malformed record(s) kept aside in {path} ({counts})",
+                                    style="yellow"), soft_wrap=True)
+
+
+class _ProgressHolder:
+    progress: Progress | None = None
+
+    def stop(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+            self.progress = None
+
+
+_PROGRESS = _ProgressHolder()
+
+
+def _progress_bar(paths: list[Path]) -> Callable[[str, int], None]:
+    total = sum(_size(path) for path in paths)
+    progress = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TextColumn("{task.description}"),
+                        console=Console(stderr=True), transient=True)
+    _PROGRESS.progress = progress
+    task = progress.add_task("", total=total or None)
+    progress.start()
+
+    def advance(name: str, size: int) -> None:
+        progress.update(task, advance=size, description=Path(name.split("!")[0]).name)
+
+    return advance
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def run_query(inputs: Inputs, text: str) -> tuple[list[str], list[str], list[tuple]]:
     with kql_errors():
-        result = _connect(tables).query(text)
+        result = _connect(inputs).query(text)
         return list(result.columns), list(result.types), result.rows()
 
 
@@ -233,11 +352,13 @@ def main() -> None:
 @main.command()
 @query_text_options
 @data_options
+@store_options
 @format_option
 @max_rows_option
-def query(text: str, tables: dict[str, Path], output_format: str, max_rows: int) -> None:
-    """Run a KQL query (QUERY, or -f FILE) over the attached tables."""
-    columns, types, rows = run_query(tables, text)
+def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
+          limits: dict[str, Any], output_format: str, max_rows: int) -> None:
+    """Run a KQL query (QUERY, or -f FILE) over data files and folders (PATH...), a store or attached tables."""
+    columns, types, rows = run_query(Inputs(tables, paths, db, rejects_path, limits), text)
     if output_format == "table":
         print_table(columns, types, rows, max_rows)
     else:
@@ -247,10 +368,12 @@ def query(text: str, tables: dict[str, Path], output_format: str, max_rows: int)
 @main.command()
 @query_text_options
 @data_options
-def explain(text: str, tables: dict[str, Path]) -> None:
+@store_options
+def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
+            limits: dict[str, Any]) -> None:
     """Show the tables, operators and DuckDB SQL of a KQL query."""
     with kql_errors():
-        plan = _connect(tables).explain(text)
+        plan = _connect(Inputs(tables, paths, db, rejects_path, limits)).explain(text)
     console = Console()
     console.print(Text.assemble(("Tables:    ", "bold"), ", ".join(plan.tables)))
     console.print(Text.assemble(("Operators: ", "bold"), ", ".join(plan.operators)))
@@ -262,24 +385,79 @@ def explain(text: str, tables: dict[str, Path]) -> None:
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @data_options
+@store_options
 @format_option
 @max_rows_option
-def hunt(tables: dict[str, Any], output_format: str, max_rows: int) -> None:
+def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
+         limits: dict[str, Any], output_format: str, max_rows: int) -> None:
     """Run the Remote DCOM Child Proc rule (T1021.003) and print its alerts.
 
-    Without --data or --table it runs on the bundled demo data.
+    PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
+    CSV, archives). Without PATH, --db, --data or --table it runs on the bundled demo data.
     """
-    if not tables:
+    if not tables and not paths and db is None:
         tables = _demo_tables()
     rule = (resources.files("kqlite.rules") / HUNT_RULE).read_text(encoding="utf-8")
-    columns, types, rows = run_query(tables, rule)
+    columns, types, rows = run_query(Inputs(tables, list(paths), db, rejects_path, limits), rule)
     if output_format != "table":
         print_rows(columns, rows, output_format)
     elif not rows:
         Console().print(Text(f"{HUNT_TITLE}: no alerts", style="green"))
     else:
         print_alerts(columns, types, rows, max_rows)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The store to create or add to (a DuckDB file).")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where malformed records are written [default: <db>.rejects.jsonl when there are any].")
+def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None) -> None:
+    """Read files, folders and archives (PATH...) into a kqlite store.
+
+    Formats are told from the content: Defender portal CSV, Streaming API JSON, Graph / advanced-hunting API
+    JSON, JSON lines and Parquet of rows; Sysmon and Security events from EVTX, XML exports, Winlogbeat and
+    NXLog JSON lines. Files already in the store (same content) are skipped.
+    """
+    from kqlite.ingest import store
+    from kqlite.ingest.pipeline import Ingest
+
+    with kql_errors():
+        try:
+            known = store.known_hashes(db)
+        except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
+            raise KqlError(f"{db}: cannot open the store: {error}") from None
+        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)))
+        try:
+            run.add(list(paths))
+            tables = run.tables()
+            store.write(db, tables, run.report)
+        finally:
+            run.close()
+            _PROGRESS.stop()
+    print_ingest_summary(run.report, db)
+    report_rejects(run.report, rejects_path or db.with_name(db.name + ".rejects.jsonl"))
+
+
+def print_ingest_summary(report: Any, db: Path) -> None:
+    table = Table(header_style="bold", title=f"Ingested into {db}", title_justify="left")
+    table.add_column("Table")
+    table.add_column("Rows", justify="right")
+    for name, count in sorted(report.rows.items()):
+        table.add_row(name, f"{count:,}")
+    console = Console()
+    console.print(table)
+    read = [f for f in report.files if not f.skipped]
+    skipped = len(report.files) - len(read)
+    console.print(Text(f"{len(read)} file(s) read, {skipped} skipped, {report.total_rows:,} rows added, "
+                       f"{len(report.rejects)} malformed record(s)", style="dim"))
+    if report.unmapped_events:
+        kinds = ", ".join(f"{kind} ({count:,})" for kind, count in report.unmapped_events.most_common(5))
+        console.print(Text(f"Windows events with no Defender table (not loaded): {kinds}", style="dim"),
+                      soft_wrap=True)
 
 
 def _demo_tables() -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.functions.core import timespan_from_text
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.types import sql_type
-from kqlite.errors import KqlDataError, KqlError
+from kqlite.errors import KqlDataError, KqlError, KqlResourceError
 from kqlite.result import Result
 from kqlite.schemas import known_tables, table_schema
 from kqlite.syntax import parse
@@ -32,6 +33,13 @@ _DUCK_TO_KQL = {
 }
 
 
+@dataclass(frozen=True)
+class StoredTable:
+    """A table of the database file itself (a kqlite store), attached like any other source."""
+
+    name: str
+
+
 @dataclass
 class Explanation:
     tables: list[str]
@@ -43,22 +51,40 @@ class Connection:
     """A kqlite session over one DuckDB database (in memory unless a file is given)."""
 
     def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
-                 *, threads: int | None = None, memory_limit: str | None = None):
-        self.duckdb = duckdb.connect(str(database))
+                 *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
+                 read_only: bool = False):
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        self.timeout = timeout
+        try:
+            self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
+        except duckdb.Error as error:
+            raise KqlDataError(f"{database}: cannot open the database: {_first_line(error)}") from None
         self.duckdb.execute("SET TimeZone = 'UTC'")
         for setting, value in (("threads", threads), ("memory_limit", memory_limit)):
             if value:  # DuckDB settings as SQLGlot nodes: the value is a quoted literal, never pasted
                 item = exp.SetItem(this=exp.EQ(this=exp.column(setting), expression=sb.string(str(value))))
-                self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
+                try:
+                    self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
+                except duckdb.Error as error:
+                    raise KqlResourceError(f"{setting} {value!r} is not accepted: {_first_line(error)}") from None
         self._schemas: dict[str, list[Column]] = {}
         self._raw_names: dict[str, str] = {}
         self._attach_count = 0
         for name in known_tables():
             self._create_empty(name)
+        for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
+            self.attach(name, StoredTable(name))
         for name, source in (tables or {}).items():
             self.attach(name, source)
 
     # ------------------------------------------------------------ data
+
+    def _stored_tables(self) -> list[str]:
+        rows = self.duckdb.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+            "AND database_name = current_database() ORDER BY table_name").fetchall()
+        return [name for (name,) in rows if not name.startswith("_")]
 
     def _create_empty(self, name: str) -> None:
         schema = [Column(c, t) for c, t in table_schema(name) or []]
@@ -96,6 +122,12 @@ class Connection:
         self._schemas[name] = columns
 
     def _register_raw(self, name: str, raw_name: str, source: Any, typed_csv: bool) -> None:
+        if isinstance(source, StoredTable):
+            catalog = self.duckdb.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+            # catalog-qualified: temp objects (our views) live in temp.main and would shadow main.<name>
+            stored = exp.Table(this=ident(source.name), db=ident("main"), catalog=ident(catalog))
+            self._create_view(raw_name, exp.Select().select(exp.Star(), copy=False).from_(stored, copy=False))
+            return
         if isinstance(source, str | os.PathLike):
             path = Path(source)
             if not path.exists():
@@ -211,13 +243,30 @@ class Connection:
             except RecursionError:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
 
-    def query(self, kql: str) -> Result:
-        """Run a KQL query and return its rows with Kusto's column names and types."""
+    def query(self, kql: str, *, timeout: float | None = None) -> Result:
+        """Run a KQL query and return its rows with Kusto's column names and types.
+
+        `timeout` (seconds; default: the connection's) stops a query that runs longer, with KqlResourceError;
+        so does running out of the memory limit. The database is left as it was: queries only read."""
         compiled, sql = self.compile(kql)
+        limit = timeout if timeout is not None else self.timeout
+        timer = threading.Timer(limit, self.duckdb.interrupt) if limit else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
         try:
             table = self.duckdb.sql(sql).to_arrow_table()
+        except duckdb.InterruptException:
+            raise KqlResourceError(f"the query ran longer than the {limit:g} s timeout and was stopped; narrow it "
+                                   "(a shorter time range, filters first) or allow more time") from None
+        except duckdb.OutOfMemoryException as error:
+            raise KqlResourceError(f"the query needs more memory than the limit allows ({_first_line(error)}); "
+                                   "raise the memory limit or narrow the query") from None
         except duckdb.Error as error:
             raise KqlError(f"the query failed while running: {error}") from error
+        finally:
+            if timer is not None:
+                timer.cancel()
         return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
 
     def explain(self, kql: str) -> Explanation:

@@ -56,7 +56,7 @@ MACROS = {
                      "coalesce(nullif(trim(h), '-'), '') <> '' AND lower(split_part(trim(h), '.', 1)) = lower(split_part(computer, '.', 1))"),
     "kq_iptype": (("ip",), """CASE
         WHEN coalesce(ip, '') = '' THEN ''
-        WHEN ip LIKE '127.%' OR ip = '::1' THEN 'Loopback'
+        WHEN ip LIKE '127.%' OR ip IN ('::1', '0:0:0:0:0:0:0:1') THEN 'Loopback'
         WHEN ip LIKE '10.%' OR ip LIKE '192.168.%' OR regexp_matches(ip, '^172\\.(1[6-9]|2[0-9]|3[01])\\.')
              OR regexp_matches(lower(ip), '^f[cd][0-9a-f]{2}:') THEN 'Private'
         WHEN ip LIKE '169.254.%' OR lower(ip) LIKE 'fe80:%' THEN 'LinkLocal'

@@ -1,0 +1,78 @@
+"""A kqlite store: a DuckDB file holding ingested Defender tables, and a ledger of the files they came from.
+
+Tables keep the bundled schema's columns and any extra ones (added as later files bring them). The ledger
+(``_kqlite_files``) holds the SHA-256 of every file read, so that ingesting the same file again adds nothing.
+Open a store with ``kqlite.connect("store.duckdb")``: its tables are attached like any other data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from kqlite.compile.scope import ident
+from kqlite.ingest.pipeline import IngestReport
+
+LEDGER = "_kqlite_files"
+_CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (sha256 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
+                  "records BIGINT, ingested_at TIMESTAMP)")
+
+
+def stored_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
+    """The data tables of a store (its ledger and other internal tables left out)."""
+    rows = connection.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
+                              "AND database_name = current_database() ORDER BY table_name").fetchall()
+    return [name for (name,) in rows if not name.startswith("_kqlite")]
+
+
+def known_hashes(path: str | Path) -> set[str]:
+    if not Path(path).exists():
+        return set()
+    with duckdb.connect(str(path), read_only=True) as connection:
+        if LEDGER not in {name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
+            return set()
+        return {sha for (sha,) in connection.execute(f"SELECT sha256 FROM {LEDGER}").fetchall()}
+
+
+def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -> None:
+    """Append `tables` to the store at `path` (created if needed) and record the files read, in one transaction."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            connection.execute(_CREATE_LEDGER)
+            existing = set(stored_tables(connection))
+            for name, table in tables.items():
+                _append(connection, name, table, name in existing)
+            now = datetime.now(UTC).replace(tzinfo=None)
+            for file in report.files:
+                if file.sha256 and not file.skipped:
+                    connection.execute(f"INSERT OR IGNORE INTO {LEDGER} VALUES (?, ?, ?, ?, ?)",
+                                       [file.sha256, file.name, file.format, file.records, now])
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+
+
+def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool) -> None:
+    connection.register("_kq_incoming", table)
+    try:
+        target = exp.Table(this=ident(name))
+        if not exists:
+            create = exp.Create(this=target, kind="TABLE", expression=exp.select("*").from_("_kq_incoming").limit(0))
+            connection.execute(create.sql("duckdb"))
+        columns = {row[0] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
+        incoming = connection.execute("DESCRIBE _kq_incoming").fetchall()
+        for column, duck_type, *_ in incoming:
+            if column not in columns:  # a later file brings a new extra column
+                add = exp.Alter(this=target, kind="TABLE", actions=[exp.ColumnDef(
+                    this=ident(column), kind=exp.DataType.build(duck_type, dialect="duckdb"))])
+                connection.execute(add.sql("duckdb"))
+        insert = exp.Insert(this=target, expression=exp.select("*").from_("_kq_incoming"), by_name=True)
+        connection.execute(insert.sql("duckdb"))
+    finally:
+        connection.unregister("_kq_incoming")
