@@ -27,7 +27,9 @@ _JSON_START = re.compile(rb"^\s*[\[{]")
 
 
 def detect_format(source: Source) -> str:
-    head = source.head(65536)
+    head = source.head(4096)
+    if _JSON_START.match(head.removeprefix(b"\xef\xbb\xbf")):
+        head = source.head(65536)  # a JSON document's first object can be long
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
     if head.startswith(EVTX_MAGIC):

@@ -15,12 +15,16 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kqlite.ingest import defender, detect
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.rows import RowSink
 from kqlite.ingest.sources import Source, SourceError, iter_sources
 from kqlite.ingest.sysmon_map import (
+    REJECT_FILE,
+    REJECT_POSITION,
+    REJECT_VALUE,
     TABLE_MAPS,
     catalogue_sql,
     events_view_sql,
@@ -58,6 +62,8 @@ class IngestReport:
     def total_rows(self) -> int:
         return sum(self.rows.values())
 
+
+_EVTX_HEADER_SIZE, _EVTX_CHUNK_SIZE, _EVTX_CHUNK_HEADER = 4096, 65536, 512
 
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 
@@ -124,32 +130,39 @@ class Ingest:
         return self._tables
 
     def _map_windows_events(self) -> None:
+        self.report.unmapped_events = Counter(self.events.unmapped)
         if self.events.count() == 0:
             return
         for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
             self.duckdb.execute(statement)
-        mapped_conditions = []
         for mapping in TABLE_MAPS:
-            rows_sql, rejects_sql = table_select(mapping)
-            frame = self.duckdb.sql(rows_sql).to_arrow_table()
+            frame = self.duckdb.sql(table_select(mapping)).to_arrow_table()
+            unreadable = pc.is_null(frame.column("Timestamp"))
+            for row in frame.filter(unreadable).select([REJECT_FILE, REJECT_POSITION, REJECT_VALUE]).to_pylist():
+                self.report.rejects.add(row[REJECT_FILE], row[REJECT_POSITION],
+                                        f"table {mapping.table}: unreadable event time {row[REJECT_VALUE]!r}")
+            frame = frame.filter(pc.invert(unreadable)).drop_columns([REJECT_FILE, REJECT_POSITION, REJECT_VALUE])
             if frame.num_rows:
                 self.sink.add_frame(mapping.table, frame)
-            for file, position, value in self.duckdb.sql(rejects_sql).fetchall():
-                self.report.rejects.add(file, position, f"table {mapping.table}: unreadable event time {value!r}")
-            mapped_conditions.append(f"({mapping.source})")
-        unmapped = self.duckdb.sql(
-            "SELECT coalesce(e.provider, '?') || ' ' || CAST(e.event_id AS VARCHAR), count(*) FROM _kq_ev e "
-            f"WHERE NOT ({' OR '.join(mapped_conditions)}) GROUP BY 1 ORDER BY 2 DESC").fetchall()
-        self.report.unmapped_events.update(dict(unmapped))
 
     def close(self) -> None:
         self.duckdb.close()
 
 
 def _sha256(source: Source) -> str:
+    """The identity of a file's content. For an EVTX file on disk: the SHA-256 of its header and of every
+    chunk header (each holds the CRC32 of the chunk's records), which identifies the content without
+    reading it twice; for anything else, of all its bytes."""
     digest = hashlib.sha256()
     if source.data is not None:
         digest.update(source.data)
+    elif source.head(len(detect.EVTX_MAGIC)) == detect.EVTX_MAGIC:
+        with source.open() as handle:
+            digest.update(handle.read(_EVTX_HEADER_SIZE))
+            while header := handle.read(_EVTX_CHUNK_HEADER):
+                digest.update(header)
+                handle.seek(_EVTX_CHUNK_SIZE - _EVTX_CHUNK_HEADER, 1)
+        digest.update(str(source.path.stat().st_size).encode())  # type: ignore[union-attr]
     else:
         with source.open() as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

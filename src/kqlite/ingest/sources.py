@@ -18,13 +18,14 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Source:
     """One input file: a path on disk, or the bytes of an archive member."""
 
     name: str
     path: Path | None = None
     data: bytes | None = None
+    _head: bytes = b""  # the first bytes read so far (detection and checks look at them several times)
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -35,9 +36,11 @@ class Source:
     def head(self, size: int = 4096) -> bytes:
         if self.data is not None:
             return self.data[:size]
-        assert self.path is not None
-        with self.path.open("rb") as handle:
-            return handle.read(size)
+        if len(self._head) < size and (not self._head or len(self._head) % 4096 == 0):
+            assert self.path is not None
+            with self.path.open("rb") as handle:
+                self._head = handle.read(max(size, 4096))
+        return self._head[:size]
 
     def open(self) -> io.BufferedIOBase:
         if self.data is not None:

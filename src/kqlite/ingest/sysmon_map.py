@@ -25,8 +25,9 @@ from sqlglot import exp
 from kqlite.compile.scope import ident
 from kqlite.schemas import table_schema
 
-SYSMON = "e.provider = 'Microsoft-Windows-Sysmon'"
-SECURITY = "e.provider = 'Microsoft-Windows-Security-Auditing'"
+SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
+SECURITY_PROVIDER = "Microsoft-Windows-Security-Auditing"
+SYSMON = f"e.provider = '{SYSMON_PROVIDER}'"
 
 # EventData fields read from the staged JSON (all as text; the expressions convert).
 EVENT_FIELDS = (
@@ -153,16 +154,23 @@ def _network() -> dict[str, str]:
 @dataclass(frozen=True, eq=False)
 class TableMap:
     table: str
-    source: str  # which staged events: a condition on e.provider / e.event_id
+    provider: str  # which events feed the table
+    event_ids: tuple[int, ...]
     timestamp: str  # the event time: its text (kq_time of it is Timestamp; failing to read it rejects the event)
     columns: dict[str, str]
     process_key: str = "e.ProcessGuid"  # whose catalogue entry is p
     extra: dict[str, str] = field(default_factory=dict)  # kept in AdditionalFields (a JSON object)
 
+    @property
+    def source(self) -> str:
+        """The SQL condition that selects the table's events."""
+        ids = ", ".join(str(number) for number in self.event_ids)
+        return f"e.provider = '{self.provider}' AND e.event_id IN ({ids})"
+
 
 TABLE_MAPS = (
     TableMap(
-        "DeviceProcessEvents", f"{SYSMON} AND e.event_id = 1", "e.UtcTime",
+        "DeviceProcessEvents", SYSMON_PROVIDER, (1,), "e.UtcTime",
         {
             **_DEVICE, "ActionType": "'ProcessCreated'",
             "FileName": "kq_base(e.Image)", "FolderPath": "coalesce(e.Image, '')",
@@ -188,26 +196,26 @@ TABLE_MAPS = (
                "Imphash": "kq_hash(e.Hashes, 'IMPHASH')"},
     ),
     TableMap(
-        "DeviceNetworkEvents", f"{SYSMON} AND e.event_id = 3", "e.UtcTime",
+        "DeviceNetworkEvents", SYSMON_PROVIDER, (3,), "e.UtcTime",
         {**_DEVICE, **_network(), **_ACTOR},
         extra={"SysmonEventId": "e.event_id", "ProcessGuid": "e.ProcessGuid", "Initiated": "e.Initiated",
                "SourceHostname": "kq_text(e.SourceHostname)", "DestinationHostname": "kq_text(e.DestinationHostname)",
                "RuleName": "kq_text(e.RuleName)"},
     ),
     TableMap(
-        "DeviceImageLoadEvents", f"{SYSMON} AND e.event_id = 7", "e.UtcTime",
+        "DeviceImageLoadEvents", SYSMON_PROVIDER, (7,), "e.UtcTime",
         {**_DEVICE, "ActionType": "'ImageLoaded'", "FileName": "kq_base(e.ImageLoaded)",
          "FolderPath": "coalesce(e.ImageLoaded, '')", "SHA1": "kq_hash(e.Hashes, 'SHA1')",
          "SHA256": "kq_hash(e.Hashes, 'SHA256')", "MD5": "kq_hash(e.Hashes, 'MD5')", **_ACTOR},
     ),
     TableMap(
-        "DeviceFileEvents", f"{SYSMON} AND e.event_id = 11", "e.UtcTime",
+        "DeviceFileEvents", SYSMON_PROVIDER, (11,), "e.UtcTime",
         {**_DEVICE, "ActionType": "'FileCreated'", "FileName": "kq_base(e.TargetFilename)",
          "FolderPath": "coalesce(e.TargetFilename, '')", **_ACTOR},
         extra={"SysmonEventId": "e.event_id", "ProcessGuid": "e.ProcessGuid", "CreationUtcTime": "e.CreationUtcTime"},
     ),
     TableMap(
-        "DeviceRegistryEvents", f"{SYSMON} AND e.event_id IN (12, 13, 14)", "e.UtcTime",
+        "DeviceRegistryEvents", SYSMON_PROVIDER, (12, 13, 14), "e.UtcTime",
         {**_DEVICE,
          "ActionType": """CASE
              WHEN e.event_id = 13 THEN 'RegistryValueSet'
@@ -228,7 +236,7 @@ TABLE_MAPS = (
          **_ACTOR},
     ),
     TableMap(
-        "DeviceLogonEvents", f"{SECURITY} AND e.event_id IN (4624, 4625)", "e.time_created",
+        "DeviceLogonEvents", SECURITY_PROVIDER, (4624, 4625), "e.time_created",
         {**_DEVICE,
          "ActionType": "CASE WHEN e.event_id = 4624 THEN 'LogonSuccess' ELSE 'LogonFailed' END",
          "LogonType": "coalesce(e.logon_type_name, kq_text(e.LogonType))",
@@ -250,6 +258,10 @@ TABLE_MAPS = (
 )
 
 
+# (provider, event id) of every event some table takes: the readers stage only these.
+MAPPED_EVENTS = frozenset((mapping.provider, number) for mapping in TABLE_MAPS for number in mapping.event_ids)
+
+
 def _parse(fragment: str) -> exp.Expression:
     return sqlglot.parse_one(fragment, read="duckdb")
 
@@ -265,21 +277,43 @@ def macro_statements() -> tuple[str, ...]:
 
 @cache
 def events_view_sql() -> str:
-    """The staged events with their EventData fields as text columns, duplicates (same record twice) removed."""
-    structure = orjson.dumps(dict.fromkeys(EVENT_FIELDS, "VARCHAR")).decode()
-    logon_names = exp.Case(this=_parse("kq_int(e.LogonType)"), ifs=[
+    """All staged events (EVTX records and the other readers' rows) with their EventData fields as text
+    columns, each JSON text parsed once; the same record staged twice (same computer, channel, event and
+    record id) is kept once."""
+    fields = dict.fromkeys(EVENT_FIELDS, "VARCHAR")
+    evtx_structure = orjson.dumps({"Event": {
+        "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
+                   "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
+        "EventData": fields, "UserData": "JSON"}}).decode()
+    evtx = _parse("""
+        SELECT f.name AS file, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?') AS position,
+               e.Event.System.Provider."#attributes".Name AS provider, e.Event.System.Channel AS channel,
+               TRY_CAST(coalesce(json_extract_string(e.Event.System.EventID, '$."#text"'),
+                                 json_extract_string(e.Event.System.EventID, '$')) AS BIGINT) AS event_id,
+               e.Event.System.Computer AS computer, e.Event.System.EventRecordID AS record_id,
+               e.Event.System.TimeCreated."#attributes".SystemTime AS time_created,
+               unnest(e.Event.EventData)
+        FROM (SELECT file_id, json_transform(raw, :evtx) AS e FROM _kq_evtx WHERE raw IS NOT NULL) e
+        JOIN _kq_files f USING (file_id)""")
+    others = _parse("""
+        SELECT file, position, provider, channel, event_id, computer, record_id, time_created,
+               unnest(json_transform(data, :fields))
+        FROM _kq_events""")
+    structures = {"evtx": exp.Literal.string(evtx_structure), "fields": exp.Literal.string(orjson.dumps(fields).decode())}
+
+    def fill(node: exp.Expression) -> exp.Expression:
+        return structures[node.name].copy() if isinstance(node, exp.Placeholder) else node
+
+    staged = exp.union(evtx.transform(fill), others.transform(fill), distinct=False)
+    logon_names = exp.Case(this=_parse("kq_int(s.LogonType)"), ifs=[
         exp.If(this=exp.Literal.number(number), true=exp.Literal.string(name)) for number, name in LOGON_TYPES.items()])
     select = _parse("""
-        SELECT s.file, s.position, s.provider, s.channel, s.event_id, s.computer, lower(s.computer) AS device,
-               s.record_id, s.time_created, unnest(json_transform(s.data, :structure))
-        FROM _kq_events s
+        SELECT s.*, lower(s.computer) AS device, :names AS logon_type_name FROM :staged s
         QUALIFY s.record_id IS NULL
-             OR row_number() OVER (PARTITION BY s.computer, s.channel, s.event_id, s.record_id ORDER BY s.file) = 1
-    """)
-    select = select.transform(lambda node: exp.Literal.string(structure) if isinstance(node, exp.Placeholder) else node)
-    with_names = exp.select(exp.Star(), exp.alias_(logon_names, "logon_type_name")).from_(
-        exp.alias_(exp.Subquery(this=select), "e"))
-    return _table("_kq_ev", with_names)
+             OR row_number() OVER (PARTITION BY s.computer, s.channel, s.event_id, s.record_id ORDER BY s.file) = 1""")
+    select = select.transform(lambda node: (logon_names if node.name == "names" else exp.Subquery(this=staged))
+                              if isinstance(node, exp.Placeholder) else node)
+    return _table("_kq_ev", select)
 
 
 @cache
@@ -308,9 +342,12 @@ def catalogue_sql() -> tuple[str, ...]:
     return (_table("_kq_procs", procs), _table("_kq_host_ips", host_ips))
 
 
+REJECT_FILE, REJECT_POSITION, REJECT_VALUE = "_kq_file", "_kq_position", "_kq_time_text"
+
+
 @cache
-def table_select(mapping: TableMap) -> tuple[str, str]:
-    """(rows, rejects) SQL of one target table: rows shaped to its schema, and the events whose time is unreadable."""
+def table_select(mapping: TableMap) -> str:
+    """SQL of one target table: rows shaped to its schema, then three columns naming each row's origin."""
     schema = table_schema(mapping.table) or []
     projections = []
     for column, kql_type in schema:
@@ -332,11 +369,10 @@ def table_select(mapping: TableMap) -> tuple[str, str]:
         LEFT JOIN _kq_procs p ON p.device = e.device AND p.guid = kq_guid({mapping.process_key})
         LEFT JOIN _kq_procs pp ON pp.device = p.device AND pp.guid = p.parent_guid
         LEFT JOIN _kq_procs own ON own.device = e.device AND own.guid = kq_guid(e.ProcessGuid)""")
-    readable = _parse(f"kq_time({mapping.timestamp}) IS NOT NULL")
-    rows = joined.copy().select(*projections, append=False).where(readable)
-    rejects = joined.copy().select("e.file", "e.position", exp.alias_(_parse(f"coalesce({mapping.timestamp}, '')"), "value"),
-                                   append=False).where(exp.Not(this=readable))
-    return rows.sql("duckdb"), rejects.sql("duckdb")
+    # where each row came from: the caller sets aside the rows whose time is unreadable (Timestamp null)
+    origin = [exp.alias_(_parse("e.file"), REJECT_FILE), exp.alias_(_parse("e.position"), REJECT_POSITION),
+              exp.alias_(_parse(f"coalesce({mapping.timestamp}, '')"), REJECT_VALUE)]
+    return joined.select(*projections, *origin, append=False).sql("duckdb")
 
 
 def _view(name: str, select: exp.Expression) -> str:

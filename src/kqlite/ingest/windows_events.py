@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import struct
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 import evtx
+import numpy as np
 import orjson
 import pyarrow as pa
+from sqlglot import exp
 
+from kqlite.compile import sqlbuild as sb
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
+from kqlite.ingest.sysmon_map import MAPPED_EVENTS
 
 STAGE = "_kq_events"
 STAGE_COLUMNS = ("file", "position", "provider", "channel", "event_id", "computer", "record_id", "time_created", "data")
@@ -27,24 +32,17 @@ _STAGE_SCHEMA = pa.schema([
     ("event_id", pa.int64()), ("computer", pa.string()), ("record_id", pa.int64()), ("time_created", pa.string()),
     ("data", pa.string()),
 ])
-_CREATE_STAGE = """CREATE TEMP TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
-    channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)"""
-# EVTX records as the `evtx` package renders them to JSON: parsed once by DuckDB into the staging fields.
-_EVTX_STRUCTURE = orjson.dumps({"Event": {
-    "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
-               "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
-    "EventData": "JSON", "UserData": "JSON"}}).decode()
-_INSERT_EVTX = """INSERT INTO _kq_events
-    SELECT file, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?'),
-        e.Event.System.Provider."#attributes".Name, e.Event.System.Channel,
-        TRY_CAST(coalesce(json_extract_string(e.Event.System.EventID, '$."#text"'),
-                          json_extract_string(e.Event.System.EventID, '$')) AS BIGINT),
-        e.Event.System.Computer, e.Event.System.EventRecordID, e.Event.System.TimeCreated."#attributes".SystemTime,
-        coalesce(e.Event.EventData, e.Event.UserData)
-    FROM (SELECT file, json_transform(raw, $structure) AS e FROM _kq_evtx_batch)"""
+_CREATE_STAGE = (
+    """CREATE TEMP TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
+    channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)""",
+    # EVTX records stay the parser's JSON text until the mapping reads them, in one pass (sysmon_map)
+    "CREATE TEMP TABLE IF NOT EXISTS _kq_mapped (provider VARCHAR, event_id BIGINT)",
+)
 _EVTX_HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block size, chunk count
 _EVTX_HEADER_SIZE = 4096
 _EVTX_CHUNK_SIZE = 65536
+_EVTX_PROVIDER = r'"Provider":\{"#attributes":\{"Name":"([^"]*)"'
+_EVTX_EVENT_ID = r'"EventID":(?:\{"#attributes":\{[^}]*\},"#text":)?(\d+)'
 _XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _BATCH = 50_000
 
@@ -55,42 +53,83 @@ class EventStage:
     def __init__(self, connection: duckdb.DuckDBPyConnection, rejects: RejectLog):
         self.duckdb = connection
         self.rejects = rejects
-        self.duckdb.execute(_CREATE_STAGE)
+        for statement in _CREATE_STAGE:
+            self.duckdb.execute(statement)
+        self.duckdb.executemany("INSERT INTO _kq_mapped VALUES (?, ?)", sorted(MAPPED_EVENTS))
         self._rows: list[tuple] = []
+        self._evtx_raws: list[str] = []
+        self._file_names: list[str] = []  # EVTX files whose records are in _evtx_raws, with their counts
+        self._evtx_counts: list[int] = []
+        self._files_staged = 0
+        self._evtx_batches: list[pa.Table] = []
+        self._evtx_files: list[str] = []
+        self._counted = False
+        self.unmapped: Counter[str] = Counter()  # events no Defender table takes, by "provider event id"
+
+    def _wanted(self, provider: str | None, event_id: int | None) -> bool:
+        """Only events that some Defender table takes are staged; the others are counted."""
+        if (provider, event_id) in MAPPED_EVENTS:
+            return True
+        self.unmapped[f"{provider or '?'} {event_id if event_id is not None else '?'}"] += 1
+        return False
 
     # ------------------------------------------------------------------ EVTX
 
     def add_evtx(self, source: Source) -> int:
         """Stage every record of an EVTX file; damaged chunks and a truncated tail become rejects."""
         self._check_evtx_header(source)
-        parser = evtx.PyEvtxParser(source.open())
+        parser = evtx.PyEvtxParser(str(source.path) if source.path is not None else source.open())
         records = parser.records_json()
-        raws: list[str] = []
-        count = 0
+        raws = self._evtx_raws
+        before = len(raws)
         while True:
             try:
-                record = next(records)
-            except StopIteration:
+                raws.extend(record["data"] for record in records)
                 break
-            except RuntimeError as error:  # the parser skips to the next chunk after a damaged one
+            except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
                 self.rejects.add(source.name, _chunk_position(str(error)), f"damaged EVTX chunk: {error}")
-                continue
-            raws.append(record["data"])
-            if len(raws) >= _BATCH:
-                count += self._insert_evtx(source.name, raws)
-                raws = []
-        return count + self._insert_evtx(source.name, raws)
+        count = len(raws) - before
+        # many small files are staged together: one DuckDB insert per batch, not one per file
+        self._file_names.append(source.name)
+        self._evtx_counts.append(count)
+        if len(raws) >= _BATCH:
+            self._insert_evtx()
+        return count
 
-    def _insert_evtx(self, name: str, raws: list[str]) -> int:
-        if not raws:
-            return 0
-        batch = pa.table({"file": pa.array([name] * len(raws), pa.string()), "raw": pa.array(raws, pa.string())})
-        self.duckdb.register("_kq_evtx_batch", batch)
-        try:
-            self.duckdb.execute(_INSERT_EVTX, {"structure": _EVTX_STRUCTURE})
-        finally:
-            self.duckdb.unregister("_kq_evtx_batch")
-        return len(raws)
+    def _insert_evtx(self) -> None:
+        """Move the buffered EVTX records into an Arrow batch (the mapping reads the batches in place)."""
+        if not self._evtx_raws:
+            return
+        first_id = self._files_staged
+        ids = np.repeat(np.arange(first_id, first_id + len(self._file_names), dtype=np.int32), self._evtx_counts)
+        self._evtx_batches.append(pa.table({"file_id": pa.array(ids), "raw": pa.array(self._evtx_raws, pa.string())}))
+        self._evtx_files.extend(self._file_names)
+        self._files_staged += len(self._file_names)
+        self._evtx_raws, self._file_names, self._evtx_counts = [], [], []
+
+    def _register_evtx(self) -> None:
+        """Expose the EVTX batches to DuckDB as _kq_evtx (with each record's provider and event id, read by a
+        regex from the head of its JSON so that the mapping parses only the records some table takes) and
+        the file names as _kq_files."""
+        self._insert_evtx()
+        schema = pa.schema([("file_id", pa.int32()), ("raw", pa.string())])
+        records = pa.concat_tables(self._evtx_batches) if self._evtx_batches else schema.empty_table()
+        files = pa.table({"file_id": pa.array(range(len(self._evtx_files)), pa.int32()),
+                          "name": pa.array(self._evtx_files, pa.string())})
+        self.duckdb.register("_kq_evtx_records", records)
+        self.duckdb.register("_kq_files", files)
+        # one pass: the kind of every record, and the text of those some table takes (raw is NULL for the rest)
+        kinds = sb.tmpl("SELECT file_id, regexp_extract(left(raw, 1024), :provider, 1) AS provider, "
+                        "TRY_CAST(regexp_extract(left(raw, 1024), :event_id, 1) AS BIGINT) AS event_id, raw "
+                        "FROM _kq_evtx_records", provider=sb.string(_EVTX_PROVIDER), event_id=sb.string(_EVTX_EVENT_ID))
+        select = sb.tmpl("SELECT k.file_id, k.provider, k.event_id, "
+                         "CASE WHEN m.provider IS NOT NULL OR coalesce(k.provider, '') = '' THEN k.raw END AS raw "
+                         "FROM :kinds k LEFT JOIN _kq_mapped m ON m.provider = k.provider AND m.event_id = k.event_id",
+                         kinds=exp.Subquery(this=kinds))
+        create = exp.Create(this=exp.to_table("_kq_evtx"), kind="TABLE", expression=select, replace=True,
+                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
+        self.duckdb.execute(create.sql("duckdb"))
+        self.duckdb.unregister("_kq_evtx_records")
 
     def _check_evtx_header(self, source: Source) -> None:
         head = source.head(_EVTX_HEADER_SIZE)
@@ -123,9 +162,11 @@ class EventStage:
                 index += 1
                 row = self._xml_event(source.name, index, element)
                 element.clear()
-                if row is not None:
+                if row is None:
+                    continue
+                count += 1
+                if self._wanted(row[2], row[4]):
                     self._add(row)
-                    count += 1
         except ElementTree.ParseError as error:
             line, column = error.position
             self.rejects.add(source.name, f"line {line}, column {column}",
@@ -190,8 +231,10 @@ class EventStage:
             if row is None:
                 self.rejects.add(source.name, f"line {number}", "not a Windows event: no EventID", line)
                 continue
-            self._add(row)
             count += 1
+            if not self._wanted(row[2], row[4]):
+                continue
+            self._add(row)
         self.flush()
         return count
 
@@ -203,6 +246,8 @@ class EventStage:
             self.flush()
 
     def flush(self) -> None:
+        """Write what is buffered to the staging tables."""
+        self._insert_evtx()
         if not self._rows:
             return
         columns = list(zip(*self._rows, strict=True))
@@ -217,7 +262,19 @@ class EventStage:
             self.duckdb.unregister("_kq_stage_batch")
 
     def count(self) -> int:
-        return self.duckdb.execute("SELECT count(*) FROM _kq_events").fetchone()[0]  # type: ignore[index]
+        """Staged events some table takes; the EVTX records no table takes are added to `unmapped`."""
+        self.flush()
+        self._register_evtx()
+        if self._counted:
+            raise RuntimeError("EventStage.count() is called once, when the mapping starts")
+        self._counted = True
+        skipped = self.duckdb.execute(
+            "SELECT coalesce(nullif(provider, ''), '?') || ' ' || coalesce(CAST(event_id AS VARCHAR), '?'), count(*) "
+            "FROM _kq_evtx WHERE raw IS NULL GROUP BY ALL").fetchall()
+        self.unmapped.update(dict(skipped))
+        return self.duckdb.execute(
+            "SELECT (SELECT count(*) FROM _kq_events) + (SELECT count(*) FROM _kq_evtx WHERE raw IS NOT NULL)"
+        ).fetchone()[0]  # type: ignore[index]
 
 
 # NXLog adds its own fields beside the EventData ones; these are not event data.
