@@ -130,8 +130,9 @@ class Ingest:
         return self._tables
 
     def _map_windows_events(self) -> None:
+        staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
         self.report.unmapped_events = Counter(self.events.unmapped)
-        if self.events.count() == 0:
+        if staged == 0:
             return
         for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
             self.duckdb.execute(statement)
@@ -146,6 +147,7 @@ class Ingest:
                 self.sink.add_frame(mapping.table, frame)
 
     def close(self) -> None:
+        self.events.close()
         self.duckdb.close()
 
 

@@ -275,36 +275,51 @@ def macro_statements() -> tuple[str, ...]:
     return tuple(statements)
 
 
+_EVTX_COLUMNS = (("file_id", "INTEGER"), ("position", "VARCHAR"), ("provider", "VARCHAR"), ("channel", "VARCHAR"),
+                 ("event_id", "BIGINT"), ("computer", "VARCHAR"), ("record_id", "BIGINT"), ("time_created", "VARCHAR"))
+
+
 @cache
-def events_view_sql() -> str:
-    """All staged events (EVTX records and the other readers' rows) with their EventData fields as text
-    columns, each JSON text parsed once; the same record staged twice (same computer, channel, event and
-    record id) is kept once."""
-    fields = dict.fromkeys(EVENT_FIELDS, "VARCHAR")
-    evtx_structure = orjson.dumps({"Event": {
+def evtx_events_table_sql() -> str:
+    """The table of parsed EVTX events: the System fields, then every EventData field as text."""
+    columns = [*_EVTX_COLUMNS, *((name, "VARCHAR") for name in EVENT_FIELDS)]
+    schema = exp.Schema(this=exp.to_table("_kq_evtx_events"), expressions=[
+        exp.ColumnDef(this=ident(name), kind=exp.DataType.build(kind)) for name, kind in columns])
+    return exp.Create(this=schema, kind="TABLE", exists=True).sql("duckdb")
+
+
+@cache
+def evtx_events_insert_sql() -> str:
+    """Parse the wanted records of the staging batch (_kq_batch) into _kq_evtx_events, each JSON text once."""
+    structure = orjson.dumps({"Event": {
         "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
                    "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
-        "EventData": fields, "UserData": "JSON"}}).decode()
-    evtx = _parse("""
-        SELECT f.name AS file, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?') AS position,
+        "EventData": dict.fromkeys(EVENT_FIELDS, "VARCHAR")}}).decode()
+    select = _parse("""
+        SELECT file_id, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?') AS position,
                e.Event.System.Provider."#attributes".Name AS provider, e.Event.System.Channel AS channel,
                TRY_CAST(coalesce(json_extract_string(e.Event.System.EventID, '$."#text"'),
                                  json_extract_string(e.Event.System.EventID, '$')) AS BIGINT) AS event_id,
                e.Event.System.Computer AS computer, e.Event.System.EventRecordID AS record_id,
                e.Event.System.TimeCreated."#attributes".SystemTime AS time_created,
                unnest(e.Event.EventData)
-        FROM (SELECT file_id, json_transform(raw, :evtx) AS e FROM _kq_evtx WHERE raw IS NOT NULL) e
-        JOIN _kq_files f USING (file_id)""")
+        FROM (SELECT file_id, json_transform(raw, :structure) AS e FROM _kq_batch WHERE wanted)""")
+    select = select.transform(lambda node: exp.Literal.string(structure) if isinstance(node, exp.Placeholder) else node)
+    return exp.Insert(this=exp.to_table("_kq_evtx_events"), expression=select, by_name=True).sql("duckdb")
+
+
+@cache
+def events_view_sql() -> str:
+    """All staged events (parsed EVTX records and the other readers' rows) with their EventData fields as text
+    columns; the same record staged twice (same computer, channel, event and record id) is kept once."""
+    fields = orjson.dumps(dict.fromkeys(EVENT_FIELDS, "VARCHAR")).decode()
+    evtx = _parse("SELECT f.name AS file, e.* EXCLUDE (file_id) FROM _kq_evtx_events e JOIN _kq_files f USING (file_id)")
     others = _parse("""
         SELECT file, position, provider, channel, event_id, computer, record_id, time_created,
                unnest(json_transform(data, :fields))
         FROM _kq_events""")
-    structures = {"evtx": exp.Literal.string(evtx_structure), "fields": exp.Literal.string(orjson.dumps(fields).decode())}
-
-    def fill(node: exp.Expression) -> exp.Expression:
-        return structures[node.name].copy() if isinstance(node, exp.Placeholder) else node
-
-    staged = exp.union(evtx.transform(fill), others.transform(fill), distinct=False)
+    others = others.transform(lambda node: exp.Literal.string(fields) if isinstance(node, exp.Placeholder) else node)
+    staged = exp.union(evtx, others, distinct=False)
     logon_names = exp.Case(this=_parse("kq_int(s.LogonType)"), ifs=[
         exp.If(this=exp.Literal.number(number), true=exp.Literal.string(name)) for number, name in LOGON_TYPES.items()])
     select = _parse("""

@@ -11,7 +11,9 @@ from __future__ import annotations
 import struct
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from xml.parsers import expat
 
 import duckdb
 import evtx
@@ -23,7 +25,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
-from kqlite.ingest.sysmon_map import MAPPED_EVENTS
+from kqlite.ingest.sysmon_map import MAPPED_EVENTS, evtx_events_insert_sql, evtx_events_table_sql
 
 STAGE = "_kq_events"
 STAGE_COLUMNS = ("file", "position", "provider", "channel", "event_id", "computer", "record_id", "time_created", "data")
@@ -32,11 +34,14 @@ _STAGE_SCHEMA = pa.schema([
     ("event_id", pa.int64()), ("computer", pa.string()), ("record_id", pa.int64()), ("time_created", pa.string()),
     ("data", pa.string()),
 ])
+# Plain (not TEMP) tables of the run's private in-memory database: the staging thread's cursor sees them too.
 _CREATE_STAGE = (
-    """CREATE TEMP TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
+    """CREATE TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
     channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)""",
-    # EVTX records stay the parser's JSON text until the mapping reads them, in one pass (sysmon_map)
-    "CREATE TEMP TABLE IF NOT EXISTS _kq_mapped (provider VARCHAR, event_id BIGINT)",
+    "CREATE TABLE IF NOT EXISTS _kq_mapped (provider VARCHAR, event_id BIGINT)",
+    "CREATE TABLE IF NOT EXISTS _kq_evtx_kinds (provider VARCHAR, event_id BIGINT, records BIGINT)",
+    "CREATE TABLE IF NOT EXISTS _kq_files (file_id INTEGER, name VARCHAR)",
+    evtx_events_table_sql(),
 )
 _EVTX_HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block size, chunk count
 _EVTX_HEADER_SIZE = 4096
@@ -44,7 +49,7 @@ _EVTX_CHUNK_SIZE = 65536
 _EVTX_PROVIDER = r'"Provider":\{"#attributes":\{"Name":"([^"]*)"'
 _EVTX_EVENT_ID = r'"EventID":(?:\{"#attributes":\{[^}]*\},"#text":)?(\d+)'
 _XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
-_BATCH = 50_000
+_BATCH = 20_000
 
 
 class EventStage:
@@ -61,10 +66,19 @@ class EventStage:
         self._file_names: list[str] = []  # EVTX files whose records are in _evtx_raws, with their counts
         self._evtx_counts: list[int] = []
         self._files_staged = 0
-        self._evtx_batches: list[pa.Table] = []
         self._evtx_files: list[str] = []
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kqlite-staging")
+        self._cursor = connection.cursor()
+        # one DuckDB thread while this thread parses EVTX (two cores between them); all cores for the mapping
+        self._threads = connection.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
+        self._set_threads(1)
+        self._staging: list[Future] = []
         self._counted = False
         self.unmapped: Counter[str] = Counter()  # events no Defender table takes, by "provider event id"
+
+    def _set_threads(self, threads: int) -> None:
+        item = exp.SetItem(this=exp.EQ(this=exp.column("threads"), expression=exp.Literal.number(threads)))
+        self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
 
     def _wanted(self, provider: str | None, event_id: int | None) -> bool:
         """Only events that some Defender table takes are staged; the others are counted."""
@@ -78,7 +92,9 @@ class EventStage:
     def add_evtx(self, source: Source) -> int:
         """Stage every record of an EVTX file; damaged chunks and a truncated tail become rejects."""
         self._check_evtx_header(source)
-        parser = evtx.PyEvtxParser(str(source.path) if source.path is not None else source.open())
+        # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
+        parser = evtx.PyEvtxParser(str(source.path) if source.path is not None else source.open(),
+                                   validate_checksums=True)
         records = parser.records_json()
         raws = self._evtx_raws
         before = len(raws)
@@ -97,39 +113,51 @@ class EventStage:
         return count
 
     def _insert_evtx(self) -> None:
-        """Move the buffered EVTX records into an Arrow batch (the mapping reads the batches in place)."""
+        """Hand the buffered EVTX records to the staging thread, which parses them in DuckDB (outside the GIL)
+        while this thread reads on."""
         if not self._evtx_raws:
             return
         first_id = self._files_staged
         ids = np.repeat(np.arange(first_id, first_id + len(self._file_names), dtype=np.int32), self._evtx_counts)
-        self._evtx_batches.append(pa.table({"file_id": pa.array(ids), "raw": pa.array(self._evtx_raws, pa.string())}))
+        batch = pa.table({"file_id": pa.array(ids), "raw": pa.array(self._evtx_raws, pa.string())})
         self._evtx_files.extend(self._file_names)
         self._files_staged += len(self._file_names)
         self._evtx_raws, self._file_names, self._evtx_counts = [], [], []
+        self._staging.append(self._worker.submit(self._stage_evtx_batch, batch))
 
-    def _register_evtx(self) -> None:
-        """Expose the EVTX batches to DuckDB as _kq_evtx (with each record's provider and event id, read by a
-        regex from the head of its JSON so that the mapping parses only the records some table takes) and
-        the file names as _kq_files."""
+    def _stage_evtx_batch(self, batch: pa.Table) -> None:
+        # Every record's kind comes from a regex over the head of its JSON; only the records some table takes
+        # are parsed, in the same pass. The others are counted by kind.
+        cursor = self._cursor
+        cursor.register("_kq_evtx_batch", batch)
+        try:
+            kinds = sb.tmpl("SELECT b.file_id, k.provider, k.event_id, m.provider IS NOT NULL OR k.provider = '' AS wanted, "
+                            "b.raw FROM _kq_evtx_batch b, LATERAL (SELECT regexp_extract(left(b.raw, 1024), :provider, 1) "
+                            "AS provider, TRY_CAST(regexp_extract(left(b.raw, 1024), :event_id, 1) AS BIGINT) AS event_id) k "
+                            "LEFT JOIN _kq_mapped m ON m.provider = k.provider AND m.event_id = k.event_id",
+                            provider=sb.string(_EVTX_PROVIDER), event_id=sb.string(_EVTX_EVENT_ID))
+            cursor.execute(exp.Create(this=exp.to_table("_kq_batch"), kind="TABLE", expression=kinds, replace=True,
+                                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
+            cursor.execute("INSERT INTO _kq_evtx_kinds SELECT provider, event_id, count(*) FROM _kq_batch "
+                           "WHERE NOT wanted GROUP BY ALL")
+            cursor.execute(evtx_events_insert_sql())
+        finally:
+            cursor.unregister("_kq_evtx_batch")
+
+    def _finish_evtx(self) -> None:
+        """Wait for the staging thread; record the EVTX file names."""
         self._insert_evtx()
-        schema = pa.schema([("file_id", pa.int32()), ("raw", pa.string())])
-        records = pa.concat_tables(self._evtx_batches) if self._evtx_batches else schema.empty_table()
-        files = pa.table({"file_id": pa.array(range(len(self._evtx_files)), pa.int32()),
-                          "name": pa.array(self._evtx_files, pa.string())})
-        self.duckdb.register("_kq_evtx_records", records)
-        self.duckdb.register("_kq_files", files)
-        # one pass: the kind of every record, and the text of those some table takes (raw is NULL for the rest)
-        kinds = sb.tmpl("SELECT file_id, regexp_extract(left(raw, 1024), :provider, 1) AS provider, "
-                        "TRY_CAST(regexp_extract(left(raw, 1024), :event_id, 1) AS BIGINT) AS event_id, raw "
-                        "FROM _kq_evtx_records", provider=sb.string(_EVTX_PROVIDER), event_id=sb.string(_EVTX_EVENT_ID))
-        select = sb.tmpl("SELECT k.file_id, k.provider, k.event_id, "
-                         "CASE WHEN m.provider IS NOT NULL OR coalesce(k.provider, '') = '' THEN k.raw END AS raw "
-                         "FROM :kinds k LEFT JOIN _kq_mapped m ON m.provider = k.provider AND m.event_id = k.event_id",
-                         kinds=exp.Subquery(this=kinds))
-        create = exp.Create(this=exp.to_table("_kq_evtx"), kind="TABLE", expression=select, replace=True,
-                            properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        self.duckdb.execute(create.sql("duckdb"))
-        self.duckdb.unregister("_kq_evtx_records")
+        for future in self._staging:
+            future.result()  # a staging error surfaces here
+        self._staging = []
+        self._set_threads(int(self._threads))
+        if self._evtx_files:
+            files = pa.table({"file_id": pa.array(range(len(self._evtx_files)), pa.int32()),
+                              "name": pa.array(self._evtx_files, pa.string())})
+            self.duckdb.register("_kq_files_batch", files)
+            self.duckdb.execute("INSERT INTO _kq_files SELECT * FROM _kq_files_batch")
+            self.duckdb.unregister("_kq_files_batch")
+            self._evtx_files = []
 
     def _check_evtx_header(self, source: Source) -> None:
         head = source.head(_EVTX_HEADER_SIZE)
@@ -168,9 +196,10 @@ class EventStage:
                 if self._wanted(row[2], row[4]):
                     self._add(row)
         except ElementTree.ParseError as error:
-            line, column = error.position
-            self.rejects.add(source.name, f"line {line}, column {column}",
-                             f"malformed XML ({error}); the file was read up to there ({count} events)")
+            line, column = error.position  # expat counts columns from 0
+            self.rejects.add(source.name, f"line {line}, column {column + 1}",
+                             f"malformed XML ({expat.ErrorString(error.code)}); the file was read up to there "
+                             f"({count} events)")
         self.flush()
         return count
 
@@ -264,17 +293,21 @@ class EventStage:
     def count(self) -> int:
         """Staged events some table takes; the EVTX records no table takes are added to `unmapped`."""
         self.flush()
-        self._register_evtx()
+        self._finish_evtx()
         if self._counted:
             raise RuntimeError("EventStage.count() is called once, when the mapping starts")
         self._counted = True
         skipped = self.duckdb.execute(
-            "SELECT coalesce(nullif(provider, ''), '?') || ' ' || coalesce(CAST(event_id AS VARCHAR), '?'), count(*) "
-            "FROM _kq_evtx WHERE raw IS NULL GROUP BY ALL").fetchall()
-        self.unmapped.update(dict(skipped))
+            "SELECT coalesce(nullif(provider, ''), '?') || ' ' || coalesce(CAST(event_id AS VARCHAR), '?'), "
+            "sum(records) FROM _kq_evtx_kinds GROUP BY ALL").fetchall()
+        self.unmapped.update({kind: int(records) for kind, records in skipped})
         return self.duckdb.execute(
-            "SELECT (SELECT count(*) FROM _kq_events) + (SELECT count(*) FROM _kq_evtx WHERE raw IS NOT NULL)"
+            "SELECT (SELECT count(*) FROM _kq_events) + (SELECT count(*) FROM _kq_evtx_events)"
         ).fetchone()[0]  # type: ignore[index]
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True, cancel_futures=True)
+        self._cursor.close()
 
 
 # NXLog adds its own fields beside the EventData ones; these are not event data.
@@ -334,6 +367,11 @@ def _int(value: object) -> int | None:
 
 
 def _chunk_position(message: str) -> str:
+    # "Failed to parse chunk number 1: ..." -> "chunk 1 (bytes 69632..135168)" (from 0, as for a truncated file)
+    number = message.split("chunk number ", 1)[1].split(":", 1)[0] if "chunk number " in message else ""
+    if number.isdigit():
+        start = _EVTX_HEADER_SIZE + int(number) * _EVTX_CHUNK_SIZE
+        return f"chunk {number} (bytes {start}..{start + _EVTX_CHUNK_SIZE})"
     # "Failed to parse chunk containing record IDs 99..197: ..." -> "records 99..197"
     marker = "record IDs "
     if marker in message:
