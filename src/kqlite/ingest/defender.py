@@ -47,6 +47,26 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     return count
 
 
+def read_xlsx(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """The portal's Excel export: the first sheet, a header row, then one row per result."""
+    import openpyxl  # only needed for workbooks
+
+    table = table_from_name(source.stem)
+    workbook = openpyxl.load_workbook(source.open(), read_only=True, data_only=True)
+    try:
+        rows = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(name).strip() if name is not None else "" for name in next(rows, ())]
+        count = 0
+        for number, values in enumerate(rows, start=2):
+            if values is None or all(value is None for value in values):
+                continue
+            row = {name: value for name, value in zip(header, values, strict=False) if name}
+            count += sink.add(table, row, source.name, f"row {number}", source.stem)
+        return count
+    finally:
+        workbook.close()
+
+
 def _json_values(source: Source, rejects: RejectLog) -> Iterator[tuple[str, Any]]:
     """(position, value) of a JSON document (an array: each element) or of each line of a JSON-lines file."""
     data = source.read()

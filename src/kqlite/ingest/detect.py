@@ -20,6 +20,7 @@ HUNTING_API = "hunting-api-json"   # Graph runHuntingQuery / advanced-hunting AP
 DEFENDER_JSON = "defender-json"    # JSON lines (or an array) of advanced-hunting rows
 DEFENDER_CSV = "defender-csv"      # portal export or any CSV of rows
 PARQUET = "parquet"
+XLSX = "xlsx"                      # the portal's Excel export (first sheet, a header row)
 UNKNOWN = "unknown"
 
 _WINDOWS_KEYS = {"EventID", "winlog", "event_id", "Channel", "SourceName", "ProviderGuid"}
@@ -36,13 +37,13 @@ def detect_format(source: Source) -> str:
         return EVTX
     if head.startswith(PARQUET_MAGIC):
         return PARQUET
+    if head.startswith(b"PK\x03\x04"):
+        return XLSX  # sources.py hands on only the zips that are workbooks
     stripped = head.lstrip()
     if stripped.startswith(b"<"):
         return WINDOWS_XML if b"<Event" in head else UNKNOWN
     if _JSON_START.match(head):
         return _json_kind(stripped)
-    if source.suffix in (".xlsx",):
-        return UNKNOWN
     if b"," in head.split(b"\n", 1)[0] or source.suffix in (".csv", ".tsv"):
         return DEFENDER_CSV
     return UNKNOWN

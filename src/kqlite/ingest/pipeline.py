@@ -39,6 +39,7 @@ _DEFENDER_READERS = {
     detect.STREAMING: defender.read_streaming,
     detect.HUNTING_API: defender.read_hunting_api,
     detect.PARQUET: defender.read_parquet,
+    detect.XLSX: defender.read_xlsx,
 }
 
 

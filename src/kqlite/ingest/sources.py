@@ -87,6 +87,9 @@ def _expand(source: Source, depth: int = 0) -> Iterator[Source | SourceError]:
     try:
         if head.startswith(ZIP_MAGIC):
             with zipfile.ZipFile(source.open()) as archive:
+                if "xl/workbook.xml" in archive.namelist():  # an Excel workbook is a zip too: a file, not a folder
+                    yield source
+                    return
                 for info in sorted(archive.infolist(), key=lambda i: i.filename):
                     if info.is_dir() or Path(info.filename).name.startswith(".") or "__MACOSX" in info.filename:
                         continue
