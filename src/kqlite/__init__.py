@@ -25,5 +25,8 @@ __all__ = [
 
 
 def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, **options: Any) -> Connection:
-    """Open a kqlite connection (in-memory DuckDB unless `database` names a file) and attach `tables`."""
+    """Open a kqlite connection (in-memory DuckDB unless `database` names a file) and attach `tables`.
+
+    Options: ``threads`` and ``memory_limit`` (DuckDB's, e.g. ``"4GB"``), ``timeout`` (seconds a query may
+    run) and ``read_only`` (for a database file). A query that hits a limit raises KqlResourceError."""
     return Connection(database, tables, **options)
