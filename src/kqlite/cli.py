@@ -245,9 +245,13 @@ def read_paths(paths: list[Path], rejects_path: Path | None) -> dict[str, Any]:
 
 
 def report_rejects(report: Any, rejects_path: Path | None) -> None:
+    skipped: dict[str, list[str]] = {}
     for file in report.files:
         if file.skipped:
-            note(f"skipped {file.name}: {file.skipped}")
+            skipped.setdefault(file.skipped, []).append(Path(file.name.split("!")[-1]).name)
+    for reason, names in skipped.items():
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        note(f"skipped {len(names)} file(s), {reason}: {shown}")
     if not report.rejects:
         return
     path = report.rejects.write(rejects_path or Path(DEFAULT_REJECTS))
@@ -443,13 +447,16 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None) -> None
 
 
 def print_ingest_summary(report: Any, db: Path) -> None:
-    table = Table(header_style="bold", title=f"Ingested into {db}", title_justify="left")
-    table.add_column("Table")
-    table.add_column("Rows", justify="right")
-    for name, count in sorted(report.rows.items()):
-        table.add_row(name, f"{count:,}")
     console = Console()
-    console.print(table)
+    if report.rows:
+        table = Table(header_style="bold", title=f"Ingested into {db}", title_justify="left")
+        table.add_column("Table")
+        table.add_column("Rows added", justify="right")
+        for name, count in sorted(report.rows.items()):
+            table.add_row(name, f"{count:,}")
+        console.print(table)
+    else:
+        console.print(Text(f"Nothing new for {db}", style="bold"))
     read = [f for f in report.files if not f.skipped]
     skipped = len(report.files) - len(read)
     console.print(Text(f"{len(read)} file(s) read, {skipped} skipped, {report.total_rows:,} rows added, "
