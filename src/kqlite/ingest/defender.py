@@ -132,6 +132,8 @@ def read_hunting_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     count = 0
     for position, document in _json_values(source, rejects):
         if not isinstance(document, dict):
+            rejects.add(source.name, position, "a JSON value that is not a hunting API response",
+                        orjson.dumps(document).decode())
             continue
         keys = {key.lower(): key for key in document}
         results = document.get(keys.get("results", "results"))
@@ -155,8 +157,9 @@ def read_parquet(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     if typed is not None:  # the columns already have (or cast cleanly to) the schema's types
         sink.add_frame(table, typed)
         return typed.num_rows
-    count = 0
+    count = number = 0
     for batch in frame.to_batches(max_chunksize=65536):
-        for index, row in enumerate(batch.to_pylist(), start=count):
-            count += sink.add(table, row, source.name, f"row {index + 1}", source.stem)
+        for row in batch.to_pylist():
+            number += 1
+            count += sink.add(table, row, source.name, f"row {number}", source.stem)
     return count

@@ -68,8 +68,11 @@ def _to_int(value: Any) -> int | None:
         try:
             return int(text)
         except ValueError:
-            number = float(text)  # "12.0" from a spreadsheet
-            if number.is_integer():
+            try:
+                number = float(text)  # "12.0" from a spreadsheet
+            except ValueError:
+                number = None
+            if number is not None and number.is_integer():
                 return int(number)
     raise RowError(f"{value!r} is not a whole number")
 

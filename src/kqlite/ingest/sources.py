@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,5 +99,5 @@ def _expand(source: Source, depth: int = 0) -> Iterator[Source | SourceError]:
         else:
             inner = source.name[:-3] if source.name.lower().endswith(".gz") else source.name + "!data"
             yield from _expand(Source(inner, data=gzip.decompress(source.read())), depth + 1)
-    except (zipfile.BadZipFile, gzip.BadGzipFile, EOFError, OSError) as error:
+    except (zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, EOFError, OSError) as error:
         yield SourceError(f"{source.name}: damaged archive: {error}")
