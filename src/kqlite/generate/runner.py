@@ -1,0 +1,169 @@
+"""The generation loop: estate -> scenarios -> chunks of background -> ReportIds -> tables -> writer, labels.
+
+Chunks are (a few hours) x (a batch of devices), sized so the largest table gets ~150k rows per chunk;
+only one chunk's rows are in memory at a time (plus the estate: long-lived processes and scenario rows).
+"""
+
+from __future__ import annotations
+
+import math
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from kqlite.generate import events as ev
+from kqlite.generate.activity import Profiles
+from kqlite.generate.background import Background, NewProcs
+from kqlite.generate.columns import HOUR
+from kqlite.generate.inject import Injector, resolve
+from kqlite.generate.labels import Labels
+from kqlite.generate.model import Config, Estate
+from kqlite.generate.planner import Planner
+from kqlite.generate.procs import ProcView
+from kqlite.generate.tables import Renderer
+from kqlite.generate.writers import FORMATS, open_writer
+
+CHUNK_ROWS = 150_000
+DEFAULT_START = datetime.fromisoformat("2024-08-05T00:00:00+00:00")
+Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written so far)
+
+
+@dataclass
+class GenerateSummary:
+    out_dir: Path
+    format: str
+    rows: dict[str, int]
+    scenarios: int
+    paths: list[Path]
+    labels_path: Path
+    seconds: float
+    devices: int
+    hours: float
+    seed: int
+    by_expected_seed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def _pilot(estate: Estate, profiles: Profiles, background: Background, max_devices: int, max_hours: int) -> dict[str, float]:
+    """Background rows per table over the whole run at the current density, estimated on a sample."""
+    n_dev = len(estate.devices)
+    n_hours = math.ceil(estate.config.hours)
+    devs = np.unique(np.linspace(0, n_dev - 1, min(n_dev, max_devices)).round().astype(np.int64))
+    hours = np.unique(np.linspace(0, n_hours - 1, min(n_hours, max_hours)).round().astype(np.int64))
+    rng = np.random.default_rng([estate.config.seed, 9])
+    counts = dict.fromkeys(ev.TABLES, 0)
+    new = NewProcs(0)
+    for hour in hours:
+        out = background.chunk([int(hour)], devs, new, estate.static, rng)
+        for table in ev.TABLES:
+            counts[table] += sum(len(b["dev"]) for b in out[table])
+    scale = (n_dev / len(devs)) * (n_hours / len(hours))
+    return {table: counts[table] * scale for table in ev.TABLES}
+
+
+def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: str = "parquet", seed: int = 1,
+             scenarios: str | list[str] | None = "all", start: datetime | None = None, target_rows: int | None = None,
+             progress: Progress | None = None) -> GenerateSummary:
+    """Generate Defender tables (+ labels.jsonl) into `out_dir`; see docs/generate.md."""
+    began = clock.perf_counter()
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    config = Config(devices=devices, hours=float(hours), start=start or DEFAULT_START, seed=seed)
+    estate = Estate(config)
+    profiles = Profiles(estate)
+    planner = Planner(estate)
+    Injector(estate, planner).inject(resolve(scenarios))
+    fixed = {table: estate.log.count(table) + planner.log.count(table) for table in ev.TABLES}
+
+    background = Background(estate, profiles, {})
+    if target_rows:
+        # Scale each table's background density so it lands near `target_rows` rows.
+        estimate = _pilot(estate, profiles, background, 32, 48)
+        density = {t: max(0.001, (target_rows - fixed[t]) / max(estimate[t], 1.0)) for t in ev.TABLES}
+        background = Background(estate, profiles, density)
+    estimate = _pilot(estate, profiles, background, 8, 4)
+    per_device_hour = max(max(estimate.values()) / (len(estate.devices) * math.ceil(config.hours)), 1.0)
+
+    n_hours = math.ceil(config.hours)
+    span = int(min(n_hours, max(1, CHUNK_ROWS // (per_device_hour * len(estate.devices)))))
+    batch_devices = int(min(len(estate.devices), max(1, CHUNK_ROWS // (per_device_hour * span))))
+    device_batch = np.arange(len(estate.devices)) // batch_devices
+    groups = [list(range(h, min(h + span, n_hours))) for h in range(0, n_hours, span)]
+    n_batches = int(device_batch.max()) + 1
+
+    def group_of(times: np.ndarray) -> np.ndarray:
+        return np.clip((times - config.start_us) // HOUR, 0, n_hours - 1) // span
+
+    buckets = {}
+    for table in ev.TABLES:
+        fixed_batch = ev.concat(table, [estate.log.batch(table), planner.log.batch(table)])
+        buckets[table] = ev.Buckets(table, fixed_batch, group_of(fixed_batch["time"]), device_batch)
+
+    catalog_frozen = estate.catalog.table()  # freeze: nothing may add files from here on
+    del catalog_frozen
+    renderer = Renderer(estate)
+    labels = Labels(estate, planner.instances)
+    writer = open_writer(fmt, out, ev.TABLES, estate)
+    id_rng = np.random.default_rng([seed, 4])
+    next_report = id_rng.integers(1_000, 60_000, len(estate.devices)).astype(np.int64)
+    rows = dict.fromkeys(ev.TABLES, 0)
+    total_chunks = len(groups) * n_batches
+    done = 0
+    for g, hours_in_group in enumerate(groups):
+        for b in range(n_batches):
+            devs = np.flatnonzero(device_batch == b).astype(np.int64)
+            rng = np.random.default_rng([seed, 5, g, b])
+            new = NewProcs(len(estate.static) + len(planner.procs))
+            produced = background.chunk(hours_in_group, devs, new, estate.static, rng)
+            batches = {t: ev.concat(t, [buckets[t].get(g, b), *produced[t]]) for t in ev.TABLES}
+            report_ids = _assign_report_ids(batches, next_report)
+            view = ProcView([estate.static, planner.procs, new.store()])
+            chunk = {}
+            for table in ev.TABLES:
+                batch, ids = batches[table], report_ids[table]
+                order = np.lexsort((ids, batch["dev"], batch["time"]))
+                batch, ids = ev.select(batch, order), ids[order]
+                labels.collect(table, batch["scen"], batch["dev"], batch["time"], ids)
+                chunk[table] = renderer.render(table, batch, view, ids)
+                rows[table] += len(ids)
+            writer.write(chunk)
+            done += 1
+            if progress:
+                progress(done, total_chunks, sum(rows.values()))
+    paths = writer.close()
+    labels_path = labels.write(out / "labels.jsonl")
+    records = labels.records()
+    by_seed: dict[str, int] = {}
+    for record in records:
+        by_seed[str(record["expected_seed"])] = by_seed.get(str(record["expected_seed"]), 0) + 1
+    return GenerateSummary(out, fmt, rows, len(planner.instances), paths, labels_path, clock.perf_counter() - began,
+                           devices, float(hours), seed, by_seed)
+
+
+def _assign_report_ids(batches: dict[str, ev.Batch], next_report: np.ndarray) -> dict[str, np.ndarray]:
+    """ReportId: a per-device counter shared by all tables (so it is unique per device and table, and a
+    Sysmon EventRecordID can equal it), increasing with time."""
+    dev = np.concatenate([batches[t]["dev"] for t in ev.TABLES])
+    time = np.concatenate([batches[t]["time"] for t in ev.TABLES])
+    table = np.concatenate([np.full(len(batches[t]["dev"]), i) for i, t in enumerate(ev.TABLES)])
+    order = np.lexsort((table, time, dev))
+    sorted_dev = dev[order]
+    first = np.searchsorted(sorted_dev, sorted_dev, side="left")
+    ids = np.empty(len(dev), dtype=np.int64)
+    ids[order] = next_report[sorted_dev] + (np.arange(len(dev)) - first)
+    next_report += np.bincount(dev, minlength=len(next_report)).astype(np.int64)
+    out, start = {}, 0
+    for t in ev.TABLES:
+        n = len(batches[t]["dev"])
+        out[t] = ids[start:start + n]
+        start += n
+    return out
