@@ -65,6 +65,7 @@ class IngestReport:
 
 
 _EVTX_HEADER_SIZE, _EVTX_CHUNK_SIZE, _EVTX_CHUNK_HEADER = 4096, 65536, 512
+_READ_WHOLE = 64 << 20  # files up to this size are read into memory once
 
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 
@@ -92,6 +93,9 @@ class Ingest:
 
     def _add_source(self, source: Source) -> None:
         data_size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        if source.data is None and data_size <= _READ_WHOLE:
+            # one read serves detection, the content hash and the reader
+            source = Source(source.name, path=source.path, data=source.path.read_bytes())  # type: ignore[union-attr]
         digest = _sha256(source)
         kind = detect.detect_format(source)
         report = FileReport(source.name, kind, sha256=digest)
@@ -153,13 +157,21 @@ class Ingest:
 
 
 def _sha256(source: Source) -> str:
-    """The identity of a file's content. For an EVTX file on disk: the SHA-256 of its header and of every
-    chunk header (each holds the CRC32 of the chunk's records), which identifies the content without
-    reading it twice; for anything else, of all its bytes."""
+    """The identity of a file's content. For an EVTX file: the SHA-256 of its header and of every chunk
+    header (each holds the CRC32 of the chunk's records), which identifies the content at a fraction of the
+    cost of hashing every byte; for anything else, the SHA-256 of all its bytes."""
     digest = hashlib.sha256()
+    evtx = source.head(len(detect.EVTX_MAGIC)) == detect.EVTX_MAGIC
     if source.data is not None:
-        digest.update(source.data)
-    elif source.head(len(detect.EVTX_MAGIC)) == detect.EVTX_MAGIC:
+        data = source.data
+        if not evtx:
+            digest.update(data)
+        else:
+            digest.update(data[:_EVTX_HEADER_SIZE])
+            for start in range(_EVTX_HEADER_SIZE, len(data), _EVTX_CHUNK_SIZE):
+                digest.update(data[start:start + _EVTX_CHUNK_HEADER])
+            digest.update(str(len(data)).encode())
+    elif evtx:
         with source.open() as handle:
             digest.update(handle.read(_EVTX_HEADER_SIZE))
             while header := handle.read(_EVTX_CHUNK_HEADER):

@@ -290,7 +290,7 @@ def evtx_events_table_sql() -> str:
 
 @cache
 def evtx_events_insert_sql() -> str:
-    """Parse the wanted records of the staging batch (_kq_batch) into _kq_evtx_events, each JSON text once."""
+    """Parse the records of a staging batch (_kq_batch) into _kq_evtx_events, each JSON text once."""
     structure = orjson.dumps({"Event": {
         "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
                    "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
@@ -303,7 +303,7 @@ def evtx_events_insert_sql() -> str:
                e.Event.System.Computer AS computer, e.Event.System.EventRecordID AS record_id,
                e.Event.System.TimeCreated."#attributes".SystemTime AS time_created,
                unnest(e.Event.EventData)
-        FROM (SELECT file_id, json_transform(raw, :structure) AS e FROM _kq_batch WHERE wanted)""")
+        FROM (SELECT file_id, json_transform(raw, :structure) AS e FROM _kq_batch)""")
     select = select.transform(lambda node: exp.Literal.string(structure) if isinstance(node, exp.Placeholder) else node)
     return exp.Insert(this=exp.to_table("_kq_evtx_events"), expression=select, by_name=True).sql("duckdb")
 

@@ -8,6 +8,8 @@ EVTX path hands the Rust parser's JSON text straight to DuckDB.
 
 from __future__ import annotations
 
+import gc
+import re
 import struct
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
@@ -22,7 +24,6 @@ import orjson
 import pyarrow as pa
 from sqlglot import exp
 
-from kqlite.compile import sqlbuild as sb
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
 from kqlite.ingest.sysmon_map import MAPPED_EVENTS, evtx_events_insert_sql, evtx_events_table_sql
@@ -39,15 +40,13 @@ _CREATE_STAGE = (
     """CREATE TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
     channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)""",
     "CREATE TABLE IF NOT EXISTS _kq_mapped (provider VARCHAR, event_id BIGINT)",
-    "CREATE TABLE IF NOT EXISTS _kq_evtx_kinds (provider VARCHAR, event_id BIGINT, records BIGINT)",
     "CREATE TABLE IF NOT EXISTS _kq_files (file_id INTEGER, name VARCHAR)",
     evtx_events_table_sql(),
 )
 _EVTX_HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block size, chunk count
 _EVTX_HEADER_SIZE = 4096
 _EVTX_CHUNK_SIZE = 65536
-_EVTX_PROVIDER = r'"Provider":\{"#attributes":\{"Name":"([^"]*)"'
-_EVTX_EVENT_ID = r'"EventID":(?:\{"#attributes":\{[^}]*\},"#text":)?(\d+)'
+_EVTX_KIND = re.compile(r'"Provider":\{"#attributes":\{"Name":"([^"]*)".*?"EventID":(?:\{"#attributes":\{[^}]*\},"#text":)?(\d+)')
 _XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _BATCH = 20_000
 
@@ -98,16 +97,31 @@ class EventStage:
         records = parser.records_json()
         raws = self._evtx_raws
         before = len(raws)
-        while True:
-            try:
-                raws.extend(record["data"] for record in records)
-                break
-            except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
-                self.rejects.add(source.name, _chunk_position(str(error)), f"damaged EVTX chunk: {error}")
-        count = len(raws) - before
+        read_before = self.unmapped.total()
+        search, wanted = _EVTX_KIND.search, self._wanted
+        collecting = gc.isenabled()
+        gc.disable()  # the records are strings and short-lived dicts: no cycles for the collector to find
+        try:
+            while True:
+                try:
+                    for record in records:
+                        data = record["data"]
+                        # Provider and EventID lead the record's JSON: a regex on its head tells whether a table
+                        # takes it, which spares keeping and parsing the many that none does
+                        kind = search(data, 0, 1024)
+                        if kind is None or wanted(kind.group(1), int(kind.group(2))):
+                            raws.append(data)
+                    break
+                except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
+                    self.rejects.add(source.name, _chunk_position(str(error)), f"damaged EVTX chunk: {error}")
+        finally:
+            if collecting:
+                gc.enable()
+        staged = len(raws) - before
+        count = staged + self.unmapped.total() - read_before
         # many small files are staged together: one DuckDB insert per batch, not one per file
         self._file_names.append(source.name)
-        self._evtx_counts.append(count)
+        self._evtx_counts.append(staged)
         if len(raws) >= _BATCH:
             self._insert_evtx()
         return count
@@ -126,23 +140,12 @@ class EventStage:
         self._staging.append(self._worker.submit(self._stage_evtx_batch, batch))
 
     def _stage_evtx_batch(self, batch: pa.Table) -> None:
-        # Every record's kind comes from a regex over the head of its JSON; only the records some table takes
-        # are parsed, in the same pass. The others are counted by kind.
         cursor = self._cursor
-        cursor.register("_kq_evtx_batch", batch)
+        cursor.register("_kq_batch", batch)
         try:
-            kinds = sb.tmpl("SELECT b.file_id, k.provider, k.event_id, m.provider IS NOT NULL OR k.provider = '' AS wanted, "
-                            "b.raw FROM _kq_evtx_batch b, LATERAL (SELECT regexp_extract(left(b.raw, 1024), :provider, 1) "
-                            "AS provider, TRY_CAST(regexp_extract(left(b.raw, 1024), :event_id, 1) AS BIGINT) AS event_id) k "
-                            "LEFT JOIN _kq_mapped m ON m.provider = k.provider AND m.event_id = k.event_id",
-                            provider=sb.string(_EVTX_PROVIDER), event_id=sb.string(_EVTX_EVENT_ID))
-            cursor.execute(exp.Create(this=exp.to_table("_kq_batch"), kind="TABLE", expression=kinds, replace=True,
-                                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb"))
-            cursor.execute("INSERT INTO _kq_evtx_kinds SELECT provider, event_id, count(*) FROM _kq_batch "
-                           "WHERE NOT wanted GROUP BY ALL")
             cursor.execute(evtx_events_insert_sql())
         finally:
-            cursor.unregister("_kq_evtx_batch")
+            cursor.unregister("_kq_batch")
 
     def _finish_evtx(self) -> None:
         """Wait for the staging thread; record the EVTX file names."""
@@ -297,10 +300,6 @@ class EventStage:
         if self._counted:
             raise RuntimeError("EventStage.count() is called once, when the mapping starts")
         self._counted = True
-        skipped = self.duckdb.execute(
-            "SELECT coalesce(nullif(provider, ''), '?') || ' ' || coalesce(CAST(event_id AS VARCHAR), '?'), "
-            "sum(records) FROM _kq_evtx_kinds GROUP BY ALL").fetchall()
-        self.unmapped.update({kind: int(records) for kind, records in skipped})
         return self.duckdb.execute(
             "SELECT (SELECT count(*) FROM _kq_events) + (SELECT count(*) FROM _kq_evtx_events)"
         ).fetchone()[0]  # type: ignore[index]
