@@ -15,6 +15,7 @@ from ingest_fixtures import (
     CMD2_LINE,
     COMPUTER,
     DEVICE,
+    GUID_MMC,
     HOST_IP,
     MMC,
     MMC_CMD,
@@ -219,6 +220,65 @@ def test_xml_without_namespace(tmp_path):
     assert "xmlns" not in text
     tables, report = load([write(tmp_path / "plain.xml", text)])
     assert report.rows == {"DeviceProcessEvents": 4, "DeviceNetworkEvents": 2}
+
+
+def test_image_load_file_and_registry_events(tmp_path):
+    """Sysmon 7, 11, 12, 13 and 14 of mmc.exe: the acting process is completed from the catalogue."""
+    def actor_event(event_id, record, fields):
+        return Event(event_id, record, COMPUTER, {"RuleName": "-", "UtcTime": f"2024-03-01 10:06:{record - 300:02d}.000",
+                                                 "ProcessGuid": GUID_MMC, "ProcessId": "3572", "Image": MMC, **fields})
+
+    events = [*mmc20_events(),
+              actor_event(7, 301, {"ImageLoaded": r"C:\Windows\System32\wbem\wbemcomn.dll",
+                                   "Hashes": "SHA1=ABCDEF0123456789ABCDEF0123456789ABCDEF01,MD5=00112233445566778899AABBCCDDEEFF",
+                                   "Signed": "true", "Signature": "Microsoft Windows"}),
+              actor_event(11, 302, {"TargetFilename": r"C:\Users\alice\AppData\Local\Temp\run.ps1",
+                                    "CreationUtcTime": "2024-03-01 10:06:02.000"}),
+              actor_event(12, 303, {"EventType": "CreateKey", "TargetObject": r"HKLM\SOFTWARE\Evil"}),
+              actor_event(12, 304, {"EventType": "DeleteValue",
+                                    "TargetObject": r"HKU\S-1-5-21-1\Software\Microsoft\Windows\CurrentVersion\Run\x"}),
+              actor_event(13, 305, {"EventType": "SetValue", "Details": "DWORD (0x00000002)",
+                                    "TargetObject": r"HKLM\System\CurrentControlSet\Services\evil\Start"}),
+              actor_event(13, 306, {"EventType": "SetValue", "Details": r"C:\Temp\evil.exe",
+                                    "TargetObject": r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\evil"}),
+              actor_event(14, 307, {"EventType": "RenameKey", "TargetObject": r"HKLM\SOFTWARE\Old",
+                                    "NewName": r"HKLM\SOFTWARE\New"}),
+              ]
+    tables, report = load([write(tmp_path / "more.xml", events_xml(events))])
+    assert len(report.rejects) == 0
+    assert report.rows == {"DeviceProcessEvents": 4, "DeviceNetworkEvents": 2, "DeviceImageLoadEvents": 1,
+                           "DeviceFileEvents": 1, "DeviceRegistryEvents": 5}
+    [image] = tables["DeviceImageLoadEvents"].to_pylist()
+    assert (image["ActionType"], image["FileName"]) == ("ImageLoaded", "wbemcomn.dll")
+    assert image["FolderPath"] == r"C:\Windows\System32\wbem\wbemcomn.dll"
+    assert (image["SHA1"], image["MD5"], image["SHA256"]) == (
+        "abcdef0123456789abcdef0123456789abcdef01", "00112233445566778899aabbccddeeff", "")
+    assert image["Timestamp"] == datetime(2024, 3, 1, 10, 6, 1)
+    [file] = tables["DeviceFileEvents"].to_pylist()
+    assert (file["ActionType"], file["FileName"]) == ("FileCreated", "run.ps1")
+    assert file["FolderPath"] == r"C:\Users\alice\AppData\Local\Temp\run.ps1"
+    assert json.loads(file["AdditionalFields"])["CreationUtcTime"] == "2024-03-01 10:06:02.000"
+    for row in (image, file):
+        assert (row["InitiatingProcessFileName"], row["InitiatingProcessId"]) == ("mmc.exe", 3572)
+        assert row["InitiatingProcessCommandLine"] == MMC_CMD
+        assert row["InitiatingProcessParentFileName"] == "svchost.exe"
+        assert (row["InitiatingProcessAccountDomain"], row["InitiatingProcessAccountName"]) == ("corp", "alice")
+        assert row["ReportId"] in (301, 302)
+    registry = by_report_id(tables["DeviceRegistryEvents"])
+    shapes = {record: (row["ActionType"], row["RegistryKey"], row["RegistryValueName"], row["RegistryValueType"],
+                       row["RegistryValueData"], row["PreviousRegistryKey"]) for record, row in registry.items()}
+    assert shapes == {
+        303: ("RegistryKeyCreated", r"HKEY_LOCAL_MACHINE\SOFTWARE\Evil", "", "", "", ""),
+        304: ("RegistryValueDeleted", r"HKEY_USERS\S-1-5-21-1\Software\Microsoft\Windows\CurrentVersion\Run", "x",
+              "", "", ""),
+        305: ("RegistryValueSet", r"HKEY_LOCAL_MACHINE\System\CurrentControlSet\Services\evil", "Start", "Dword",
+              "DWORD (0x00000002)", ""),
+        306: ("RegistryValueSet", r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Run", "evil",
+              "String", r"C:\Temp\evil.exe", ""),
+        # a renamed key: RegistryKey is its new name, PreviousRegistryKey the old one
+        307: ("RegistryKeyRenamed", r"HKEY_LOCAL_MACHINE\SOFTWARE\New", "", "", "", r"HKEY_LOCAL_MACHINE\SOFTWARE\Old"),
+    }
+    assert registry[305]["InitiatingProcessParentFileName"] == "svchost.exe"
 
 
 # --- XML: malformed input -----------------------------------------------------------------------------

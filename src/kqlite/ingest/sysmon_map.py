@@ -225,7 +225,8 @@ TABLE_MAPS = (
              ELSE 'RegistryKeyCreated' END""",
          # value events name key\value in TargetObject; key events name the key
          "RegistryKey": """CASE WHEN e.event_id = 13 OR lower(e.EventType) = 'deletevalue'
-             THEN kq_regkey(regexp_extract(e.TargetObject, '^(.*)\\\\[^\\\\]*$', 1)) ELSE kq_regkey(e.TargetObject) END""",
+             THEN kq_regkey(regexp_extract(e.TargetObject, '^(.*)\\\\[^\\\\]*$', 1))
+             WHEN e.event_id = 14 THEN kq_regkey(e.NewName) ELSE kq_regkey(e.TargetObject) END""",
          "RegistryValueName": """CASE WHEN e.event_id = 13 OR lower(e.EventType) = 'deletevalue'
              THEN regexp_extract(e.TargetObject, '[^\\\\]*$') ELSE '' END""",
          "RegistryValueData": "CASE WHEN e.event_id = 13 THEN coalesce(e.Details, '') ELSE '' END",
