@@ -8,8 +8,11 @@ in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +21,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kqlite.ingest import defender, detect
+from kqlite.ingest.evtx_reader import EvtxResult, read_evtx, read_many
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.rows import RowSink
 from kqlite.ingest.sources import Source, SourceError, iter_sources
 from kqlite.ingest.sysmon_map import (
+    MAPPED_EVENTS,
     REJECT_FILE,
     REJECT_POSITION,
     REJECT_VALUE,
@@ -64,8 +69,20 @@ class IngestReport:
         return sum(self.rows.values())
 
 
-_EVTX_HEADER_SIZE, _EVTX_CHUNK_SIZE, _EVTX_CHUNK_HEADER = 4096, 65536, 512
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
+_EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
+_PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
+_MAX_WORKERS = 8
+# Worker processes are forked: they inherit the imported parser and start at once. Where fork is not
+# available, EVTX files are read in this process.
+_FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
+def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult | BaseException:
+    try:
+        return read_evtx(*job, MAPPED_EVENTS)
+    except Exception as error:  # noqa: BLE001 - reported as a reject of that file
+        return error
 
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 
@@ -82,6 +99,8 @@ class Ingest:
         self._hashes = set(known_hashes or ())
         self._progress = progress
         self._tables: dict[str, pa.Table] | None = None
+        self._evtx_pending: list[tuple[Source, FileReport, int]] = []
+        self._evtx_pending_bytes = 0
 
     def add(self, paths: list[str | Path]) -> IngestReport:
         for item in iter_sources(paths):
@@ -89,17 +108,24 @@ class Ingest:
                 self.report.rejects.add(str(item).split(":", 1)[0], "file", str(item))
                 continue
             self._add_source(item)
+            if self._evtx_pending_bytes >= _EVTX_WINDOW:
+                self._read_pending_evtx()
+        self._read_pending_evtx()
         return self.report
 
     def _add_source(self, source: Source) -> None:
-        data_size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
-        if source.data is None and data_size <= _READ_WHOLE:
-            # one read serves detection, the content hash and the reader
-            source = Source(source.name, path=source.path, data=source.path.read_bytes())  # type: ignore[union-attr]
-        digest = _sha256(source)
+        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
         kind = detect.detect_format(source)
-        report = FileReport(source.name, kind, sha256=digest)
+        if source.data is None and size <= _READ_WHOLE and kind != detect.EVTX:
+            # one read serves the content hash and the reader (EVTX files are read by their parser)
+            source = Source(source.name, path=source.path, data=source.path.read_bytes())  # type: ignore[union-attr]
+        report = FileReport(source.name, kind)
         self.report.files.append(report)
+        if kind == detect.EVTX:  # read in batches, possibly by several processes, which also hash them
+            self._evtx_pending.append((source, report, size))
+            self._evtx_pending_bytes += size
+            return
+        digest = report.sha256 = _sha256(source)
         if digest in self._hashes:
             report.skipped = "already ingested (same content)"
         elif kind == detect.UNKNOWN:
@@ -111,7 +137,53 @@ class Ingest:
             except Exception as error:  # noqa: BLE001 - one bad file must not stop the run; it is reported
                 self.report.rejects.add(source.name, "file", f"cannot read the {kind} file: {type(error).__name__}: {error}")
         if self._progress:
-            self._progress(source.name, data_size)
+            self._progress(source.name, size)
+
+    def _read_pending_evtx(self) -> None:
+        """Read the EVTX files met so far: in worker processes (one per core) when there is enough to share,
+        else here. Results are taken in input order."""
+        pending, self._evtx_pending, self._evtx_pending_bytes = self._evtx_pending, [], 0
+        if not pending:
+            return
+        jobs = [(source.name, str(source.path) if source.data is None else None, source.data, size)
+                for source, _, size in pending]
+        workers = min(os.cpu_count() or 1, _MAX_WORKERS, len(jobs))
+        parallel = workers > 1 and sum(size for *_, size in pending) >= _PARALLEL_BYTES and _FORK is not None
+        if parallel:
+            results = self._read_evtx_in_workers(jobs, workers)
+        else:
+            results = (_read_or_fail(job) for job in jobs)
+        for (source, report, size), result in zip(pending, results, strict=True):
+            if isinstance(result, BaseException):
+                self.report.rejects.add(source.name, "file", f"cannot read the evtx file: {type(result).__name__}: {result}")
+            elif result.sha256 in self._hashes:
+                report.sha256, report.skipped = result.sha256, "already ingested (same content)"
+            else:
+                report.sha256 = result.sha256
+                self._hashes.add(result.sha256)
+                report.records = self.events.add_evtx_result(result)
+            if self._progress:
+                self._progress(source.name, size)
+
+    def _read_evtx_in_workers(self, jobs: list, workers: int) -> Iterator[EvtxResult | BaseException]:
+        # tasks of similar size, several per worker so that one large file does not leave the others idle
+        target = max(sum(job[3] for job in jobs) // (workers * 4), 1)
+        tasks, current, current_size = [], [], 0
+        for job in jobs:
+            current.append(job)
+            current_size += job[3]
+            if current_size >= target:
+                tasks.append(current)
+                current, current_size = [], 0
+        if current:
+            tasks.append(current)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool:
+            futures = [(task, pool.submit(read_many, task, MAPPED_EVENTS)) for task in tasks]
+            for task, future in futures:
+                try:
+                    yield from future.result()
+                except Exception:  # noqa: BLE001 - a file broke its task: read the task's files one by one here
+                    yield from (_read_or_fail(job) for job in task)
 
     def _read(self, source: Source, kind: str) -> int:
         if kind == detect.EVTX:
@@ -157,27 +229,10 @@ class Ingest:
 
 
 def _sha256(source: Source) -> str:
-    """The identity of a file's content. For an EVTX file: the SHA-256 of its header and of every chunk
-    header (each holds the CRC32 of the chunk's records), which identifies the content at a fraction of the
-    cost of hashing every byte; for anything else, the SHA-256 of all its bytes."""
+    """The identity of a file's content: the SHA-256 of its bytes."""
     digest = hashlib.sha256()
-    evtx = source.head(len(detect.EVTX_MAGIC)) == detect.EVTX_MAGIC
     if source.data is not None:
-        data = source.data
-        if not evtx:
-            digest.update(data)
-        else:
-            digest.update(data[:_EVTX_HEADER_SIZE])
-            for start in range(_EVTX_HEADER_SIZE, len(data), _EVTX_CHUNK_SIZE):
-                digest.update(data[start:start + _EVTX_CHUNK_HEADER])
-            digest.update(str(len(data)).encode())
-    elif evtx:
-        with source.open() as handle:
-            digest.update(handle.read(_EVTX_HEADER_SIZE))
-            while header := handle.read(_EVTX_CHUNK_HEADER):
-                digest.update(header)
-                handle.seek(_EVTX_CHUNK_SIZE - _EVTX_CHUNK_HEADER, 1)
-        digest.update(str(source.path.stat().st_size).encode())  # type: ignore[union-attr]
+        digest.update(source.data)
     else:
         with source.open() as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):

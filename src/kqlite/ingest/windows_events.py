@@ -1,16 +1,15 @@
-"""Windows event readers (EVTX, XML exports, Winlogbeat and NXLog JSON lines) into one staging table.
+"""Staging of Windows events (EVTX, XML exports, Winlogbeat and NXLog JSON lines) for the mapping.
 
-Every reader reduces an event to the same nine fields (file, position, provider, channel, event_id, computer,
-record_id, time_created, data) where ``data`` is the EventData as a JSON object. The Sysmon -> Defender
-mapping (``sysmon_map``) then runs as SQL over that table, so that per-record Python work stays small: the
-EVTX path hands the Rust parser's JSON text straight to DuckDB.
+XML and JSON-lines events are reduced here to nine fields (file, position, provider, channel, event_id,
+computer, record_id, time_created, data: the EventData as a JSON object) in ``_kq_events``. EVTX records
+(read by ``evtx_reader``, possibly in worker processes) stay the Rust parser's JSON text until a staging
+thread parses them in DuckDB into ``_kq_evtx_events``, while reading goes on. Only events some Defender
+table takes are staged; the others are counted by kind. The Sysmon -> Defender mapping (``sysmon_map``)
+then runs as SQL over both tables.
 """
 
 from __future__ import annotations
 
-import gc
-import re
-import struct
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,18 +17,16 @@ from datetime import UTC, datetime, timedelta
 from xml.parsers import expat
 
 import duckdb
-import evtx
 import numpy as np
 import orjson
 import pyarrow as pa
 from sqlglot import exp
 
+from kqlite.ingest.evtx_reader import EvtxResult, read_evtx
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
 from kqlite.ingest.sysmon_map import MAPPED_EVENTS, evtx_events_insert_sql, evtx_events_table_sql
 
-STAGE = "_kq_events"
-STAGE_COLUMNS = ("file", "position", "provider", "channel", "event_id", "computer", "record_id", "time_created", "data")
 _STAGE_SCHEMA = pa.schema([
     ("file", pa.string()), ("position", pa.string()), ("provider", pa.string()), ("channel", pa.string()),
     ("event_id", pa.int64()), ("computer", pa.string()), ("record_id", pa.int64()), ("time_created", pa.string()),
@@ -39,14 +36,9 @@ _STAGE_SCHEMA = pa.schema([
 _CREATE_STAGE = (
     """CREATE TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
     channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)""",
-    "CREATE TABLE IF NOT EXISTS _kq_mapped (provider VARCHAR, event_id BIGINT)",
     "CREATE TABLE IF NOT EXISTS _kq_files (file_id INTEGER, name VARCHAR)",
     evtx_events_table_sql(),
 )
-_EVTX_HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block size, chunk count
-_EVTX_HEADER_SIZE = 4096
-_EVTX_CHUNK_SIZE = 65536
-_EVTX_KIND = re.compile(r'"Provider":\{"#attributes":\{"Name":"([^"]*)".*?"EventID":(?:\{"#attributes":\{[^}]*\},"#text":)?(\d+)')
 _XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _BATCH = 20_000
 
@@ -59,7 +51,6 @@ class EventStage:
         self.rejects = rejects
         for statement in _CREATE_STAGE:
             self.duckdb.execute(statement)
-        self.duckdb.executemany("INSERT INTO _kq_mapped VALUES (?, ?)", sorted(MAPPED_EVENTS))
         self._rows: list[tuple] = []
         self._evtx_raws: list[str] = []
         self._file_names: list[str] = []  # EVTX files whose records are in _evtx_raws, with their counts
@@ -89,42 +80,23 @@ class EventStage:
     # ------------------------------------------------------------------ EVTX
 
     def add_evtx(self, source: Source) -> int:
-        """Stage every record of an EVTX file; damaged chunks and a truncated tail become rejects."""
-        self._check_evtx_header(source)
-        # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
-        parser = evtx.PyEvtxParser(str(source.path) if source.path is not None else source.open(),
-                                   validate_checksums=True)
-        records = parser.records_json()
-        raws = self._evtx_raws
-        before = len(raws)
-        read_before = self.unmapped.total()
-        search, wanted = _EVTX_KIND.search, self._wanted
-        collecting = gc.isenabled()
-        gc.disable()  # the records are strings and short-lived dicts: no cycles for the collector to find
-        try:
-            while True:
-                try:
-                    for record in records:
-                        data = record["data"]
-                        # Provider and EventID lead the record's JSON: a regex on its head tells whether a table
-                        # takes it, which spares keeping and parsing the many that none does
-                        kind = search(data, 0, 1024)
-                        if kind is None or wanted(kind.group(1), int(kind.group(2))):
-                            raws.append(data)
-                    break
-                except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
-                    self.rejects.add(source.name, _chunk_position(str(error)), f"damaged EVTX chunk: {error}")
-        finally:
-            if collecting:
-                gc.enable()
-        staged = len(raws) - before
-        count = staged + self.unmapped.total() - read_before
+        """Read and stage an EVTX file here (the pipeline may read several in worker processes instead)."""
+        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        path = str(source.path) if source.data is None else None
+        return self.add_evtx_result(read_evtx(source.name, path, source.data, size, MAPPED_EVENTS))
+
+    def add_evtx_result(self, result: EvtxResult) -> int:
+        """Stage what read_evtx kept of a file, and record its rejects and unmapped events."""
+        for position, reason in result.rejects:
+            self.rejects.add(result.name, position, reason)
+        self.unmapped.update(result.unmapped)
+        self._evtx_raws.extend(result.raws)
         # many small files are staged together: one DuckDB insert per batch, not one per file
-        self._file_names.append(source.name)
-        self._evtx_counts.append(staged)
-        if len(raws) >= _BATCH:
+        self._file_names.append(result.name)
+        self._evtx_counts.append(len(result.raws))
+        if len(self._evtx_raws) >= _BATCH:
             self._insert_evtx()
-        return count
+        return result.records
 
     def _insert_evtx(self) -> None:
         """Hand the buffered EVTX records to the staging thread, which parses them in DuckDB (outside the GIL)
@@ -161,24 +133,6 @@ class EventStage:
             self.duckdb.execute("INSERT INTO _kq_files SELECT * FROM _kq_files_batch")
             self.duckdb.unregister("_kq_files_batch")
             self._evtx_files = []
-
-    def _check_evtx_header(self, source: Source) -> None:
-        head = source.head(_EVTX_HEADER_SIZE)
-        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
-        if len(head) < _EVTX_HEADER.size:
-            self.rejects.add(source.name, "file header", "truncated EVTX file: shorter than its header")
-            return
-        *_, next_record, _header_size, _minor, _major, _block, chunk_count = _EVTX_HEADER.unpack_from(head)
-        body = size - _EVTX_HEADER_SIZE
-        whole, partial = divmod(max(body, 0), _EVTX_CHUNK_SIZE)
-        if partial:
-            start = _EVTX_HEADER_SIZE + whole * _EVTX_CHUNK_SIZE
-            self.rejects.add(source.name, f"chunk {whole} (bytes {start}..{size})",
-                             f"truncated EVTX file: it ends {partial} bytes into chunk {whole}; the records of that "
-                             f"chunk are lost (the header announces {chunk_count} chunks)")
-        elif chunk_count > whole:
-            self.rejects.add(source.name, f"chunk {whole}", f"truncated EVTX file: {whole} of the {chunk_count} "
-                             f"chunks its header announces are present")
 
     # ------------------------------------------------------------------ XML
 
@@ -363,16 +317,3 @@ def _int(value: object) -> int | None:
         return int(str(value).strip(), 0) if str(value).strip().lower().startswith("0x") else int(str(value).strip())
     except ValueError:
         return None
-
-
-def _chunk_position(message: str) -> str:
-    # "Failed to parse chunk number 1: ..." -> "chunk 1 (bytes 69632..135168)" (from 0, as for a truncated file)
-    number = message.split("chunk number ", 1)[1].split(":", 1)[0] if "chunk number " in message else ""
-    if number.isdigit():
-        start = _EVTX_HEADER_SIZE + int(number) * _EVTX_CHUNK_SIZE
-        return f"chunk {number} (bytes {start}..{start + _EVTX_CHUNK_SIZE})"
-    # "Failed to parse chunk containing record IDs 99..197: ..." -> "records 99..197"
-    marker = "record IDs "
-    if marker in message:
-        return "records " + message.split(marker, 1)[1].split(":", 1)[0]
-    return "a chunk"
