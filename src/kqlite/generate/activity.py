@@ -43,6 +43,10 @@ ENDPOINTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ("winatp-gw-weu.microsoft.com", ("20.50.201.195",)), ("wdcp.microsoft.com", ("20.42.73.29",)),
         ("events.data.microsoft.com", ("13.69.109.130",)), ("x.cp.wd.microsoft.com", ("20.54.89.106",)),
     ),
+    "web_assist": (
+        ("remoteassistance.support.services.microsoft.com", ("20.190.160.20",)), ("rdprelayv3eastusprod-0.support.services.microsoft.com",
+                                                                                   ("20.42.4.209",)),
+    ),
     "web_wu": (
         ("fe3cr.delivery.mp.microsoft.com", ("20.72.235.82",)), ("ctldl.windowsupdate.com", ("93.184.221.240",)),
         ("dl.delivery.mp.microsoft.com", ("152.199.19.161",)),

@@ -149,6 +149,13 @@ class Background:
         time = t0 + rng.integers(0, max(1, (t1 - t0) // MS), len(dev)) * MS
         return dev, time
 
+    def _ratio(self, table: str) -> float:
+        return self.density[table] / self.density[ev.PROCESS]
+
+    def _keep(self, table: str, top: float, n: int, rng: np.random.Generator, p: float = 1.0) -> np.ndarray:
+        """Which of n compound events (drawn at density `top`) emit their `table` part: prob p * density/top."""
+        return rng.random(n) < p * self.density[table] / top
+
     # --- processes -------------------------------------------------------------------------------------------
 
     def _identity(self, identity: str, dev: np.ndarray, boot: np.ndarray, parents: dict[str, np.ndarray],
@@ -212,20 +219,25 @@ class Background:
                   "pimage": parents["image"], "ppid": parents["pid"], "pctime": parents["ctime"]}
         index = new.add(record)
         out[ev.PROCESS].append(ev.make(ev.PROCESS, n, dev=dev, time=ctime, owner=parent_index, child=index))
-        files = self.profiles.files("wer", dev, rng)
-        out[ev.FILE].append(ev.make(ev.FILE, n, dev=dev, time=ctime + rng.integers(200, 5000, n) * MS, owner=index, **files))
+        counts = rng.poisson(self._ratio(ev.FILE), n)
+        d, tm, o = np.repeat(dev, counts), np.repeat(ctime, counts), np.repeat(index, counts)
+        files = self.profiles.files("wer", d, rng)
+        out[ev.FILE].append(ev.make(ev.FILE, len(d), dev=d, time=tm + rng.integers(200, 5000, len(d)) * MS, owner=o, **files))
 
     def _owned(self, t: Template, dev: np.ndarray, time: np.ndarray, owner: np.ndarray, out: dict[str, list[ev.Batch]],
                rng: np.random.Generator) -> None:
-        """Image loads, network and file rows of freshly created processes."""
-        counts = rng.poisson(t.loads * self.density[ev.IMAGE], len(dev))
+        """Image loads, network and file rows of freshly created processes.
+
+        Per process they are scaled by density[table] / density[process], so each table's volume is
+        proportional to its own density (the process count already carries density[process])."""
+        counts = rng.poisson(t.loads * self._ratio(ev.IMAGE), len(dev))
         if counts.any():
             d, tm, o = np.repeat(dev, counts), np.repeat(time, counts), np.repeat(owner, counts)
             families = np.full(len(d), t.family)
             out[ev.IMAGE].append(ev.make(ev.IMAGE, len(d), dev=d, time=tm + rng.integers(2, 400, len(d)) * MS, owner=o,
                                          file=self.profiles.loads(families, rng)))
         for profile, expected in t.net:
-            counts = rng.poisson(expected * self.density[ev.NETWORK], len(dev))
+            counts = rng.poisson(expected * self._ratio(ev.NETWORK), len(dev))
             if counts.any():
                 d, tm, o = np.repeat(dev, counts), np.repeat(time, counts), np.repeat(owner, counts)
                 offset = rng.integers(100, 30000, len(d)) * MS
@@ -234,7 +246,7 @@ class Background:
                 out[ev.NETWORK].append(ev.make(ev.NETWORK, len(d), dev=d, time=tm + offset, owner=o,
                                                **self.profiles.network(profile, d, rng)))
         for profile, expected in t.files:
-            counts = rng.poisson(expected * self.density[ev.FILE], len(dev))
+            counts = rng.poisson(expected * self._ratio(ev.FILE), len(dev))
             if counts.any():
                 d, tm, o = np.repeat(dev, counts), np.repeat(time, counts), np.repeat(owner, counts)
                 out[ev.FILE].append(ev.make(ev.FILE, len(d), dev=d, time=tm + rng.integers(200, 60000, len(d)) * MS, owner=o,
@@ -271,10 +283,10 @@ class Background:
 
     # --- compound benign activities ----------------------------------------------------------------------------
 
-    def _slots(self, devs: np.ndarray, rate: Sequence[float] | np.ndarray, t0: int, t1: int, span: float, density: float,
+    def _slots(self, devs: np.ndarray, rate: np.ndarray, t0: int, t1: int, span: float, density: float,
                static: ProcStore, rng: np.random.Generator, *slots: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
-        lam = (np.array(rate)[self.estate.kind[devs]] if len(np.shape(rate)) else np.asarray(rate)) * span * density
-        dev, time = self._draw(devs, lam, t0, t1, rng)
+        """Draw events at per-device hourly `rate`; keep those whose device has all `slots` running."""
+        dev, time = self._draw(devs, rate * span * density, t0, t1, rng)
         boot = self.estate.boot_at(dev, time)
         found = [self.estate.slot(dev, boot, s) for s in slots]
         ok = np.all([f >= 0 for f in found], axis=0) if found else np.ones(len(dev), bool)
@@ -293,29 +305,33 @@ class Background:
 
     def _rpc_management(self, devs, t0, t1, span, new, static, out, rng) -> None:
         """B2: management hosts query WMI: inbound :135 (RPCSS), then the Winmgmt service's dynamic port, and
-        often a WmiPrvSE.exe from DcomLaunch within a second. No DcomLaunch child accepts a connection."""
+        sometimes a WmiPrvSE.exe from DcomLaunch within a second. No DcomLaunch child accepts a connection."""
+        top = max(self.density[t] for t in (ev.NETWORK, ev.LOGON, ev.PROCESS))
         dev, time, boot, (rpcss, winmgmt, dcom, lsass) = self._slots(
-            devs, RPC_MANAGEMENT, t0, t1, span, self.density[ev.NETWORK], static, rng, "rpcss", "winmgmt", "dcomlaunch", "lsass")
+            devs, np.array(RPC_MANAGEMENT)[self.estate.kind[devs]], t0, t1, span, top, static, rng,
+            "rpcss", "winmgmt", "dcomlaunch", "lsass")
         n = len(dev)
         if not n:
             return
         nm, prof = self.profiles.names, self.profiles
         source = prof._other_device(dev, prof.mgmt_dev, rng)
         src_ip = self.estate.device_ip[source]
-        logons = prof.logons("net_mgmt", dev, rng)
-        logons.update(rip=src_ip, rdev=prof.device_name[source])
-        out[ev.LOGON].append(ev.make(ev.LOGON, n, dev=dev, time=time - rng.integers(5, 60, n) * MS, owner=lsass, **logons))
+        logon = self._keep(ev.LOGON, top, n, rng)
+        logons = prof.logons("net_mgmt", dev[logon], rng)
+        logons.update(rip=src_ip[logon], rdev=prof.device_name[source][logon])
+        out[ev.LOGON].append(ev.make(ev.LOGON, int(logon.sum()), dev=dev[logon], time=time[logon] - rng.integers(5, 60, int(logon.sum())) * MS,
+                                     owner=lsass[logon], **logons))
         inbound = {"action": np.full(n, nm["InboundConnectionAccepted"]), "rip": src_ip, "rport": rng.integers(49152, 65536, n),
                    "lip": self.estate.device_ip[dev], "proto": np.full(n, nm["Tcp"]), "liptype": np.full(n, nm["Private"]),
                    "riptype": np.full(n, nm["Private"])}
-        out[ev.NETWORK].append(ev.make(ev.NETWORK, n, dev=dev, time=time, owner=rpcss, lport=135, **inbound))
-        wmi = rng.random(n) < 0.5
-        if wmi.any():
-            sub = {k: v[wmi] for k, v in inbound.items()}
-            sub["rport"] = rng.integers(49152, 65536, int(wmi.sum()))
-            out[ev.NETWORK].append(ev.make(ev.NETWORK, int(wmi.sum()), dev=dev[wmi], time=time[wmi] + rng.integers(60, 400, int(wmi.sum())) * MS,
-                                           owner=winmgmt[wmi], lport=prof.dyn_port[dev[wmi]] + 7, **sub))
-        spawn = rng.random(n) < 0.3
+        for mask, owner, lport, delay in ((self._keep(ev.NETWORK, top, n, rng), rpcss, np.full(n, 135), (0, 1)),
+                                          (self._keep(ev.NETWORK, top, n, rng, 0.5), winmgmt, prof.dyn_port[dev] + 7, (60, 400))):
+            k = int(mask.sum())
+            sub = {key: value[mask] for key, value in inbound.items()}
+            sub["rport"] = rng.integers(49152, 65536, k)
+            out[ev.NETWORK].append(ev.make(ev.NETWORK, k, dev=dev[mask], time=time[mask] + rng.integers(*delay, k) * MS,
+                                           owner=owner[mask], lport=lport[mask], **sub))
+        spawn = self._keep(ev.PROCESS, top, n, rng, 0.15)
         if spawn.any():
             d = dev[spawn]
             k = len(d)
@@ -329,8 +345,9 @@ class Background:
     def _winrm(self, devs, t0, t1, span, new, static, out, rng) -> None:
         """B5: PowerShell remoting into servers: network logon, inbound 5985 owned by System, wsmprovhost.exe
         from DcomLaunch running the commands as the admin. wsmprovhost itself accepts nothing."""
+        top = max(self.density[t] for t in (ev.NETWORK, ev.LOGON, ev.PROCESS))
         dev, time, boot, (system, dcom, lsass) = self._slots(
-            devs, WINRM_SESSIONS, t0, t1, span, self.density[ev.PROCESS], static, rng, "system", "dcomlaunch", "lsass")
+            devs, np.array(WINRM_SESSIONS)[self.estate.kind[devs]], t0, t1, span, top, static, rng, "system", "dcomlaunch", "lsass")
         n = len(dev)
         if not n:
             return
@@ -338,18 +355,25 @@ class Background:
         source = prof._other_device(dev, np.concatenate([prof.mgmt_dev, prof.ws_dev[:1]]), rng)
         admins = np.array(est.admins)[rng.integers(0, len(est.admins), n)]
         logon_id = rng.integers(0x1000000, 0x7FFFFFF, n)
-        out[ev.LOGON].append(ev.make(ev.LOGON, n, dev=dev, time=time - 30 * MS, owner=lsass, action=nm["LogonSuccess"],
-                                     ltype=nm["Network"], acct=admins, proto=nm["Kerberos"], admin=1, logon=logon_id,
-                                     rdev=prof.device_name[source], rip=est.device_ip[source], riptype=nm["Private"],
+        m = self._keep(ev.LOGON, top, n, rng)
+        out[ev.LOGON].append(ev.make(ev.LOGON, int(m.sum()), dev=dev[m], time=time[m] - 30 * MS, owner=lsass[m], action=nm["LogonSuccess"],
+                                     ltype=nm["Network"], acct=admins[m], proto=nm["Kerberos"], admin=1, logon=logon_id[m],
+                                     rdev=prof.device_name[source][m], rip=est.device_ip[source][m], riptype=nm["Private"],
                                      extra=nm['{"IsLocalLogon":false}']))
-        out[ev.NETWORK].append(ev.make(ev.NETWORK, n, dev=dev, time=time, owner=system, action=nm["InboundConnectionAccepted"],
-                                       rip=est.device_ip[source], rport=rng.integers(49152, 65536, n), lip=est.device_ip[dev],
+        m = self._keep(ev.NETWORK, top, n, rng)
+        k = int(m.sum())
+        out[ev.NETWORK].append(ev.make(ev.NETWORK, k, dev=dev[m], time=time[m], owner=system[m], action=nm["InboundConnectionAccepted"],
+                                       rip=est.device_ip[source][m], rport=rng.integers(49152, 65536, k), lip=est.device_ip[dev][m],
                                        lport=5985, proto=nm["Tcp"], liptype=nm["Private"], riptype=nm["Private"]))
-        host = self._child_record(static, dcom, dev, time + rng.integers(200, 900, n) * MS,
-                                  np.full(n, est.catalog["wsmprovhost.exe"]), np.full(n, self.wsmprovhost_cmd), admins, logon_id,
+        m = self._keep(ev.PROCESS, top, n, rng)
+        k = int(m.sum())
+        if not k:
+            return
+        host = self._child_record(static, dcom[m], dev[m], time[m] + rng.integers(200, 900, k) * MS,
+                                  np.full(k, est.catalog["wsmprovhost.exe"]), np.full(k, self.wsmprovhost_cmd), admins[m], logon_id[m],
                                   INTEGRITY.index("High"), ELEVATION.index("TokenElevationTypeFull"), rng)
         host_index = new.add(host)
-        out[ev.PROCESS].append(ev.make(ev.PROCESS, n, dev=dev, time=host["ctime"], owner=dcom, child=host_index))
+        out[ev.PROCESS].append(ev.make(ev.PROCESS, k, dev=dev[m], time=host["ctime"], owner=dcom[m], child=host_index))
         self._commands(host, host_index, self.remote_tools, self.remote_cmds, new, static, out, rng)
 
     def _loopback_dcom(self, devs, t0, t1, span, new, static, out, rng) -> None:
@@ -366,9 +390,12 @@ class Background:
                                   INTEGRITY.index("System"), ELEVATION.index("TokenElevationTypeDefault"), rng)
         host_index = new.add(host)
         out[ev.PROCESS].append(ev.make(ev.PROCESS, n, dev=dev, time=time, owner=dcom, child=host_index))
-        out[ev.NETWORK].append(ev.make(ev.NETWORK, n, dev=dev, time=time + rng.integers(100, 600, n) * MS, owner=host_index,
+        counts = rng.poisson(self._ratio(ev.NETWORK), n)  # the host owns its inbound rows: scale them per host
+        d, tm, o = np.repeat(dev, counts), np.repeat(time, counts), np.repeat(host_index, counts)
+        k = len(d)
+        out[ev.NETWORK].append(ev.make(ev.NETWORK, k, dev=d, time=tm + rng.integers(100, 600, k) * MS, owner=o,
                                        action=nm["InboundConnectionAccepted"], rip=nm["127.0.0.1"], lip=nm["127.0.0.1"],
-                                       rport=rng.integers(49152, 65536, n), lport=self.profiles.dyn_port[dev] + 3,
+                                       rport=rng.integers(49152, 65536, k), lport=self.profiles.dyn_port[d] + 3,
                                        proto=nm["Tcp"], liptype=nm["Loopback"], riptype=nm["Loopback"]))
         self._commands(host, host_index, self.loop_children, self.loop_cmds, new, static, out, rng)
 

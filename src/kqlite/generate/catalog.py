@@ -191,6 +191,7 @@ PROCESSES: dict[str, FileEntry] = {
     "raserver.exe": windows("raserver.exe", "Windows Remote Assistance COM Server", 126976),
     # The on-disk spelling used by the scheduled task `%windir%\system32\RAServer.exe /offerraupdate`.
     "RAServer.exe": windows("RAServer.exe", "Windows Remote Assistance COM Server", 126976, original_name="raserver.exe"),
+    "quickassist.exe": windows("quickassist.exe", "Quick Assist", 1074176),
     "mmc.exe": windows("mmc.exe", "Microsoft Management Console", 1961984, internal_name="MMC", original_name="MMC.EXE"),
     "splwow64.exe": windows("splwow64.exe", "Print driver host for applications", 167936, folder=r"C:\Windows"),
     "chrome.exe": third_party(

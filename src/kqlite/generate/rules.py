@@ -130,7 +130,7 @@ DCOM_USER = (
 DCOM_SYSTEM = (
     (Template("WmiPrvSE.exe", (r"C:\Windows\system32\wbem\wmiprvse.exe -secured -Embedding",
                                r"C:\Windows\system32\wbem\wmiprvse.exe -Embedding"), "network", "System", family=DOTNET,
-              werfault=_CRASH), 8.0),
+              werfault=_CRASH), 5.0),
     (Template("dllhost.exe", _DLLHOST_SYSTEM, "system", "System", werfault=_CRASH), 4.0),
     (Template("TiWorker.exe", (
         r"C:\Windows\WinSxS\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.19041.4585_none_7e0c2e6b06d6e2b1\TiWorker.exe -Embedding",
@@ -164,6 +164,8 @@ SCHEDULED = (
               "system", "System", net=(("web_ms", 1.0),)), 0.5),
     (Template("wermgr.exe", (r"C:\Windows\system32\wermgr.exe -upload",), "system", "System", net=(("web_ms", 0.5),)), 1.0),
     (Template("MusNotification.exe", (r"C:\Windows\system32\MusNotification.exe",), "system", "System"), 0.5),
+    # Remote Assistance's own scheduled task: a process named RAServer.exe that never accepts a connection.
+    (Template("RAServer.exe", (r"C:\Windows\system32\RAServer.exe /offerraupdate",), "system", "System"), 0.05),
     (Template("OfficeC2RClient.exe", (
         r'"C:\Program Files\Common Files\Microsoft Shared\ClickToRun\OfficeC2RClient.exe" /frequentupdate SCHEDULEDTASK displaylevel=False',
     ), "system", "System", net=(("web_office", 2.0),)), 0.5),
@@ -201,6 +203,9 @@ USER = (
     (Template("Acrobat.exe", (r'"C:\Program Files\Adobe\Acrobat DC\Acrobat\Acrobat.exe"',), "user", "Medium",
               "TokenElevationTypeLimited", net=(("web_ms", 1.0),)), 0.1),
     (Template("calc.exe", (r'"C:\Windows\System32\calc.exe"',), "user", "Medium", "TokenElevationTypeLimited"), 0.05),
+    # Quick Assist (the user asks the helpdesk for help): outbound to the relay, nothing inbound.
+    (Template("quickassist.exe", (r'"C:\Windows\System32\quickassist.exe"',), "user", "Medium", "TokenElevationTypeLimited",
+              net=(("web_assist", 4.0),)), 0.02),
 )
 CHROME_CHILDREN = (
     (Template("chrome.exe", (

@@ -1,6 +1,6 @@
 """The generation loop: estate -> scenarios -> chunks of background -> ReportIds -> tables -> writer, labels.
 
-Chunks are (a few hours) x (a batch of devices), sized so the largest table gets ~150k rows per chunk;
+Chunks are (a few hours) x (a batch of devices), sized so the largest table gets ~60k rows per chunk;
 only one chunk's rows are in memory at a time (plus the estate: long-lived processes and scenario rows).
 """
 
@@ -27,7 +27,7 @@ from kqlite.generate.procs import ProcView
 from kqlite.generate.tables import Renderer
 from kqlite.generate.writers import FORMATS, open_writer
 
-CHUNK_ROWS = 150_000
+CHUNK_ROWS = 60_000
 DEFAULT_START = datetime.fromisoformat("2024-08-05T00:00:00+00:00")
 Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written so far)
 
@@ -51,21 +51,30 @@ class GenerateSummary:
         return sum(self.rows.values())
 
 
-def _pilot(estate: Estate, profiles: Profiles, background: Background, max_devices: int, max_hours: int) -> dict[str, float]:
-    """Background rows per table over the whole run at the current density, estimated on a sample."""
-    n_dev = len(estate.devices)
+def _pilot(estate: Estate, background: Background, per_stratum: int = 8, max_hours: int = 24) -> dict[str, float]:
+    """Background rows per table over the whole run at density 1, estimated on a sample.
+
+    Devices are sampled per stratum (kind and roles: a DC makes far more logons than a workstation) and
+    scaled by the stratum's size; hours are sampled evenly over the window."""
     n_hours = math.ceil(estate.config.hours)
-    devs = np.unique(np.linspace(0, n_dev - 1, min(n_dev, max_devices)).round().astype(np.int64))
     hours = np.unique(np.linspace(0, n_hours - 1, min(n_hours, max_hours)).round().astype(np.int64))
+    strata: dict[tuple, list[int]] = {}
+    for device in estate.devices:
+        strata.setdefault((device.kind, tuple(sorted(device.roles - {"helpdesk", "foothold"}))), []).append(device.index)
     rng = np.random.default_rng([estate.config.seed, 9])
-    counts = dict.fromkeys(ev.TABLES, 0)
-    new = NewProcs(0)
-    for hour in hours:
-        out = background.chunk([int(hour)], devs, new, estate.static, rng)
+    totals = dict.fromkeys(ev.TABLES, 0.0)
+    for members in strata.values():
+        devs = np.array(members[:per_stratum], dtype=np.int64)
+        counts = dict.fromkeys(ev.TABLES, 0)
+        new = NewProcs(0)
+        for hour in hours:
+            out = background.chunk([int(hour)], devs, new, estate.static, rng)
+            for table in ev.TABLES:
+                counts[table] += sum(len(b["dev"]) for b in out[table])
+        scale = (len(members) / len(devs)) * (n_hours / len(hours))
         for table in ev.TABLES:
-            counts[table] += sum(len(b["dev"]) for b in out[table])
-    scale = (n_dev / len(devs)) * (n_hours / len(hours))
-    return {table: counts[table] * scale for table in ev.TABLES}
+            totals[table] += counts[table] * scale
+    return totals
 
 
 def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: str = "parquet", seed: int = 1,
@@ -85,13 +94,16 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     fixed = {table: estate.log.count(table) + planner.log.count(table) for table in ev.TABLES}
 
     background = Background(estate, profiles, {})
+    # Rows per table at density 1 (each table is linear in its own density): careful when scaling to a
+    # target, rough when it only sizes the chunks.
+    estimate = _pilot(estate, background, 8, 24) if target_rows else _pilot(estate, background, 2, 4)
+    density = dict.fromkeys(ev.TABLES, 1.0)
     if target_rows:
         # Scale each table's background density so it lands near `target_rows` rows.
-        estimate = _pilot(estate, profiles, background, 32, 48)
         density = {t: max(0.001, (target_rows - fixed[t]) / max(estimate[t], 1.0)) for t in ev.TABLES}
         background = Background(estate, profiles, density)
-    estimate = _pilot(estate, profiles, background, 8, 4)
-    per_device_hour = max(max(estimate.values()) / (len(estate.devices) * math.ceil(config.hours)), 1.0)
+    biggest = max(estimate[t] * density[t] for t in ev.TABLES)
+    per_device_hour = max(biggest / (len(estate.devices) * math.ceil(config.hours)), 1.0)
 
     n_hours = math.ceil(config.hours)
     span = int(min(n_hours, max(1, CHUNK_ROWS // (per_device_hour * len(estate.devices)))))

@@ -621,7 +621,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              "shorter than the session the late commands would be FN (W4)", a17_long_session, duration_s=6 * 3600, rate=0.2),
     Scenario("B2", "WMI management query (135 + WmiPrvSE)", "benign", False, TN,
              "the inbound rows belong to RPCSS/Winmgmt (parent services.exe); WmiPrvSE.exe accepts nothing", b2_wmi_query,
-             source="mgmt", duration_s=30, rate=0.05, per="role"),
+             source="mgmt", duration_s=30, rate=2.0),
     Scenario("B3a", "unsecapp.exe WMI async callbacks on a management server", "benign", False, TN,
              "a DcomLaunch child accepting remote connections all day, with no child process", b3a_unsecapp, target="mgmt",
              duration_s=600, rate=0.1, per="role"),
