@@ -487,3 +487,12 @@ def print_alerts(columns: list[str], types: list[str], rows: list[tuple], max_ro
         title=f"{HUNT_TITLE}: {len(rows)} alert{'' if len(rows) == 1 else 's'}",
         headers=[ALERT_COLUMNS[columns[i]] for i in keep],
     )
+
+
+def _register_generate() -> None:
+    from kqlite.generate.command import generate
+
+    main.add_command(generate, name="generate")
+
+
+_register_generate()
