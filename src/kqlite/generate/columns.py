@@ -74,7 +74,8 @@ class StringPool:
 class EntityTable:
     """Attributes of a set of entities (images, accounts, devices): strings as pools, numbers as arrays.
 
-    `columns(indices, names)` gathers several attributes for the same index array with one compaction.
+    Each string attribute keeps its distinct values once and a per-entity code, so a column is a dictionary
+    array with unique values (what Parquet stores as the dictionary page).
     """
 
     def __init__(self, strings: dict[str, Sequence[str]], numbers: dict[str, Sequence[int | None]] | None = None):
@@ -82,25 +83,25 @@ class EntityTable:
         if len(lengths) != 1:
             raise ValueError("entity attributes must all have the same length")
         self.size = lengths.pop()
-        self._strings = {name: pa.array(list(values), pa.string()) for name, values in strings.items()}
+        self._strings: dict[str, tuple[np.ndarray, pa.Array]] = {}
+        for name, values in strings.items():
+            distinct: dict[str, int] = {}
+            codes = np.fromiter((distinct.setdefault(v, len(distinct)) for v in values), dtype=np.int32, count=self.size)
+            self._strings[name] = (codes, pa.array(list(distinct), pa.string()))
         self._numbers: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for name, values in (numbers or {}).items():
             mask = np.array([v is None for v in values], dtype=bool)
             data = np.array([0 if v is None else v for v in values], dtype=np.int64)
             self._numbers[name] = (data, mask)
 
-    def strings(self, name: str) -> list[str]:
-        return self._strings[name].to_pylist()
-
     def columns(self, indices: np.ndarray, names: Iterable[str]) -> dict[str, pa.Array]:
-        local, used = compact(indices, self.size)
-        local_arrow = pa.array(local, pa.int32())
-        used_arrow = None if len(used) == self.size else pa.array(used)
         out: dict[str, pa.Array] = {}
         for name in names:
             if name in self._strings:
-                dictionary = self._strings[name] if used_arrow is None else self._strings[name].take(used_arrow)
-                out[name] = pa.DictionaryArray.from_arrays(local_arrow, dictionary)
+                codes, values = self._strings[name]
+                local, used = compact(codes[indices], len(values))
+                dictionary = values if len(used) == len(values) else values.take(pa.array(used))
+                out[name] = pa.DictionaryArray.from_arrays(pa.array(local, pa.int32()), dictionary)
             else:
                 data, mask = self._numbers[name]
                 out[name] = pa.array(data[indices], pa.int64(), mask=mask[indices])

@@ -51,30 +51,46 @@ class GenerateSummary:
         return sum(self.rows.values())
 
 
-def _pilot(estate: Estate, background: Background, per_stratum: int = 8, max_hours: int = 24) -> dict[str, float]:
-    """Background rows per table over the whole run at density 1, estimated on a sample.
-
-    Devices are sampled per stratum (kind and roles: a DC makes far more logons than a workstation) and
-    scaled by the stratum's size; hours are sampled evenly over the window."""
+def _sample(estate: Estate, per_stratum: int, max_hours: int) -> tuple[list[tuple[np.ndarray, float]], np.ndarray, float]:
+    """Pilot sample: devices per stratum (kind and roles: a DC makes far more logons than a workstation) with
+    their scale factor, hours spread over the window, and the sampled fraction of all device-hours."""
     n_hours = math.ceil(estate.config.hours)
     hours = np.unique(np.linspace(0, n_hours - 1, min(n_hours, max_hours)).round().astype(np.int64))
     strata: dict[tuple, list[int]] = {}
     for device in estate.devices:
         strata.setdefault((device.kind, tuple(sorted(device.roles - {"helpdesk", "foothold"}))), []).append(device.index)
+    groups = [(np.array(m[:per_stratum], dtype=np.int64), len(m) / min(len(m), per_stratum) * n_hours / len(hours))
+              for m in strata.values()]
+    fraction = sum(len(d) for d, _ in groups) * len(hours) / (len(estate.devices) * n_hours)
+    return groups, hours, fraction
+
+
+def _pilot(estate: Estate, background: Background, per_stratum: int, max_hours: int) -> dict[str, float]:
+    """Background rows per table over the whole run at the background's density, estimated on a sample."""
+    groups, hours, _ = _sample(estate, per_stratum, max_hours)
     rng = np.random.default_rng([estate.config.seed, 9])
     totals = dict.fromkeys(ev.TABLES, 0.0)
-    for members in strata.values():
-        devs = np.array(members[:per_stratum], dtype=np.int64)
-        counts = dict.fromkeys(ev.TABLES, 0)
+    for devs, scale in groups:
         new = NewProcs(0)
         for hour in hours:
             out = background.chunk([int(hour)], devs, new, estate.static, rng)
             for table in ev.TABLES:
-                counts[table] += sum(len(b["dev"]) for b in out[table])
-        scale = (len(members) / len(devs)) * (n_hours / len(hours))
-        for table in ev.TABLES:
-            totals[table] += counts[table] * scale
+                totals[table] += sum(len(b["dev"]) for b in out[table]) * scale
     return totals
+
+
+def _densities(estate: Estate, profiles: Profiles, target_rows: int, fixed: dict[str, int]) -> dict[str, float]:
+    """Per-table background densities that put about `target_rows` rows in every table (each table's
+    volume is linear in its own density).
+
+    A cheap pilot at density 1 gives a first guess; a second pilot on a larger sample runs near that
+    density (at most ~50k sampled rows per table), so the Poisson noise of rare tables does not skew it."""
+    rough = _pilot(estate, Background(estate, profiles, {}), 2, 4)
+    guess = {t: (target_rows - fixed[t]) / max(rough[t], 1.0) for t in ev.TABLES}
+    _, _, fraction = _sample(estate, 8, 24)
+    pilot = {t: max(1e-3, min(guess[t], 50_000 / max(rough[t] * fraction, 1.0))) for t in ev.TABLES}
+    refined = _pilot(estate, Background(estate, profiles, pilot), 8, 24)
+    return {t: max(1e-3, (target_rows - fixed[t]) / max(refined[t] / pilot[t], 1e-9)) for t in ev.TABLES}
 
 
 def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: str = "parquet", seed: int = 1,
@@ -93,16 +109,11 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     Injector(estate, planner).inject(resolve(scenarios))
     fixed = {table: estate.log.count(table) + planner.log.count(table) for table in ev.TABLES}
 
-    background = Background(estate, profiles, {})
-    # Rows per table at density 1 (each table is linear in its own density): careful when scaling to a
-    # target, rough when it only sizes the chunks.
-    estimate = _pilot(estate, background, 8, 24) if target_rows else _pilot(estate, background, 2, 4)
-    density = dict.fromkeys(ev.TABLES, 1.0)
-    if target_rows:
-        # Scale each table's background density so it lands near `target_rows` rows.
-        density = {t: max(0.001, (target_rows - fixed[t]) / max(estimate[t], 1.0)) for t in ev.TABLES}
-        background = Background(estate, profiles, density)
-    biggest = max(estimate[t] * density[t] for t in ev.TABLES)
+    density = _densities(estate, profiles, target_rows, fixed) if target_rows else dict.fromkeys(ev.TABLES, 1.0)
+    background = Background(estate, profiles, density)
+    # Chunk sizing only needs a rough volume.
+    estimate = _pilot(estate, background, 2, 4)
+    biggest = max(estimate.values())
     per_device_hour = max(biggest / (len(estate.devices) * math.ceil(config.hours)), 1.0)
 
     n_hours = math.ceil(config.hours)

@@ -1,0 +1,379 @@
+"""`kqlite generate`: synthetic Defender telemetry with labelled DCOM scenarios.
+
+The checks read the generated files back (DuckDB, pyarrow, csv/json/xml parsers) and test properties of
+the data, not the generator's internals; the acceptance test runs the seed rule verbatim through kqlite
+and compares its alerts with labels.jsonl.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import xml.etree.ElementTree as ElementTree
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+import kqlite
+from kqlite.generate import SCENARIOS, generate
+from kqlite.generate.command import generate as generate_command
+from kqlite.schemas import table_schema
+
+TABLES = ("DeviceProcessEvents", "DeviceNetworkEvents", "DeviceImageLoadEvents", "DeviceFileEvents", "DeviceLogonEvents")
+KQL_TO_ARROW = {"string": pa.string(), "long": pa.int64(), "int": pa.int32(), "bool": pa.bool_(),
+                "datetime": pa.timestamp("us", tz="UTC")}
+SEED = resources.files("kqlite.rules").joinpath("remote_dcom_child_proc.kql").read_text(encoding="utf-8")
+
+
+def read_labels(directory: Path) -> list[dict]:
+    return [json.loads(line) for line in (directory / "labels.jsonl").read_text().splitlines()]
+
+
+def duck(directory: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for table in TABLES:
+        con.execute(f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{directory / (table + '.parquet')}')")
+    return con
+
+
+def digest(directory: Path) -> dict[str, str]:
+    return {str(p.relative_to(directory)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    """The acceptance data set: 10 devices, 2 hours, every scenario, Parquet."""
+    out = tmp_path_factory.mktemp("small")
+    generate(out, devices=10, hours=2, fmt="parquet", seed=1, scenarios="all")
+    return out
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory) -> Path:
+    """A longer run (reboots, PID reuse, many role-server traps)."""
+    out = tmp_path_factory.mktemp("day")
+    generate(out, devices=24, hours=12, fmt="parquet", seed=7, scenarios="all")
+    return out
+
+
+# --- determinism --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_same_seed_gives_identical_files_and_another_seed_does_not(tmp_path, fmt):
+    first, again, other = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for directory, seed in ((first, 3), (again, 3), (other, 4)):
+        generate(directory, devices=6, hours=1, fmt=fmt, seed=seed)
+    assert digest(first) == digest(again)
+    changed = {name for name, value in digest(first).items() if digest(other).get(name) != value}
+    assert {f"{t}.{'jsonl' if fmt == 'jsonl' else fmt}" for t in TABLES} <= changed
+
+
+# --- schema and invariants ------------------------------------------------------------------------------------------
+
+
+def test_every_table_has_every_schema_column_in_order_with_its_type(small):
+    for table in TABLES:
+        schema = pq.read_schema(small / f"{table}.parquet")
+        expected = table_schema(table)
+        assert schema.names == [name for name, _ in expected]
+        for name, kql_type in expected:
+            assert schema.field(name).type == KQL_TO_ARROW[kql_type], (table, name)
+        assert pq.ParquetFile(small / f"{table}.parquet").metadata.num_rows > 0
+
+
+def test_initiating_process_columns_describe_an_earlier_process_row_of_the_same_device(day):
+    con = duck(day)
+    for table in TABLES:
+        logon = "AND p.LogonId = c.InitiatingProcessLogonId" if table == "DeviceProcessEvents" else ""
+        orphans = con.execute(f"""
+            SELECT count(*) FROM {table} c
+            WHERE c.InitiatingProcessId <> 4 AND NOT EXISTS (
+                SELECT 1 FROM DeviceProcessEvents p
+                WHERE p.DeviceName = c.DeviceName AND p.ProcessId = c.InitiatingProcessId
+                  AND p.FileName = c.InitiatingProcessFileName AND p.ProcessCreationTime = c.InitiatingProcessCreationTime
+                  AND p.ProcessCommandLine = c.InitiatingProcessCommandLine AND p.FolderPath = c.InitiatingProcessFolderPath
+                  AND p.AccountName = c.InitiatingProcessAccountName AND p.AccountDomain = c.InitiatingProcessAccountDomain
+                  AND p.SHA1 = c.InitiatingProcessSHA1 AND p.ProcessUniqueId = c.InitiatingProcessUniqueId {logon}
+                  AND p.InitiatingProcessId = c.InitiatingProcessParentId
+                  AND p.InitiatingProcessFileName = c.InitiatingProcessParentFileName
+                  AND p.InitiatingProcessCreationTime = c.InitiatingProcessParentCreationTime)""").fetchone()[0]
+        assert orphans == 0, table
+        # the only process without a creation row is the kernel
+        roots = con.execute(f"SELECT DISTINCT InitiatingProcessFileName FROM {table} WHERE InitiatingProcessId = 4").fetchall()
+        assert roots in ([], [("System",)]), table
+    later = con.execute("SELECT count(*) FROM DeviceProcessEvents WHERE ProcessCreationTime <= InitiatingProcessCreationTime").fetchone()
+    assert later == (0,)
+
+
+def test_pids_are_multiples_of_four_and_get_reused(day):
+    con = duck(day)
+    for table in TABLES:
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE InitiatingProcessId % 4 <> 0").fetchone() == (0,)
+    assert con.execute("SELECT count(*) FROM DeviceProcessEvents WHERE ProcessId % 4 <> 0").fetchone() == (0,)
+    reused = con.execute("""SELECT count(*) FROM (SELECT DeviceName, ProcessId FROM DeviceProcessEvents
+                            GROUP BY ALL HAVING count(DISTINCT ProcessCreationTime) > 1)""").fetchone()[0]
+    assert reused > 10
+
+
+def test_report_ids_are_unique_per_device_and_table(day):
+    con = duck(day)
+    for table in TABLES:
+        assert con.execute(f"SELECT count(*) - count(DISTINCT (DeviceName, ReportId)) FROM {table}").fetchone() == (0,)
+
+
+def test_device_names_timestamps_and_boot_trees(day):
+    con = duck(day)
+    assert con.execute("SELECT count(*) FROM DeviceProcessEvents WHERE DeviceName <> lower(DeviceName) "
+                       "OR DeviceName NOT LIKE '%.%.%'").fetchone() == (0,)
+    for table in TABLES:
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE epoch_us(Timestamp) % 1000 <> 0").fetchone() == (0,)
+    # one DcomLaunch and one RPCSS svchost per boot (= per session-manager start), both children of services.exe
+    rows = con.execute("""
+        SELECT DeviceName,
+               count(*) FILTER (WHERE FileName = 'smss.exe' AND InitiatingProcessFileName = 'System'),
+               count(*) FILTER (WHERE ProcessCommandLine ILIKE '%svchost.exe -k DcomLaunch -p' AND InitiatingProcessFileName = 'services.exe'),
+               count(*) FILTER (WHERE ProcessCommandLine ILIKE '%svchost.exe -k RPCSS -p' AND InitiatingProcessFileName = 'services.exe'
+                                AND AccountName = 'network service')
+        FROM DeviceProcessEvents GROUP BY 1""").fetchall()
+    assert len(rows) == 24
+    assert all(boots >= 1 and boots == dcom == rpcss for _, boots, dcom, rpcss in rows)
+
+
+def test_background_is_dominated_by_dcomlaunch_churn_and_rpc_management(day):
+    con = duck(day)
+    servers = dict(con.execute("""SELECT FileName, count(*) FROM DeviceProcessEvents
+                                  WHERE InitiatingProcessCommandLine ILIKE '%-k DcomLaunch%' GROUP BY 1""").fetchall())
+    for name in ("RuntimeBroker.exe", "dllhost.exe", "WmiPrvSE.exe", "backgroundTaskHost.exe"):
+        assert servers.get(name, 0) > 20, name
+    epm = con.execute("""SELECT count(*) FROM DeviceNetworkEvents WHERE ActionType = 'InboundConnectionAccepted'
+                         AND LocalPort = 135 AND InitiatingProcessCommandLine ILIKE '%-k RPCSS%'""").fetchone()[0]
+    assert epm > 100
+
+
+# --- labels and the seed rule -----------------------------------------------------------------------------------------
+
+
+def test_every_labelled_report_id_is_a_row_of_that_device(small):
+    con = duck(small)
+    labels = read_labels(small)
+    assert {label["scenario_id"] for label in labels} == {s.id for s in SCENARIOS}
+    for label in labels:
+        assert label["expected_seed"] in {"TP", "FN", "FP", "TN"}
+        places = [(label["device_name"], label["report_ids"])] + [(o["device_name"], o["report_ids"]) for o in label["other_devices"]]
+        for device, report_ids in places:
+            for table, ids in report_ids.items():
+                found = con.execute(f"SELECT count(*) FROM {table} WHERE DeviceName = ? AND list_contains(?, ReportId)",
+                                    [device, ids]).fetchone()[0]
+                assert found == len(ids), (label["scenario_id"], table)
+        assert label["start"] <= label["end"]
+
+
+def test_seed_rule_alerts_are_exactly_the_labelled_tp_and_fp_scenarios(small):
+    """The issue's acceptance criterion: the benign rows the seed returns are exactly the labelled traps."""
+    connection = kqlite.connect(tables={t: str(small / f"{t}.parquet") for t in TABLES})
+    alerts = connection.query(SEED).to_dicts()
+    con = duck(small)
+    # The seed's ReportId is the child process row's own: same device, file name and command line.
+    for alert in alerts:
+        assert con.execute("SELECT FileName, ProcessCommandLine FROM DeviceProcessEvents WHERE DeviceName = ? AND ReportId = ?",
+                           [alert["DeviceName"], alert["ReportId"]]).fetchall() == [(alert["FileName"], alert["ProcessCommandLine"])]
+    owner = {}
+    for label in read_labels(small):
+        for rid in label["report_ids"].get("DeviceProcessEvents", []):
+            owner[(label["device_name"], rid)] = label
+    fired: dict[int, int] = {}
+    for alert in alerts:
+        label = owner.get((alert["DeviceName"], alert["ReportId"]))
+        assert label is not None, f"unlabelled row fired: {alert['DeviceName']} {alert['FileName']} {alert['ProcessCommandLine']}"
+        assert label["expected_seed"] in ("TP", "FP"), (label["scenario_id"], alert["FileName"])
+        fired[label["instance"]] = fired.get(label["instance"], 0) + 1
+    labels = read_labels(small)
+    for label in labels:
+        should_fire = label["expected_seed"] in ("TP", "FP")
+        assert (label["instance"] in fired) == should_fire, (label["scenario_id"], label["expected_seed"])
+    assert {label["expected_seed"] for label in labels} == {"TP", "FN", "FP", "TN"}
+    assert any(not label["is_malicious"] and label["expected_seed"] == "FP" for label in labels)
+
+
+def test_without_scenarios_the_seed_rule_finds_nothing(tmp_path):
+    generate(tmp_path, devices=12, hours=6, seed=5, scenarios="none")
+    assert read_labels(tmp_path) == []
+    connection = kqlite.connect(tables={t: str(tmp_path / f"{t}.parquet") for t in TABLES})
+    assert connection.query(SEED).to_dicts() == []
+    # ... although the background has inbound connections to long-lived DcomLaunch children (role servers)
+    con = duck(tmp_path)
+    assert con.execute("""SELECT count(*) FROM DeviceNetworkEvents WHERE ActionType = 'InboundConnectionAccepted'
+                          AND InitiatingProcessParentFileName = 'svchost.exe' AND RemoteIP NOT LIKE '%127.0.0.1%'""").fetchone()[0] > 0
+
+
+def test_attack_network_rows_precede_the_children_and_some_precede_the_server(small):
+    con = duck(small)
+    early = 0
+    for label in read_labels(small):
+        if label["expected_seed"] != "TP" or "DeviceNetworkEvents" not in label["report_ids"]:
+            continue
+        rows = con.execute("""
+            SELECT n.Timestamp, n.InitiatingProcessCreationTime, min(c.Timestamp)
+            FROM DeviceNetworkEvents n JOIN DeviceProcessEvents c
+              ON c.DeviceName = n.DeviceName AND c.InitiatingProcessId = n.InitiatingProcessId
+             AND c.InitiatingProcessCreationTime = n.InitiatingProcessCreationTime
+            WHERE n.DeviceName = ? AND list_contains(?, n.ReportId) AND n.ActionType = 'InboundConnectionAccepted'
+              AND list_contains(?, c.ReportId)
+            GROUP BY ALL""", [label["device_name"], label["report_ids"]["DeviceNetworkEvents"],
+                              label["report_ids"]["DeviceProcessEvents"]]).fetchall()
+        assert rows, label["scenario_id"]
+        assert all(net < child for net, _, child in rows), label["scenario_id"]
+        early += sum(net < created for net, created, _ in rows)
+    assert early >= 1  # the sensor artifact: an inbound stamped before its server's creation
+
+
+def test_scenario_selection(tmp_path):
+    generate(tmp_path, devices=8, hours=2, seed=2, scenarios="A1,b3c")
+    assert {label["scenario_id"] for label in read_labels(tmp_path)} == {"A1", "B3c"}
+    with pytest.raises(ValueError, match="unknown scenario"):
+        generate(tmp_path / "x", devices=8, hours=1, scenarios="A1,Z9")
+
+
+def test_target_rows_scales_each_table(tmp_path):
+    summary = generate(tmp_path, devices=8, hours=3, seed=3, target_rows=40_000)
+    for table in TABLES:
+        assert 34_000 <= summary.rows[table] <= 46_000, (table, summary.rows[table])
+        assert pq.ParquetFile(tmp_path / f"{table}.parquet").metadata.num_rows == summary.rows[table]
+
+
+# --- formats ---------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, dict[str, int]]:
+    out = tmp_path_factory.mktemp("reference")
+    summary = generate(out, devices=6, hours=1, fmt="parquet", seed=11)
+    return out, summary.rows
+
+
+def _formatted(tmp_path: Path, fmt: str) -> Path:
+    generate(tmp_path, devices=6, hours=1, fmt=fmt, seed=11)
+    return tmp_path
+
+
+def test_csv_and_jsonl_hold_the_parquet_rows(tmp_path, reference):
+    ref, rows = reference
+    csv_dir = _formatted(tmp_path / "csv", "csv")
+    json_dir = _formatted(tmp_path / "jsonl", "jsonl")
+    for table in TABLES:
+        with (csv_dir / f"{table}.csv").open(newline="") as handle:
+            records = list(csv.DictReader(handle))
+        assert len(records) == rows[table]
+        assert list(records[0]) == [name for name, _ in table_schema(table)]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", records[0]["Timestamp"])
+        lines = (json_dir / f"{table}.jsonl").read_text().splitlines()
+        assert len(lines) == rows[table]
+        first = json.loads(lines[0])
+        assert list(first) == [name for name, _ in table_schema(table)]
+        parquet = pq.read_table(ref / f"{table}.parquet").slice(0, 1).to_pylist()[0]
+        assert first["ReportId"] == parquet["ReportId"] == int(records[0]["ReportId"])
+        assert first["InitiatingProcessCommandLine"] == parquet["InitiatingProcessCommandLine"] == records[0]["InitiatingProcessCommandLine"]
+    via_duckdb = duckdb.sql(f"SELECT count(*) FROM read_csv('{csv_dir / 'DeviceProcessEvents.csv'}')").fetchall()[0][0]
+    assert via_duckdb == rows["DeviceProcessEvents"]
+
+
+def test_defender_csv_is_the_portal_export_shape(tmp_path, reference):
+    _, rows = reference
+    out = _formatted(tmp_path, "defender-csv")
+    raw = (out / "DeviceNetworkEvents.csv").read_bytes()
+    assert raw.count(b"\r\n") == rows["DeviceNetworkEvents"] + 1
+    with (out / "DeviceNetworkEvents.csv").open(newline="", encoding="utf-8") as handle:
+        records = list(csv.DictReader(handle))
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", r["Timestamp"]) for r in records)
+    assert {r["IsInitiatingProcessRemoteSession"] for r in records} == {"false"}
+    assert any(r["RemotePort"] == "" for r in records)  # null -> empty field (listeners have no remote side)
+    quoted = [r["InitiatingProcessCommandLine"] for r in records if '"' in r["InitiatingProcessCommandLine"]]
+    assert quoted and all(q.count('"') % 2 == 0 for q in quoted)
+
+
+def test_streaming_json_blobs(tmp_path, reference):
+    _, rows = reference
+    out = _formatted(tmp_path, "streaming-json")
+    blobs = sorted(out.glob("insights-logs-advancedhunting-deviceprocessevents/y=*/m=*/d=*/h=*/m=00/PT1H.json"))
+    assert blobs
+    total = 0
+    for blob in blobs:
+        raw = blob.read_bytes()
+        assert raw.endswith(b"\r\n") and raw.count(b"\n") == raw.count(b"\r\n")
+        hour = re.search(r"y=(\d{4})/m=(\d\d)/d=(\d\d)/h=(\d\d)", blob.as_posix()).groups()
+        for line in raw.decode().splitlines():
+            envelope = json.loads(line)
+            assert set(envelope) == {"time", "tenantId", "operationName", "category", "properties"}
+            assert envelope["operationName"] == "Publish" and envelope["category"] == "AdvancedHunting-DeviceProcessEvents"
+            assert envelope["time"].startswith("{}-{}-{}T{}".format(*hour))
+            assert envelope["properties"]["Timestamp"] <= envelope["time"]
+            assert list(envelope["properties"]) == [name for name, _ in table_schema("DeviceProcessEvents")]
+            total += 1
+    assert total == rows["DeviceProcessEvents"]
+
+
+def test_sysmon_xml_rebuilds_the_process_tree_and_keeps_report_ids(tmp_path, reference):
+    ref, _ = reference
+    out = _formatted(tmp_path, "sysmon-evtx-xml")
+    ns = {"e": "http://schemas.microsoft.com/win/2004/08/events/event"}
+    con = duck(ref)
+    files = sorted(out.glob("*.xml"))
+    assert len(files) == 6
+    for path in files:
+        device = path.name[: -len(".xml")]
+        root = ElementTree.parse(path).getroot()
+        assert root.tag == "Events"
+        guids, parents, records, kinds = set(), [], [], set()
+        for event in root.findall("e:Event", ns):
+            system = event.find("e:System", ns)
+            eid = int(system.find("e:EventID", ns).text)
+            provider = system.find("e:Provider", ns).get("Name")
+            kinds.add((provider, eid))
+            assert system.find("e:Computer", ns).text == device
+            records.append(int(system.find("e:EventRecordID", ns).text))
+            data = {d.get("Name"): d.text or "" for d in event.find("e:EventData", ns)}
+            if eid == 1:
+                guids.add(data["ProcessGuid"])
+                parents.append((data["ParentProcessGuid"], data["ParentImage"]))
+                assert re.fullmatch(r"SHA1=[0-9A-F]{40},MD5=[0-9A-F]{32},SHA256=[0-9A-F]{64},IMPHASH=[0-9A-F]{32}", data["Hashes"])
+                assert data["LogonId"].startswith("0x")
+            if eid == 3 and data["Initiated"] == "false":  # Windows 10 convention: destination = this host
+                assert data["DestinationHostname"] == device
+        assert ("Microsoft-Windows-Sysmon", 1) in kinds and ("Microsoft-Windows-Sysmon", 3) in kinds
+        assert ("Microsoft-Windows-Security-Auditing", 4624) in kinds
+        assert all(parent in guids or image == "System" for parent, image in parents)
+        assert len(records) == len(set(records))
+        known = {r for (r,) in con.execute("SELECT ReportId FROM DeviceProcessEvents WHERE DeviceName = ? UNION ALL "
+                                           "SELECT ReportId FROM DeviceNetworkEvents WHERE DeviceName = ? UNION ALL "
+                                           "SELECT ReportId FROM DeviceLogonEvents WHERE DeviceName = ?",
+                                           [device, device, device]).fetchall()}
+        known |= {r for (r,) in con.execute("SELECT ReportId FROM DeviceImageLoadEvents WHERE DeviceName = ? UNION ALL "
+                                            "SELECT ReportId FROM DeviceFileEvents WHERE DeviceName = ?", [device, device]).fetchall()}
+        assert set(records) <= known
+
+
+# --- command line -------------------------------------------------------------------------------------------------------
+
+
+def test_command_writes_the_files_and_rejects_bad_options(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(generate_command, ["--devices", "6", "--hours", "1", "--out", str(tmp_path), "--seed", "9",
+                                              "--scenarios", "A2,B4c", "--start", "2025-01-06T08:00:00Z"])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in tmp_path.iterdir()} == {f"{t}.parquet" for t in TABLES} | {"labels.jsonl"}
+    first = pq.read_table(tmp_path / "DeviceProcessEvents.parquet", columns=["Timestamp"]).column(0)[0].as_py()
+    assert first.isoformat().startswith("2025-01-06T08:0")
+    assert "DeviceProcessEvents" in result.output
+    bad = runner.invoke(generate_command, ["--out", str(tmp_path), "--scenarios", "A99"])
+    assert bad.exit_code == 2 and "unknown scenario" in bad.output
+    assert runner.invoke(generate_command, ["--out", str(tmp_path), "--devices", "2"]).exit_code == 2
+    assert runner.invoke(generate_command, ["--devices", "6"]).exit_code == 2  # --out is required
