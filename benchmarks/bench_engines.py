@@ -15,13 +15,14 @@ once per size under --data-dir (not committed). Not a test: it prints a table (a
 Queries (all over the Defender tables, as generated):
   seed       the seed rule, Remote DCOM Child Proc, verbatim
   arg_max    latest command line per device and process name: summarize arg_max(...), count() by ...
-  mv_expand  the JSON array in AdditionalFields of network rows, expanded, counted by element
+  mv_expand  the JSON object in AdditionalFields of logon rows, one row per property, counted by key and value
   union      five Device tables in one union, counted per device and hour
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import statistics
@@ -42,11 +43,11 @@ DeviceProcessEvents
 | summarize arg_max(Timestamp, ProcessCommandLine, AccountName), Executions = count() by DeviceName, FileName
 """,
     "mv_expand": """
-DeviceNetworkEvents
+DeviceLogonEvents
 | where isnotempty(AdditionalFields)
-| extend Fields = parse_json(AdditionalFields)
-| mv-expand Tag = Fields.Tags to typeof(string)
-| summarize Rows = count() by Tag
+| mv-expand Field = parse_json(AdditionalFields)
+| extend Key = tostring(bag_keys(Field)[0])
+| summarize Rows = count() by Key, Value = tostring(Field[Key])
 """,
     "union": """
 union DeviceProcessEvents, DeviceNetworkEvents, DeviceFileEvents, DeviceImageLoadEvents, DeviceLogonEvents
@@ -85,9 +86,9 @@ SELECT DeviceName, FileName, max(Timestamp) AS Timestamp,
 FROM DeviceProcessEvents GROUP BY DeviceName, FileName
 """,
     "mv_expand": """
-SELECT CAST(tag AS VARCHAR) AS Tag, count(*) AS Rows
-FROM (SELECT unnest(json_extract_string(AdditionalFields, '$.Tags[*]')) AS tag
-      FROM DeviceNetworkEvents WHERE AdditionalFields <> '' AND json_type(AdditionalFields, '$.Tags') = 'ARRAY')
+SELECT Key, j ->> Key AS Value, count(*) AS Rows
+FROM (SELECT j, unnest(json_keys(j)) AS Key
+      FROM (SELECT CAST(AdditionalFields AS JSON) AS j FROM DeviceLogonEvents WHERE AdditionalFields <> ''))
 GROUP BY ALL
 """,
     "union": """
@@ -178,11 +179,12 @@ def run_pandas(data: Path, query: str, limits: dict):
         return len(latest.merge(counts, on=["DeviceName", "FileName"]))
 
     def mv_expand() -> int:
-        net = read("DeviceNetworkEvents", ["AdditionalFields"])
-        fields = net.AdditionalFields[net.AdditionalFields.fillna("") != ""].map(json.loads)
-        tags = fields.map(lambda value: value.get("Tags") if isinstance(value, dict) else None).dropna()
-        tags = tags[tags.map(lambda value: isinstance(value, list))].explode().dropna().astype(str)
-        return len(tags.value_counts())
+        logons = read("DeviceLogonEvents", ["AdditionalFields"])
+        fields = logons.AdditionalFields[logons.AdditionalFields.fillna("") != ""].map(json.loads)
+        pairs = fields.map(lambda bag: [(key, value if isinstance(value, str) else json.dumps(value))
+                                        for key, value in bag.items()]).explode().dropna()
+        frame = pd.DataFrame(pairs.tolist(), columns=["Key", "Value"])
+        return len(frame.groupby(["Key", "Value"]).size())
 
     def union() -> int:
         frames = [read(table, ["DeviceName", "Timestamp", "ActionType"]) for table in TABLES]
@@ -208,10 +210,11 @@ def run_polars(data: Path, query: str, limits: dict):
                               & (pl.col("InitiatingProcessFileName") != "raserver.exe"))
                    .unique(["DeviceName", "InitiatingProcessId", "InitiatingProcessFileName"], keep="first",
                            maintain_order=True))
-        servers = (inbound.join(proc.select("DeviceName", "ProcessId", "FileName", "InitiatingProcessCommandLine"),
-                                left_on=["DeviceName", "InitiatingProcessId", "InitiatingProcessFileName"],
+        server_rows = proc.select("DeviceName", "ProcessId", "FileName",
+                                  pl.col("InitiatingProcessCommandLine").alias("ServerParentCommandLine"))
+        servers = (inbound.join(server_rows, left_on=["DeviceName", "InitiatingProcessId", "InitiatingProcessFileName"],
                                 right_on=["DeviceName", "ProcessId", "FileName"], nulls_equal=True)
-                   .filter(pl.col("InitiatingProcessCommandLine").str.to_lowercase()
+                   .filter(pl.col("ServerParentCommandLine").str.to_lowercase()
                            .str.contains("svchost.exe -k dcomlaunch", literal=True))
                    .select("DeviceName", pl.col("InitiatingProcessFileName").alias("ServerFileName"),
                            pl.col("InitiatingProcessId").alias("ServerProcessId"), "RemoteIP", "RemotePort", "LocalIP",
@@ -231,13 +234,13 @@ def run_polars(data: Path, query: str, limits: dict):
                 .collect().height)
 
     def mv_expand() -> int:
-        net = scan("DeviceNetworkEvents")
-        tags = (net.filter(pl.col("AdditionalFields").fill_null("") != "")
-                .select(pl.col("AdditionalFields").str.json_path_match("$.Tags").alias("Tags"))
-                .filter(pl.col("Tags").str.starts_with("["))
-                .select(pl.col("Tags").str.json_decode(pl.List(pl.String)).alias("Tag")).explode("Tag")
-                .drop_nulls())
-        return tags.group_by("Tag").len().collect().height
+        text = (scan("DeviceLogonEvents").filter(pl.col("AdditionalFields").fill_null("") != "")
+                .select("AdditionalFields").collect())
+        # the JSON objects as NDJSON: Polars infers one column per key
+        bags = pl.read_ndjson(io.BytesIO("\n".join(text["AdditionalFields"].to_list()).encode()))
+        pairs = bags.with_columns(pl.all().cast(pl.String).str.to_lowercase()).unpivot(
+            variable_name="Key", value_name="Value").drop_nulls("Value")
+        return pairs.group_by("Key", "Value").len().height
 
     def union() -> int:
         rows = pl.concat([scan(t).select("DeviceName", "Timestamp", "ActionType") for t in TABLES])
@@ -247,7 +250,7 @@ def run_polars(data: Path, query: str, limits: dict):
     return {"seed": seed, "arg_max": arg_max, "mv_expand": mv_expand, "union": union}[query]
 
 
-ENGINES = {"kqlite": run_kqlite, "sql": run_sql, "pandas": run_pandas, "polars": run_polars}
+ENGINES = {"sql": run_sql, "kqlite": run_kqlite, "pandas": run_pandas, "polars": run_polars}  # sql first: the ratios
 
 
 def worker(engine: str, query: str, data: Path, repeat: int, limits: dict) -> None:
@@ -325,10 +328,11 @@ def main() -> None:
             counts, sql_best = {}, None
             for engine in args.engines:
                 if engine == "pandas" and actual > args.pandas_max_rows:
-                    results.append({"query": query, "rows": actual, "engine": engine, "skipped": "--pandas-max-rows"})
+                    results.append({"query": query, "table_rows": actual, "engine": engine,
+                                    "skipped": "--pandas-max-rows"})
                     continue
                 figure = measure(engine, query, folder, args.repeat, limits if engine in ("kqlite", "sql") else {})
-                figure.update(query=query, rows=actual, engine=engine)
+                figure.update(query=query, table_rows=actual, engine=engine)
                 results.append(figure)
                 if "error" in figure:
                     print(f"{query:<10}{actual:>12,}{engine:>8}  failed: {figure['error']}")
@@ -357,7 +361,7 @@ def plot(results: list[dict], path: Path) -> None:
     figure, axes = plt.subplots(1, len(queries), figsize=(4.2 * len(queries), 3.8), squeeze=False)
     for axis, query in zip(axes[0], queries, strict=True):
         for engine in ENGINES:
-            points = sorted((r["rows"], r["best"]) for r in results
+            points = sorted((r["table_rows"], r["best"]) for r in results
                             if r["query"] == query and r["engine"] == engine and "best" in r)
             if points:
                 axis.plot(*zip(*points, strict=True), marker="o", label=engine)

@@ -33,6 +33,16 @@ _DUCK_TO_KQL = {
 }
 
 
+# Storage types whose cast to a KQL type never fails: no need to scan the data for a bad value first.
+_SMALL_INTS = ("TINYINT", "SMALLINT", "INTEGER", "UTINYINT", "USMALLINT")
+_LOSSLESS = {
+    "datetime": ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE", "TIMESTAMP"),
+    "long": (*_SMALL_INTS, "BIGINT", "UINTEGER"),
+    "int": _SMALL_INTS,
+    "real": (*_SMALL_INTS, "BIGINT", "UINTEGER", "UBIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL"),
+}
+
+
 @dataclass(frozen=True)
 class StoredTable:
     """A table of the database file itself (a kqlite store), attached like any other source."""
@@ -208,7 +218,8 @@ class Connection:
             self._check_conversion(table, raw, column, converted, kql_type)
             return converted
         converted = exp.TryCast(this=ref if duck_type != "VARCHAR" else sb.tmpl("NULLIF(trim(:c), '')", c=ref), to=target)
-        self._check_conversion(table, raw, column, converted, kql_type)
+        if duck_type.split("(")[0] not in _LOSSLESS.get(kql_type, ()):  # a cast that can fail is checked on the data
+            self._check_conversion(table, raw, column, converted, kql_type)
         return converted
 
     def _check_conversion(self, table: str, raw: str, column: str, converted: exp.Expression, kql_type: str) -> None:
