@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -131,9 +132,7 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
         fixed_batch = ev.concat(table, [estate.log.batch(table), planner.log.batch(table)])
         buckets[table] = ev.Buckets(table, fixed_batch, group_of(fixed_batch["time"]), device_batch)
 
-    catalog_frozen = estate.catalog.table()  # freeze: nothing may add files from here on
-    del catalog_frozen
-    renderer = Renderer(estate)
+    renderer = Renderer(estate)  # freezes the catalog: nothing adds files from here on
     labels = Labels(estate, planner.instances)
     writer = open_writer(fmt, out, ev.TABLES, estate)
     id_rng = np.random.default_rng([seed, 4])
@@ -141,27 +140,38 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     rows = dict.fromkeys(ev.TABLES, 0)
     total_chunks = len(groups) * n_batches
     done = 0
-    for g, hours_in_group in enumerate(groups):
-        for b in range(n_batches):
-            devs = np.flatnonzero(device_batch == b).astype(np.int64)
-            rng = np.random.default_rng([seed, 5, g, b])
-            new = NewProcs(len(estate.static) + len(planner.procs))
-            produced = background.chunk(hours_in_group, devs, new, estate.static, rng)
-            batches = {t: ev.concat(t, [buckets[t].get(g, b), *produced[t]]) for t in ev.TABLES}
-            report_ids = _assign_report_ids(batches, next_report)
-            view = ProcView([estate.static, planner.procs, new.store()])
-            chunk = {}
-            for table in ev.TABLES:
-                batch, ids = batches[table], report_ids[table]
-                order = np.lexsort((ids, batch["dev"], batch["time"]))
-                batch, ids = ev.select(batch, order), ids[order]
-                labels.collect(table, batch["scen"], batch["dev"], batch["time"], ids)
-                chunk[table] = renderer.render(table, batch, view, ids)
-                rows[table] += len(ids)
-            writer.write(chunk)
-            done += 1
-            if progress:
-                progress(done, total_chunks, sum(rows.values()))
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kqlite-generate-writer")
+    pending: Future | None = None
+    try:
+        for g, hours_in_group in enumerate(groups):
+            for b in range(n_batches):
+                devs = np.flatnonzero(device_batch == b).astype(np.int64)
+                rng = np.random.default_rng([seed, 5, g, b])
+                new = NewProcs(len(estate.static) + len(planner.procs))
+                produced = background.chunk(hours_in_group, devs, new, estate.static, rng)
+                batches = {t: ev.concat(t, [buckets[t].get(g, b), *produced[t]]) for t in ev.TABLES}
+                report_ids = _assign_report_ids(batches, next_report)
+                view = ProcView([estate.static, planner.procs, new.store()])
+                chunk = {}
+                for table in ev.TABLES:
+                    batch, ids = batches[table], report_ids[table]
+                    order = np.lexsort((ids, batch["dev"], batch["time"]))
+                    batch, ids = ev.select(batch, order), ids[order]
+                    labels.collect(table, batch["scen"], batch["dev"], batch["time"], ids)
+                    chunk[table] = renderer.render(table, batch, view, ids)
+                    rows[table] += len(ids)
+                # Encode/write this chunk on a second thread while the next one is generated (pyarrow releases
+                # the GIL); at most one chunk waits, so memory stays bounded and the write order fixed.
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(writer.write, chunk)
+                done += 1
+                if progress:
+                    progress(done, total_chunks, sum(rows.values()))
+        if pending is not None:
+            pending.result()
+    finally:
+        pool.shutdown(wait=True)
     paths = writer.close()
     labels_path = labels.write(out / "labels.jsonl")
     records = labels.records()

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kqlite.generate.events import FILE, IMAGE, LOGON, NETWORK, PROCESS
 from kqlite.generate.model import Estate
@@ -32,6 +35,7 @@ PORT_NAMES = {53: "domain", 80: "http", 88: "kerberos", 135: "epmap", 139: "netb
               445: "microsoft-ds", 636: "ldaps", 3268: "msft-gc", 5985: "wsman"}
 LOGON_TYPES = {"Interactive": 2, "Network": 3, "Batch": 4, "Service": 5, "Unlock": 7, "RemoteInteractive": 10}
 WELL_KNOWN = {"nt authority", "window manager", "font driver host"}
+SLICE = 5_000  # events rendered at a time (bounds memory)
 # Sysmon record fields -> the row columns they come from, per table (only what the renderers read).
 COLUMNS = {
     PROCESS: ("Timestamp", "ReportId", "DeviceName", "ProcessUniqueId", "ProcessId", "FolderPath", "ProcessVersionInfoProductVersion",
@@ -65,8 +69,21 @@ def _user(domain: str, name: str) -> str:
     return f"{domain.upper()}\\{name}" if domain else name
 
 
+@lru_cache(maxsize=256)
+def _open_tag(name: str) -> str:
+    return f"<Data Name={quoteattr(name)}>"
+
+
 def _data(fields: list[tuple[str, object]]) -> str:
-    return "".join(f"<Data Name={quoteattr(k)}>{escape('' if v is None else str(v))}</Data>" for k, v in fields)
+    return "".join(f"{_open_tag(k)}{escape(v) if isinstance(v, str) else ('' if v is None else v)}</Data>" for k, v in fields)
+
+
+@lru_cache(maxsize=1 << 16)
+def _guid(device_id: str, unique_id: str) -> str:
+    if not unique_id:
+        return "{00000000-0000-0000-0000-000000000000}"
+    u = f"{int(unique_id):016x}"
+    return f"{{{device_id[:8]}-{u[0:4]}-{u[4:8]}-{u[8:12]}-{u[12:16]}{device_id[8:16]}}}"
 
 
 class SysmonXmlOut(Writer):
@@ -84,11 +101,7 @@ class SysmonXmlOut(Writer):
 
     def guid(self, device: str, unique_id: str) -> str:
         """A Sysmon-style GUID that is the same wherever the process appears (own events, children)."""
-        if not unique_id:
-            return "{00000000-0000-0000-0000-000000000000}"
-        u = f"{int(unique_id):016x}"
-        d = self.device_id[device]
-        return f"{{{d[:8]}-{u[0:4]}-{u[4:8]}-{u[8:12]}-{u[12:16]}{d[8:16]}}}"
+        return _guid(self.device_id[device], unique_id)
 
     def logon_guid(self, device: str, logon: int | None) -> str:
         return f"{{{self.device_id[device][:8]}-0000-0000-0000-{(logon or 0) & 0xFFFFFFFFFFFF:012x}}}"
@@ -224,31 +237,51 @@ class SysmonXmlOut(Writer):
     # --- writing ----------------------------------------------------------------------------------------------------
 
     def write(self, chunk: dict[str, pa.Table]) -> None:
+        """Events of all tables, in time order per device, rendered and appended a slice at a time."""
         render = {PROCESS: self._process, NETWORK: self._network, IMAGE: self._image, FILE: self._file, LOGON: self._logon}
-        per_device: dict[str, list[tuple[datetime, int, str]]] = {}
-        for table, data in chunk.items():
-            if data.num_rows == 0:
-                continue
-            columns = {name: data.column(name).to_pylist() for name in COLUMNS[table]}
-            if table == PROCESS:  # the Security channel's Execution/ProcessID is lsass's PID
-                for name, pid, path in zip(columns["DeviceName"], columns["ProcessId"], columns["FolderPath"], strict=True):
-                    if path.lower().endswith("\\lsass.exe"):
-                        self.lsass_pid[name] = pid
-            for i in range(data.num_rows):
-                row = {name: values[i] for name, values in columns.items()}
-                xml = render[table](row)
-                if xml is not None:
-                    per_device.setdefault(row["DeviceName"], []).append((row["Timestamp"], row["ReportId"], xml))
-        for device, events in per_device.items():
-            events.sort(key=lambda e: (e[0], e[1]))
-            path = self.out_dir / f"{device}.xml"
-            first = device not in self._started
-            with path.open("wb" if first else "ab") as handle:
-                if first:
-                    self._started.add(device)
-                    self.paths.append(path)
-                    handle.write(b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n<Events>\r\n')
-                handle.write("\r\n".join(e[2] for e in events).encode() + b"\r\n")
+        tables = [t for t in (PROCESS, NETWORK, IMAGE, FILE, LOGON) if t in chunk and chunk[t].num_rows]
+        if PROCESS in tables:  # the Security channel's Execution/ProcessID is lsass's PID
+            data = chunk[PROCESS]
+            lsass = pc.ends_with(pc.ascii_lower(data.column("FolderPath").cast(pa.string())), "\\lsass.exe")
+            for name, pid in zip(*(data.filter(lsass).column(c).to_pylist() for c in ("DeviceName", "ProcessId")), strict=True):
+                self.lsass_pid[name] = pid
+        if not tables:
+            return
+        time = np.concatenate([chunk[t].column("Timestamp").combine_chunks().cast(pa.int64()).to_numpy() for t in tables])
+        report = np.concatenate([chunk[t].column("ReportId").combine_chunks().to_numpy() for t in tables])
+        which = np.concatenate([np.full(chunk[t].num_rows, i) for i, t in enumerate(tables)])
+        row = np.concatenate([np.arange(chunk[t].num_rows) for t in tables])
+        order = np.lexsort((report, time))
+        for start in range(0, len(order), SLICE):
+            part = order[start:start + SLICE]
+            xml: list[str | None] = [None] * len(part)
+            device: list[str] = [""] * len(part)
+            for i, table in enumerate(tables):
+                positions = np.flatnonzero(which[part] == i)
+                if not len(positions):
+                    continue
+                data = chunk[table].select(list(COLUMNS[table])).take(pa.array(row[part][positions]))
+                columns = {name: data.column(name).to_pylist() for name in COLUMNS[table]}
+                for j, position in enumerate(positions):
+                    record = {name: values[j] for name, values in columns.items()}
+                    xml[position] = render[table](record)
+                    device[position] = record["DeviceName"]
+            per_device: dict[str, list[str]] = {}
+            for name, event in zip(device, xml, strict=True):
+                if event is not None:
+                    per_device.setdefault(name, []).append(event)
+            for name, events in per_device.items():
+                self._append(name, events)
+
+    def _append(self, device: str, events: list[str]) -> None:
+        path = self.out_dir / f"{device}.xml"
+        first = device not in self._started
+        with path.open("wb" if first else "ab") as handle:
+            if first:
+                self._started.add(device)
+                self.paths.append(path)
+                handle.write(b'<?xml version="1.0" encoding="utf-8" standalone="yes"?>\r\n<Events>\r\n')
+            handle.write("\r\n".join(events).encode() + b"\r\n")
 
     def close(self) -> list[Path]:
         for path in self.paths:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -23,13 +24,30 @@ def on_values(array: pa.Array, render: Callable[[pa.Array], pa.Array]) -> pa.Arr
     return render(array)
 
 
+_PAD2 = pa.array([f"{i:02d}" for i in range(100)])
+_PAD3 = pa.array([f"{i:03d}" for i in range(1000)])
+_DAY_US = 86_400_000_000
+
+
 def iso(array: pa.Array, digits: int) -> pa.Array:
-    """`2024-08-05T10:00:00.123Z` (digits=3) or `2024-08-05T10:00:00.1230000Z` (digits=7); nulls stay null."""
-    if digits == 3:
-        text = pc.strftime(array.cast(pa.timestamp("ms", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
-        return pc.binary_join_element_wise(text, "Z", "")
-    text = pc.strftime(array.cast(pa.timestamp("us", tz="UTC")), format="%Y-%m-%dT%H:%M:%S")
-    return pc.binary_join_element_wise(text, "0Z", "")
+    """`2024-08-05T10:00:00.123Z` (digits=3) or `2024-08-05T10:00:00.1234560Z` (digits=7); nulls stay null.
+
+    Built from integer arithmetic and small lookup tables (several times faster than strftime)."""
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    micros = pc.fill_null(array.cast(pa.timestamp("us", tz="UTC")).cast(pa.int64()), 0).to_numpy(zero_copy_only=False)
+    days, of_day = np.divmod(micros, _DAY_US)
+    distinct, which = np.unique(days, return_inverse=True)
+    dates = pa.array(np.datetime_as_string(distinct.astype("datetime64[D]"), unit="D")).take(pa.array(which))
+
+    def pad(table: pa.Array, values: np.ndarray) -> pa.Array:
+        return table.take(pa.array(values))
+
+    parts = [dates, "T", pad(_PAD2, of_day // 3_600_000_000), ":", pad(_PAD2, of_day // 60_000_000 % 60), ":",
+             pad(_PAD2, of_day // 1_000_000 % 60), ".", pad(_PAD3, of_day // 1000 % 1000)]
+    parts += [pad(_PAD3, of_day % 1000), "0Z"] if digits == 7 else ["Z"]
+    text = pc.binary_join_element_wise(*parts, "")
+    return text if array.null_count == 0 else pc.if_else(array.is_valid(), text, pa.scalar(None, pa.string()))
 
 
 def _json_string(values: pa.Array) -> pa.Array:

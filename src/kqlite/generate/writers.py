@@ -26,7 +26,7 @@ from kqlite.generate.columns import HOUR, SECOND
 from kqlite.generate.tables import arrow_schema
 
 FORMATS = ("parquet", "csv", "jsonl", "defender-csv", "streaming-json", "sysmon-evtx-xml")
-TEXT_BATCH = 20_000  # rows rendered at a time by the text writers (bounds memory)
+TEXT_BATCH = 10_000  # rows rendered at a time by the text writers (bounds memory)
 
 
 class Writer:
