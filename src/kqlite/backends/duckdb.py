@@ -71,6 +71,7 @@ class Connection:
         except duckdb.Error as error:
             raise KqlDataError(f"{database}: cannot open the database: {_first_line(error)}") from None
         self.duckdb.execute("SET TimeZone = 'UTC'")
+        self.duckdb.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
         for setting, value in (("threads", threads), ("memory_limit", memory_limit)):
             if value:  # DuckDB settings as SQLGlot nodes: the value is a quoted literal, never pasted
                 item = exp.SetItem(this=exp.EQ(this=exp.column(setting), expression=sb.string(str(value))))

@@ -41,14 +41,20 @@ class ExpandOperators:
             targets.append((name, typed, result_type))
         # elements as a JSON list: arrays expand element-wise, bags key by key, null gives one null row,
         # an empty array or bag gives no row
+        # the dynamic values first, in a step of their own: the list expression reads each one five times
+        # (an inline parse_json would be parsed five times)
+        values = self.step(self.select_from(rel).select(
+            *[col_ref(col.name) for col in rel.columns],
+            *[exp.alias_(typed.sql, f"_d{i}", quoted=True) for i, (_name, typed, _rt) in enumerate(targets)],
+            copy=False), rel.columns)
         lists = []
-        for _name, typed, _rt in targets:
+        for i in range(len(targets)):
             lists.append(sb.tmpl(
                 "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN [NULL::JSON] "
                 "WHEN json_type(:d) = 'ARRAY' THEN CAST(:d AS JSON[]) "
                 "WHEN json_type(:d) = 'OBJECT' THEN list_transform(json_keys(:d), k -> json_object(k, json_extract(:d, '$.\"' || k || '\"'))) "
-                "ELSE [:d] END", d=typed.sql))
-        numbered = self.select_from(rel).select(
+                "ELSE [:d] END", d=col_ref(f"_d{i}")))
+        numbered = self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
          copy=False)

@@ -95,6 +95,7 @@ class Ingest:
         self.sink = RowSink(self.report.rejects)
         self.duckdb = duckdb.connect()
         self.duckdb.execute("SET TimeZone = 'UTC'")
+        self.duckdb.execute("SET enable_progress_bar = false")
         self.events = EventStage(self.duckdb, self.report.rejects)
         self._hashes = set(known_hashes or ())
         self._progress = progress
