@@ -10,7 +10,7 @@ import hashlib
 import numpy as np
 
 from kqlite.generate.catalog import FileEntry, plain
-from kqlite.generate.model import DNS_SUFFIX, Estate, service_port
+from kqlite.generate.model import Estate, service_port
 from kqlite.generate.rules import BROWSER, DOTNET, NATIVE, OFFICE_APP, SCRIPT
 
 # (url, ip addresses) per service; the IPs are in ranges those services really use.
@@ -275,5 +275,3 @@ class Profiles:
     def load_profile(self, profile: str, n: int, rng: np.random.Generator) -> np.ndarray:
         return self._pick(self.load_profiles[profile], n, rng)
 
-
-__all__ = ["DNS_SUFFIX", "ENDPOINTS", "Profiles"]

@@ -14,7 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from kqlite.generate.catalog import Catalog
-from kqlite.generate.columns import HOUR, MINUTE, MS, SECOND, EntityTable, StringPool
+from kqlite.generate.columns import HOUR, MS, SECOND, EntityTable, StringPool
 from kqlite.generate.events import LOGON, NETWORK, PROCESS, EventLog
 from kqlite.generate.procs import ELEVATION, INTEGRITY, PidSpace, ProcStore
 
@@ -369,5 +369,3 @@ def hour_weight(hour_of_day: np.ndarray | int) -> np.ndarray:
     hour = np.asarray(hour_of_day)
     return np.where((hour >= 8) & (hour < 18), 1.0, 0.11)
 
-
-__all__ = ["Config", "Device", "Estate", "HOUR", "MINUTE", "SECOND", "SLOT", "SLOTS", "hour_weight"]

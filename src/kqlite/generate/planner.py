@@ -13,7 +13,7 @@ import numpy as np
 
 from kqlite.generate import events as ev
 from kqlite.generate.catalog import FileEntry
-from kqlite.generate.columns import HOUR, MINUTE, MS, SECOND
+from kqlite.generate.columns import MINUTE, MS, SECOND
 from kqlite.generate.events import EventLog
 from kqlite.generate.model import SLOT, Estate
 from kqlite.generate.procs import ELEVATION, INTEGRITY, ProcStore
@@ -226,5 +226,3 @@ class Ctx:
             self.inbound(rpcss, self.t0 + 4 * MS, self.src, self.ephemeral(linux), 135)
         return logon
 
-
-__all__ = ["Ctx", "HOUR", "Instance", "Planner"]
