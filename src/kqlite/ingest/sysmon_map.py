@@ -388,7 +388,10 @@ def table_select(mapping: TableMap) -> str:
     # where each row came from: the caller sets aside the rows whose time is unreadable (Timestamp null)
     origin = [exp.alias_(_parse("e.file"), REJECT_FILE), exp.alias_(_parse("e.position"), REJECT_POSITION),
               exp.alias_(_parse(f"coalesce({mapping.timestamp}, '')"), REJECT_VALUE)]
-    return joined.select(*projections, *origin, append=False).sql("duckdb")
+    # rows in log order (file, then record number): a table's order is part of its meaning in Kusto
+    # (innerunique keeps the first row of each key), and a join's output order would vary run to run
+    order = [_parse("e.file"), _parse("e.record_id"), _parse("e.position")]
+    return joined.select(*projections, *origin, append=False).order_by(*order).sql("duckdb")
 
 
 def _view(name: str, select: exp.Expression) -> str:
