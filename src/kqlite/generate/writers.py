@@ -50,9 +50,9 @@ class ParquetOut(Writer):
     def _open(self, table: str, schema: pa.Schema) -> pq.ParquetWriter:
         path = self.out_dir / f"{table}.parquet"
         self.paths.append(path)
-        # Statistics only on non-string columns: min/max of strings cost more than they help readers prune.
-        stats = [f.name for f in schema if not (pa.types.is_string(f.type) or pa.types.is_dictionary(f.type))]
-        return pq.ParquetWriter(path, schema, compression="snappy", store_schema=False, write_statistics=stats)
+        # Statistics on every column, strings included: their null counts let readers (kqlite among them)
+        # skip null handling on columns that have no null.
+        return pq.ParquetWriter(path, schema, compression="snappy", store_schema=False, write_statistics=True)
 
     def write(self, chunk: dict[str, pa.Table]) -> None:
         for table, data in chunk.items():
