@@ -8,7 +8,6 @@ would not help. Kept free of heavy imports: a worker process starts quickly.
 from __future__ import annotations
 
 import gc
-import hashlib
 import io
 import re
 import struct
@@ -16,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import evtx
+
+from kqlite.ingest.identity import digest_bytes, digest_file
 
 HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block, chunks
 HEADER_SIZE = 4096
@@ -28,7 +29,7 @@ _KIND = re.compile(r'"Provider":\{"#attributes":\{"Name":"([^"]*)".*?"EventID":(
 @dataclass
 class EvtxResult:
     name: str
-    sha256: str = ""  # of the file's bytes: its identity, for "already ingested"
+    digest: str = ""  # of the file's bytes: its identity, for "already ingested"
     records: int = 0  # every record read
     raws: list[str] = field(default_factory=list)  # JSON text of the records some table takes
     unmapped: Counter[str] = field(default_factory=Counter)  # the others, by "provider event id"
@@ -42,7 +43,7 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
     if data is None and size <= READ_WHOLE:
         with open(path, "rb") as handle:  # type: ignore[arg-type]
             data = handle.read()
-    result.sha256 = _sha256(data, path)
+    result.digest = digest_bytes(data) if data is not None else digest_file(path)  # type: ignore[arg-type]
     head = data[:HEADER_SIZE] if data is not None else _head(path)  # type: ignore[arg-type]
     if not _check_header(result, head, size):
         return result
@@ -82,17 +83,6 @@ def read_many(jobs: list[tuple[str, str | None, bytes | None, int]],
               mapped: frozenset[tuple[str, int]]) -> list[EvtxResult]:
     """read_evtx over several files (one task of a worker process)."""
     return [read_evtx(name, path, data, size, mapped) for name, path, data, size in jobs]
-
-
-def _sha256(data: bytes | None, path: str | None) -> str:
-    digest = hashlib.sha256()
-    if data is not None:
-        digest.update(data)
-    else:
-        with open(path, "rb") as handle:  # type: ignore[arg-type]
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
 
 
 def _head(path: str) -> bytes:

@@ -1,13 +1,12 @@
 """One ingest run: inputs -> format detection -> readers -> Defender tables, with rejects and a summary.
 
 One bad file never stops the others: whatever goes wrong inside a reader becomes a reject naming the file,
-and the run goes on. A file whose content was already read (same SHA-256, in this run or, with a store,
+and the run goes on. A file whose content was already read (same BLAKE3 digest, in this run or, with a store,
 in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 from collections import Counter
@@ -22,6 +21,7 @@ import pyarrow.compute as pc
 
 from kqlite.ingest import defender, detect
 from kqlite.ingest.evtx_reader import EvtxResult, read_evtx, read_many
+from kqlite.ingest.identity import digest_bytes, digest_file
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.rows import RowSink
 from kqlite.ingest.sources import Source, SourceError, iter_sources
@@ -53,7 +53,7 @@ class FileReport:
     name: str
     format: str
     records: int = 0  # rows or events read from the file
-    sha256: str = ""
+    digest: str = ""  # BLAKE3 of the file's bytes
     skipped: str = ""  # why nothing was read ("already ingested", "not a supported format")
 
 
@@ -126,7 +126,7 @@ class Ingest:
             self._evtx_pending.append((source, report, size))
             self._evtx_pending_bytes += size
             return
-        digest = report.sha256 = _sha256(source)
+        digest = report.digest = _digest(source)
         if digest in self._hashes:
             report.skipped = "already ingested (same content)"
         elif kind == detect.UNKNOWN:
@@ -157,11 +157,11 @@ class Ingest:
         for (source, report, size), result in zip(pending, results, strict=True):
             if isinstance(result, BaseException):
                 self.report.rejects.add(source.name, "file", f"cannot read the evtx file: {type(result).__name__}: {result}")
-            elif result.sha256 in self._hashes:
-                report.sha256, report.skipped = result.sha256, "already ingested (same content)"
+            elif result.digest in self._hashes:
+                report.digest, report.skipped = result.digest, "already ingested (same content)"
             else:
-                report.sha256 = result.sha256
-                self._hashes.add(result.sha256)
+                report.digest = result.digest
+                self._hashes.add(result.digest)
                 report.records = self.events.add_evtx_result(result)
             if self._progress:
                 self._progress(source.name, size)
@@ -229,16 +229,9 @@ class Ingest:
         self.duckdb.close()
 
 
-def _sha256(source: Source) -> str:
-    """The identity of a file's content: the SHA-256 of its bytes."""
-    digest = hashlib.sha256()
-    if source.data is not None:
-        digest.update(source.data)
-    else:
-        with source.open() as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    return digest.hexdigest()
+def _digest(source: Source) -> str:
+    """The identity of a file's content."""
+    return digest_bytes(source.data) if source.data is not None else digest_file(str(source.path))
 
 
 def load(paths: list[str | Path]) -> tuple[dict[str, pa.Table], IngestReport]:

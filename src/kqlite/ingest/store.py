@@ -1,7 +1,7 @@
 """A kqlite store: a DuckDB file holding ingested Defender tables, and a ledger of the files they came from.
 
 Tables keep the bundled schema's columns and any extra ones (added as later files bring them). The ledger
-(``_kqlite_files``) holds the SHA-256 of every file read, so that ingesting the same file again adds nothing.
+(``_kqlite_files``) holds the BLAKE3 digest of every file read, so that ingesting the same file again adds nothing.
 Open a store with ``kqlite.connect("store.duckdb")``: its tables are attached like any other data.
 """
 
@@ -18,7 +18,7 @@ from kqlite.compile.scope import ident
 from kqlite.ingest.pipeline import IngestReport
 
 LEDGER = "_kqlite_files"
-_CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (sha256 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
+_CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (blake3 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
                   "records BIGINT, ingested_at TIMESTAMP)")
 
 
@@ -35,7 +35,7 @@ def known_hashes(path: str | Path) -> set[str]:
     with duckdb.connect(str(path), read_only=True) as connection:
         if LEDGER not in {name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
             return set()
-        return {sha for (sha,) in connection.execute(f"SELECT sha256 FROM {LEDGER}").fetchall()}
+        return {digest for (digest,) in connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
 
 
 def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -> None:
@@ -49,9 +49,9 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -
                 _append(connection, name, table, name in existing)
             now = datetime.now(UTC).replace(tzinfo=None)
             for file in report.files:
-                if file.sha256 and not file.skipped:
+                if file.digest and not file.skipped:
                     connection.execute(f"INSERT OR IGNORE INTO {LEDGER} VALUES (?, ?, ?, ?, ?)",
-                                       [file.sha256, file.name, file.format, file.records, now])
+                                       [file.digest, file.name, file.format, file.records, now])
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
