@@ -41,19 +41,26 @@ class ExpandOperators:
             targets.append((name, typed, result_type))
         # elements as a JSON list: arrays expand element-wise, bags key by key, null gives one null row,
         # an empty array or bag gives no row
-        # the dynamic values first, in a step of their own: the list expression reads each one five times
-        # (an inline parse_json would be parsed five times)
+        # the dynamic values first, then their JSON types, each in a step of its own: the list expression
+        # reads them several times (an inline parse_json would be parsed each time)
         values = self.step(self.select_from(rel).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(typed.sql, f"_d{i}", quoted=True) for i, (_name, typed, _rt) in enumerate(targets)],
             copy=False), rel.columns)
+        values = self.step(self.select_from(values).select(
+            *[col_ref(col.name) for col in rel.columns],
+            *[col_ref(f"_d{i}") for i in range(len(targets))],
+            *[exp.alias_(sb.tmpl("json_type(:d)", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
+            copy=False), rel.columns)
         lists = []
         for i in range(len(targets)):
+            # a bag becomes one single-key bag per property, in document order; the cast to a MAP reads
+            # the object once (json_keys then one json_extract per key read it once per key)
             lists.append(sb.tmpl(
-                "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN [NULL::JSON] "
-                "WHEN json_type(:d) = 'ARRAY' THEN CAST(:d AS JSON[]) "
-                "WHEN json_type(:d) = 'OBJECT' THEN list_transform(json_keys(:d), k -> json_object(k, json_extract(:d, '$.\"' || k || '\"'))) "
-                "ELSE [:d] END", d=col_ref(f"_d{i}")))
+                "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] "
+                "WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) "
+                "WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_object(e.key, e.value)) "
+                "ELSE [:d] END", d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
         numbered = self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
