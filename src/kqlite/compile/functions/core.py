@@ -44,9 +44,10 @@ _REAL_TEXT = (
     " WHEN isinf(:x) THEN '-Infinity' WHEN :x = trunc(:x) AND abs(:x) < 1e15 THEN CAST(CAST(:x AS BIGINT) AS VARCHAR)"
     " ELSE CAST(:x AS VARCHAR) END"
 )
+# The simple CASE reads json_type once; a null value (SQL NULL or JSON null) gives ''.
 _DYNAMIC_TEXT = (
-    "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN '' WHEN json_type(:d) = 'VARCHAR'"
-    " THEN json_extract_string(:d, '$') ELSE CAST(:d AS VARCHAR) END"
+    "COALESCE(CASE json_type(:d) WHEN 'NULL' THEN '' WHEN 'VARCHAR' THEN json_extract_string(:d, '$')"
+    " ELSE CAST(:d AS VARCHAR) END, '')"
 )
 
 
