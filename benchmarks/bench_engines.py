@@ -28,6 +28,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from importlib import resources
 from pathlib import Path
@@ -264,18 +265,43 @@ def worker(engine: str, query: str, data: Path, repeat: int, limits: dict) -> No
     print(json.dumps({"seconds": times, "rows": rows}))
 
 
-def measure(engine: str, query: str, data: Path, repeat: int, limits: dict) -> dict:
+def measure(engine: str, query: str, data: Path, repeat: int, limits: dict, memory_cap_mb: int) -> dict:
+    """Run one worker; stop it if its resident memory passes the cap (the machine must stay usable)."""
     command = [sys.executable, __file__, "--worker", engine, query, str(data), str(repeat), json.dumps(limits)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    out, err = process.stdout.read(), process.stderr.read()
-    process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        process = subprocess.Popen(command, stdout=out, stderr=err, text=True)
+        capped = False
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if _rss_mb(process.pid) > memory_cap_mb:
+                process.kill()
+                capped = True
+            time.sleep(0.1)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    returncode = os.waitstatus_to_exitcode(status)
     peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
-    if process.returncode != 0:
-        return {"error": (err.strip().splitlines() or [f"exit code {process.returncode}"])[-1], "peak_mb": peak_mb}
-    result = json.loads(out.strip().splitlines()[-1])
+    if capped:
+        return {"error": f"stopped: more than {memory_cap_mb:,} MB resident", "peak_mb": peak_mb}
+    if returncode != 0:
+        return {"error": (stderr.strip().splitlines() or [f"exit code {returncode}"])[-1], "peak_mb": peak_mb}
+    result = json.loads(stdout.strip().splitlines()[-1])
     return {"best": min(result["seconds"]), "median": statistics.median(result["seconds"]), "rows": result["rows"],
             "peak_mb": peak_mb}
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -309,13 +335,30 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--pandas-max-rows", type=int, default=10_000_000)
     parser.add_argument("--memory-limit", help="DuckDB memory limit for kqlite and sql, e.g. 8GB")
+    parser.add_argument("--memory-cap-mb", type=int, default=18_000,
+                        help="stop an engine whose resident memory passes this (reported as a failure)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--plot", type=Path, help="write a PNG of time against rows per engine")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="JSON",
+                        help="instead of running: merge result files (later ones win), print them, and --json/--plot")
     parser.add_argument("--worker", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         engine, query, data, repeat, limits = args.worker
         worker(engine, query, Path(data), int(repeat), json.loads(limits))
+        return
+    if args.merge:
+        merged = {}
+        for path in args.merge:
+            for figure in json.loads(path.read_text(encoding="utf-8")):
+                merged[(figure["query"], figure["table_rows"], figure["engine"])] = figure
+        results = sorted(merged.values(), key=lambda r: (r["table_rows"], list(SQL).index(r["query"]),
+                                                         list(ENGINES).index(r["engine"])))
+        print_markdown(results)
+        if args.json:
+            args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
+        if args.plot:
+            plot(results, args.plot)
         return
     limits = {"memory_limit": args.memory_limit} if args.memory_limit else {}
     results = []
@@ -331,7 +374,8 @@ def main() -> None:
                     results.append({"query": query, "table_rows": actual, "engine": engine,
                                     "skipped": "--pandas-max-rows"})
                     continue
-                figure = measure(engine, query, folder, args.repeat, limits if engine in ("kqlite", "sql") else {})
+                figure = measure(engine, query, folder, args.repeat, limits if engine in ("kqlite", "sql") else {},
+                                 args.memory_cap_mb)
                 figure.update(query=query, table_rows=actual, engine=engine)
                 results.append(figure)
                 if "error" in figure:
@@ -349,6 +393,22 @@ def main() -> None:
         args.json.write_text(json.dumps(results, indent=1), encoding="utf-8")
     if args.plot:
         plot(results, args.plot)
+
+
+def print_markdown(results: list[dict]) -> None:
+    """The figures as a Markdown table (for docs/benchmarks.md)."""
+    print("| query | rows per table | engine | best s | median s | peak MB | vs SQL |")
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for r in results:
+        sql = next((s for s in results if s["query"] == r["query"] and s["table_rows"] == r["table_rows"]
+                    and s["engine"] == "sql" and "best" in s), None)
+        if "best" in r:
+            ratio = f"{r['best'] / sql['best']:.2f}" if sql else "-"
+            print(f"| {r['query']} | {r['table_rows']:,} | {r['engine']} | {r['best']:.2f} | {r['median']:.2f} | "
+                  f"{r['peak_mb']:,.0f} | {ratio} |")
+        else:
+            why = r.get("error") or f"not run ({r.get('skipped')})"
+            print(f"| {r['query']} | {r['table_rows']:,} | {r['engine']} | {why} | | | |")
 
 
 def plot(results: list[dict], path: Path) -> None:

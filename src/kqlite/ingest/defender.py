@@ -26,7 +26,7 @@ def _text(source: Source) -> str:
 
 def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     """A CSV with a header row (the portal export: RFC 4180, any column order, columns matched by name)."""
-    table = table_from_name(source.stem)
+    table, stem = table_from_name(source.stem), source.stem
     reader = csv.reader(io.StringIO(_text(source), newline=""))
     try:
         header = next(reader)
@@ -43,7 +43,7 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
             rejects.add(source.name, position, f"the row has {len(fields)} fields, the header {len(header)}",
                         ",".join(fields))
             continue
-        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, position, source.stem)
+        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, position, stem)
     return count
 
 

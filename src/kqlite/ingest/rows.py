@@ -136,6 +136,7 @@ class TableRows:
         self.rows: list[dict[str, Any]] = []
         self.extra_columns: dict[str, None] = {}  # in first-seen order
         self.frames: list[pa.Table] = []  # already typed batches (from Parquet or the Sysmon mapping)
+        self._plans: dict[tuple[str, ...], list[tuple[str, str | None, Callable[[Any], Any] | None]]] = {}
 
     def column_for(self, key: str) -> str:
         if key in self.types:
@@ -150,21 +151,33 @@ class TableRows:
 
     def add(self, row: dict[str, Any]) -> None:
         """Type `row` to the schema (RowError names the column and value if it cannot be)."""
+        keys = tuple(row)
+        plan = self._plans.get(keys)
+        if plan is None:  # rows of one export share their keys: work out each key's column and type once
+            plan = self._plans[keys] = [self._plan(key) for key in keys]
         typed: dict[str, Any] = {}
-        for key, value in row.items():
-            column = self.column_for(key)
-            kql_type = self.types.get(column)
-            if kql_type is None:
-                self.extra_columns.setdefault(column, None)
-                typed[column] = value if not isinstance(value, dict | list) else orjson.dumps(value).decode()
+        for (column, kql_type, convert), value in zip(plan, row.values(), strict=True):
+            if convert is None:  # a text column given text, or a column the schema does not know
+                typed[column] = value if kql_type or not isinstance(value, dict | list) else orjson.dumps(value).decode()
                 continue
             if column in typed and value in (None, ""):
                 continue  # AdditionalFields_string and AdditionalFields_dynamic: keep the one that has a value
+            if kql_type == "string" and type(value) is str:
+                typed[column] = value
+                continue
             try:
-                typed[column] = CONVERTERS[kql_type](value)
+                typed[column] = convert(value)
             except (RowError, ValueError, OverflowError) as error:
                 raise RowError(f"column {column} ({kql_type}): {error}") from None
         self.rows.append(typed)
+
+    def _plan(self, key: str) -> tuple[str, str | None, Callable[[Any], Any] | None]:
+        column = self.column_for(key)
+        kql_type = self.types.get(column)
+        if kql_type is None:
+            self.extra_columns.setdefault(column, None)
+            return column, None, None
+        return column, kql_type, CONVERTERS[kql_type]
 
     def cast_frame(self, frame: pa.Table) -> pa.Table | None:
         """`frame` with its known columns cast to the schema's types, or None if a value does not cast."""

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -49,11 +50,11 @@ class Source:
         assert self.path is not None
         return self.path.open("rb")
 
-    @property
+    @cached_property
     def suffix(self) -> str:
         return Path(self.name.rsplit("!", 1)[-1]).suffix.lower()
 
-    @property
+    @cached_property
     def stem(self) -> str:
         return Path(self.name.rsplit("!", 1)[-1]).stem
 

@@ -6,12 +6,9 @@ stores microseconds), 'Z', an offset or none (no offset means UTC, as in Sysmon'
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# Python reads up to 6 fractional digits; longer fractions are cut to 6 before parsing.
-_LONG_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
 def parse_datetime(text: str) -> int:
@@ -19,8 +16,7 @@ def parse_datetime(text: str) -> int:
     text = text.strip()
     if not text:
         raise ValueError("empty datetime")
-    text = _LONG_FRACTION.sub(r"\1", text, count=1)
-    value = datetime.fromisoformat(text)
+    value = datetime.fromisoformat(text)  # Python 3.11+ reads any number of fractional digits (keeps 6)
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     delta = value - _EPOCH
