@@ -25,7 +25,10 @@ def _text(source: Source) -> str:
 
 
 def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
-    """A CSV with a header row (the portal export: RFC 4180, any column order, columns matched by name)."""
+    """A CSV with a header row (the portal export: RFC 4180, any column order, columns matched by name).
+
+    When the file names its table, the columns are typed in one go by Arrow; if a value does not convert,
+    the rows are typed one by one instead, so that each bad row is rejected with its line."""
     table, stem = table_from_name(source.stem), source.stem
     reader = csv.reader(io.StringIO(_text(source), newline=""))
     try:
@@ -33,17 +36,27 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     except StopIteration:
         return 0
     header = [name.strip() for name in header]
-    count = 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
     line = reader.line_num
     for fields in reader:
-        position, line = f"line {line + 1}", reader.line_num
+        position, start, line = f"line {line + 1}", line + 1, reader.line_num
         if not fields or fields == [""]:
             continue
         if len(fields) != len(header):
             rejects.add(source.name, position, f"the row has {len(fields)} fields, the header {len(header)}",
                         ",".join(fields))
             continue
-        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, position, stem)
+        rows.append(fields)
+        lines.append(start)
+    if table is not None and rows:
+        frame = sink.table(table).text_frame(header, list(zip(*rows, strict=True)))
+        if frame is not None:
+            sink.add_frame(table, frame)
+            return frame.num_rows
+    count = 0
+    for fields, start in zip(rows, lines, strict=True):
+        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, f"line {start}", stem)
     return count
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.timestamps import to_micros
@@ -179,6 +180,26 @@ class TableRows:
             return column, None, None
         return column, kql_type, CONVERTERS[kql_type]
 
+    def text_frame(self, header: list[str], columns: list[tuple[str, ...]]) -> pa.Table | None:
+        """Columns of text (a CSV's) typed to the schema in one go by Arrow, or None if some value does not
+        convert: the caller then types row by row, which names the bad rows."""
+        arrays, names = [], []
+        for key, values in zip(header, columns, strict=True):
+            column = self.column_for(key)
+            if column in names:
+                return None  # two headers for one column (AdditionalFields_string, ..._dynamic): row by row
+            array = pa.array(values, pa.string())
+            kql_type = self.types.get(column)
+            if kql_type not in (None, "string", "dynamic", "guid", "timespan"):
+                array = _typed_text(array, kql_type)
+                if array is None:
+                    return None
+            arrays.append(array)
+            names.append(column)
+            if kql_type is None:
+                self.extra_columns.setdefault(column, None)
+        return pa.table(arrays, names=names)
+
     def cast_frame(self, frame: pa.Table) -> pa.Table | None:
         """`frame` with its known columns cast to the schema's types, or None if a value does not cast."""
         columns, names = [], []
@@ -220,6 +241,34 @@ class TableRows:
             fields = [pa.field(column, ARROW_TYPES.get(kql_type, pa.string())) for column, kql_type in self.schema]
             return pa.schema(fields).empty_table()
         return pa.concat_tables(frames, promote_options="permissive")
+
+
+def _typed_text(array: pa.Array, kql_type: str) -> pa.Array | None:
+    """Text to `kql_type` by Arrow casts ('' is null); None when a value does not convert."""
+    text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(array), ""), pa.scalar(None, pa.string()), array)
+    try:
+        if kql_type in ("long", "int", "real", "decimal"):
+            return pc.cast(text, ARROW_TYPES[kql_type])
+        if kql_type == "bool":
+            lowered = pc.utf8_lower(pc.utf8_trim_whitespace(text))
+            known = pc.or_(pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE))), pc.is_null(lowered))
+            if not pc.all(known).as_py():
+                return None
+            return pc.is_in(lowered, pa.array(sorted(_TRUE)))
+        if kql_type == "datetime":
+            for target in (pa.timestamp("ns", tz="UTC"), pa.timestamp("ns")):  # with an offset or 'Z', or none (UTC)
+                try:
+                    nanos = pc.cast(pc.cast(text, target), pa.int64())
+                    break
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                    continue
+            else:
+                return None
+            return pc.cast(pc.divide(pc.subtract(nanos, pc.if_else(pc.less(nanos, 0), 999, 0)), 1000), pa.int64()) \
+                .cast(pa.timestamp("us"))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+        return None
+    return None
 
 
 class RowSink:
