@@ -502,3 +502,23 @@ def test_same_content_twice_is_read_once(tmp_path):
     assert report.rows == {"DeviceProcessEvents": 1}
     assert [f.skipped for f in report.files] == ["", "already ingested (same content)",
                                                  "already ingested (same content)"]
+
+
+def test_clean_csv_typed_by_columns_equals_typing_row_by_row(tmp_path):
+    """A CSV named after its table is typed column by column (Arrow casts); one that is not is typed row by
+    row. On the same clean rows both give the same table, value for value."""
+    clean = [line for number, line in CSV_LINES if number not in (12, 13, 14)]
+    text = "\n".join([CSV_HEADER, *clean])
+    (tmp_path / "DeviceProcessEvents.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "results.csv").write_text(text, encoding="utf-8")  # no table name: row by row
+    by_columns, report = load([tmp_path / "DeviceProcessEvents.csv"])
+    by_rows, other = load([tmp_path / "other" / "results.csv"])
+    assert not report.rejects and not other.rejects
+
+    def rows(tables):  # as Kusto sees them: every schema column, the extra one too
+        return query(tables, "DeviceProcessEvents | sort by ReportId asc")
+
+    assert rows(by_columns) == rows(by_rows)
+    assert len(rows(by_columns)) == 10
+    assert rows(by_columns)[9]["Timestamp"] == datetime(2024, 1, 2, 3, 4, 8, 500000, tzinfo=UTC)

@@ -254,7 +254,7 @@ def _typed_text(array: pa.Array, kql_type: str) -> pa.Array | None:
             known = pc.or_(pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE))), pc.is_null(lowered))
             if not pc.all(known).as_py():
                 return None
-            return pc.is_in(lowered, pa.array(sorted(_TRUE)))
+            return pc.if_else(pc.is_null(lowered), pa.scalar(None, pa.bool_()), pc.is_in(lowered, pa.array(sorted(_TRUE))))
         if kql_type == "datetime":
             for target in (pa.timestamp("ns", tz="UTC"), pa.timestamp("ns")):  # with an offset or 'Z', or none (UTC)
                 try:
