@@ -111,11 +111,17 @@ def read_json_rows(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     table = table_from_name(source.stem)
     count = 0
     for position, value in _json_values(source, rejects):
-        if not isinstance(value, dict):
-            rejects.add(source.name, position, "a JSON value that is not a row object", orjson.dumps(value).decode())
-            continue
-        count += sink.add(table, value, source.name, position, source.stem)
+        count += _add_row(sink, rejects, table, value, source, position)
     return count
+
+
+def _add_row(sink: RowSink, rejects: RejectLog, table: str | None, value: Any, source: Source, position: str,
+             what: str = "a JSON value") -> int:
+    """One row object to its table (1), or a JSON value that is not an object to the rejects (0)."""
+    if not isinstance(value, dict):
+        rejects.add(source.name, position, f"{what} that is not a row object", orjson.dumps(value).decode())
+        return 0
+    return int(sink.add(table, value, source.name, position, source.stem))
 
 
 def read_streaming(source: Source, sink: RowSink, rejects: RejectLog) -> int:
@@ -155,10 +161,7 @@ def read_hunting_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
             continue
         for index, row in enumerate(results):
             where = f"{position}, results[{index}]" if position != "document" else f"results[{index}]"
-            if not isinstance(row, dict):
-                rejects.add(source.name, where, "a result that is not a row object", orjson.dumps(row).decode())
-                continue
-            count += sink.add(table, row, source.name, where, source.stem)
+            count += _add_row(sink, rejects, table, row, source, where, what="a result")
     return count
 
 
