@@ -80,7 +80,6 @@ class Connection:
                 except duckdb.Error as error:
                     raise KqlResourceError(f"{setting} {value!r} is not accepted: {_first_line(error)}") from None
         self._schemas: dict[str, list[Column]] = {}
-        self._null_free: set[str] | None = None  # of the source being attached
         self._raw_names: dict[str, str] = {}
         self._attach_count = 0
         for name in known_tables():
@@ -119,8 +118,8 @@ class Connection:
         schema = table_schema(name)
         self._register_raw(name, raw_name, source, typed_csv=schema is None)
         try:
-            self._null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
-            select, columns = self._shaped_select(name, raw_name, schema)
+            null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
+            select, columns = self._shaped_select(name, raw_name, schema, null_free)
             self._create_view(name, select)
         except duckdb.Error as error:
             self._drop_raw(raw_name)
@@ -173,17 +172,20 @@ class Connection:
             pass
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
-    def _shaped_select(self, name: str, raw_name: str, schema: list[tuple[str, str]] | None) -> tuple[exp.Select, list[Column]]:
+    def _shaped_select(self, name: str, raw_name: str, schema: list[tuple[str, str]] | None,
+                       null_free: set[str] | None) -> tuple[exp.Select, list[Column]]:
+        """The view's SELECT: schema columns in order (missing ones as empty), then the extra ones.
+        `null_free`: text columns known to hold no null (None: ask the storage statistics)."""
         described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
         present = {row[0]: row[1] for row in described}
-        if self._null_free is None:
-            self._null_free = self._stored_null_free(raw_name, [c for c, t in present.items() if t == "VARCHAR"])
+        if null_free is None:
+            null_free = self._stored_null_free(raw_name, [c for c, t in present.items() if t == "VARCHAR"])
         columns: list[Column] = []
         projections: list[exp.Expression] = []
         for col_name, kql_type in schema or []:
             columns.append(Column(col_name, kql_type))
             if col_name in present:
-                value = self._shape(name, raw_name, col_name, present[col_name], kql_type)
+                value = self._shape(name, raw_name, col_name, present[col_name], kql_type, col_name in null_free)
             else:
                 value = sb.literal(kql_type, "" if kql_type == "string" else None)
             projections.append(exp.alias_(value, col_name, quoted=True))
@@ -195,14 +197,16 @@ class Connection:
             if duck_type.startswith(("STRUCT", "MAP")) or duck_type.endswith("[]"):
                 kql_type = "dynamic"
             columns.append(Column(col_name, kql_type))
-            projections.append(exp.alias_(self._shape(name, raw_name, col_name, duck_type, kql_type), col_name, quoted=True))
+            shaped = self._shape(name, raw_name, col_name, duck_type, kql_type, col_name in null_free)
+            projections.append(exp.alias_(shaped, col_name, quoted=True))
         return exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(raw_name)), copy=False), columns
 
-    def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str) -> exp.Expression:
+    def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str,
+               no_null: bool) -> exp.Expression:
         ref = exp.Column(this=ident(column))
         target = sql_type(kql_type)
         if kql_type == "string":
-            if duck_type == "VARCHAR" and column in self._null_free:
+            if duck_type == "VARCHAR" and no_null:
                 return ref  # strings are never null in Kusto; this column has no null to replace
             return sb.coalesce(sb.cast(ref, "string") if duck_type != "VARCHAR" else ref, sb.string(""))
         if kql_type == "dynamic":
