@@ -653,3 +653,21 @@ def test_connect_to_a_database_file(tmp_path):
     assert path.is_file()
     with kqlite.connect(path) as again:  # reopening the same file (and a PathLike) works
         assert again.query("DeviceNetworkEvents | count").rows() == [(0,)]
+
+
+def test_text_nulls_read_as_empty_whatever_the_storage_statistics_say(tmp_path):
+    """Columns whose statistics show no null skip the null handling; the others keep it. Either way a text
+    value is never null."""
+    import pyarrow.parquet as pq
+
+    table = pa.table({"FileName": ["a.exe", None], "FolderPath": ["c:\\a.exe", "c:\\b.exe"],
+                      "ProcessId": pa.array([1, 2], pa.int64())})
+    path = tmp_path / "p.parquet"
+    pq.write_table(table, path)  # with statistics: FolderPath has no null, FileName one
+    no_stats = tmp_path / "q.parquet"
+    pq.write_table(table, no_stats, write_statistics=False)
+    for source in (table, str(path), str(no_stats)):
+        connection = kqlite.connect(tables={"DeviceProcessEvents": source})
+        rows = connection.query("DeviceProcessEvents | project FileName, FolderPath, ProcessId, "
+                                "Empty = isempty(FileName), Null = isnull(FileName)").rows()
+        assert rows == [("a.exe", "c:\\a.exe", 1, False, False), ("", "c:\\b.exe", 2, True, False)], source
