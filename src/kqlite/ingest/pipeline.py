@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -73,9 +74,9 @@ _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
 _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
 _PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
 _MAX_WORKERS = 8
-# Worker processes are forked: they inherit the imported parser and start at once. Where fork is not
-# available, EVTX files are read in this process.
-_FORK = multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+# Worker processes are forked: they inherit the imported parser and start at once. Only on Linux: on
+# macOS a fork beside running threads (DuckDB's) is not safe. Elsewhere EVTX files are read in this process.
+_FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
 def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult | BaseException:
