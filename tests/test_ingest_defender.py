@@ -522,3 +522,31 @@ def test_clean_csv_typed_by_columns_equals_typing_row_by_row(tmp_path):
     assert rows(by_columns) == rows(by_rows)
     assert len(rows(by_columns)) == 10
     assert rows(by_columns)[9]["Timestamp"] == datetime(2024, 1, 2, 3, 4, 8, 500000, tzinfo=UTC)
+
+
+def test_json_rows_typed_by_columns_equal_typing_row_by_row():
+    """Clean row objects are typed column by column; the same rows typed one by one give the same table."""
+    from kqlite.ingest.rows import TableRows
+
+    rows = [
+        {"Timestamp": "2024-01-02T03:04:05.1234567Z", "DeviceName": "pc1", "ActionType": "ProcessCreated",
+         "ProcessId": 4, "FileName": "cmd.exe", "IsProcessRemoteSession": True, "FileSize": None,
+         "AdditionalFields": {"a": [1, 2]}, "MachineGroup": "Servers", "Extra": 7},
+        {"Timestamp": "2024-01-02T03:04:06Z", "DeviceName": "pc1", "ActionType": "ProcessCreated",
+         "ProcessId": 8, "FileName": "", "IsProcessRemoteSession": None, "FileSize": 1024,
+         "AdditionalFields": None, "MachineGroup": None, "Extra": 8},
+        {"Timestamp": None, "DeviceName": "pc2", "ActionType": "ProcessCreated",
+         "ProcessId": None, "FileName": "a.exe", "IsProcessRemoteSession": False, "FileSize": 3,
+         "AdditionalFields": "{\"b\":1}", "MachineGroup": "", "Extra": None},
+    ]
+    by_columns = TableRows("DeviceProcessEvents").object_frame(rows)
+    assert by_columns is not None
+    one_by_one = TableRows("DeviceProcessEvents")
+    for row in rows:
+        one_by_one.add(row)
+    kql = "DeviceProcessEvents | sort by ProcessId asc nulls last"
+    assert query({"DeviceProcessEvents": by_columns}, kql) == query({"DeviceProcessEvents": one_by_one.to_arrow()}, kql)
+    # a value of the wrong kind sends the whole table row by row
+    assert TableRows("DeviceProcessEvents").object_frame([{"ProcessId": 1.5}]) is None
+    assert TableRows("DeviceProcessEvents").object_frame([{"ProcessId": True}]) is None
+    assert TableRows("DeviceProcessEvents").object_frame([{"ProcessId": "12"}]) is None

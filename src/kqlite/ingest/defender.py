@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -109,25 +110,55 @@ def _json_values(source: Source, rejects: RejectLog) -> Iterator[tuple[str, Any]
 def read_json_rows(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     """JSON lines (or an array) of advanced-hunting rows, as exported from a query."""
     table = table_from_name(source.stem)
-    count = 0
+    batch = _RowBatch(sink, rejects, source)
     for position, value in _json_values(source, rejects):
-        count += _add_row(sink, rejects, table, value, source, position)
-    return count
+        batch.add(table, value, position)
+    return batch.flush()
 
 
-def _add_row(sink: RowSink, rejects: RejectLog, table: str | None, value: Any, source: Source, position: str,
-             what: str = "a JSON value") -> int:
-    """One row object to its table (1), or a JSON value that is not an object to the rejects (0)."""
-    if not isinstance(value, dict):
-        rejects.add(source.name, position, f"{what} that is not a row object", orjson.dumps(value).decode())
-        return 0
-    return int(sink.add(table, value, source.name, position, source.stem))
+class _RowBatch:
+    """The row objects of one file, grouped by table, then typed column by column (row by row for a table
+    where some value is not of its column's kind, so that each bad row is rejected with its position)."""
+
+    def __init__(self, sink: RowSink, rejects: RejectLog, source: Source):
+        self.sink, self.rejects, self.source = sink, rejects, source
+        self.groups: dict[str, list[tuple[dict[str, Any], str]]] = {}
+        self._first_reject = len(rejects)
+
+    def add(self, table: str | None, value: Any, position: str, what: str = "a JSON value") -> None:
+        if not isinstance(value, dict):
+            rejects_raw = orjson.dumps(value).decode()
+            self.rejects.add(self.source.name, position, f"{what} that is not a row object", rejects_raw)
+            return
+        name = self.sink.resolve(table, value, self.source.stem)
+        self.groups.setdefault(name, []).append((value, position))
+
+    def flush(self) -> int:
+        count = 0
+        for name, items in self.groups.items():
+            frame = self.sink.table(name).object_frame([row for row, _ in items])
+            if frame is not None:
+                self.sink.add_frame(name, frame)
+                count += frame.num_rows
+                continue
+            for row, position in items:
+                count += self.sink.add(name, row, self.source.name, position, self.source.stem)
+        self.groups = {}
+        # rejects in file order: those of typing come after those of reading, which came first
+        self.rejects.rejects[self._first_reject:] = sorted(self.rejects.rejects[self._first_reject:],
+                                                           key=lambda reject: _numbers(reject.position))
+        return count
+
+
+def _numbers(position: str) -> tuple[int, ...]:
+    """'line 5, record 2' -> (5, 2): positions of one file sort in file order."""
+    return tuple(int(number) for number in re.findall(r"\d+", position))
 
 
 def read_streaming(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     """Streaming API: Event Hub messages ``{"records": [...]}`` or Storage blobs (one envelope a line).
     The table is the envelope's category, the row its properties (whose Timestamp is the event time)."""
-    count = 0
+    batch = _RowBatch(sink, rejects, source)
     for position, value in _json_values(source, rejects):
         envelopes = value.get("records") if isinstance(value, dict) and "records" in value else [value]
         if not isinstance(envelopes, list):
@@ -141,14 +172,14 @@ def read_streaming(source: Source, sink: RowSink, rejects: RejectLog) -> int:
                 continue
             category = str(envelope.get("category") or "")
             table = category[len(STREAMING_PREFIX):] if category.startswith(STREAMING_PREFIX) else None
-            count += sink.add(table, envelope["properties"], source.name, where, source.stem)
-    return count
+            batch.add(table, envelope["properties"], where)
+    return batch.flush()
 
 
 def read_hunting_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     """Graph ``runHuntingQuery`` (``schema``/``results``) or the older APIs (``Schema``/``Results``)."""
     table = table_from_name(source.stem)
-    count = 0
+    batch = _RowBatch(sink, rejects, source)
     for position, document in _json_values(source, rejects):
         if not isinstance(document, dict):
             rejects.add(source.name, position, "a JSON value that is not a hunting API response",
@@ -161,8 +192,8 @@ def read_hunting_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
             continue
         for index, row in enumerate(results):
             where = f"{position}, results[{index}]" if position != "document" else f"results[{index}]"
-            count += _add_row(sink, rejects, table, row, source, where, what="a result")
-    return count
+            batch.add(table, row, where, what="a result")
+    return batch.flush()
 
 
 def read_parquet(source: Source, sink: RowSink, rejects: RejectLog) -> int:

@@ -200,6 +200,24 @@ class TableRows:
                 self.extra_columns.setdefault(column, None)
         return pa.table(arrays, names=names)
 
+    def object_frame(self, rows: list[dict[str, Any]]) -> pa.Table | None:
+        """JSON row objects typed to the schema column by column, or None if some value is not of its
+        column's kind: the caller then types row by row, which names the bad rows."""
+        arrays, names = [], []
+        for key in dict.fromkeys(key for row in rows for key in row):  # keys in first-seen order
+            column = self.column_for(key)
+            if column in names:
+                return None  # AdditionalFields_string beside AdditionalFields_dynamic: row by row
+            kql_type = self.types.get(column)
+            array = _typed_values([row.get(key) for row in rows], kql_type)
+            if array is None:
+                return None
+            arrays.append(array)
+            names.append(column)
+            if kql_type is None:
+                self.extra_columns.setdefault(column, None)
+        return pa.table(arrays, names=names) if arrays else None
+
     def cast_frame(self, frame: pa.Table) -> pa.Table | None:
         """`frame` with its known columns cast to the schema's types, or None if a value does not cast."""
         columns, names = [], []
@@ -243,6 +261,43 @@ class TableRows:
         return pa.concat_tables(frames, promote_options="permissive")
 
 
+# The Python value kinds each column type takes as they are (anything else: the row-by-row path decides)
+_VALUE_KINDS: dict[str, tuple[type, ...]] = {
+    "long": (int,), "int": (int,), "real": (int, float), "decimal": (int, float), "bool": (bool,),
+    "datetime": (str,), "dynamic": (str, dict, list),
+}
+
+
+def _typed_values(values: list[Any], kql_type: str | None) -> pa.Array | None:
+    """JSON values of one column as an Arrow array of `kql_type`; None when one is not of the column's kind."""
+    if kql_type is None:  # a column the schema does not know: as Arrow infers it, text if mixed
+        values = [orjson.dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
+        try:
+            array = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            array = pa.array([_to_string(v) for v in values], pa.string())
+        return array.cast(pa.string()) if pa.types.is_null(array.type) else array
+    if CONVERTERS.get(kql_type) is _to_string:  # text columns take any value, as its text (as row by row)
+        if not all(v is None or type(v) is str for v in values):
+            values = [_to_string(v) for v in values]
+        return pa.array(values, pa.string())
+    kinds = _VALUE_KINDS.get(kql_type)
+    if kinds is None:
+        return None
+    if kql_type in ("long", "int", "real", "decimal") and any(type(v) is bool for v in values):
+        return None  # bool is an int in Python, not in Kusto
+    if not all(v is None or isinstance(v, kinds) for v in values):
+        return None
+    try:
+        if kql_type == "dynamic":
+            return pa.array([orjson.dumps(v).decode() if isinstance(v, dict | list) else v for v in values], pa.string())
+        if kql_type == "datetime":
+            return _typed_text(pa.array(values, pa.string()), "datetime")
+        return pa.array(values, ARROW_TYPES[kql_type])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+
+
 def _typed_text(array: pa.Array, kql_type: str) -> pa.Array | None:
     """Text to `kql_type` by Arrow casts ('' is null); None when a value does not convert."""
     text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(array), ""), pa.scalar(None, pa.string()), array)
@@ -283,8 +338,12 @@ class RowSink:
             self.tables[name] = TableRows(name)
         return self.tables[name]
 
+    def resolve(self, table: str | None, row: dict[str, Any], fallback: str) -> str:
+        """The table a row goes to: the one its source names, else the one it names, else `fallback`."""
+        return table or infer_table(row) or fallback
+
     def add(self, table: str | None, row: dict[str, Any], file: str, position: str, fallback: str) -> bool:
-        name = table or infer_table(row) or fallback
+        name = self.resolve(table, row, fallback)
         try:
             self.table(name).add(row)
             return True
