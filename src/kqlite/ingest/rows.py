@@ -8,7 +8,7 @@ column's type rejects the whole row (with file and position); columns the schema
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import orjson
@@ -183,33 +183,26 @@ class TableRows:
     def text_frame(self, header: list[str], columns: list[tuple[str, ...]]) -> pa.Table | None:
         """Columns of text (a CSV's) typed to the schema in one go by Arrow, or None if some value does not
         convert: the caller then types row by row, which names the bad rows."""
-        arrays, names = [], []
-        for key, values in zip(header, columns, strict=True):
-            column = self.column_for(key)
-            if column in names:
-                return None  # two headers for one column (AdditionalFields_string, ..._dynamic): row by row
-            array = pa.array(values, pa.string())
-            kql_type = self.types.get(column)
-            if kql_type not in (None, "string", "dynamic", "guid", "timespan"):
-                array = _typed_text(array, kql_type)
-                if array is None:
-                    return None
-            arrays.append(array)
-            names.append(column)
-            if kql_type is None:
-                self.extra_columns.setdefault(column, None)
-        return pa.table(arrays, names=names)
+        return self._frame((key, lambda kql_type, values=values: _typed_text_column(values, kql_type))
+                           for key, values in zip(header, columns, strict=True))
 
     def object_frame(self, rows: list[dict[str, Any]]) -> pa.Table | None:
         """JSON row objects typed to the schema column by column, or None if some value is not of its
         column's kind: the caller then types row by row, which names the bad rows."""
+        keys = dict.fromkeys(key for row in rows for key in row)  # in first-seen order
+        return self._frame((key, lambda kql_type, key=key: _typed_values([row.get(key) for row in rows], kql_type))
+                           for key in keys)
+
+    def _frame(self, sources: Iterable[tuple[str, Callable[[str | None], pa.Array | None]]]) -> pa.Table | None:
+        """A table of the given (key, typer) columns: each key matched to its column, typed by its typer
+        for the column's KQL type (None: unknown to the schema); None as soon as one column does not type."""
         arrays, names = [], []
-        for key in dict.fromkeys(key for row in rows for key in row):  # keys in first-seen order
+        for key, typed in sources:
             column = self.column_for(key)
             if column in names:
-                return None  # AdditionalFields_string beside AdditionalFields_dynamic: row by row
+                return None  # two source columns for one (AdditionalFields_string and ..._dynamic): row by row
             kql_type = self.types.get(column)
-            array = _typed_values([row.get(key) for row in rows], kql_type)
+            array = typed(kql_type)
             if array is None:
                 return None
             arrays.append(array)
@@ -296,6 +289,13 @@ def _typed_values(values: list[Any], kql_type: str | None) -> pa.Array | None:
         return pa.array(values, ARROW_TYPES[kql_type])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return None
+
+
+def _typed_text_column(values: tuple[str, ...], kql_type: str | None) -> pa.Array | None:
+    array = pa.array(values, pa.string())
+    if kql_type in (None, "string", "dynamic", "guid", "timespan"):
+        return array
+    return _typed_text(array, kql_type)
 
 
 def _typed_text(array: pa.Array, kql_type: str) -> pa.Array | None:
