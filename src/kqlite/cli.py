@@ -472,7 +472,7 @@ def _demo_tables() -> dict[str, Any]:
 
     tables = demo_tables()
     sizes = ", ".join(f"{name} ({table.num_rows:,} rows)" for name, table in tables.items())
-    note(f"No --data given: using the bundled demo data (kqlite.demo): {sizes}")
+    note(f"No data given (PATH, --db, --data or --table): using the bundled demo data (kqlite.demo): {sizes}")
     return tables
 
 
