@@ -116,17 +116,7 @@ class DatetimeFunctions:
             shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"
             # the engine types a week difference as real
             return Typed(sb.cast(sb.tmpl(shape, a=a.sql, b=b.sql), "real"), "real")
-        if unit in (
-            "year",
-            "quarter",
-            "month",
-            "day",
-            "hour",
-            "minute",
-            "second",
-            "millisecond",
-            "microsecond",
-        ):
+        if unit != "nanosecond":  # the other periods (week was handled above) are DuckDB date_diff parts
             return Typed(sb.cast(sb.tmpl(f"date_diff('{unit}', :b, :a)", a=a.sql, b=b.sql), "long"), "long")
         diff = c.arith("-", a, b, node)
         return Typed(sb.tmpl(":d * 100", d=diff.sql), "long")
@@ -247,6 +237,10 @@ def format_separator(token: str, c: ExprCompiler, node: ast.Call) -> exp.Express
                            "separators: space / - : , . _ [ ]")
 
 
+PERIODS = ("year", "quarter", "month", "week", "day", "hour", "minute", "second", "millisecond", "microsecond",
+           "nanosecond")
+
+
 def _period(period: Typed, c: ExprCompiler, node: ast.Call) -> str:
     """The canonical unit of a constant period argument ('Hour', 'hh', 'ms' ...)."""
     if not period.is_const:
@@ -274,18 +268,6 @@ def _period(period: Typed, c: ExprCompiler, node: ast.Call) -> str:
         "mcs": "microsecond",
     }
     unit = aliases.get(unit, unit)
-    if unit not in (
-        "year",
-        "quarter",
-        "month",
-        "week",
-        "day",
-        "hour",
-        "minute",
-        "second",
-        "millisecond",
-        "microsecond",
-        "nanosecond",
-    ):
+    if unit not in PERIODS:
         raise KqlSemanticError(f"unknown period {text!r}", c.text, node.pos)
     return unit
