@@ -66,6 +66,7 @@ EXPECTED_COLUMNS = [
     "IsInitiatingProcessRemoteSession", "InitiatingProcessRemoteSessionDeviceName",
     "InitiatingProcessRemoteSessionIP", "CreatedProcessSessionId", "IsProcessRemoteSession",
     "ProcessRemoteSessionDeviceName", "ProcessRemoteSessionIP", "ProcessUniqueId", "InitiatingProcessUniqueId",
+    "LogonID",
 ]  # fmt: skip
 
 _FIRST_TYPES = {"DeviceName": "string", "FileName": "string", "ProcessId": "long", "RemoteIP": "string",
@@ -392,7 +393,12 @@ def run_hand_sql(tables: dict[str, pa.Table]) -> Rows:
     con.register("net", network.append_column("__ord", pa.array(range(network.num_rows), pa.int64())))
     con.register("proc", tables[PROCESS])
     cursor = con.execute(HAND_SQL)
-    return Rows([d[0] for d in cursor.description], cursor.fetchall())
+    # DuckDB's names are case-insensitive: the second of LogonId/LogonID reads as LogonID_1 there
+    duck_names, seen = {}, set()
+    for name in tables[PROCESS].column_names:
+        duck_names[name if name.casefold() not in seen else f"{name}_1"] = name
+        seen.add(name.casefold())
+    return Rows([duck_names.get(d[0], d[0]) for d in cursor.description], cursor.fetchall())
 
 
 def run_kqlite(tables: dict[str, Any]):
@@ -459,7 +465,7 @@ def test_hand_sql_matches_the_declared_scenarios(world: World, hand: Rows) -> No
 def test_seed_output_columns_and_types(tables: dict[str, pa.Table]) -> None:
     result = run_kqlite(tables)
     assert result.columns == EXPECTED_COLUMNS
-    assert len(EXPECTED_COLUMNS) == 70
+    assert len(EXPECTED_COLUMNS) == 71
     assert result.types == EXPECTED_TYPES
     assert not [c for c in result.columns if c.endswith("1")]
     assert result.to_arrow().column_names == EXPECTED_COLUMNS

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +18,17 @@ from sqlglot import exp
 
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.catalog import Catalog
 from kqlite.compile.functions.core import timespan_from_text
 from kqlite.compile.scope import Column, ident
+from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
-from kqlite.errors import KqlDataError, KqlError, KqlResourceError
+from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlSemanticError
 from kqlite.result import Result
-from kqlite.schemas import known_tables, table_schema
-from kqlite.syntax import parse
+from kqlite.schemas import FLAVOURS, differing_tables, flavour_only_tables, known_tables, table_schema
+from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
+from kqlite.syntax.tokens import Kind, tokenize
 
 # DuckDB storage type -> KQL type, for columns that no bundled schema describes.
 _DUCK_TO_KQL = {
@@ -55,17 +62,43 @@ class Explanation:
     tables: list[str]
     operators: list[str]
     sql: str
+    flavour: str = "defender"
+
+
+# Hidden column of store tables: when each row was ingested (KQL's ingestion_time())
+INGESTION_TIME_COLUMN = "_kqlite_ingestion_time"
+
+# A column the data lacks is read from its counterpart of the other flavour when the data has that one:
+# Defender exports carry Timestamp, Sentinel / Log Analytics exports TimeGenerated, for the same instant.
+_STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
+
+
+@dataclass
+class _Source:
+    """Attached data: the DuckDB relation that reads it, and its columns."""
+
+    raw: str
+    columns: dict[str, tuple[str, str]]  # KQL name -> (name in the raw relation, DuckDB type), in order
+    null_free: set[str] | None
+    read_at: datetime  # when the data was read: ingestion_time() of data read from files
 
 
 class Connection:
-    """A kqlite session over one DuckDB database (in memory unless a file is given)."""
+    """A kqlite session over one DuckDB database (in memory unless a file is given).
+
+    Every table whose schema ships with kqlite can be queried, empty until data is attached. Tables that
+    Defender and Sentinel both have are seen in the flavour a query is written for (`flavour`: "auto" picks
+    it per query, see `docs/semantics.md`)."""
 
     def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
-                 read_only: bool = False):
+                 read_only: bool = False, flavour: str = "auto"):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
+        if flavour not in ("auto", *FLAVOURS):
+            raise ValueError(f"flavour must be 'auto', 'defender' or 'sentinel', not {flavour!r}")
         self.timeout = timeout
+        self.flavour = flavour
         try:
             self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
         except duckdb.Error as error:
@@ -79,11 +112,11 @@ class Connection:
                     self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
                 except duckdb.Error as error:
                     raise KqlResourceError(f"{setting} {value!r} is not accepted: {_first_line(error)}") from None
-        self._schemas: dict[str, list[Column]] = {}
-        self._raw_names: dict[str, str] = {}
+        self.names = SqlNames()
+        self._sources: dict[str, _Source] = {}
+        self._views: dict[tuple[str, str], list[Column]] = {}  # (table, flavour) -> columns of its view
+        self._lock = threading.RLock()
         self._attach_count = 0
-        for name in known_tables():
-            self._create_empty(name)
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
             self.attach(name, StoredTable(name))
         for name, source in (tables or {}).items():
@@ -97,41 +130,88 @@ class Connection:
             "AND database_name = current_database() ORDER BY table_name").fetchall()
         return [name for (name,) in rows if not name.startswith("_")]
 
-    def _create_empty(self, name: str) -> None:
-        schema = [Column(c, t) for c, t in table_schema(name) or []]
-        select = exp.Select().select(*[exp.alias_(sb.literal(c.type, "" if c.type == "string" else None), c.name, quoted=True) for c in schema], copy=False).where(exp.Boolean(this=False), copy=False)
-        self._create_view(name, select)
-        self._schemas[name] = schema
-
     def _create_view(self, name: str, select: exp.Expression) -> None:
         create = exp.Create(this=exp.Table(this=ident(name)), kind="VIEW", expression=select, replace=True,
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
         self.duckdb.execute(create.sql("duckdb"))
+
+    @staticmethod
+    def view_name(table: str, flavour: str) -> str:
+        """The view a table is read from: tables whose flavours differ have one view per flavour."""
+        return f"{table}@sentinel" if flavour == "sentinel" and table in differing_tables() else table
+
+    def has_table(self, name: str) -> bool:
+        return name in self._sources or name in _known_tables()
+
+    def table_columns(self, name: str, flavour: str = "defender") -> list[Column]:
+        """The KQL columns of table `name` as a query of `flavour` sees it (its view made on first use)."""
+        flavour = flavour if flavour in FLAVOURS else "defender"
+        if name not in differing_tables():
+            flavour = "defender"
+        key = (name, flavour)
+        with self._lock:
+            columns = self._views.get(key)
+            if columns is None:
+                source = self._sources.get(name)
+                if source is None and name not in _known_tables():
+                    raise KeyError(name)
+                try:
+                    select, columns = self._shaped_select(name, flavour, source)
+                    self._create_view(self.view_name(name, flavour), select)
+                except duckdb.Error as error:
+                    raise KqlDataError(f"table {name}: cannot read its data: {_first_line(error)}") from None
+                self._views[key] = columns
+            return list(columns)
 
     def attach(self, name: str, source: Any) -> None:
         """Make `source` (a Parquet/CSV/JSON-lines path, a pyarrow Table or a pandas DataFrame) queryable as
         table `name`, shaped to the table's bundled schema when it has one.
 
         All or nothing: if the data cannot be read, the table keeps what it had before."""
-        self._attach_count += 1
-        raw_name = f"_raw_{name}_{self._attach_count}"
-        schema = table_schema(name)
-        self._register_raw(name, raw_name, source, typed_csv=schema is None)
-        try:
-            null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
-            select, columns = self._shaped_select(name, raw_name, schema, null_free)
-            self._create_view(name, select)
-        except duckdb.Error as error:
-            self._drop_raw(raw_name)
-            raise KqlDataError(f"table {name}: cannot read {_describe(source)}: {_first_line(error)}") from None
-        except KqlDataError:
-            self._drop_raw(raw_name)
-            raise
-        previous = self._raw_names.get(name)
-        if previous:
-            self._drop_raw(previous)
-        self._raw_names[name] = raw_name
-        self._schemas[name] = columns
+        with self._lock:
+            self._attach_count += 1
+            raw_name = f"_raw_{name}_{self._attach_count}"
+            schema = table_schema(name)
+            self._register_raw(name, raw_name, source, typed_csv=schema is None)
+            previous = self._sources.get(name)
+            previous_views = {key: cols for key, cols in self._views.items() if key[0] == name}
+            try:
+                self._sources[name] = self._describe_source(raw_name, source)
+                for key in previous_views:
+                    del self._views[key]
+                self.table_columns(name, "defender")  # read now: a value the schema cannot hold fails the attach
+                for key in previous_views:
+                    self.table_columns(*key)
+            except (duckdb.Error, KqlDataError) as error:
+                self._restore(name, previous, previous_views)
+                self._drop_raw(raw_name)
+                if isinstance(error, KqlDataError):
+                    raise
+                raise KqlDataError(f"table {name}: cannot read {_describe(source)}: {_first_line(error)}") from None
+            if previous is not None:
+                self._drop_raw(previous.raw)
+
+    def _restore(self, name: str, previous: _Source | None, views: dict[tuple[str, str], list[Column]]) -> None:
+        if previous is None:
+            self._sources.pop(name, None)
+        else:
+            self._sources[name] = previous
+        for key in [key for key in self._views if key[0] == name]:
+            del self._views[key]
+        for key in views:
+            if previous is None:
+                self.duckdb.execute(exp.Drop(this=exp.Table(this=ident(self.view_name(*key))), kind="VIEW",
+                                             exists=True).sql("duckdb"))
+            else:
+                self.table_columns(*key)
+
+    def _describe_source(self, raw_name: str, source: Any) -> _Source:
+        described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
+        physical = [(row[0], row[1]) for row in described]
+        names = _original_names(source, [p for p, _ in physical])
+        columns = {kql: (raw, duck_type) for kql, (raw, duck_type) in zip(names, physical, strict=True)}
+        null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
+        return _Source(raw_name, columns, null_free, datetime.now(UTC))
 
     def _register_raw(self, name: str, raw_name: str, source: Any, typed_csv: bool) -> None:
         if isinstance(source, StoredTable):
@@ -172,34 +252,55 @@ class Connection:
             pass
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
-    def _shaped_select(self, name: str, raw_name: str, schema: list[tuple[str, str]] | None,
-                       null_free: set[str] | None) -> tuple[exp.Select, list[Column]]:
-        """The view's SELECT: schema columns in order (missing ones as empty), then the extra ones.
-        `null_free`: text columns known to hold no null (None: ask the storage statistics)."""
-        described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
-        present = {row[0]: row[1] for row in described}
-        if null_free is None:
-            null_free = self._stored_null_free(raw_name, [c for c, t in present.items() if t == "VARCHAR"])
+    def _shaped_select(self, name: str, flavour: str, source: _Source | None) -> tuple[exp.Select, list[Column]]:
+        """The view's SELECT: the flavour's schema columns in order (missing ones as empty), then the data's
+        extra columns (those neither flavour's schema has). No data: an empty table of the schema."""
+        schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
         columns: list[Column] = []
         projections: list[exp.Expression] = []
-        for col_name, kql_type in schema or []:
+        if source is None:
+            for col_name, kql_type in schema:
+                columns.append(Column(col_name, kql_type))
+                projections.append(self._output(sb.literal(kql_type, "" if kql_type == "string" else None), col_name))
+            return exp.Select().select(*projections, copy=False).where(exp.Boolean(this=False), copy=False), columns
+        present = source.columns
+        folded = {kql.casefold(): kql for kql in reversed(present)}
+        null_free = source.null_free
+        if null_free is None:
+            text = [kql for kql, (_, duck_type) in present.items() if duck_type == "VARCHAR"]
+            null_free = self._stored_null_free(source.raw, text, present)
+        used: set[str] = set()
+        for col_name, kql_type in schema:
             columns.append(Column(col_name, kql_type))
-            if col_name in present:
-                value = self._shape(name, raw_name, col_name, present[col_name], kql_type, col_name in null_free)
+            found = col_name if col_name in present else None
+            if found is None and _STAND_INS.get(col_name) in present:
+                found = _STAND_INS[col_name]
+            if found is None and folded.get(col_name.casefold()) not in (None, *[c for c, _ in schema]):
+                found = folded[col_name.casefold()]  # `timestamp` in a hand-made CSV is the schema's Timestamp
+            if found is not None:
+                used.add(found)
+                raw, duck_type = present[found]
+                value = self._shape(name, source.raw, raw, duck_type, kql_type, found in null_free)
+            elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
+                value = sb.string(name)  # Log Analytics' Type column names the table
             else:
                 value = sb.literal(kql_type, "" if kql_type == "string" else None)
-            projections.append(exp.alias_(value, col_name, quoted=True))
-        known = {c.name for c in columns}
-        for col_name, duck_type in present.items():
-            if col_name in known:
+            projections.append(self._output(value, col_name))
+        schema_names = {c for schema_of in (table_schema(name, f) or [] for f in FLAVOURS) for c, _ in schema_of}
+        for col_name, (raw, duck_type) in present.items():
+            if col_name in used or col_name in schema_names or col_name == INGESTION_TIME_COLUMN:
                 continue
             kql_type = _DUCK_TO_KQL.get(duck_type.split("(")[0], "string")
-            if duck_type.startswith(("STRUCT", "MAP")) or duck_type.endswith("[]"):
+            if duck_type.startswith(("STRUCT", "MAP")) or duck_type.endswith("]"):
                 kql_type = "dynamic"
             columns.append(Column(col_name, kql_type))
-            shaped = self._shape(name, raw_name, col_name, duck_type, kql_type, col_name in null_free)
-            projections.append(exp.alias_(shaped, col_name, quoted=True))
-        return exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(raw_name)), copy=False), columns
+            shaped = self._shape(name, source.raw, raw, duck_type, kql_type, col_name in null_free)
+            projections.append(self._output(shaped, col_name))
+        select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
+        return select, columns
+
+    def _output(self, value: exp.Expression, column: str) -> exp.Expression:
+        return exp.alias_(value, exp.to_identifier(self.names.register(column), quoted=True), copy=False)
 
     def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str,
                no_null: bool) -> exp.Expression:
@@ -237,13 +338,13 @@ class Connection:
             self._check_conversion(table, raw, column, converted, kql_type)
         return converted
 
-    def _stored_null_free(self, raw: str, columns: list[str]) -> set[str]:
+    def _stored_null_free(self, raw: str, columns: list[str], present: dict[str, tuple[str, str]]) -> set[str]:
         """Text columns whose storage statistics (Parquet metadata, DuckDB tables) say they hold no null:
         they need no COALESCE, which costs as much as reading the column."""
         if not columns:
             return set()
-        select = exp.Select().select(*[exp.Anonymous(this="stats", expressions=[exp.Column(this=ident(c))]) for c in columns],
-                                     copy=False).from_(exp.Table(this=ident(raw)), copy=False).limit(1, copy=False)
+        stats = [exp.Anonymous(this="stats", expressions=[exp.Column(this=ident(present[c][0]))]) for c in columns]
+        select = exp.Select().select(*stats, copy=False).from_(exp.Table(this=ident(raw)), copy=False).limit(1, copy=False)
         try:
             row = self.duckdb.execute(select.sql("duckdb")).fetchone()
         except duckdb.Error:
@@ -271,26 +372,53 @@ class Connection:
         except duckdb.Error as error:
             raise KqlError(f"the query failed while running: {_first_line(error)}") from None
 
-    def catalog(self) -> dict[str, list[Column]]:
-        return dict(self._schemas)
+    def catalog(self, flavour: str = "defender") -> Catalog:
+        """The tables a query of `flavour` can name (every bundled schema, and every attached table)."""
+        return _ConnectionCatalog(self, flavour)
 
     # ------------------------------------------------------------ queries
 
-    def compile(self, kql: str) -> tuple[CompiledQuery, str]:
+    def choose_flavour(self, script: ast.Script) -> str:
+        """The flavour a query is written for: the connection's, or under "auto" Sentinel when it names a table
+        only Sentinel has, Defender when it names one only Defender has, else Defender unless only the
+        Sentinel flavour of its tables has the columns it names (decided by compiling: see `compile`)."""
+        if self.flavour != "auto":
+            return self.flavour
+        names = {tok.text for tok in tokenize(script.text) if tok.kind is Kind.IDENT}
+        if names & flavour_only_tables("sentinel"):
+            return "sentinel"
+        return "defender"
+
+    def compile(self, kql: str, *, flavour: str | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its DuckDB SQL text."""
         with deep_recursion():
             try:
-                compiled = compile_script(parse(kql), self._schemas, probe=self._probe)
+                script = parse(kql)
+                chosen = flavour or self.choose_flavour(script)
+                try:
+                    compiled = compile_script(script, self.catalog(chosen), probe=self._probe, names=self.names)
+                except KqlSemanticError as first_error:
+                    if flavour or self.flavour != "auto" or chosen == "sentinel":
+                        raise
+                    # a query on tables both products have, naming columns only Sentinel's flavour has
+                    # (TimeGenerated, TenantId, ...): it was written for Sentinel
+                    try:
+                        compiled = compile_script(script, self.catalog("sentinel"), probe=self._probe,
+                                                  names=self.names)
+                    except KqlError:
+                        raise first_error from None
+                    chosen = "sentinel"
+                compiled.flavour = chosen
                 return compiled, compiled.sql_text()
             except RecursionError:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
 
-    def query(self, kql: str, *, timeout: float | None = None) -> Result:
+    def query(self, kql: str, *, timeout: float | None = None, flavour: str | None = None) -> Result:
         """Run a KQL query and return its rows with Kusto's column names and types.
 
         `timeout` (seconds; default: the connection's) stops a query that runs longer, with KqlResourceError;
         so does running out of the memory limit. The database is left as it was: queries only read."""
-        compiled, sql = self.compile(kql)
+        compiled, sql = self.compile(kql, flavour=flavour)
         limit = timeout if timeout is not None else self.timeout
         timer = threading.Timer(limit, self.duckdb.interrupt) if limit else None
         if timer is not None:
@@ -311,10 +439,10 @@ class Connection:
                 timer.cancel()
         return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
 
-    def explain(self, kql: str) -> Explanation:
-        compiled, _ = self.compile(kql)
+    def explain(self, kql: str, *, flavour: str | None = None) -> Explanation:
+        compiled, _ = self.compile(kql, flavour=flavour)
         with deep_recursion():
-            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True))
+            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour)
 
     def close(self) -> None:
         self.duckdb.close()
@@ -336,3 +464,54 @@ def _describe(source: Any) -> str:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class _ConnectionCatalog(Catalog):
+    """A connection's tables as a query of one flavour sees them; views are made when a query names them."""
+
+    def __init__(self, connection: Connection, flavour: str):
+        super().__init__()
+        self.connection = connection
+        self.flavour = flavour
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.connection.has_table(name)
+
+    def __getitem__(self, name: str) -> list[Column]:
+        return self.connection.table_columns(name, self.flavour)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(_known_tables() | self.connection._sources.keys()))
+
+    def __len__(self) -> int:
+        return len(_known_tables() | self.connection._sources.keys())
+
+    def relation(self, name: str) -> exp.Table:
+        return exp.Table(this=ident(self.connection.view_name(name, self.flavour)))
+
+    def populated(self) -> list[str]:
+        return sorted(self.connection._sources)
+
+
+@cache
+def _known_tables() -> frozenset[str]:
+    return frozenset(known_tables())
+
+
+def _original_names(source: Any, described: list[str]) -> list[str]:
+    """The data's own column names: DuckDB renames the second of two names that differ only in case
+    (`user`, `User` -> `user`, `User_1`); Kusto keeps both."""
+    names: list[str] | None = None
+    try:
+        if isinstance(source, pa.Table):
+            names = source.schema.names
+        elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            names = pq.read_schema(source).names
+        elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".csv":
+            with open(source, encoding="utf-8-sig", newline="") as handle:
+                names = next(csv.reader(handle), None)
+    except (OSError, ValueError, pa.ArrowException, csv.Error):
+        names = None
+    return names if names is not None and len(names) == len(described) else described

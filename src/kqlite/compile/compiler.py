@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates import Aggregates
+from kqlite.compile.catalog import Catalog
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
@@ -20,6 +21,7 @@ from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
+from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import normalize_type
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
@@ -31,18 +33,20 @@ class CompiledQuery:
     columns: list[Column]
     tables: list[str]
     operators: list[str]
+    flavour: str = "defender"
 
     def sql_text(self, dialect: str = "duckdb", pretty: bool = False) -> str:
         return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
 
 
-def compile_script(script: ast.Script, catalog: dict[str, list[Column]], now: datetime | None = None,
-                   probe: Callable[[str], list[tuple]] | None = None) -> CompiledQuery:
-    """Compile a parsed script against a catalog of table name -> columns.
+def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
+                   probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None) -> CompiledQuery:
+    """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
+    whose tables are read from SQL relations of the same names).
 
     `probe` runs a SQL query on the data; plugins whose output columns depend on the data (bag_unpack)
-    need it, and are refused without it."""
-    return Compiler(script.text, catalog, now, probe).script(script)
+    need it, and are refused without it. `names`: the SQL names already given to the catalog's columns."""
+    return Compiler(script.text, catalog, now, probe, names).script(script)
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
@@ -50,11 +54,13 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
-    def __init__(self, text: str, catalog: dict[str, list[Column]], now: datetime | None = None,
-                 probe: Callable[[str], list[tuple]] | None = None):
+    def __init__(self, text: str, catalog: Mapping[str, list[Column]], now: datetime | None = None,
+                 probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None):
         self.text = text
-        self.catalog = catalog
-        self.probe = probe
+        self.catalog = catalog if isinstance(catalog, Catalog) else Catalog(catalog)
+        self.names = names or SqlNames()
+        self._probe = probe
+        self.probe = self.run_probe if probe is not None else None
         self.now = now or datetime.now(UTC)  # one instant for every now()/ago() of the query
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
@@ -65,6 +71,11 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         # inside an mv-apply subquery: the column that tells the input rows apart (kept by every operator)
         self.apply_key: str | None = None
         self.hidden_count = 0  # numbers the hidden columns that window functions compute
+
+    def run_probe(self, tree: exp.Expression) -> list[tuple]:
+        """Run a partial query on the data, its names made SQL-safe as the final query's are."""
+        assert self._probe is not None
+        return self._probe(self.names.apply(tree.copy()).sql("duckdb"))
 
     # ------------------------------------------------------------ errors
 
@@ -92,7 +103,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                                 script.statements[-1].pos if script.statements else 0)
         # Listed as the Defender portal lists a query's operators: each once, in order of first use.
         operators = list(dict.fromkeys(op for op in self.operators_used if op != "where"))
-        return CompiledQuery(self.finish(result), result.columns, self.tables_used, operators)
+        return CompiledQuery(self.names.apply(self.finish(result)), result.columns, self.tables_used, operators)
 
     def bind_let(self, let: ast.Let, env: Env) -> object:
         value = let.value
@@ -225,7 +236,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if node.name in self.catalog:
             if node.name not in self.tables_used:
                 self.tables_used.append(node.name)
-            return Relation(exp.Table(this=ident(node.name)), list(self.catalog[node.name]), name_hint=node.name)
+            columns = list(self.catalog[node.name])
+            return Relation(self.catalog.relation(node.name), columns, name_hint=node.name)
         import difflib
 
         close = difflib.get_close_matches(node.name, list(self.catalog), n=3)

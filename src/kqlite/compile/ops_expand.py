@@ -165,7 +165,7 @@ class PluginOperators:
         select = keys_sql if isinstance(keys_sql, exp.Select) else exp.select(exp.Star()).from_(keys_sql)
         if self.ctes:
             select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes]))
-        keys = self.probe(select.sql(dialect="duckdb"))
+        keys = self.probe(select)
         bag_name = plugin.args[0].name
         kept = [col for col in rel.columns if col.name != bag_name]
         taken = {col.name for col in kept}

@@ -30,7 +30,7 @@ class TextOperators:
         if rel is not None:
             legs = [(rel, "search_arg0")]
         else:
-            names = op.tables if op.tables is not None else sorted(self.catalog)
+            names = op.tables if op.tables is not None else self.catalog.populated()
             legs = [(self.named_table(ast.Name(op.pos, name), env), name) for name in names]
         filtered = []
         for leg, label in legs:

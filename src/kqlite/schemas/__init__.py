@@ -1,34 +1,62 @@
-"""Bundled Defender advanced-hunting table schemas (column name -> KQL type), read from CSV data files."""
+"""Bundled table schemas (column name -> KQL type) of every Defender advanced-hunting table and every
+Microsoft Sentinel / Log Analytics table, in two flavours.
+
+Defender and Sentinel both hold the Device, Email, Identity, Alert... tables, with different columns: the
+Sentinel flavour adds `TimeGenerated`, `TenantId`, `SourceSystem`, `Type`... and types `AdditionalFields` as
+dynamic. `defender` is the portal's catalog (its 62 tables, then Sentinel's other tables), `sentinel` the
+workspace's (its 925 tables, then Defender's other tables). The data file is built by
+`scripts/update_schemas.py` from Microsoft's table references."""
 
 from __future__ import annotations
 
-import csv
+import gzip
+import json
 from functools import cache
 from importlib import resources
+from typing import Literal
 
-_PACKAGES = ("defender",)
+Flavour = Literal["defender", "sentinel"]
+FLAVOURS: tuple[Flavour, ...] = ("defender", "sentinel")
+
+Schema = tuple[tuple[str, str], ...]
 
 
 @cache
-def _index() -> dict[str, tuple[tuple[str, str], ...]]:
-    tables: dict[str, tuple[tuple[str, str], ...]] = {}
-    for package in _PACKAGES:
-        folder = resources.files(__package__).joinpath(package)
-        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-            if not entry.name.endswith(".csv"):
-                continue
-            with entry.open(encoding="utf-8") as handle:
-                rows = [(row["column"], row["type"]) for row in csv.DictReader(handle)]
-            tables[entry.name[: -len(".csv")]] = tuple(rows)
-    return tables
+def _bundle() -> dict[str, dict[str, Schema]]:
+    raw = resources.files(__package__).joinpath("tables.json.gz").read_bytes()
+    return {flavour: {table: tuple((c, t) for c, t in columns) for table, columns in tables.items()}
+            for flavour, tables in json.loads(gzip.decompress(raw)).items()}
 
 
-def known_tables() -> list[str]:
-    """Names of every table whose schema ships with kqlite."""
-    return sorted(_index())
+def _other(flavour: Flavour) -> Flavour:
+    return "sentinel" if flavour == "defender" else "defender"
 
 
-def table_schema(name: str) -> list[tuple[str, str]] | None:
-    """The (column, KQL type) list of a known table, or None when the table is unknown."""
-    schema = _index().get(name)
+def known_tables(flavour: Flavour | None = None) -> list[str]:
+    """Names of the tables whose schema ships with kqlite (of one flavour, or of either)."""
+    bundle = _bundle()
+    names = bundle[flavour].keys() if flavour else bundle["defender"].keys() | bundle["sentinel"].keys()
+    return sorted(names)
+
+
+def table_schema(name: str, flavour: Flavour = "defender") -> list[tuple[str, str]] | None:
+    """The (column, KQL type) list of a known table in `flavour` (the other flavour's when this one does not
+    have the table), or None when the table is unknown."""
+    bundle = _bundle()
+    schema = bundle[flavour].get(name) or bundle[_other(flavour)].get(name)
     return list(schema) if schema is not None else None
+
+
+@cache
+def flavour_only_tables(flavour: Flavour) -> frozenset[str]:
+    """Tables that only `flavour` has (a query naming one is written for that product)."""
+    bundle = _bundle()
+    return frozenset(bundle[flavour].keys() - bundle[_other(flavour)].keys())
+
+
+@cache
+def differing_tables() -> frozenset[str]:
+    """Tables both flavours have, with different columns."""
+    bundle = _bundle()
+    return frozenset(t for t in bundle["defender"].keys() & bundle["sentinel"].keys()
+                     if bundle["defender"][t] != bundle["sentinel"][t])
