@@ -8,13 +8,23 @@ import io
 import re
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import pyarrow.parquet as pq
 
+from kqlite.ingest.locale_times import (
+    LOCAL,
+    DateOrder,
+    TimeError,
+    Zone,
+    is_locale_datetime,
+    parse_header,
+    to_utc_text,
+)
 from kqlite.ingest.rejects import RejectLog
-from kqlite.ingest.rows import RowSink, table_from_name
+from kqlite.ingest.rows import RowSink, table_from_name, type_table
 from kqlite.ingest.sources import Source
 
 STREAMING_PREFIX = "AdvancedHunting-"
@@ -26,17 +36,19 @@ def _text(source: Source) -> str:
 
 
 def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
-    """A CSV with a header row (the portal export: RFC 4180, any column order, columns matched by name).
+    """A CSV with a header row: the Defender portal export, the Log Analytics / Sentinel portal export (its
+    ``TimeGenerated [UTC]`` headers and locale datetimes), any CSV of rows. Columns are matched by name.
 
-    When the file names its table, the columns are typed in one go by Arrow; if a value does not convert,
-    the rows are typed one by one instead, so that each bad row is rejected with its line."""
-    table, stem = table_from_name(source.stem), source.stem
+    Each row goes to the table its ``Type`` column names (Log Analytics), else to the one the file name names;
+    those rows are typed in one go by Arrow, and if a value does not convert, one by one instead, so that each
+    bad row is rejected with its line. Rows that name no table are placed and typed one by one."""
+    file_table, stem, first_reject = table_from_name(source.stem), source.stem, len(rejects)
     reader = csv.reader(io.StringIO(_text(source), newline=""))
     try:
-        header = next(reader)
+        raw_header = next(reader)
     except StopIteration:
         return 0
-    header = [name.strip() for name in header]
+    header, zones = _header_columns(raw_header, sink.local_offset)
     rows: list[list[str]] = []
     lines: list[int] = []
     line = reader.line_num
@@ -50,15 +62,101 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
             continue
         rows.append(fields)
         lines.append(start)
-    if table is not None and rows:
-        frame = sink.table(table).text_frame(header, list(zip(*rows, strict=True)))
-        if frame is not None:
-            sink.add_frame(table, frame)
-            return frame.num_rows
+    if not rows:
+        return 0
+    type_column = header.index("Type") if "Type" in header else None
+    tables = [(type_table({"Type": fields[type_column]}) if type_column is not None else None) or file_table
+              for fields in rows]
+    bad = _CsvTimes(header, zones, rows, tables, sink).convert()
+    for index, reason in sorted(bad.items()):
+        rejects.add(source.name, f"line {lines[index]}", reason, ",".join(rows[index]))
+    groups: dict[str | None, list[int]] = {}
+    for index, table in enumerate(tables):
+        if index not in bad:
+            groups.setdefault(table, []).append(index)
     count = 0
-    for fields, start in zip(rows, lines, strict=True):
-        count += sink.add(table, dict(zip(header, fields, strict=True)), source.name, f"line {start}", stem)
+    for table, indexes in groups.items():
+        if table is not None:
+            group = [rows[index] for index in indexes]
+            frame = sink.table(table).text_frame(header, list(zip(*group, strict=True)))
+            if frame is not None:
+                sink.add_frame(table, frame)
+                count += frame.num_rows
+                continue
+        for index in indexes:
+            row = dict(zip(header, rows[index], strict=True))
+            count += sink.add(table, row, source.name, f"line {lines[index]}", stem)
+    _sort_rejects(rejects, first_reject)  # those of reading, of times and of typing: in file order
     return count
+
+
+def _header_columns(raw: list[str], local_offset: timedelta | None) -> tuple[list[str], list[Zone]]:
+    """Column names without the Log Analytics time tag (``TimeGenerated [UTC]`` -> ``TimeGenerated``), and
+    each column's clock."""
+    pairs = [parse_header(name, local_offset) for name in raw]
+    return [name for name, _ in pairs], [zone for _, zone in pairs]
+
+
+_SCAN = 100  # rows looked at to tell whether an untagged column holds locale datetimes
+
+
+class _CsvTimes:
+    """The datetime columns of one CSV, rewritten as ISO 8601 UTC text in place: those the header tags with a
+    clock, and those whose values are locale datetimes (``12/6/2026, 2:22:48.123 PM``). The day/month order is
+    one for the file, settled by its values (``DateOrder``).
+
+    A value that does not read rejects its row when the column is a datetime (tagged, or typed datetime by
+    the table's schema); in any other column, the column is only rewritten if every value reads."""
+
+    def __init__(self, header: list[str], zones: list[Zone], rows: list[list[str]], tables: list[str | None],
+                 sink: RowSink):
+        self.header, self.zones, self.rows = header, zones, rows
+        self.columns = [index for index, zone in enumerate(zones) if zone is not None or self._locale(index)]
+        names = {table for table in tables if table is not None}
+        self.typed = {index for index in self.columns
+                      if any(sink.table(table).kql_type(header[index]) == "datetime" for table in names)}
+
+    def _locale(self, index: int) -> bool:
+        for fields in self.rows[:_SCAN]:
+            if fields[index].strip():
+                return is_locale_datetime(fields[index])
+        return False
+
+    def convert(self) -> dict[int, str]:
+        """Rewrite the columns; the rows to reject, with why."""
+        bad: dict[int, str] = {}
+        if not self.columns:
+            return bad
+        order = DateOrder.of(fields[index] for index in self.columns for fields in self.rows)
+        for index in self.columns:
+            zone, name = self.zones[index], self.header[index]
+            as_is = zone is None or zone == timedelta()  # ISO text with an offset, or on UTC, needs no change
+            strict = zone is not None or index in self.typed
+            changed: list[tuple[int, str]] = []
+            for number, fields in enumerate(self.rows):
+                text = fields[index]
+                if not text.strip() or as_is and _ISO_START.match(text):
+                    continue
+                try:
+                    fields[index] = to_utc_text(text, zone, order)
+                    changed.append((number, text))
+                except TimeError as error:
+                    if not strict:  # not a datetime column after all: leave it as it was
+                        for row_number, original in changed:
+                            self.rows[row_number][index] = original
+                        break
+                    hint = _LOCAL_HINT.format(column=name) if zone == LOCAL else ""
+                    bad.setdefault(number, f"column {name}: {error}{hint}")
+        return bad
+
+
+_ISO_START = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
+_LOCAL_HINT = (" (the column is '{column} [Local Time]': export with the portal's time zone set to UTC, or give "
+               "the offset, local_utc_offset)")
+
+
+def _sort_rejects(rejects: RejectLog, first: int) -> None:
+    rejects.rejects[first:] = sorted(rejects.rejects[first:], key=lambda reject: _numbers(reject.position))
 
 
 def read_xlsx(source: Source, sink: RowSink, rejects: RejectLog) -> int:
@@ -145,8 +243,7 @@ class _RowBatch:
                 count += self.sink.add(name, row, self.source.name, position, self.source.stem)
         self.groups = {}
         # rejects in file order: those of typing come after those of reading, which came first
-        self.rejects.rejects[self._first_reject:] = sorted(self.rejects.rejects[self._first_reject:],
-                                                           key=lambda reject: _numbers(reject.position))
+        _sort_rejects(self.rejects, self._first_reject)
         return count
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -91,9 +92,12 @@ ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 class Ingest:
     """Collects the tables of one run. ``add(paths)`` reads; ``tables()`` returns pyarrow tables by name."""
 
-    def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None):
+    def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None,
+                 local_utc_offset: timedelta | None = None):
+        """`local_utc_offset`: the UTC offset of the browser that exported a Log Analytics CSV with
+        ``[Local Time]`` columns (without it, their rows are rejected: their times cannot be placed)."""
         self.report = IngestReport()
-        self.sink = RowSink(self.report.rejects)
+        self.sink = RowSink(self.report.rejects, local_utc_offset)
         self.duckdb = duckdb.connect()
         self.duckdb.execute("SET TimeZone = 'UTC'")
         self.duckdb.execute("SET enable_progress_bar = false")
@@ -235,9 +239,9 @@ def _digest(source: Source) -> str:
     return digest_bytes(source.data) if source.data is not None else digest_file(str(source.path))
 
 
-def load(paths: list[str | Path]) -> tuple[dict[str, pa.Table], IngestReport]:
-    """Read `paths` (files, folders, archives) into Defender-shaped pyarrow tables, in memory."""
-    run = Ingest()
+def load(paths: list[str | Path], local_utc_offset: timedelta | None = None) -> tuple[dict[str, pa.Table], IngestReport]:
+    """Read `paths` (files, folders, archives) into pyarrow tables by table name, in memory."""
+    run = Ingest(local_utc_offset=local_utc_offset)
     try:
         run.add(paths)
         return run.tables(), run.report

@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kqlite.ingest.infer import ARROW_TYPES, DYNAMIC, FALSE, TRUE, cast_text, dynamic_array, infer_text
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.timestamps import to_micros
 from kqlite.schemas import known_tables, table_schema
 
-ARROW_TYPES: dict[str, pa.DataType] = {
-    "string": pa.string(), "long": pa.int64(), "int": pa.int32(), "real": pa.float64(), "bool": pa.bool_(),
-    "datetime": pa.timestamp("us"), "dynamic": pa.string(), "guid": pa.string(), "timespan": pa.string(),
-    "decimal": pa.float64(),
-}
 _UNION_SUFFIX = re.compile(r"^(.*)_(string|long|int|real|double|bool|boolean|datetime|dynamic|guid|timespan|decimal)$")
 
 # ActionType -> table, for rows that do not say which table they come from (a union exported as one file).
@@ -88,9 +85,6 @@ def _to_real(value: Any) -> float | None:
     raise RowError(f"{value!r} is not a number")
 
 
-_TRUE, _FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
-
-
 def _to_bool(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
@@ -100,9 +94,9 @@ def _to_bool(value: Any) -> bool | None:
         text = value.strip().lower()
         if not text:
             return None
-        if text in _TRUE:
+        if text in TRUE:
             return True
-        if text in _FALSE:
+        if text in FALSE:
             return False
     raise RowError(f"{value!r} is not true or false")
 
@@ -127,16 +121,29 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
 
 
 class TableRows:
-    """Typed rows of one table."""
+    """Typed rows of one table.
+
+    Columns of the table's schema (Defender's when Defender has the table, else Sentinel's) are typed as it
+    says; columns only the Sentinel flavour has (TimeGenerated, TenantId, SourceSystem, MachineGroup, ... of a
+    Sentinel export of a Device table) as the Sentinel flavour says. Other columns are kept as text until the
+    table is built, then typed from all their values (``infer.infer_text``). A column no input brought is not
+    stored: the engine reads it as empty (and fills a Device table's missing Timestamp from TimeGenerated)."""
 
     def __init__(self, name: str):
         self.name = name
         self.schema = table_schema(name) or []
         self.types = dict(self.schema)
+        for column, kql_type in table_schema(name, flavour="sentinel") or []:
+            self.types.setdefault(column, kql_type)
+        # dynamic columns the engine will not find in the schema: marked in storage (the JSON type)
+        self._marked_dynamic = {column for column, kql_type in self.types.items()
+                                if kql_type == "dynamic" and column not in dict(self.schema)}
         self._by_lower = {column.lower(): column for column in self.types}
         self.rows: list[dict[str, Any]] = []
+        self.row_columns: dict[str, None] = {}  # columns of the rows, in first-seen order
         self.extra_columns: dict[str, None] = {}  # in first-seen order
-        self.frames: list[pa.Table] = []  # already typed batches (from Parquet or the Sysmon mapping)
+        self.hints: dict[str, str | None] = {}  # extra column -> type a source declared (None: they disagree)
+        self.frames: list[pa.Table] = []  # typed batches (extra columns as text until to_arrow)
         self._plans: dict[tuple[str, ...], list[tuple[str, str | None, Callable[[Any], Any] | None]]] = {}
 
     def column_for(self, key: str) -> str:
@@ -150,16 +157,29 @@ class TableRows:
             return match.group(1)
         return key
 
+    def kql_type(self, key: str) -> str | None:
+        """The KQL type the schema gives the column `key` stands for, None for a column it does not know."""
+        return self.types.get(self.column_for(key))
+
+    def hint(self, key: str, kql_type: str) -> None:
+        """A source declares the type of a column (the Log Analytics API does): used for an extra column."""
+        column = self.column_for(key)
+        if column not in self.types:
+            previous = self.hints.setdefault(column, kql_type)
+            if previous != kql_type:
+                self.hints[column] = None
+
     def add(self, row: dict[str, Any]) -> None:
         """Type `row` to the schema (RowError names the column and value if it cannot be)."""
         keys = tuple(row)
         plan = self._plans.get(keys)
         if plan is None:  # rows of one export share their keys: work out each key's column and type once
             plan = self._plans[keys] = [self._plan(key) for key in keys]
+            self.row_columns.update((column, None) for column, _, _ in plan)
         typed: dict[str, Any] = {}
         for (column, kql_type, convert), value in zip(plan, row.values(), strict=True):
-            if convert is None:  # a text column given text, or a column the schema does not know
-                typed[column] = value if kql_type or not isinstance(value, dict | list) else orjson.dumps(value).decode()
+            if convert is None:  # a column the schema does not know: its text, typed with the others at the end
+                typed[column] = _to_string(value)
                 continue
             if column in typed and value in (None, ""):
                 continue  # AdditionalFields_string and AdditionalFields_dynamic: keep the one that has a value
@@ -225,6 +245,8 @@ class TableRows:
                     array = array.cast(target) if array.type != target else array
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
                     return None
+            else:
+                self.extra_columns.setdefault(column, None)
             columns.append(array)
             names.append(column)
         return pa.table(columns, names=names)
@@ -233,25 +255,100 @@ class TableRows:
         return len(self.rows) + sum(frame.num_rows for frame in self.frames)
 
     def to_arrow(self) -> pa.Table:
+        """One table of every batch: the schema's columns that some batch has, in the schema's order, then the
+        Sentinel-flavour ones, then the extra ones in first-seen order, typed from all their values."""
         frames = list(self.frames)
         if self.rows:
-            fields = [pa.field(column, ARROW_TYPES.get(kql_type, pa.string())) for column, kql_type in self.schema]
-            known = pa.Table.from_pylist(self.rows, schema=pa.schema(fields)) if fields else None
-            for column in self.extra_columns:
-                values = [row.get(column) for row in self.rows]
-                try:
-                    array = pa.array(values)
-                except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types: keep the text of each value
-                    array = pa.array([_to_string(value) for value in values], pa.string())
-                if pa.types.is_null(array.type):
-                    array = array.cast(pa.string())
-                known = known.append_column(column, array) if known is not None else pa.table({column: array})
-            if known is not None:
-                frames.append(known)
+            frames.append(self._rows_frame())
         if not frames:
             fields = [pa.field(column, ARROW_TYPES.get(kql_type, pa.string())) for column, kql_type in self.schema]
             return pa.schema(fields).empty_table()
-        return pa.concat_tables(frames, promote_options="permissive")
+        present = dict.fromkeys(name for frame in frames for name in frame.column_names)
+        known = [column for column in self.types if column in present]
+        extra = [column for column in present if column not in self.types]
+        columns: dict[str, pa.ChunkedArray] = {}
+        for column in known:
+            target = ARROW_TYPES.get(self.types[column], pa.string())
+            chunks = [_as(_chunk(frame, column, target), target) for frame in frames]
+            array = pa.chunked_array(chunks, target)
+            if column in self._marked_dynamic:
+                array = pa.chunked_array([dynamic_array(array.combine_chunks())], DYNAMIC)
+            columns[column] = array
+        for column in extra:
+            columns[column] = _extra_column([_chunk(frame, column, None) for frame in frames], self.hints.get(column))
+        return pa.table(columns)
+
+    def _rows_frame(self) -> pa.Table:
+        arrays = {}
+        for column in self.row_columns:
+            values = [row.get(column) for row in self.rows]
+            kql_type = self.types.get(column)
+            arrays[column] = pa.array(values, ARROW_TYPES.get(kql_type, pa.string()) if kql_type else pa.string())
+        return pa.table(arrays)
+
+
+def _chunk(frame: pa.Table, column: str, target: pa.DataType | None) -> pa.Array:
+    """A frame's column as one array; a column the frame lacks as nulls (text nulls for an extra column)."""
+    if column in frame.column_names:
+        return frame.column(column).combine_chunks()
+    return pa.nulls(frame.num_rows, target or pa.string())
+
+
+def _as(array: pa.Array, target: pa.DataType) -> pa.Array:
+    if array.type == target:
+        return array
+    if pa.types.is_timestamp(array.type) and array.type.tz is not None:
+        array = array.cast(pa.timestamp(array.type.unit))
+    return array.cast(target)
+
+
+def _extra_column(chunks: list[pa.Array], hint: str | None) -> pa.ChunkedArray:
+    """One column no schema describes, from each batch's array: the text ones typed from all their values
+    together; when batches disagree (a number here, text there), text: each text value as it was read."""
+    originals = [chunk.cast(pa.string()) if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
+                 else None for chunk in chunks]
+    types = {chunk.type for chunk, original in zip(chunks, originals, strict=True)
+             if original is None and not pa.types.is_null(chunk.type)}
+    text = [original for original in originals if original is not None]
+    if text:
+        inferred, _ = infer_text(pa.concat_arrays(text), hint)
+        voters = pc.sum(pc.not_equal(pc.utf8_trim_whitespace(pa.concat_arrays(text)), "")).as_py() or 0
+        keep = voters > 0 or not types  # else only empty text: nulls of the typed batches' type
+        if keep:
+            types.add(inferred.type)
+        offset, chunks = 0, list(chunks)
+        for index, original in enumerate(originals):
+            if original is not None:
+                chunks[index] = inferred.slice(offset, len(original)) if keep else pa.nulls(len(original))
+                offset += len(original)
+    target = _common_type(types)
+    if target is None:  # the batches disagree: text, each value as it was read
+        return pa.chunked_array([original if original is not None else _text_of(chunk)
+                                 for chunk, original in zip(chunks, originals, strict=True)], pa.string())
+    return pa.chunked_array([pa.nulls(len(chunk), target) if pa.types.is_null(chunk.type) else _as(chunk, target)
+                             for chunk in chunks], target)
+
+
+def _text_of(array: pa.Array) -> pa.Array:
+    try:
+        return array.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):  # lists, structs: their JSON
+        return pa.array([_to_string(value) for value in array.to_pylist()], pa.string())
+
+
+def _common_type(types: set[pa.DataType]) -> pa.DataType | None:
+    """The type batches of one column share, or None when they disagree (beyond numbers and time units)."""
+    if not types:
+        return pa.string()
+    if len(types) == 1:
+        return next(iter(types))
+    if all(pa.types.is_integer(t) for t in types):
+        return pa.int64()
+    if all(pa.types.is_integer(t) or pa.types.is_floating(t) for t in types):
+        return pa.float64()
+    if all(pa.types.is_timestamp(t) for t in types):
+        return pa.timestamp("us")
+    return None
 
 
 # The Python value kinds each column type takes as they are (anything else: the row-by-row path decides)
@@ -263,14 +360,9 @@ _VALUE_KINDS: dict[str, tuple[type, ...]] = {
 
 def _typed_values(values: list[Any], kql_type: str | None) -> pa.Array | None:
     """JSON values of one column as an Arrow array of `kql_type`; None when one is not of the column's kind."""
-    if kql_type is None:  # a column the schema does not know: as Arrow infers it, text if mixed
-        values = [orjson.dumps(v).decode() if isinstance(v, dict | list) else v for v in values]
-        try:
-            array = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
-            array = pa.array([_to_string(v) for v in values], pa.string())
-        return array.cast(pa.string()) if pa.types.is_null(array.type) else array
-    if CONVERTERS.get(kql_type) is _to_string:  # text columns take any value, as its text (as row by row)
+    if kql_type is None or CONVERTERS.get(kql_type) is _to_string:
+        # text columns take any value, as its text (as row by row); a column the schema does not know is
+        # kept as text too, and typed from all its values when the table is built  # text columns take any value, as its text (as row by row)
         if not all(v is None or type(v) is str for v in values):
             values = [_to_string(v) for v in values]
         return pa.array(values, pa.string())
@@ -285,7 +377,7 @@ def _typed_values(values: list[Any], kql_type: str | None) -> pa.Array | None:
         if kql_type == "dynamic":
             return pa.array([orjson.dumps(v).decode() if isinstance(v, dict | list) else v for v in values], pa.string())
         if kql_type == "datetime":
-            return _typed_text(pa.array(values, pa.string()), "datetime")
+            return cast_text(pa.array(values, pa.string()), "datetime")
         return pa.array(values, ARROW_TYPES[kql_type])
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
         return None
@@ -295,42 +387,16 @@ def _typed_text_column(values: tuple[str, ...], kql_type: str | None) -> pa.Arra
     array = pa.array(values, pa.string())
     if kql_type in (None, "string", "dynamic", "guid", "timespan"):
         return array
-    return _typed_text(array, kql_type)
-
-
-def _typed_text(array: pa.Array, kql_type: str) -> pa.Array | None:
-    """Text to `kql_type` by Arrow casts ('' is null); None when a value does not convert."""
-    text = pc.if_else(pc.equal(pc.utf8_trim_whitespace(array), ""), pa.scalar(None, pa.string()), array)
-    try:
-        if kql_type in ("long", "int", "real", "decimal"):
-            return pc.cast(text, ARROW_TYPES[kql_type])
-        if kql_type == "bool":
-            lowered = pc.utf8_lower(pc.utf8_trim_whitespace(text))
-            known = pc.or_(pc.is_in(lowered, pa.array(sorted(_TRUE | _FALSE))), pc.is_null(lowered))
-            if not pc.all(known).as_py():
-                return None
-            return pc.if_else(pc.is_null(lowered), pa.scalar(None, pa.bool_()), pc.is_in(lowered, pa.array(sorted(_TRUE))))
-        if kql_type == "datetime":
-            for target in (pa.timestamp("ns", tz="UTC"), pa.timestamp("ns")):  # with an offset or 'Z', or none (UTC)
-                try:
-                    nanos = pc.cast(pc.cast(text, target), pa.int64())
-                    break
-                except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                    continue
-            else:
-                return None
-            return pc.cast(pc.divide(pc.subtract(nanos, pc.if_else(pc.less(nanos, 0), 999, 0)), 1000), pa.int64()) \
-                .cast(pa.timestamp("us"))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
-        return None
-    return None
+    return cast_text(array, kql_type)
 
 
 class RowSink:
-    """Rows from every Defender reader, per table; bad rows go to the reject log."""
+    """Rows from every Defender and Log Analytics reader, per table; bad rows go to the reject log.
+    `local_offset`: the UTC offset of exports whose times are on the browser's clock ([Local Time])."""
 
-    def __init__(self, rejects: RejectLog):
+    def __init__(self, rejects: RejectLog, local_offset: timedelta | None = None):
         self.rejects = rejects
+        self.local_offset = local_offset
         self.tables: dict[str, TableRows] = {}
 
     def table(self, name: str) -> TableRows:
@@ -339,8 +405,9 @@ class RowSink:
         return self.tables[name]
 
     def resolve(self, table: str | None, row: dict[str, Any], fallback: str) -> str:
-        """The table a row goes to: the one its source names, else the one it names, else `fallback`."""
-        return table or infer_table(row) or fallback
+        """The table a row goes to: the one its Type column names (Log Analytics), else the one its source
+        names, else the one it otherwise names, else `fallback`."""
+        return type_table(row) or table or infer_table(row) or fallback
 
     def add(self, table: str | None, row: dict[str, Any], file: str, position: str, fallback: str) -> bool:
         name = self.resolve(table, row, fallback)
@@ -351,11 +418,25 @@ class RowSink:
             self.rejects.add(file, position, f"table {name}: {error}", orjson.dumps(row, default=str).decode())
             return False
 
+    def hint(self, table: str, column: str, kql_type: str) -> None:
+        """A source declares a column's type (see ``TableRows.hint``)."""
+        self.table(table).hint(column, kql_type)
+
     def add_frame(self, table: str, frame: pa.Table) -> None:
         self.table(table).frames.append(frame)
 
 
 _KNOWN = set(known_tables())
+_CUSTOM_TABLE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*_CL$")  # Log Analytics custom logs (MyApp_CL)
+
+
+def type_table(row: dict[str, Any]) -> str | None:
+    """The table a Log Analytics row names in its Type column: a known table or a custom log. (Some Defender
+    tables have a Type column of their own, whose values name no table.)"""
+    value = row.get("Type")
+    if isinstance(value, str) and (value in _KNOWN or _CUSTOM_TABLE.match(value)):
+        return value
+    return None
 
 
 def infer_table(row: dict[str, Any]) -> str | None:
@@ -374,9 +455,14 @@ def infer_table(row: dict[str, Any]) -> str | None:
 
 
 def table_from_name(stem: str) -> str | None:
-    """A file called after a bundled table (DeviceProcessEvents.csv, deviceprocessevents-2024.json) names it."""
+    """A file called after a table (DeviceProcessEvents.csv, deviceprocessevents-2024.json, export_SigninLogs)
+    names it: the name, in any case, not run into other letters (Events.csv does not name the Event table)."""
     lowered = stem.lower()
-    for name in sorted(_KNOWN, key=len, reverse=True):
-        if lowered == name.lower() or lowered.startswith(name.lower()) or name.lower() in lowered:
+    for name, pattern in _NAME_PATTERNS:
+        if name.lower() in lowered and pattern.search(lowered):
             return name
     return None
+
+
+_NAME_PATTERNS = [(name, re.compile(rf"(?<![a-z]){re.escape(name.lower())}(?![a-z])"))
+                  for name in sorted(_KNOWN, key=len, reverse=True)]

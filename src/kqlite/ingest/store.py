@@ -2,6 +2,8 @@
 
 Tables keep the bundled schema's columns and any extra ones (added as later files bring them). The ledger
 (``_kqlite_files``) holds the BLAKE3 digest of every file read, so that ingesting the same file again adds nothing.
+Every row gets the time (UTC) of the write that stored it in ``_kqlite_ingestion_time``, KQL's
+``ingestion_time()`` (rows of a store written before that column existed keep null).
 Open a store with ``kqlite.connect("store.duckdb")``: its tables are attached like any other data.
 """
 
@@ -18,6 +20,7 @@ from kqlite.compile.scope import ident
 from kqlite.ingest.pipeline import IngestReport
 
 LEDGER = "_kqlite_files"
+INGESTION_TIME = "_kqlite_ingestion_time"
 _CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (blake3 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
                   "records BIGINT, ingested_at TIMESTAMP)")
 
@@ -45,9 +48,9 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -
         try:
             connection.execute(_CREATE_LEDGER)
             existing = set(stored_tables(connection))
-            for name, table in tables.items():
-                _append(connection, name, table, name in existing)
             now = datetime.now(UTC).replace(tzinfo=None)
+            for name, table in tables.items():
+                _append(connection, name, table, name in existing, now)
             for file in report.files:
                 if file.digest and not file.skipped:
                     connection.execute(f"INSERT OR IGNORE INTO {LEDGER} VALUES (?, ?, ?, ?, ?)",
@@ -58,21 +61,43 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -
             raise
 
 
-def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool) -> None:
+def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool, now: datetime) -> None:
     connection.register("_kq_incoming", table)
     try:
         target = exp.Table(this=ident(name))
+        stamp = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+        incoming = exp.select("*", exp.alias_(stamp, INGESTION_TIME, quoted=True)).from_("_kq_incoming")
         if not exists:
-            create = exp.Create(this=target, kind="TABLE", expression=exp.select("*").from_("_kq_incoming").limit(0))
+            create = exp.Create(this=target, kind="TABLE", expression=incoming.limit(0))
             connection.execute(create.sql("duckdb"))
-        columns = {row[0] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
-        incoming = connection.execute("DESCRIBE _kq_incoming").fetchall()
-        for column, duck_type, *_ in incoming:
-            if column not in columns:  # a later file brings a new extra column
+        columns = {row[0]: row[1] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
+        described = connection.sql(incoming.limit(0).sql("duckdb"))
+        for column, duck_type in zip(described.columns, map(str, described.types), strict=True):
+            if column not in columns:  # a later file brings a new extra column (or an old store meets the stamp)
                 add = exp.Alter(this=target, kind="TABLE", actions=[exp.ColumnDef(
                     this=ident(column), kind=exp.DataType.build(duck_type, dialect="duckdb"))])
                 connection.execute(add.sql("duckdb"))
-        insert = exp.Insert(this=target, expression=exp.select("*").from_("_kq_incoming"), by_name=True)
+            elif not _fits(duck_type, columns[column]):
+                # an extra column typed one way before and another now (a number, then text): widen it
+                numbers = {duck_type, columns[column]} <= {*_INTEGERS, "BIGINT", "FLOAT", "DOUBLE"}
+                widen = exp.Alter(this=target, kind="TABLE", actions=[exp.AlterColumn(
+                    this=ident(column), dtype=exp.DataType.build("DOUBLE" if numbers else "VARCHAR"))])
+                connection.execute(widen.sql("duckdb"))
+        insert = exp.Insert(this=target, expression=incoming, by_name=True)
         connection.execute(insert.sql("duckdb"))
     finally:
         connection.unregister("_kq_incoming")
+
+
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")
+
+
+def _fits(incoming: str, stored: str) -> bool:
+    """Whether values of DuckDB type `incoming` go into a column of type `stored` without loss or error."""
+    if incoming == stored or stored == "VARCHAR":
+        return True
+    if stored == "BIGINT":
+        return incoming in _INTEGERS
+    if stored == "DOUBLE":
+        return incoming in (*_INTEGERS, "BIGINT", "FLOAT")
+    return False
