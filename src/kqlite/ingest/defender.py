@@ -1,5 +1,6 @@
-"""Readers of Defender advanced-hunting data: the portal CSV export, Streaming API messages and blobs, the
-Graph ``runHuntingQuery`` / advanced-hunting API JSON, JSON lines of rows, and Parquet."""
+"""Readers of Defender advanced-hunting and Log Analytics / Sentinel data: the portals' CSV exports, Streaming
+API messages and blobs, the Graph ``runHuntingQuery`` / advanced-hunting API JSON, the Log Analytics query API
+JSON and the Azure CLI's, JSON lines of rows, and Parquet."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 import orjson
 import pyarrow.parquet as pq
 
+from kqlite.ingest.infer import python_literal_json
 from kqlite.ingest.locale_times import (
     LOCAL,
     DateOrder,
@@ -24,7 +26,7 @@ from kqlite.ingest.locale_times import (
     to_utc_text,
 )
 from kqlite.ingest.rejects import RejectLog
-from kqlite.ingest.rows import RowSink, table_from_name, type_table
+from kqlite.ingest.rows import CONVERTERS, RowSink, table_from_name, type_table
 from kqlite.ingest.sources import Source
 
 STREAMING_PREFIX = "AdvancedHunting-"
@@ -206,12 +208,104 @@ def _json_values(source: Source, rejects: RejectLog) -> Iterator[tuple[str, Any]
 
 
 def read_json_rows(source: Source, sink: RowSink, rejects: RejectLog) -> int:
-    """JSON lines (or an array) of advanced-hunting rows, as exported from a query."""
+    """JSON lines (or an array) of rows, as exported from a query; also what ``az monitor log-analytics query``
+    prints (every value as Python's ``str()`` of it, and the result's name in a ``TableName`` key)."""
     table = table_from_name(source.stem)
     batch = _RowBatch(sink, rejects, source)
+    az_cli: bool | None = None
     for position, value in _json_values(source, rejects):
+        if az_cli is None and isinstance(value, dict):  # the first row tells
+            az_cli = "TableName" in value and all(isinstance(v, str) for v in value.values())
+        if az_cli and isinstance(value, dict):
+            value = _az_cli_row(value, sink, table, source.stem)
         batch.add(table, value, position)
     return batch.flush()
+
+
+def _az_cli_row(row: dict[str, Any], sink: RowSink, table: str | None, stem: str) -> dict[str, Any]:
+    """A row as the Azure CLI prints it, back to values: no ``TableName`` (the result's name, PrimaryResult,
+    not a column), ``None`` as null (but in a string column: Kusto strings are never null, so it is text), and
+    a dynamic value printed as a Python literal (``{'a': True}``) as JSON."""
+    columns = sink.table(sink.resolve(table, row, stem))
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if key == "TableName" or not isinstance(value, str):
+            if key != "TableName":
+                out[key] = value
+            continue
+        kql_type = columns.kql_type(key)
+        if value == "None" and kql_type != "string":
+            value = None
+        elif kql_type in ("dynamic", None) and value[:1] in ("{", "[") and not _is_json(value):
+            value = python_literal_json(value) or value
+        out[key] = value
+    return out
+
+
+def _is_json(text: str) -> bool:
+    try:
+        orjson.loads(text)
+        return True
+    except orjson.JSONDecodeError:
+        return False
+
+
+# Column types as the Log Analytics API names them (older versions: .NET names) -> KQL types
+_API_TYPES = {"boolean": "bool", "sbyte": "bool", "int32": "int", "int64": "long", "double": "real", "date": "datetime",
+              "object": "dynamic", "uuid": "guid", "system.string": "string", "system.boolean": "bool",
+              "system.int32": "int", "system.int64": "long", "system.double": "real", "system.datetime": "datetime",
+              "system.object": "dynamic", "system.guid": "guid", "system.timespan": "timespan",
+              "system.sbyte": "bool", "system.decimal": "decimal", "system.data.sqltypes.sqldecimal": "decimal"}
+
+
+def read_log_analytics_api(source: Source, sink: RowSink, rejects: RejectLog) -> int:
+    """The Log Analytics query API response (REST, ``az rest``, Azure Monitor Query SDKs' raw JSON):
+    ``{"tables": [{"name": "PrimaryResult", "columns": [{"name", "type"}], "rows": [[...], ...]}]}``.
+    Each row goes to the table its Type column names, else the file's; the declared column types type the
+    columns no schema describes."""
+    file_table = table_from_name(source.stem)
+    batch = _RowBatch(sink, rejects, source)
+    for position, document in _json_values(source, rejects):
+        prefix = "" if position == "document" else f"{position}, "
+        results = document.get("tables") if isinstance(document, dict) else None
+        if not isinstance(results, list):
+            rejects.add(source.name, position, "no 'tables' list in the Log Analytics API response",
+                        orjson.dumps(document).decode())
+            continue
+        for index, result in enumerate(results):
+            where = f"{prefix}tables[{index}]"
+            columns = result.get("columns") if isinstance(result, dict) else None
+            rows = result.get("rows") if isinstance(result, dict) else None
+            if not isinstance(columns, list) or not isinstance(rows, list) \
+                    or not all(isinstance(column, dict) and isinstance(column.get("name"), str) for column in columns):
+                rejects.add(source.name, where, "a result table without a 'columns' list of names and a 'rows' list",
+                            orjson.dumps(result).decode())
+                continue
+            names = [column["name"] for column in columns]
+            declared = {column["name"]: _kql_type(column.get("type")) for column in columns}
+            hinted: set[str] = set()
+            for number, row in enumerate(rows):
+                if not isinstance(row, list) or len(row) != len(names):
+                    size = len(row) if isinstance(row, list) else "no list of"
+                    rejects.add(source.name, f"{where}.rows[{number}]",
+                                f"the row has {size} values, the columns {len(names)}", orjson.dumps(row).decode())
+                    continue
+                values = dict(zip(names, row, strict=True))
+                table = sink.resolve(file_table, values, source.stem)
+                if table not in hinted:
+                    hinted.add(table)
+                    for name, kql_type in declared.items():
+                        if kql_type is not None:
+                            sink.hint(table, name, kql_type)
+                batch.add(table, values, f"{where}.rows[{number}]")
+    return batch.flush()
+
+
+def _kql_type(name: object) -> str | None:
+    if not isinstance(name, str):
+        return None
+    lowered = name.lower()
+    return lowered if lowered in CONVERTERS else _API_TYPES.get(lowered)
 
 
 class _RowBatch:

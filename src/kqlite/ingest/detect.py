@@ -17,6 +17,7 @@ WINDOWS_XML = "windows-xml"        # Event Viewer / wevtutil XML export
 WINDOWS_JSON = "windows-json"      # Winlogbeat (ECS) or NXLog/Logstash JSON lines of Windows events
 STREAMING = "streaming-json"       # Defender Streaming API: {"records": [...]} messages or envelope lines
 HUNTING_API = "hunting-api-json"   # Graph runHuntingQuery / advanced-hunting API: schema + results
+LOG_ANALYTICS_API = "log-analytics-api-json"  # Log Analytics query API: tables of columns + rows
 DEFENDER_JSON = "defender-json"    # JSON lines (or an array) of advanced-hunting rows
 DEFENDER_CSV = "defender-csv"      # portal export or any CSV of rows
 PARQUET = "parquet"
@@ -59,6 +60,8 @@ def _json_kind(head: bytes) -> str:
         return STREAMING
     if {"schema", "results"} <= lowered:
         return HUNTING_API
+    if isinstance(first.get("tables"), list):
+        return LOG_ANALYTICS_API
     if keys & _WINDOWS_KEYS:
         return WINDOWS_JSON
     return DEFENDER_JSON
@@ -82,4 +85,6 @@ def _first_object(head: bytes) -> dict | None:
         return {"records": []}
     if re.search(rb'"[sS]chema"\s*:', text) and re.search(rb'"[rR]esults"\s*:', head):
         return {"schema": [], "results": []}
+    if re.match(rb'\{\s*"tables"\s*:\s*\[', text):
+        return {"tables": []}
     return None

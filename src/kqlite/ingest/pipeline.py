@@ -45,6 +45,7 @@ _DEFENDER_READERS = {
     detect.DEFENDER_JSON: defender.read_json_rows,
     detect.STREAMING: defender.read_streaming,
     detect.HUNTING_API: defender.read_hunting_api,
+    detect.LOG_ANALYTICS_API: defender.read_log_analytics_api,
     detect.PARQUET: defender.read_parquet,
     detect.XLSX: defender.read_xlsx,
 }
