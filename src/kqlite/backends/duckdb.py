@@ -24,6 +24,7 @@ from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlSemanticError
+from kqlite.external.policy import ExternalPolicy
 from kqlite.result import Result
 from kqlite.schemas import FLAVOURS, differing_tables, flavour_only_tables, known_tables, table_schema
 from kqlite.syntax import ast, parse
@@ -92,13 +93,15 @@ class Connection:
 
     def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
-                 read_only: bool = False, flavour: str = "auto"):
+                 read_only: bool = False, flavour: str = "auto", now: datetime | None = None,
+                 external_policy: ExternalPolicy | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
             raise ValueError(f"flavour must be 'auto', 'defender' or 'sentinel', not {flavour!r}")
         self.timeout = timeout
         self.flavour = flavour
+        self.now = now  # the instant now() and ago() use (None: the time each query is compiled)
         try:
             self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
         except duckdb.Error as error:
@@ -117,6 +120,9 @@ class Connection:
         self._views: dict[tuple[str, str], list[Column]] = {}  # (table, flavour) -> columns of its view
         self._lock = threading.RLock()
         self._attach_count = 0
+        self._external_views: dict[str, tuple[str, list[str]]] = {}
+        self._external_policy = external_policy
+        self._attached_paths: list[str] = []
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
             self.attach(name, StoredTable(name))
         for name, source in (tables or {}).items():
@@ -222,6 +228,7 @@ class Connection:
             return
         if isinstance(source, str | os.PathLike):
             path = Path(source)
+            self._attached_paths.append(str(path))
             if not path.exists():
                 raise KqlDataError(f"table {name}: file not found: {path}")
             reader = {".parquet": "read_parquet", ".csv": "read_csv", ".json": "read_json", ".jsonl": "read_json",
@@ -252,10 +259,12 @@ class Connection:
             pass
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
-    def _shaped_select(self, name: str, flavour: str, source: _Source | None) -> tuple[exp.Select, list[Column]]:
+    def _shaped_select(self, name: str, flavour: str, source: _Source | None,
+                       schema: list[tuple[str, str]] | None = None) -> tuple[exp.Select, list[Column]]:
         """The view's SELECT: the flavour's schema columns in order (missing ones as empty), then the data's
         extra columns (those neither flavour's schema has). No data: an empty table of the schema."""
-        schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
+        if schema is None:
+            schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
         columns: list[Column] = []
         projections: list[exp.Expression] = []
         if source is None:
@@ -287,6 +296,7 @@ class Connection:
                 value = sb.literal(kql_type, "" if kql_type == "string" else None)
             projections.append(self._output(value, col_name))
         schema_names = {c for schema_of in (table_schema(name, f) or [] for f in FLAVOURS) for c, _ in schema_of}
+        schema_names.update(c for c, _ in schema)
         for col_name, (raw, duck_type) in present.items():
             if col_name in used or col_name in schema_names or col_name == INGESTION_TIME_COLUMN:
                 continue
@@ -296,6 +306,9 @@ class Connection:
             columns.append(Column(col_name, kql_type))
             shaped = self._shape(name, source.raw, raw, duck_type, kql_type, col_name in null_free)
             projections.append(self._output(shaped, col_name))
+        if INGESTION_TIME_COLUMN in present:  # hidden: not a KQL column, read by ingestion_time()
+            projections.append(exp.alias_(exp.Column(this=ident(present[INGESTION_TIME_COLUMN][0])),
+                                          ident(INGESTION_TIME_COLUMN), copy=False))
         select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         return select, columns
 
@@ -365,6 +378,38 @@ class Connection:
         if bad:
             raise KqlDataError(f"table {table}, column {column}: value {bad[0][0]!r} cannot be read as {kql_type}",)
 
+    def _external(self, columns: list[Column], uris: list[str], properties: dict[str, object]
+                  ) -> tuple[exp.Table, list[str]]:
+        """Read an externaldata operator's data (under the connection's external-data policy) into a view of
+        the declared columns; the same operator in a later query reuses it."""
+        from kqlite.external import load_externaldata_report
+
+        key = repr((columns, uris, sorted(properties.items())))
+        with self._lock:
+            cached = self._external_views.get(key)
+            if cached is None:
+                load = load_externaldata_report([(c.name, c.type) for c in columns], uris, properties,
+                                                self.external_policy())
+                self._attach_count += 1
+                raw = f"_ext_{self._attach_count}"
+                self.duckdb.register(raw, load.table)
+                source = self._describe_source(raw, load.table)
+                select, _ = self._shaped_select(raw, "defender", source, [(c.name, c.type) for c in columns])
+                self._create_view(f"{raw}_view", select)
+                cached = (f"{raw}_view", list(load.warnings))
+                self._external_views[key] = cached
+        return exp.Table(this=ident(cached[0])), cached[1]
+
+    def external_policy(self) -> ExternalPolicy:
+        """Where externaldata may read: the policy given to connect(), else the current folder and the folders
+        of the files attached, with downloads cached in the user's cache folder."""
+        if self._external_policy is not None:
+            return self._external_policy
+        from kqlite.external import ExternalPolicy
+
+        folders = {Path(p).resolve().parent for p in self._attached_paths}
+        return ExternalPolicy.default(sorted(folders))
+
     def _probe(self, sql: str) -> list[tuple]:
         """Run a compiler-made SQL query (for plugins whose output columns depend on the data)."""
         try:
@@ -389,22 +434,24 @@ class Connection:
             return "sentinel"
         return "defender"
 
-    def compile(self, kql: str, *, flavour: str | None = None) -> tuple[CompiledQuery, str]:
+    def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
+                now: datetime | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its DuckDB SQL text."""
+        options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
+                   "external": self._external}
         with deep_recursion():
             try:
                 script = parse(kql)
                 chosen = flavour or self.choose_flavour(script)
                 try:
-                    compiled = compile_script(script, self.catalog(chosen), probe=self._probe, names=self.names)
+                    compiled = compile_script(script, self.catalog(chosen), **options)
                 except KqlSemanticError as first_error:
                     if flavour or self.flavour != "auto" or chosen == "sentinel":
                         raise
                     # a query on tables both products have, naming columns only Sentinel's flavour has
                     # (TimeGenerated, TenantId, ...): it was written for Sentinel
                     try:
-                        compiled = compile_script(script, self.catalog("sentinel"), probe=self._probe,
-                                                  names=self.names)
+                        compiled = compile_script(script, self.catalog("sentinel"), **options)
                     except KqlError:
                         raise first_error from None
                     chosen = "sentinel"
@@ -413,13 +460,16 @@ class Connection:
             except RecursionError:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
 
-    def query(self, kql: str, *, timeout: float | None = None, flavour: str | None = None) -> Result:
+    def query(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
+              params: dict[str, Any] | None = None, now: datetime | None = None) -> Result:
         """Run a KQL query and return its rows with Kusto's column names and types.
 
-        `timeout` (seconds; default: the connection's) stops a query that runs longer, with KqlResourceError;
-        so does running out of the memory limit. The database is left as it was: queries only read."""
-        compiled, sql = self.compile(kql, flavour=flavour)
-        limit = timeout if timeout is not None else self.timeout
+        `timeout` (seconds; default: the query's `set servertimeout`, else the connection's) stops a query that
+        runs longer, with KqlResourceError; so does running out of the memory limit. `params` gives values to
+        the parameters of `declare query_parameters(...)`; `now` fixes now() and ago() (as `set query_now`).
+        `flavour` ("defender" or "sentinel") overrides the connection's. The database is left as it was."""
+        compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now)
+        limit = timeout if timeout is not None else (compiled.options.timeout or self.timeout)
         timer = threading.Timer(limit, self.duckdb.interrupt) if limit else None
         if timer is not None:
             timer.daemon = True
@@ -439,8 +489,9 @@ class Connection:
                 timer.cancel()
         return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
 
-    def explain(self, kql: str, *, flavour: str | None = None) -> Explanation:
-        compiled, _ = self.compile(kql, flavour=flavour)
+    def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
+                now: datetime | None = None) -> Explanation:
+        compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
         with deep_recursion():
             return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour)
 
@@ -491,6 +542,14 @@ class _ConnectionCatalog(Catalog):
 
     def populated(self) -> list[str]:
         return sorted(self.connection._sources)
+
+    def ingestion_time(self, name: str) -> exp.Expression | None:
+        source = self.connection._sources.get(name)
+        if source is None:
+            return None
+        if INGESTION_TIME_COLUMN in source.columns:
+            return exp.Column(this=ident(INGESTION_TIME_COLUMN))
+        return sb.literal("datetime", source.read_at)
 
 
 @cache

@@ -30,6 +30,10 @@ class Catalog(Mapping[str, list[Column]]):
         """The SQL relation holding the rows of table `name`."""
         return exp.Table(this=ident(name))
 
+    def ingestion_time(self, name: str) -> exp.Expression | None:
+        """KQL's ingestion_time() of the table's rows: a constant, a (hidden) column of its relation, or None."""
+        return None
+
     def populated(self) -> list[str]:
         """Tables that may hold rows (`search` and `find` without a table list look only at these)."""
         return sorted(self)

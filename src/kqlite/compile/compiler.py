@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlglot import exp
 
@@ -20,11 +21,15 @@ from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
+from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_literal
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import normalize_type
-from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.errors import KqlError, KqlPositionedError, KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
+
+# Reads an externaldata operator's data (declared columns, URIs, properties) into a relation; with notes.
+ExternalReader = Callable[[list[Column], list[str], dict[str, object]], tuple[exp.Table, list[str]]]
 
 
 @dataclass
@@ -34,19 +39,32 @@ class CompiledQuery:
     tables: list[str]
     operators: list[str]
     flavour: str = "defender"
+    options: RequestOptions = field(default_factory=RequestOptions)
+    notes: list[str] = field(default_factory=list)
 
     def sql_text(self, dialect: str = "duckdb", pretty: bool = False) -> str:
         return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
 
 
 def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
-                   probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None) -> CompiledQuery:
+                   probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
+                   params: Mapping[str, Any] | None = None,
+                   external: ExternalReader | None = None) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
     `probe` runs a SQL query on the data; plugins whose output columns depend on the data (bag_unpack)
-    need it, and are refused without it. `names`: the SQL names already given to the catalog's columns."""
-    return Compiler(script.text, catalog, now, probe, names).script(script)
+    need it, and are refused without it. `names`: the SQL names already given to the catalog's columns.
+    `params`: values of the parameters a `declare query_parameters` statement declares. `external` reads
+    the data of an `externaldata` operator (columns, URIs, properties) into a relation."""
+    compiler = Compiler(script.text, catalog, now, probe, names)
+    compiler.params = dict(params or {})
+    compiler.external = external
+    return compiler.script(script)
+
+
+_PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long": "42", "int": "42", "real": "0.5",
+                   "bool": "true", "dynamic": "dynamic([1, 2])", "guid": "guid(...)"}
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
@@ -62,6 +80,10 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self._probe = probe
         self.probe = self.run_probe if probe is not None else None
         self.now = now or datetime.now(UTC)  # one instant for every now()/ago() of the query
+        self.params: dict[str, Any] = {}
+        self.external: ExternalReader | None = None
+        self.notes: list[str] = []  # what the user should know about the answer (empty enrichment, ...)
+        self.options = RequestOptions()
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
         self.aggregates = Aggregates(self)
@@ -94,6 +116,10 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         for statement in script.statements:
             if isinstance(statement, ast.Let):
                 env.bindings[statement.name] = self.bind_let(statement, env)
+            elif isinstance(statement, ast.SetOption):
+                self.set_option(statement, env)
+            elif isinstance(statement, ast.DeclareParameters):
+                self.declare_parameters(statement, env)
             elif isinstance(statement, ast.QueryStatement):
                 if result is not None:
                     raise self.unsupported("a script with more than one query statement", statement.pos)
@@ -103,7 +129,84 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                                 script.statements[-1].pos if script.statements else 0)
         # Listed as the Defender portal lists a query's operators: each once, in order of first use.
         operators = list(dict.fromkeys(op for op in self.operators_used if op != "where"))
-        return CompiledQuery(self.names.apply(self.finish(result)), result.columns, self.tables_used, operators)
+        final = self.finish(result)
+        if self.options.max_records is not None:
+            final = final.limit(self.options.max_records, copy=False)
+        return CompiledQuery(self.names.apply(final), result.columns, self.tables_used, operators,
+                             options=self.options, notes=list(dict.fromkeys(self.notes)))
+
+    def set_option(self, statement: ast.SetOption, env: Env) -> None:
+        """`set name [= value]`: see `requests.py` for what each property does."""
+        name = statement.name
+        value = ExprCompiler(self, env, None, None).compile(statement.value) if statement.value is not None else None
+        const = value.const if value is not None and value.is_const else (True if value is None else None)
+        key = name.lower()
+        if key == "query_now":
+            if not isinstance(const, datetime):
+                raise self.semantic("query_now takes a datetime constant", statement.pos,
+                                    "set query_now = datetime(2024-05-01T12:00:00Z);")
+            self.now = const
+            self.options.now = const
+        elif key in ("truncationmaxrecords", "query_take_max_records"):
+            if not isinstance(const, int) or isinstance(const, bool) or const < 0:
+                raise self.semantic(f"{name} takes a number of records", statement.pos)
+            limits = [n for n in (self.options.max_records, const) if n is not None]
+            self.options.max_records = min(limits)
+        elif key == "servertimeout":
+            if value is None or value.type != "timespan" or not isinstance(const, int) or const <= 0:
+                raise self.semantic("servertimeout takes a positive timespan", statement.pos, "set servertimeout = 10m;")
+            self.options.timeout = const / 10_000_000
+        elif key in RESULT_NEUTRAL or key.startswith("hint."):
+            self.options.accepted.append(name)
+        else:
+            raise KqlUnsupportedError(
+                f"request property '{name}' is not supported by kqlite: ignoring it could give a different answer "
+                "than Kusto's", self.text, statement.pos, "remove the set statement, or open an issue with the query")
+
+    def declare_parameters(self, statement: ast.DeclareParameters, env: Env) -> None:
+        """Bind each declared parameter to the value the caller gave (else its default), as its declared type."""
+        c = ExprCompiler(self, env, None, None)
+        for param in statement.params:
+            want = normalize_type(param.type or "")
+            if want is None:
+                raise self.semantic(f"unknown type '{param.type}' for query parameter '{param.name}'", statement.pos)
+            if param.name in self.params:
+                typed = self.parameter_value(c, param.name, self.params[param.name], want, statement.pos)
+            elif param.default is not None:
+                typed = c.compile(param.default)
+                if typed.type != want and not (typed.is_const and typed.const is None):
+                    typed = self.functions.convert(c, typed, want)
+            else:
+                raise self.semantic(f"query parameter '{param.name}' has no value", statement.pos,
+                                    f"give it: --param {param.name}=VALUE, or query(..., params={{'{param.name}': ...}})")
+            env.bindings[param.name] = ScalarBinding(typed)
+
+    def parameter_value(self, c: ExprCompiler, name: str, value: Any, want: str, pos: int) -> Typed:
+        """A caller's value for a parameter of type `want`. Text for a non-string parameter is read as KQL
+        (`1d`, `42`, `datetime(2024-05-01)`, `dynamic([1, 2])`), else as the type's literal (`2024-05-01`)."""
+        if isinstance(value, str) and want != "string":
+            from kqlite.syntax import parse
+
+            for text in (value, f"{want}({value})"):
+                try:
+                    script = parse(text)
+                    statement = script.statements[-1]
+                    if len(script.statements) == 1 and isinstance(statement, ast.QueryStatement):
+                        typed = c.compile(statement.expr)
+                        if typed.is_const and (typed.type == want or (want in ("int", "long", "real") and typed.type in ("int", "long", "real"))):
+                            return typed if typed.type == want else self.functions.convert(c, typed, want)
+                except KqlError:
+                    continue
+            raise self.semantic(f"query parameter '{name}': {value!r} is not a {want}", pos,
+                                f"write it as KQL, e.g. {_PARAM_EXAMPLES.get(want, want + '(...)')}")
+        typed = c.compile(python_to_literal(value, pos))
+        if typed.type == want or (typed.is_const and typed.const is None):
+            return typed if typed.type == want else Typed(sb.null(want), want, None, None)
+        if typed.type in ("int", "long", "real") and want in ("int", "long", "real", "decimal"):
+            return self.functions.convert(c, typed, want)
+        if want == "dynamic":
+            return Typed(self.functions.json_of(typed), "dynamic")
+        raise self.semantic(f"query parameter '{name}': a {typed.type} value was given for a {want} parameter", pos)
 
     def bind_let(self, let: ast.Let, env: Env) -> object:
         value = let.value
@@ -162,6 +265,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             relation.order = previous.order
             relation.serialized = previous.serialized
             relation.name_hint = previous.name_hint
+            if isinstance(previous.ingestion_time, exp.Literal | exp.Cast):  # a constant stays true of the rows
+                relation.ingestion_time = previous.ingestion_time
         return relation
 
     @staticmethod
@@ -210,6 +315,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             return self.call_source(node, env)
         if isinstance(node, ast.DataTable):
             return self.datatable(node, env)
+        if isinstance(node, ast.ExternalData):
+            return self.externaldata(node, env)
         if isinstance(node, ast.Print):
             return self.print_(node, env)
         if isinstance(node, ast.Range):
@@ -237,7 +344,10 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             if node.name not in self.tables_used:
                 self.tables_used.append(node.name)
             columns = list(self.catalog[node.name])
-            return Relation(self.catalog.relation(node.name), columns, name_hint=node.name)
+            ingested = self.catalog.ingestion_time(node.name)
+            # a per-row ingestion time is a hidden column of the source: `SELECT *` would show it
+            return Relation(self.catalog.relation(node.name), columns, name_hint=node.name,
+                            exact=not isinstance(ingested, exp.Column), ingestion_time=ingested)
         import difflib
 
         close = difflib.get_close_matches(node.name, list(self.catalog), n=3)
@@ -387,6 +497,41 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         values = exp.Values(expressions=[exp.Tuple(expressions=r) for r in rows],
                             alias=exp.TableAlias(this=ident("_v"), columns=[ident(col.name) for col in columns]))
         select = exp.Select().select(*[col_ref(col.name) for col in columns], copy=False).from_(values, copy=False)
+        return self.step(select, columns)
+
+    def externaldata(self, node: ast.ExternalData, env: Env) -> Relation:
+        """`externaldata (columns) [uris] with (properties)`: the backend reads the data (files inside the
+        folders the user gave, or http(s) URLs through a cache) into a relation of the declared columns."""
+        self.operators_used.append("externaldata")
+        columns = []
+        for name, type_name in node.columns:
+            kql_type = normalize_type(type_name)
+            if kql_type is None:
+                raise self.semantic(f"unknown type '{type_name}' for column '{name}'", node.pos)
+            columns.append(Column(name, kql_type))
+        c = self.exprs(env, None)
+        uris: list[str] = []
+        for uri in node.uris:
+            value = c.compile(uri)
+            if not (value.is_const and isinstance(value.const, str)):
+                raise self.semantic("externaldata takes constant strings as storage URIs", uri.pos)
+            uris.append(value.const)
+        properties: dict[str, object] = {}
+        for key, expr in node.properties.items():
+            value = c.compile(expr)
+            if not value.is_const:
+                raise self.semantic(f"externaldata property '{key}' must be a constant", expr.pos)
+            properties[key] = value.const
+        if self.external is None:
+            raise self.unsupported("externaldata without a connection to read the data", node.pos)
+        try:
+            relation, notes = self.external(columns, uris, properties)
+        except KqlPositionedError:
+            raise
+        except KqlError as error:  # the data cannot be read: say where in the query it was asked for
+            raise self.semantic(str(error), node.pos) from None
+        self.notes.extend(notes)
+        select = exp.Select().select(*[col_ref(col.name) for col in columns], copy=False).from_(relation, copy=False)
         return self.step(select, columns)
 
     def coerce_cell(self, c: ExprCompiler, value: Typed, col: Column, node: ast.Expr) -> exp.Expression:

@@ -22,6 +22,11 @@ class ColumnOperators:
         self.operators_used.append("where")
         condition = self.exprs(env, rel).predicate(op.predicate)
         select = self.select_from(rel).select(*self.same_columns(rel), copy=False).where(condition, copy=False)
+        if isinstance(rel.ingestion_time, exp.Column):  # a store's hidden per-row ingestion time: keep it
+            select = select.select(rel.ingestion_time.copy(), copy=False)
+            out = self.step(select, rel.columns, rel, keep_order=True)
+            out.exact, out.ingestion_time = False, rel.ingestion_time.copy()
+            return out
         return self.step(select, rel.columns, rel, keep_order=True)
 
     def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str,

@@ -29,6 +29,9 @@ class Relation:
     # the source has exactly `columns`, in order (so `SELECT *` keeps them); false for steps that also
     # carry hidden helper columns
     exact: bool = True
+    # KQL's ingestion_time() for these rows: a constant (when the data was read), a hidden column of the
+    # source (rows of a store), or None (unknown: null)
+    ingestion_time: exp.Expression | None = None
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

@@ -330,6 +330,15 @@ class Render(Operator):
 
 
 @dataclass
+class ExternalData(Operator):
+    """`externaldata (col:type, ...) [uri, ...] [with (property = value, ...)]`."""
+
+    columns: list[tuple[str, str]]
+    uris: list[Expr]
+    properties: dict[str, Expr]
+
+
+@dataclass
 class DataTable(Operator):
     columns: list[tuple[str, str]]
     values: list[Expr]
@@ -383,7 +392,17 @@ class QueryStatement(Statement):
 
 @dataclass
 class SetOption(Statement):
+    """`set name [= value]`: a client request property for the query that follows."""
+
     name: str
+    value: Expr | None = None
+
+
+@dataclass
+class DeclareParameters(Statement):
+    """`declare query_parameters(name:type [= default], ...)`: values the caller gives the query."""
+
+    params: list[Param]
 
 
 @dataclass

@@ -151,14 +151,23 @@ class _Parser:
         if tok.is_word("set") and self.peek().kind is Kind.IDENT:
             self.advance()
             name, _ = self.identifier()
-            if self.accept_op("="):
-                self.advance()
-            return ast.SetOption(tok.pos, name)
+            value = self.expression() if self.accept_op("=") else None
+            return ast.SetOption(tok.pos, name, value)
         if tok.is_word("declare") and self.peek().is_word("query_parameters"):
             self.advance()
             self.advance()
-            self.skip_balanced()
-            return ast.SetOption(tok.pos, "query_parameters")
+            self.expect_op("(")
+            params: list[ast.Param] = []
+            while not self.tok.is_op(")"):
+                name, _ = self.identifier("a parameter name")
+                self.expect_op(":")
+                ptype = self.type_name()
+                default = self.expression() if self.accept_op("=") else None
+                params.append(ast.Param(name, ptype, default))
+                if not self.accept_op(","):
+                    break
+            self.expect_op(")")
+            return ast.DeclareParameters(tok.pos, params)
         return ast.QueryStatement(tok.pos, self.pipeline())
 
     def _looks_like_function(self) -> bool:
@@ -263,6 +272,8 @@ class _Parser:
         if word == "search" and nxt.kind is not Kind.EOF:
             self.advance()
             return self.search_rest(tok.pos)
+        if word in ("externaldata", "external_data") and nxt.is_op("("):
+            return self.externaldata()
         if word in ("find", "evaluate", "externaldata") and (nxt.kind is not Kind.EOF):
             self.advance()
             self.skip_operator_rest()
@@ -290,6 +301,39 @@ class _Parser:
         if not columns:
             raise self.error("at least one column in datatable", start)
         return ast.DataTable(start.pos, columns, values)
+
+    def externaldata(self) -> ast.ExternalData:
+        start = self.advance()
+        self.expect_op("(")
+        columns: list[tuple[str, str]] = []
+        while not self.tok.is_op(")"):
+            name, _ = self.identifier("a column name")
+            self.expect_op(":")
+            columns.append((name, self.type_name()))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        if not columns:
+            raise self.error("at least one column in externaldata", start)
+        self.expect_op("[")
+        uris: list[ast.Expr] = []
+        while not self.tok.is_op("]"):
+            uris.append(self.expression())
+            if not self.accept_op(","):
+                break
+        self.expect_op("]")
+        properties: dict[str, ast.Expr] = {}
+        if self.tok.is_word("with") and self.peek().is_op("("):
+            self.advance()
+            self.advance()
+            while not self.tok.is_op(")"):
+                key, _ = self.identifier("a property name")
+                self.expect_op("=")
+                properties[key] = self.expression()
+                if not self.accept_op(","):
+                    break
+            self.expect_op(")")
+        return ast.ExternalData(start.pos, columns, uris, properties)
 
     def range_source(self) -> ast.Range:
         start = self.advance()

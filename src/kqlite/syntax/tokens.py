@@ -96,7 +96,8 @@ class _Tokenizer:
                 self.tokens.append(Token(Kind.EOF, "", n, n))
                 return self.tokens
             c = text[self.i]
-            if c in "\"'" or (c in "@hH" and self.i + 1 < n and text[self.i + 1] in "\"'"):
+            if c in "\"'" or (c in "@hH" and self.i + 1 < n and text[self.i + 1] in "\"'") or (
+                    c in "hH" and text.startswith(("@\"", "@'"), self.i + 1)):
                 self.string()
             elif c == "`" and text.startswith("```", self.i):
                 self.multiline_string()

@@ -5,6 +5,7 @@ from kqlite.compile.functions.datetime import DatetimeFunctions
 from kqlite.compile.functions.dynamic import DynamicFunctions
 from kqlite.compile.functions.logic import LogicFunctions
 from kqlite.compile.functions.network import NetworkFunctions
+from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.windows import WindowFunctions
 
@@ -17,6 +18,7 @@ class Functions(
     DynamicFunctions,
     WindowFunctions,
     NetworkFunctions,
+    SchemaFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
