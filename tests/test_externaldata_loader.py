@@ -81,7 +81,7 @@ class FeedServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
         self.running = True
 
@@ -284,6 +284,25 @@ def test_multijson_reads_objects_anywhere(server, policy, content):
     url = server.put("feed.multijson", content)
     table = load_externaldata([("Indicator", "string"), ("Score", "long")], [url], {}, policy)
     assert rows(table) == [("a.example", 5), ("b.example", 7)]
+
+
+@pytest.mark.parametrize("content", [
+    '[{"Indicator": "a.example", "Score": 5}, {"Indicator": "b.example", "Score": 7}]',
+    '{\n  "Indicator": "a.example",\n  "Score": 5\n}\n{\n  "Indicator": "b.example",\n  "Score": 7\n}\n',
+])
+def test_a_json_file_that_is_one_document_is_read_as_multijson(server, policy, content):
+    url = server.put("feed.json", content)  # no format property: .json, but not an object a line
+    load = load_externaldata_report([("Indicator", "string"), ("Score", "long")], [url], {}, policy)
+    assert rows(load.table) == [("a.example", 5), ("b.example", 7)]
+    assert load.sources[0].formats == ["multijson"]
+
+
+def test_pretty_printed_json_with_format_json_gives_no_rows_and_says_why(server, policy):
+    url = server.put("feed.json", '{\n  "Indicator": "a.example"\n}\n')
+    load = load_externaldata_report([("Indicator", "string")], [url], {"format": "json"}, policy)
+    assert load.table.num_rows == 0  # as Kusto: with format json, lines that are not objects are ignored
+    assert load.sources[0].malformed_records == 3
+    assert any("use format=\"multijson\"" in w for w in load.warnings)
 
 
 def test_malformed_multijson_fails_with_its_position(server, policy):

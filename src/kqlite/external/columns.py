@@ -72,23 +72,22 @@ class TableBuilder:
             shown = shown if len(shown) <= 60 else shown[:57] + "..."
             column.examples.append(f"{shown!r} at {self.locate(position)}")
 
-    def add_fields(self, fields: list[str], position: int) -> None:
-        """A record of a text format: fields by position; missing trailing fields are empty, extra ones ignored."""
-        count = len(fields)
+    def add_text_records(self, records: list[tuple[int, list[str]]]) -> None:
+        """Records of a text format: fields by position; missing trailing fields are empty, extra ones ignored.
+        Column by column, as list comprehensions: a feed of a million lines stays quick."""
         for index, column in enumerate(self.columns):
-            if index >= count:
-                column.values.append(column.missing)
+            convert, missing = column.from_text, column.missing
+            if convert is None:
+                column.values.extend([f[index] if len(f) > index else missing for _, f in records])
                 continue
-            raw = fields[index]
-            if column.from_text is None:
-                column.values.append(raw)
-                continue
-            value = column.from_text(raw)
-            if value is BAD:
-                self._bad(column, raw, position)
-                value = None
-            column.values.append(value)
-        self.rows += 1
+            values = [convert(f[index]) if len(f) > index else missing for _, f in records]
+            for row, value in enumerate(values):
+                if value is BAD:
+                    position, fields = records[row]
+                    self._bad(column, fields[index], position)
+                    values[row] = None
+            column.values.extend(values)
+        self.rows += len(records)
 
     def add_object(self, record: dict, position: int) -> None:
         """A JSON object: columns matched to its keys by name."""

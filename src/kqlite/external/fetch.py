@@ -135,7 +135,7 @@ def _download(url: str, target: Path, headers: dict[str, str], policy: ExternalP
             data = _read_body(response, url, policy.max_bytes)
             response_headers = response.headers
     except urllib.error.HTTPError as exc:
-        if exc.code == 304:  # not modified: the cached copy is current again
+        if exc.code == 304 and target.is_file():  # not modified: the cached copy is current again
             meta["fetched_epoch"] = time.time()
             meta["fetched"] = _iso(meta["fetched_epoch"])
             _write_sidecar(target, meta)

@@ -3,6 +3,8 @@ record), raw (the whole text), json (an object a line), multijson (objects anywh
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -55,7 +57,7 @@ class Split:
 def split_text(fmt: str, text: str) -> Split:
     if fmt in SEPARATORS:
         split = Split(position_kind="offset")
-        split.records = list(_separated(text, SEPARATORS[fmt], split.unclosed_quotes))
+        _separated(text, SEPARATORS[fmt], split)
         return split
     if fmt == "tsve":
         return Split(list(_tsve(text)), position_kind="offset")
@@ -72,25 +74,36 @@ def split_text(fmt: str, text: str) -> Split:
     raise AssertionError(fmt)
 
 
-def _separated(text: str, sep: str, unclosed: list[int]) -> Iterator[tuple[int, list[str]]]:
+def _separated(text: str, sep: str, split: Split) -> None:
+    """RFC 4180 records by Python's csv reader; a file where a record spans lines (a quoted line break, or a
+    quote never closed, which that reader would run to the end of the file) is read again by `_quoted`."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep, quotechar='"', doublequote=True, strict=False)
+    records, line = [], 0
+    try:
+        for fields in reader:
+            if reader.line_num != line + 1:
+                break
+            line = reader.line_num
+            if fields:  # [] is a blank line
+                records.append((line, fields))
+        else:
+            split.records, split.position_kind = records, "line"
+            return
+    except csv.Error:  # a field over the csv module's size limit
+        pass
+    split.records = list(_quoted(text, sep, split.unclosed_quotes))
+
+
+def _quoted(text: str, sep: str, unclosed: list[int]) -> Iterator[tuple[int, list[str]]]:
     """RFC 4180 records: fields quoted with '"' may hold separators, line breaks and doubled quotes; a quote
     inside an unquoted field is an ordinary character; a quote never closed is read as an ordinary character
-    (its offset is kept for a warning). Blank lines give no record."""
+    (its offset is kept for a warning). Blank lines give no record. Positions are offsets into `text`."""
     s = re.escape(sep)
     quoted = re.compile(r'"([^"]*(?:""[^"]*)*)"')
     plain = re.compile(rf"[^{s}\r\n]*")
     pos, end = 0, len(text)
     while pos < end:
         start = pos
-        newline = text.find("\n", pos)
-        line_end = end if newline < 0 else newline
-        line = text[pos:line_end]
-        if '"' not in line:  # the fast path: most feed lines hold no quote
-            pos = line_end + 1
-            line = line.removesuffix("\r")
-            if line:
-                yield start, line.split(sep)
-            continue
         fields: list[str] = []
         while True:
             match = quoted.match(text, pos) if text.startswith('"', pos) else None
@@ -113,7 +126,7 @@ def _separated(text: str, sep: str, unclosed: list[int]) -> Iterator[tuple[int, 
             elif pos < end:
                 pos += 1  # "\n" or a lone "\r"
             break
-        if fields != [""]:
+        if text[start:pos].strip("\r\n"):
             yield start, fields
 
 

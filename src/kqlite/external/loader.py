@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from kqlite.external.columns import TableBuilder, check_columns
 from kqlite.external.errors import ExternalDataError
 from kqlite.external.fetch import fetch_url
-from kqlite.external.formats import SEPARATORS, Split, check_format, format_of_name, split_text
+from kqlite.external.formats import SEPARATORS, TEXT_FORMATS, Split, check_format, format_of_name, split_text
 from kqlite.external.policy import ExternalPolicy, Location, locate
 from kqlite.external.unpack import Member, decode_text, unpack
 
@@ -151,9 +151,18 @@ def _guess_format(member: Member) -> str:
     fmt = format_of_name(member.name)
     if fmt is None:
         return "parquet" if member.data[:4] == b"PAR1" else "csv"
-    if fmt == "json" and member.data.lstrip()[:1] == b"[":
-        return "multijson"  # a .json file holding one array: read its objects rather than reject every line
+    if fmt == "json" and _one_document(member.data):
+        return "multijson"  # a .json file holding one array or pretty-printed objects: not one object a line
     return fmt
+
+
+def _one_document(data: bytes) -> bool:
+    """Whether JSON text is an array, or an object that does not end on its first line."""
+    body = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if body[:1] == b"[":
+        return True
+    first_line = body.split(b"\n", 1)[0].strip()
+    return body[:1] == b"{" and not first_line.endswith(b"}")
 
 
 def _read_member(member: Member, fmt: str, ignore_first: bool, builder: TableBuilder, report: SourceReport,
@@ -170,30 +179,24 @@ def _read_member(member: Member, fmt: str, ignore_first: bool, builder: TableBui
     except ValueError as exc:
         raise ExternalDataError(f"externaldata: {member.label} is not valid {fmt} ({exc}); fix the file, or use "
                                 "format=\"json\" if it holds one object a line") from None
-    _note_split(member, fmt, split, text, warnings, report)
+    _note_split(member, split, text, warnings, report)
     records = split.records
     if ignore_first and records:
         records = records[1:]
         report.ignored_first_records += 1
     builder.locate = _locator(member.label, split.position_kind, text)
-    width = len(builder.columns)
     if fmt in SEPARATORS or fmt == "tsve":
-        for position, fields in records:
-            if len(fields) < width:
-                report.short_records += 1
-            elif len(fields) > width:
-                report.long_records += 1
-            builder.add_fields(fields, position)
-    elif fmt in ("txt", "raw"):
-        for position, fields in records:
-            builder.add_fields(fields, position)
+        width = len(builder.columns)
+        report.short_records += sum(1 for _, fields in records if len(fields) < width)
+        report.long_records += sum(1 for _, fields in records if len(fields) > width)
+    if fmt in TEXT_FORMATS:
+        builder.add_text_records(records)
     else:
         for position, record in records:
             builder.add_object(record, position)
 
 
-def _note_split(member: Member, fmt: str, split: Split, text: str, warnings: list[str],
-                report: SourceReport) -> None:
+def _note_split(member: Member, split: Split, text: str, warnings: list[str], report: SourceReport) -> None:
     if split.unclosed_quotes:
         first = text.count("\n", 0, split.unclosed_quotes[0]) + 1
         warnings.append(f"{member.label}: {len(split.unclosed_quotes)} quoted field(s) are never closed (first "
