@@ -506,6 +506,23 @@ def test_stale_copy_is_used_when_the_server_is_down(server, tmp_path, data_dir):
                for w in load.warnings)
 
 
+def test_stale_copy_is_used_when_the_feed_is_gone(server, tmp_path, data_dir):
+    stale = ExternalPolicy([data_dir], cache_dir=tmp_path / "cache", max_age=0)
+    url = server.put("feed.txt", "cached line\n")
+    load_externaldata([("V", "string")], [url], {}, stale)
+    (server.root / "feed.txt").unlink()
+    load = load_externaldata_report([("V", "string")], [url], {}, stale)
+    assert rows(load.table) == [("cached line",)] and load.sources[0].cache == "stale"
+    assert any(w.startswith(f"could not refresh {url} (HTTP 404 Not Found)") for w in load.warnings)
+
+
+def test_values_that_only_look_like_numbers_are_bad(data_dir, policy):
+    (data_dir / "n.csv").write_text("1_000,\u0661\u0662,0x10,12.0,-7\n", encoding="utf-8")
+    load = load_externaldata_report([(c, "long") for c in "ABCDE"], [str(data_dir / "n.csv")], {}, policy)
+    assert rows(load.table) == [(None, None, None, 12, -7)]
+    assert load.bad_values == {"A": 1, "B": 1, "C": 1}
+
+
 def test_http_404_names_the_status_and_url(server, policy):
     url = server.url("missing.csv")
     with pytest.raises(ExternalDataError) as caught:

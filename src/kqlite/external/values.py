@@ -31,7 +31,7 @@ TYPE_NAMES = {
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
 _INT_RANGE = {"long": (-(2**63), 2**63 - 1), "int": (-(2**31), 2**31 - 1)}
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)  # ASCII: no other digits
 _SPECIAL_REAL = {"nan": math.nan, "inf": math.inf, "+inf": math.inf, "-inf": -math.inf,
                  "infinity": math.inf, "+infinity": math.inf, "-infinity": -math.inf}
 _BOOLS = {"true": True, "false": False, "1": True, "0": False}
@@ -84,9 +84,9 @@ def text_bool(text: str) -> Any:
 _ISO = re.compile(
     r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})"
     r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE)
+    r"\s*(Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?", re.IGNORECASE | re.ASCII)
 _US = re.compile(  # .NET's invariant culture: month first
-    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AP]M)?)?", re.IGNORECASE)
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AP]M)?)?", re.IGNORECASE | re.ASCII)
 
 
 def _offset(text: str | None) -> timedelta:
@@ -134,8 +134,8 @@ _TICKS = {"d": 864_000_000_000, "day": 864_000_000_000, "days": 864_000_000_000,
           "minutes": 600_000_000, "s": 10_000_000, "sec": 10_000_000, "second": 10_000_000,
           "seconds": 10_000_000, "ms": 10_000, "milli": 10_000, "millis": 10_000, "millisecond": 10_000,
           "milliseconds": 10_000, "microsecond": 10, "microseconds": 10, "tick": 1, "ticks": 1}
-_CLOCK = re.compile(r"([+-])?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?")
-_UNIT = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))\s*([a-z]*)", re.IGNORECASE)
+_CLOCK = re.compile(r"([+-])?(?:(\d+)\.)?(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?", re.ASCII)
+_UNIT = re.compile(r"([+-]?(?:\d+\.?\d*|\.\d+))\s*([a-z]*)", re.IGNORECASE | re.ASCII)
 
 
 def text_timespan(text: str) -> Any:
