@@ -113,13 +113,17 @@ class _CsvTimes:
     def __init__(self, header: list[str], zones: list[Zone], rows: list[list[str]], tables: list[str | None],
                  sink: RowSink):
         self.header, self.zones, self.rows = header, zones, rows
-        self.columns = [index for index, zone in enumerate(zones) if zone is not None or self._locale(index)]
         names = {table for table in tables if table is not None}
-        self.typed = {index for index in self.columns
-                      if any(sink.table(table).kql_type(header[index]) == "datetime" for table in names)}
+        typed = {index for index, name in enumerate(header)
+                 if any(sink.table(table).kql_type(name) == "datetime" for table in names)}
+        self.columns = [index for index, zone in enumerate(zones)
+                        if zone is not None or self._locale(index, everywhere=index in typed)]
+        self.typed = typed & set(self.columns)
 
-    def _locale(self, index: int) -> bool:
-        for fields in self.rows[:_SCAN]:
+    def _locale(self, index: int, everywhere: bool) -> bool:
+        """Whether the column's first value holds a locale datetime (looked for in all rows for a datetime
+        column of the schema, in the first rows for another)."""
+        for fields in self.rows if everywhere else self.rows[:_SCAN]:
             if fields[index].strip():
                 return is_locale_datetime(fields[index])
         return False
