@@ -116,9 +116,10 @@ class _CsvTimes:
         names = {table for table in tables if table is not None}
         typed = {index for index, name in enumerate(header)
                  if any(sink.table(table).kql_type(name) == "datetime" for table in names)}
-        self.columns = [index for index, zone in enumerate(zones)
-                        if zone is not None or self._locale(index, everywhere=index in typed)]
+        locale = {index for index in range(len(header)) if self._locale(index, everywhere=index in typed)}
+        self.columns = [index for index, zone in enumerate(zones) if zone is not None or index in locale]
         self.typed = typed & set(self.columns)
+        self.locale = sorted(locale)  # the columns whose values settle the day/month order
 
     def _locale(self, index: int, everywhere: bool) -> bool:
         """Whether the column's first value holds a locale datetime (looked for in all rows for a datetime
@@ -133,7 +134,7 @@ class _CsvTimes:
         bad: dict[int, str] = {}
         if not self.columns:
             return bad
-        order = DateOrder.of(fields[index] for index in self.columns for fields in self.rows)
+        order = DateOrder.of(fields[index] for index in self.locale for fields in self.rows)
         for index in self.columns:
             zone, name = self.zones[index], self.header[index]
             as_is = zone is None or zone == timedelta()  # ISO text with an offset, or on UTC, needs no change
