@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import kqlite
-from kqlite.schemas import known_tables, table_schema
+from kqlite.schemas import table_schema
 
 PROCESS = "DeviceProcessEvents"
 SEED = (resources.files("kqlite") / "rules" / "remote_dcom_child_proc.kql").read_text(encoding="utf-8")

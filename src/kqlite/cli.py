@@ -11,7 +11,8 @@ import functools
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -175,6 +176,67 @@ def resource_options(command: Callable) -> Callable:
     return wrapper
 
 
+@dataclass
+class QuerySettings:
+    """How queries run: their flavour, clock, parameters, and where externaldata may read."""
+
+    flavour: str = "auto"
+    now: datetime | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    allow_paths: list[Path] = field(default_factory=list)
+    offline: bool = False
+
+
+def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
+    params: dict[str, str] = {}
+    for value in values:
+        name, sep, text = value.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", ctx, param)
+        params[name.strip()] = text
+    return params
+
+
+def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from kqlite.syntax import parse
+
+    try:  # KQL's own datetime literal: 2024-05-01, 2024-05-01T10:00:00Z, 2024-05-01 10:00 ...
+        expr = parse(f"print datetime({value})").statements[0].expr  # type: ignore[attr-defined]
+        printed = expr.source if hasattr(expr, "source") else expr
+        literal = printed.items[0].expr
+        if isinstance(getattr(literal, "value", None), datetime):
+            return literal.value
+    except KqlError:
+        pass
+    raise click.BadParameter(f"{value!r} is not a datetime (e.g. 2024-05-01T10:00:00Z)", ctx, param)
+
+
+def query_settings_options(command: Callable) -> Callable:
+    """``--flavour``, ``--now``, ``--param``, ``--allow-path`` and ``--offline``, as one ``settings`` argument."""
+
+    @click.option("--flavour", type=click.Choice(["auto", "defender", "sentinel"]), default="auto",
+                  show_default=True,
+                  help="Which product's table columns a query sees (auto: from the tables and columns it names).")
+    @click.option("--now", "now", metavar="DATETIME", callback=_parse_now,
+                  help="Fix now() and ago() to this instant (like 'set query_now'), to hunt old evidence.")
+    @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", callback=_parse_params,
+                  help="A value for a parameter of 'declare query_parameters(...)'.")
+    @click.option("--allow-path", "allow_paths", multiple=True,
+                  type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="A folder externaldata may read (besides the data folders and the current one).")
+    @click.option("--offline", is_flag=True,
+                  help="externaldata never downloads: http(s) URLs are read from the download cache only.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, flavour: str, now: datetime | None, params: dict[str, str], allow_paths: tuple[Path, ...],
+                offline: bool, **kwargs: Any) -> Any:
+        settings = QuerySettings(flavour, now, params, list(allow_paths), offline)
+        return command(*args, settings=settings, **kwargs)
+
+    return wrapper
+
+
 format_option = click.option(
     "--format",
     "output_format",
@@ -215,16 +277,26 @@ class Inputs:
     db: Path | None
     rejects_path: Path | None
     limits: dict[str, Any]
+    settings: QuerySettings = field(default_factory=QuerySettings)
 
 
 def _connect(inputs: Inputs) -> Any:
+    from kqlite.external import ExternalPolicy
+
     tables = {name: str(source) if isinstance(source, Path) else source for name, source in inputs.tables.items()}
     if inputs.paths:
         tables = {**read_paths(inputs.paths, inputs.rejects_path), **tables}
     if inputs.db is not None and not inputs.db.exists():
         raise KqlError(f"{inputs.db}: no such store (make one with 'kqlite ingest PATH... --db {inputs.db}')")
     database = inputs.db if inputs.db is not None else ":memory:"
-    return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, **inputs.limits)
+    settings = inputs.settings
+    # externaldata reads only inside the folders the user gave: evidence, data files, --allow-path, and here
+    folders = [p if p.is_dir() else p.parent for p in inputs.paths]
+    folders += [Path(s).parent for s in inputs.tables.values() if isinstance(s, Path)]
+    policy = ExternalPolicy.default([*folders, *settings.allow_paths])
+    policy.offline = settings.offline
+    return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, flavour=settings.flavour,
+                          now=settings.now, external_policy=policy, **inputs.limits)
 
 
 def read_paths(paths: list[Path], rejects_path: Path | None) -> dict[str, Any]:
@@ -292,10 +364,20 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_query(inputs: Inputs, text: str) -> tuple[list[str], list[str], list[tuple]]:
+def run_query(inputs: Inputs, text: str, connection: Any = None) -> tuple[list[str], list[str], list[tuple]]:
     with kql_errors():
-        result = _connect(inputs).query(text)
+        connection = connection or _connect(inputs)
+        result = connection.query(text, params=inputs.settings.params or None)
+        for message in result.notes:
+            Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
         return list(result.columns), list(result.types), result.rows()
+
+
+def _query_heading(piece: Any, number: int) -> str:
+    """`Query 2 (line 14): <its first comment or line>`."""
+    lines = [line.strip() for line in piece.text.splitlines() if line.strip()]
+    first = next((line.lstrip("/").strip() for line in lines if line.startswith("//")), lines[0] if lines else "")
+    return f"Query {number} (line {piece.line}): {first[:70]}"
 
 
 # --- output ------------------------------------------------------------------------------------------------
@@ -357,30 +439,61 @@ def main() -> None:
 @query_text_options
 @data_options
 @store_options
+@query_settings_options
 @format_option
 @max_rows_option
+@click.option("--select", "select", type=click.IntRange(min=1), metavar="N",
+              help="Of a text holding several queries (separated by blank lines), run only the N-th.")
 def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
-          limits: dict[str, Any], output_format: str, max_rows: int) -> None:
-    """Run a KQL query (QUERY, or -f FILE) over data files and folders (PATH...), a store or attached tables."""
-    columns, types, rows = run_query(Inputs(tables, paths, db, rejects_path, limits), text)
-    if output_format == "table":
-        print_table(columns, types, rows, max_rows)
-    else:
-        print_rows(columns, rows, output_format)
+          limits: dict[str, Any], settings: QuerySettings, output_format: str, max_rows: int,
+          select: int | None) -> None:
+    """Run a KQL query (QUERY, or -f FILE) over data files and folders (PATH...), a store or attached tables.
+
+    A text with several queries separated by blank lines (as the Defender portal and Kusto.Explorer keep them)
+    runs each, its result under its own heading; --select N runs one."""
+    from kqlite.syntax.split import split_queries
+
+    queries = split_queries(text) or [None]
+    if select is not None:
+        if select > len(queries):
+            raise click.BadParameter(f"the text holds {len(queries)} quer{'y' if len(queries) == 1 else 'ies'}",
+                                     param_hint="--select")
+        queries = [queries[select - 1]]
+    inputs = Inputs(tables, paths, db, rejects_path, limits, settings)
+    with kql_errors():
+        connection = _connect(inputs)
+    for index, piece in enumerate(queries):
+        query_text = text if piece is None else piece.positioned()
+        if len(queries) > 1:
+            heading = _query_heading(piece, select or index + 1)
+            if output_format == "table":
+                Console().print(Text(heading, style="bold cyan"))
+            else:
+                note(heading)
+        columns, types, rows = run_query(inputs, query_text, connection)
+        if output_format == "table":
+            print_table(columns, types, rows, max_rows)
+        else:
+            print_rows(columns, rows, output_format)
 
 
 @main.command()
 @query_text_options
 @data_options
 @store_options
+@query_settings_options
 def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
-            limits: dict[str, Any]) -> None:
+            limits: dict[str, Any], settings: QuerySettings) -> None:
     """Show the tables, operators and DuckDB SQL of a KQL query."""
     with kql_errors():
-        plan = _connect(Inputs(tables, paths, db, rejects_path, limits)).explain(text)
+        plan = _connect(Inputs(tables, paths, db, rejects_path, limits, settings)).explain(
+            text, params=settings.params or None)
     console = Console()
     console.print(Text.assemble(("Tables:    ", "bold"), ", ".join(plan.tables)))
+    console.print(Text.assemble(("Flavour:   ", "bold"), plan.flavour))
     console.print(Text.assemble(("Operators: ", "bold"), ", ".join(plan.operators)))
+    for message in plan.notes:
+        console.print(Text.assemble(("Note:      ", "bold"), message))
     console.print(Text("SQL:", style="bold"))
     if console.is_terminal:
         console.print(Syntax(plan.sql, "sql", word_wrap=True))
@@ -392,10 +505,11 @@ def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | No
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @data_options
 @store_options
+@query_settings_options
 @format_option
 @max_rows_option
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
-         limits: dict[str, Any], output_format: str, max_rows: int) -> None:
+         limits: dict[str, Any], settings: QuerySettings, output_format: str, max_rows: int) -> None:
     """Run the Remote DCOM Child Proc rule (T1021.003) and print its alerts.
 
     PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
@@ -404,7 +518,7 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
     if not tables and not paths and db is None:
         tables = _demo_tables()
     rule = (resources.files("kqlite.rules") / HUNT_RULE).read_text(encoding="utf-8")
-    columns, types, rows = run_query(Inputs(tables, list(paths), db, rejects_path, limits), rule)
+    columns, types, rows = run_query(Inputs(tables, list(paths), db, rejects_path, limits, settings), rule)
     if output_format != "table":
         print_rows(columns, rows, output_format)
     elif not rows:
@@ -465,6 +579,48 @@ def print_ingest_summary(report: Any, db: Path) -> None:
         kinds = ", ".join(f"{kind} ({count:,})" for kind, count in report.unmapped_events.most_common(5))
         console.print(Text(f"Windows events with no Defender table (not loaded): {kinds}", style="dim"),
                       soft_wrap=True)
+
+
+@main.command()
+@click.argument("pattern", required=False)
+@click.option("--flavour", type=click.Choice(["defender", "sentinel"]),
+              help="Only the tables of this product (with its columns for the tables both have).")
+@click.option("--columns", "show_columns", is_flag=True, help="List each table's columns and types.")
+def tables(pattern: str | None, flavour: str | None, show_columns: bool) -> None:
+    """List the tables kqlite knows (every Defender and Sentinel table), filtered by PATTERN.
+
+    PATTERN is a part of the name (any case) or a wildcard (Device*Events)."""
+    from kqlite.schemas import KQLITE_TABLES, known_tables, table_schema
+
+    defender, sentinel = set(known_tables("defender")), set(known_tables("sentinel"))
+    names = known_tables(flavour)  # type: ignore[arg-type]
+    if pattern:
+        import fnmatch
+
+        if any(c in pattern for c in "*?["):
+            names = [n for n in names if fnmatch.fnmatchcase(n.lower(), pattern.lower())]
+        else:
+            names = [n for n in names if pattern.lower() in n.lower()]
+    if not names:
+        raise click.UsageError(f"no table matches {pattern!r}")
+    console = Console()
+    if show_columns:
+        for name in names:
+            console.print(Text(name, style="bold"))
+            for column, kql_type in table_schema(name, flavour or "defender") or []:  # type: ignore[arg-type]
+                console.print(f"  {column}: {kql_type}", highlight=False, soft_wrap=True)
+        return
+    grid = Table(header_style="bold")
+    grid.add_column("Table")
+    grid.add_column("Product")
+    grid.add_column("Columns", justify="right")
+    for name in names:
+        product = ("kqlite" if name in KQLITE_TABLES else
+                   "Defender, Sentinel" if name in defender and name in sentinel else
+                   "Defender" if name in defender else "Sentinel")
+        grid.add_row(name, product, str(len(table_schema(name, flavour or "defender") or [])))  # type: ignore[arg-type]
+    console.print(grid)
+    console.print(Text(f"{len(names):,} table{'s' if len(names) != 1 else ''}", style="dim"))
 
 
 def _demo_tables() -> dict[str, Any]:

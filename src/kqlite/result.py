@@ -18,6 +18,7 @@ class Result:
         self.columns = columns
         self.types = types
         self.sql = sql
+        self.notes: list[str] = []  # what to know about the answer: empty enrichment, an unset clock, truncation
 
     def __len__(self) -> int:
         return self._table.num_rows

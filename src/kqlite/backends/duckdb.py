@@ -6,8 +6,8 @@ import csv
 import os
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ class Explanation:
     operators: list[str]
     sql: str
     flavour: str = "defender"
+    notes: list[str] = field(default_factory=list)
 
 
 # Hidden column of store tables: when each row was ingested (KQL's ingestion_time())
@@ -290,6 +291,11 @@ class Connection:
                 used.add(found)
                 raw, duck_type = present[found]
                 value = self._shape(name, source.raw, raw, duck_type, kql_type, found in null_free)
+                stand_in = _STAND_INS.get(col_name)
+                if found == col_name and stand_in in present and kql_type == "datetime":
+                    # rows of a Defender export and of a Sentinel one in the same table: each has one of the two
+                    other_raw, other_type = present[stand_in]
+                    value = sb.coalesce(value, self._shape(name, source.raw, other_raw, other_type, kql_type, False))
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)  # Log Analytics' Type column names the table
             else:
@@ -359,7 +365,8 @@ class Connection:
         stats = [exp.Anonymous(this="stats", expressions=[exp.Column(this=ident(present[c][0]))]) for c in columns]
         select = exp.Select().select(*stats, copy=False).from_(exp.Table(this=ident(raw)), copy=False).limit(1, copy=False)
         try:
-            row = self.duckdb.execute(select.sql("duckdb")).fetchone()
+            rows = self.duckdb.execute(select.sql("duckdb")).fetchall()
+            row = rows[0] if rows else None
         except duckdb.Error:
             return set()
         if row is None:  # no rows: nothing to replace either
@@ -399,6 +406,35 @@ class Connection:
                 cached = (f"{raw}_view", list(load.warnings))
                 self._external_views[key] = cached
         return exp.Table(this=ident(cached[0])), cached[1]
+
+    def clock_hint(self, compiled: CompiledQuery) -> str | None:
+        """A warning when the query looks back with ago() and every row of its tables is older than that:
+        evidence from last year finds nothing `ago(7d)` unless the clock is set to the evidence's time."""
+        if compiled.ago_window is None or compiled.now is None:
+            return None
+        newest: datetime | None = None
+        for table in compiled.tables:
+            if table not in self._sources:
+                continue
+            columns = {c.name: c.type for c in self.table_columns(table, compiled.flavour)}
+            time_column = next((c for c in ("Timestamp", "TimeGenerated") if columns.get(c) == "datetime"), None)
+            if time_column is None:
+                return None
+            select = exp.Select().select(exp.Max(this=exp.Column(this=ident(self.names.register(time_column)))),
+                                         copy=False).from_(exp.Table(this=ident(self.view_name(table, compiled.flavour))))
+            value = self.duckdb.execute(select.sql("duckdb")).fetchall()[0][0]
+            if value is not None:
+                newest = value if newest is None else max(newest, value)
+        if newest is None:
+            return None
+        newest = newest.replace(tzinfo=UTC)
+        start = compiled.now - timedelta(microseconds=compiled.ago_window // 10)
+        if newest >= start:
+            return None
+        stamp = newest.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return (f"every row is older than the query's ago() window (it starts {start:%Y-%m-%d %H:%M} UTC; the newest "
+                f"row is from {stamp}): to hunt this evidence at its own time, run with --now {stamp} or start the "
+                f"query with: set query_now = datetime({stamp});")
 
     def external_policy(self) -> ExternalPolicy:
         """Where externaldata may read: the policy given to connect(), else the current folder and the folders
@@ -487,13 +523,23 @@ class Connection:
         finally:
             if timer is not None:
                 timer.cancel()
-        return Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+        result.notes = list(compiled.notes)
+        if compiled.options.max_records is not None and len(result) == compiled.options.max_records:
+            result.notes.append(f"the result may be truncated to {compiled.options.max_records:,} records "
+                                "(set truncationmaxrecords)")
+        if len(result) == 0:
+            hint = self.clock_hint(compiled)
+            if hint:
+                result.notes.append(hint)
+        return result
 
     def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None) -> Explanation:
         compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
         with deep_recursion():
-            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour)
+            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour,
+                               list(compiled.notes))
 
     def close(self) -> None:
         self.duckdb.close()

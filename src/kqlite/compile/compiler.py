@@ -12,6 +12,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates import Aggregates
 from kqlite.compile.catalog import Catalog
+from kqlite.compile.defender_functions import builtin_env, is_builtin
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
@@ -41,6 +42,8 @@ class CompiledQuery:
     flavour: str = "defender"
     options: RequestOptions = field(default_factory=RequestOptions)
     notes: list[str] = field(default_factory=list)
+    now: datetime | None = None  # the instant now() and ago() used
+    ago_window: int | None = None  # the longest constant ago() span, in ticks
 
     def sql_text(self, dialect: str = "duckdb", pretty: bool = False) -> str:
         return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
@@ -83,6 +86,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self.params: dict[str, Any] = {}
         self.external: ExternalReader | None = None
         self.notes: list[str] = []  # what the user should know about the answer (empty enrichment, ...)
+        self.ago_windows: list[int] = []  # the constant spans of ago(), in ticks: the clock check reads them
         self.options = RequestOptions()
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
@@ -111,7 +115,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     # ------------------------------------------------------------ statements
 
     def script(self, script: ast.Script) -> CompiledQuery:
-        env = Env()
+        env = builtin_env().child()
         result: Relation | None = None
         for statement in script.statements:
             if isinstance(statement, ast.Let):
@@ -133,7 +137,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if self.options.max_records is not None:
             final = final.limit(self.options.max_records, copy=False)
         return CompiledQuery(self.names.apply(final), result.columns, self.tables_used, operators,
-                             options=self.options, notes=list(dict.fromkeys(self.notes)))
+                             options=self.options, notes=list(dict.fromkeys(self.notes)), now=self.now,
+                             ago_window=max(self.ago_windows, default=None))
 
     def set_option(self, statement: ast.SetOption, env: Env) -> None:
         """`set name [= value]`: see `requests.py` for what each property does."""
@@ -363,8 +368,19 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         binding = env.lookup(node.name)
         if isinstance(binding, FunctionBinding):
             inner = self.function_env(binding, node, env, None)
-            return self.function_body_tabular(binding, inner)
+            return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner))
         raise self.semantic(f"'{node.name}(...)' is not a tabular function", node.pos)
+
+    def builtin_quietly(self, binding: FunctionBinding, body: Callable[[], Relation]) -> Relation:
+        """Compile a function's body; a built-in's own operators are not the query's (explain lists the
+        query's operators as the portal does, and the built-in's name among them)."""
+        if not is_builtin(binding):
+            return body()
+        mark = len(self.operators_used)
+        relation = body()
+        del self.operators_used[mark:]
+        self.operators_used.append(binding.name)
+        return relation
 
     def materialize(self, node: ast.Call, env: Env) -> Relation:
         if len(node.args) != 1:

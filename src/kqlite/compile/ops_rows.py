@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.defender_functions import PROFILE_TABLE, is_builtin
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding
 from kqlite.compile.scope import Column, Relation, col_ref, ident
 from kqlite.syntax import ast
@@ -102,8 +103,22 @@ class RowOperators:
         binding = env.lookup(op.call.name)
         if not isinstance(binding, FunctionBinding):
             raise self.semantic(f"'{op.call.name}' is not a function defined with let", op.call.pos)
-        inner = self.function_env(binding, op.call, env, rel)
-        return self.function_body_tabular(binding, inner)
+        call = op.call
+        if is_builtin(binding) and binding.name == "FileProfile":
+            call = self.file_profile_call(call, rel)
+        inner = self.function_env(binding, call, env, rel)
+        return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner))
+
+    def file_profile_call(self, call: ast.Call, rel: Relation) -> ast.Call:
+        """FileProfile() names its hash column bare or quoted (`FileProfile(SHA256, 500)`): pass the name."""
+        args = list(call.args)
+        if args and isinstance(args[0], ast.Name) and rel.column(args[0].name) is not None:
+            args[0] = ast.Literal(args[0].pos, "string", args[0].name)
+        if PROFILE_TABLE not in self.catalog.populated():
+            self.notes.append(f"FileProfile(): no {PROFILE_TABLE} table is attached, so the file profile columns "
+                              f"are empty; attach file profiles as table {PROFILE_TABLE} (--table "
+                              f"{PROFILE_TABLE}=PATH, or a {PROFILE_TABLE}.csv/.parquet in --data)")
+        return ast.Call(call.pos, call.name, args)
 
     def op_GetSchema(self, op: ast.GetSchema, rel: Relation, env: Env) -> Relation:
         """One row per column: name, position, .NET type name (as Kusto reports it) and KQL type."""

@@ -56,7 +56,7 @@ class SqlNames:
                 known = self._groups.get(folded, [])
                 if len(names) == 1 and (not known or next(iter(names)) in self._sql):
                     continue  # no clash: every name keeps its own spelling
-                renames.update(self._resolve(list(names), known))
+                renames.update(self._resolve(list(names), known))  # noqa: B909
         if renames:
             for node in identifiers:
                 new = renames.get(node.this)
@@ -67,14 +67,13 @@ class SqlNames:
 
     def _resolve(self, names: list[str], known: list[str]) -> dict[str, str]:
         result = {name: self._sql[name] for name in names if name in self._sql}
-        plain_taken = bool(known)  # a registered spelling already has the plain name
-        rest = sorted((n for n in names if n not in self._sql), key=lambda n: n != n.lower())
-        n = len(known)
-        for name in rest:
-            if not plain_taken:
-                result[name] = name
-                plain_taken = True
-            else:
-                result[name] = self._fresh(name, max(n, 1))
+        taken = {sql.casefold() for sql in self._sql.values()} | {sql.casefold() for sql in result.values()}
+        # the all-lowercase spelling first: SQL's own names keep theirs
+        for name in sorted((n for n in names if n not in self._sql), key=lambda n: n != n.lower()):
+            sql, n = name, 0
+            while sql.casefold() in taken:
                 n += 1
+                sql = f"{name}~{n}"
+            result[name] = sql
+            taken.add(sql.casefold())
         return result

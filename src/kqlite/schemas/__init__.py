@@ -21,11 +21,27 @@ FLAVOURS: tuple[Flavour, ...] = ("defender", "sentinel")
 Schema = tuple[tuple[str, str], ...]
 
 
+# kqlite's own tables, in both flavours: file profiles that FileProfile() enriches from (the columns
+# Defender's documentation lists for the function's output).
+KQLITE_TABLES: dict[str, Schema] = {
+    "FileProfiles": (
+        ("SHA1", "string"), ("SHA256", "string"), ("MD5", "string"), ("FileSize", "long"),
+        ("GlobalPrevalence", "long"), ("GlobalFirstSeen", "datetime"), ("GlobalLastSeen", "datetime"),
+        ("Signer", "string"), ("Issuer", "string"), ("SignerHash", "string"), ("IsCertificateValid", "bool"),
+        ("IsRootSignerMicrosoft", "bool"), ("SignatureState", "string"), ("IsExecutable", "bool"),
+        ("ThreatName", "string"), ("Publisher", "string"), ("SoftwareName", "string"),
+    ),
+}
+
+
 @cache
 def _bundle() -> dict[str, dict[str, Schema]]:
     raw = resources.files(__package__).joinpath("tables.json.gz").read_bytes()
-    return {flavour: {table: tuple((c, t) for c, t in columns) for table, columns in tables.items()}
-            for flavour, tables in json.loads(gzip.decompress(raw)).items()}
+    bundle = {flavour: {table: tuple((c, t) for c, t in columns) for table, columns in tables.items()}
+              for flavour, tables in json.loads(gzip.decompress(raw)).items()}
+    for tables in bundle.values():
+        tables.update(KQLITE_TABLES)
+    return bundle
 
 
 def _other(flavour: Flavour) -> Flavour:

@@ -73,6 +73,11 @@ _NEGATED_WORD = re.compile(r"![A-Za-z_][A-Za-z0-9_]*~?")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'", "0": "\0", "/": "/"}
 
 
+# Characters editors and web pages slip into query text (a BOM, zero-width spaces and joiners): Kusto reads
+# them as white space outside string literals.
+_INVISIBLE = frozenset("\ufeff\u200b\u200c\u200d\u2060")
+
+
 def tokenize(text: str) -> list[Token]:
     """Split KQL text into tokens; raises KqlSyntaxError naming the position of anything unreadable."""
     return _Tokenizer(text).run()
@@ -131,7 +136,7 @@ class _Tokenizer:
         text, n = self.text, len(self.text)
         while self.i < n:
             c = text[self.i]
-            if c.isspace():
+            if c.isspace() or c in _INVISIBLE:
                 self.i += 1
             elif text.startswith("//", self.i):
                 nl = text.find("\n", self.i)

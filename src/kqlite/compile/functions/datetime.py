@@ -30,6 +30,8 @@ class DatetimeFunctions:
     def f_ago(self, c, node, args):
         self.arity(c, node, args, 1)
         self.expect(c, node, args[0], "timespan")
+        if args[0].is_const and isinstance(args[0].const, int):
+            self.compiler.ago_windows.append(args[0].const)
         now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
         return c.arith("-", now, args[0], node)
 
