@@ -309,6 +309,8 @@ class Connection:
             kql_type = _DUCK_TO_KQL.get(duck_type.split("(")[0], "string")
             if duck_type.startswith(("STRUCT", "MAP")) or duck_type.endswith("]"):
                 kql_type = "dynamic"
+            elif duck_type == "VARCHAR" and self._holds_json(source.raw, raw):
+                kql_type = "dynamic"  # a column no schema types, all of whose values are JSON objects or arrays
             columns.append(Column(col_name, kql_type))
             shaped = self._shape(name, source.raw, raw, duck_type, kql_type, col_name in null_free)
             projections.append(self._output(shaped, col_name))
@@ -317,6 +319,14 @@ class Connection:
                                           ident(INGESTION_TIME_COLUMN), copy=False))
         select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         return select, columns
+
+    def _holds_json(self, raw: str, column: str) -> bool:
+        ref = exp.Column(this=ident(column))
+        # a sample decides: a later value that is not JSON still reads (as a JSON string), nothing is lost
+        probe = sb.tmpl("SELECT count(*) > 0 AND bool_and(json_valid(v) AND left(ltrim(v), 1) IN ('{', '[')) "
+                        "FROM (SELECT :c AS v FROM :t WHERE :c IS NOT NULL AND trim(:c) <> '' LIMIT 1000)",
+                        c=ref, t=exp.Table(this=ident(raw)))
+        return bool(self.duckdb.execute(probe.sql("duckdb")).fetchall()[0][0])
 
     def _output(self, value: exp.Expression, column: str) -> exp.Expression:
         return exp.alias_(value, exp.to_identifier(self.names.register(column), quoted=True), copy=False)
