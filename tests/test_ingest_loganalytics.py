@@ -136,7 +136,7 @@ def test_local_time_column_without_a_known_offset_rejects_its_rows(tmp_path):
         ("heartbeats.csv", "line 2", "column TimeGenerated: '12/6/2026, 2:22:48.123 PM' is in the exporting "
                                      "browser's local time, whose UTC offset the file does not say (the column "
                                      "is 'TimeGenerated [Local Time]': export with the portal's time zone set to "
-                                     "UTC, or give the offset, local_utc_offset)")]
+                                     "UTC, or give the offset: --local-utc-offset +HH:MM)")]
     # a value with its own offset, and an empty one, are read
     assert tables["Heartbeat"].to_pylist() == [
         {"TimeGenerated": utc(2026, 12, 6, 12, 22, 48, 123000), "Computer": "srv02", "Type": "Heartbeat"},
@@ -381,3 +381,18 @@ def test_store_keeps_dynamic_columns_as_json(tmp_path):
     assert described["Bag"] == "JSON"
     with kqlite.connect(db, read_only=True) as connection:
         assert connection.query("Custom_CL | project A = toint(Bag.a)").to_dicts() == [{"A": 1}]
+
+
+def test_local_utc_offset_option_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from kqlite.cli import main
+
+    path = write(tmp_path / "heartbeats.csv", LOCAL_CSV)
+    result = CliRunner().invoke(main, ["query", "Heartbeat | project TimeGenerated, Computer", str(path),
+                                       "--local-utc-offset", "-05:00", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["TimeGenerated,Computer", "2026-12-06T19:22:48.1230000Z,srv01",
+                                          "2026-12-06T12:22:48.1230000Z,srv02", ",srv03"]
+    bad = CliRunner().invoke(main, ["query", "print 1", "--local-utc-offset", "Paris"])
+    assert bad.exit_code == 2 and "not a UTC offset" in bad.output

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,7 @@ class QuerySettings:
     params: dict[str, str] = field(default_factory=dict)
     allow_paths: list[Path] = field(default_factory=list)
     offline: bool = False
+    local_utc_offset: timedelta | None = None
 
 
 def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
@@ -213,6 +214,23 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
     raise click.BadParameter(f"{value!r} is not a datetime (e.g. 2024-05-01T10:00:00Z)", ctx, param)
 
 
+def _parse_offset(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    if value is None:
+        return None
+    import re
+
+    match = re.fullmatch(r"(?:UTC)?([+-])(\d{1,2})(?::?(\d{2}))?", value.strip(), re.IGNORECASE)
+    if not match or int(match.group(2)) > 14 or int(match.group(3) or 0) > 59:
+        raise click.BadParameter(f"{value!r} is not a UTC offset like +01:00 or -05:30", ctx, param)
+    offset = timedelta(hours=int(match.group(2)), minutes=int(match.group(3) or 0))
+    return -offset if match.group(1) == "-" else offset
+
+
+local_offset_option = click.option(
+    "--local-utc-offset", "local_utc_offset", metavar="+HH:MM", callback=_parse_offset,
+    help="The UTC offset of the browser that exported a Log Analytics CSV with '[Local Time]' columns.")
+
+
 def query_settings_options(command: Callable) -> Callable:
     """``--flavour``, ``--now``, ``--param``, ``--allow-path`` and ``--offline``, as one ``settings`` argument."""
 
@@ -228,10 +246,11 @@ def query_settings_options(command: Callable) -> Callable:
                   help="A folder externaldata may read (besides the data folders and the current one).")
     @click.option("--offline", is_flag=True,
                   help="externaldata never downloads: http(s) URLs are read from the download cache only.")
+    @local_offset_option
     @functools.wraps(command)
     def wrapper(*args: Any, flavour: str, now: datetime | None, params: dict[str, str], allow_paths: tuple[Path, ...],
-                offline: bool, **kwargs: Any) -> Any:
-        settings = QuerySettings(flavour, now, params, list(allow_paths), offline)
+                offline: bool, local_utc_offset: timedelta | None, **kwargs: Any) -> Any:
+        settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -285,7 +304,7 @@ def _connect(inputs: Inputs) -> Any:
 
     tables = {name: str(source) if isinstance(source, Path) else source for name, source in inputs.tables.items()}
     if inputs.paths:
-        tables = {**read_paths(inputs.paths, inputs.rejects_path), **tables}
+        tables = {**read_paths(inputs.paths, inputs.rejects_path, inputs.settings.local_utc_offset), **tables}
     if inputs.db is not None and not inputs.db.exists():
         raise KqlError(f"{inputs.db}: no such store (make one with 'kqlite ingest PATH... --db {inputs.db}')")
     database = inputs.db if inputs.db is not None else ":memory:"
@@ -299,11 +318,12 @@ def _connect(inputs: Inputs) -> Any:
                           now=settings.now, external_policy=policy, **inputs.limits)
 
 
-def read_paths(paths: list[Path], rejects_path: Path | None) -> dict[str, Any]:
+def read_paths(paths: list[Path], rejects_path: Path | None,
+               local_utc_offset: timedelta | None = None) -> dict[str, Any]:
     """Files and folders of any supported format, read in memory (an ingest without a store)."""
     from kqlite.ingest.pipeline import Ingest
 
-    run = Ingest(progress=_progress_bar(paths))
+    run = Ingest(progress=_progress_bar(paths), local_utc_offset=local_utc_offset)
     try:
         run.add(paths)
         tables = run.tables()
@@ -533,7 +553,8 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
               help="The store to create or add to (a DuckDB file).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where malformed records are written [default: <db>.rejects.jsonl when there are any].")
-def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None) -> None:
+@local_offset_option
+def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, local_utc_offset: timedelta | None) -> None:
     """Read files, folders and archives (PATH...) into a kqlite store.
 
     Formats are told from the content: Defender portal CSV, Streaming API JSON, Graph / advanced-hunting API
@@ -548,7 +569,7 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None) -> None
             known = store.known_hashes(db)
         except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
             raise KqlError(f"{db}: cannot open the store: {error}") from None
-        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)))
+        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)), local_utc_offset=local_utc_offset)
         try:
             run.add(list(paths))
             tables = run.tables()

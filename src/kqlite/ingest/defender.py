@@ -159,7 +159,7 @@ class _CsvTimes:
 
 _ISO_START = re.compile(r"\s*\d{4}-\d{2}-\d{2}")
 _LOCAL_HINT = (" (the column is '{column} [Local Time]': export with the portal's time zone set to UTC, or give "
-               "the offset, local_utc_offset)")
+               "the offset: --local-utc-offset +HH:MM)")
 
 
 def _sort_rejects(rejects: RejectLog, first: int) -> None:
