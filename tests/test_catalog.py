@@ -156,3 +156,25 @@ def test_tables_command_lists_and_filters():
     assert "IPAddresses: string" in columns.output  # as Defender documents it (JSON text)
     missing = runner.invoke(main, ["tables", "NoSuchTable"])
     assert missing.exit_code == 2 and "no table matches" in missing.output
+
+
+# ---------------------------------------------------------------- ingestion_time()
+
+
+def test_ingestion_time_is_per_row_in_a_store_and_the_read_time_for_files(tmp_path):
+    csv_path = tmp_path / "DeviceProcessEvents.csv"
+    csv_path.write_text("Timestamp,DeviceName,FileName\n2024-05-01T10:00:00Z,ws-01,cmd.exe\n", encoding="utf-8")
+    db = tmp_path / "case.duckdb"
+    before = datetime.now(UTC)
+    assert CliRunner().invoke(main, ["ingest", str(csv_path), "--db", str(db)]).exit_code == 0
+    after = datetime.now(UTC)
+    con = kqlite.connect(db, read_only=True)
+    rows = con.query("DeviceProcessEvents | where ingestion_time() between (datetime(2000-01-01) .. now()) "
+                     "| extend Ingested = ingestion_time() | project FileName, Ingested").rows()
+    assert len(rows) == 1 and rows[0][0] == "cmd.exe" and before <= rows[0][1] <= after
+    assert "_kqlite_ingestion_time" not in con.query("DeviceProcessEvents | take 1").columns  # hidden
+    assert con.query("DeviceProcessEvents | summarize n = count() | extend t = ingestion_time()").rows() == [
+        (1, None)]  # no longer one table's rows
+    direct = kqlite.connect(tables={"DeviceProcessEvents": str(csv_path)})
+    read = direct.query("DeviceProcessEvents | project FileName | extend t = ingestion_time()").rows()
+    assert read[0][0] == "cmd.exe" and after <= read[0][1] <= datetime.now(UTC)
