@@ -51,6 +51,7 @@ KNOWN_DIFFERENCES_PATH = HERE / "known_differences.txt"
 FEED_PLACEHOLDER = "{FEED_BASE}"
 FLAVOURS = ("defender", "sentinel")
 AUTO_SUFFIX = ":auto"
+STATE_KEY = "connection-state"  # known_differences key of the check that queries do not disturb each other
 QUERY_TIMEOUT = 60.0
 
 # Identifiers that make a query Sentinel-flavoured besides the Sentinel-only tables: the columns only the
@@ -267,6 +268,9 @@ class Outcome:
     crashed: bool = False    # an exception that is not kqlite.KqlError
     category: str = ""       # a short grouping of the reason, for the summary
     undetermined: bool = False  # an auto-flavour check that cannot tell (the query compiles in no flavour)
+    # Failures on the session's shared connection that a fresh connection does not reproduce: an earlier
+    # query left state behind. The query's own verdict is the fresh connection's; these are reported apart.
+    leaks: list[str] = field(default_factory=list)
 
     @property
     def is_auto(self) -> bool:
@@ -289,21 +293,30 @@ def error_message(error: BaseException) -> str:
 
 
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+ELIDED = "'…'"
 
 
 def categorise(stage: str, error: BaseException | None = None, detail: str = "") -> str:
-    """A short label grouping similar failures (exception class + the message's shape)."""
-    if error is not None:
-        message = getattr(error, "message", None) or (str(error).splitlines()[0] if str(error) else "")
-        message = re.sub(r"^line \d+, column \d+: ", "", message)
-        kind = type(error).__name__
-        words = message.split(":")[0]
-        if re.search(r"unknown (table|column|name|function)", message) or "not a known" in message:
-            label = _QUOTED.sub(lambda m: m.group(0), words)
-        else:
-            label = _QUOTED.sub("'…'", words)
-        return f"{kind}: {_one_line(label, 100)}"
-    return detail
+    """A short label grouping similar failures: the exception class and the message's shape (names kept for
+    unknown names and unsupported functions, other quoted values elided)."""
+    if error is None:
+        return detail
+    message = getattr(error, "message", None) or (str(error).splitlines()[0] if str(error) else "")
+    message = re.sub(r"^line \d+, column \d+: ", "", message)
+    kind = type(error).__name__
+    running = "the query failed while running: "
+    if message.startswith(running):  # DuckDB's own error: keep its class and shape
+        engine = message[len(running):]
+        engine = re.sub(r"\s*(LINE \d+:.*|You might need.*)$", "", engine)
+        if "cannot be referenced before it is defined" in engine or "does not have a column named" in engine \
+                or ("Referenced column" in engine and "not found" in engine):
+            return f"{kind} while running: {_one_line(engine, 140)}"
+        return f"{kind} while running: {_one_line(_QUOTED.sub(ELIDED, engine), 120)}"
+    if re.search(r"unknown (table|column|name|function)|not supported", message):
+        label = message.split(" (")[0]
+    else:
+        label = _QUOTED.sub(ELIDED, message)
+    return f"{kind}: {_one_line(label, 120)}"
 
 
 def compare_columns(expected: tuple[tuple[str, str], ...], columns: list[str], types: list[str]) -> str | None:
@@ -392,6 +405,11 @@ class Connections:
     empty_error: BaseException | None = None
     data_error: BaseException | None = None
     note: str = ""  # e.g. that kqlite.connect() has no flavour= yet and the default catalog was used
+    data_tables: dict[str, Path] | None = None
+
+    def fresh(self, stage: str) -> Any:
+        """A new connection like the shared one of this stage (the caller closes it)."""
+        return _connect(self.flavour, self.data_tables if stage == "data" else None)[0]
 
 
 def _connect(flavour: str | None, tables: dict[str, Path] | None) -> tuple[Any, str]:
@@ -409,7 +427,7 @@ def _connect(flavour: str | None, tables: dict[str, Path] | None) -> tuple[Any, 
 
 
 def open_connections(flavour: str, data: dict[str, Path] | None) -> Connections:
-    cons = Connections(flavour)
+    cons = Connections(flavour, data_tables=data)
     try:
         cons.empty, cons.note = _connect(flavour, None)
     except Exception as error:  # noqa: BLE001 - reported per query
@@ -437,54 +455,79 @@ def _failure(key: str, query: Query, stage: str, error: BaseException, note: str
     return Outcome(key, query, False, reason, stage, crashed, categorise(stage, error))
 
 
+def _attempt(stage: str, con: Any, text: str, expected: tuple[tuple[str, str], ...] | None,
+             query: Query, note: str, unmask: Any) -> Outcome | None:
+    """Run one stage on one connection: None when it passes, else the failing outcome. ``expected`` None
+    means the oracle rejects the query (kqlite must raise KqlError when compiling it)."""
+    key = query.id
+    if expected is None:
+        try:
+            con.explain(text)
+        except Exception as error:  # noqa: BLE001
+            if _is_kql_error(error):
+                return None
+            return _failure(key, query, "oracle", error, "", "Kusto rejects the query; kqlite crashed instead")
+        return Outcome(key, query, False, "", "oracle", False, "accepts a query Kusto rejects")
+    where = "on empty tables" if stage == "empty" else "on generated data"
+    try:
+        result = con.query(text, timeout=QUERY_TIMEOUT)
+    except Exception as error:  # noqa: BLE001
+        outcome = _failure(key, query, stage, error, note, where)
+        outcome.reason = unmask(outcome.reason)
+        return outcome
+    problem = compare_columns(expected, list(result.columns), list(result.types))
+    if problem:
+        reason = f"{where}: {problem}" + (f" [{note}]" if note else "")
+        return Outcome(key, query, False, unmask(reason), stage, False, mismatch_category(problem))
+    return None
+
+
 def check_query(query: Query, text: str, verdict: kusto_oracle.Verdict, cons: Connections,
                 feed_base: str = "") -> Outcome:
-    """The verdict on one query (key = its id)."""
+    """The verdict on one query (key = its id).
+
+    Each stage runs on the session's shared connection; a failure there is tried again on a fresh connection,
+    whose verdict counts (so a query's verdict does not depend on which queries ran before it). A failure the
+    fresh connection does not reproduce is recorded in ``Outcome.leaks``."""
     key = query.id
     unmask = (lambda s: s.replace(feed_base, FEED_PLACEHOLDER)) if feed_base else (lambda s: s)
     if cons.empty_error is not None:
         return _failure(key, query, "empty", cons.empty_error, "", "cannot open a kqlite connection")
-    if not verdict.accepted:
-        try:
-            cons.empty.explain(text)
-        except Exception as error:  # noqa: BLE001
-            if _is_kql_error(error):
-                return Outcome(key, query, True, "", "oracle")
-            return _failure(key, query, "oracle", error, "", "Kusto rejects the query; kqlite crashed instead")
-        return Outcome(key, query, False,
-                       unmask(f"kqlite compiles a query Kusto rejects ({_one_line(verdict.first_error(), 160)})"),
-                       "oracle", False, "accepts a query Kusto rejects")
-    expected = verdict.columns or ()
-    for stage, con, con_error in (("empty", cons.empty, None), ("data", cons.data, cons.data_error)):
-        where = "on empty tables" if stage == "empty" else "on generated data"
-        if stage == "data" and con is None and con_error is None:
-            continue
+    leaks: list[str] = []
+    expected = verdict.columns or () if verdict.accepted else None
+    stages = [("empty", cons.empty, None)]
+    if expected is not None and (cons.data is not None or cons.data_error is not None):
+        stages.append(("data", cons.data, cons.data_error))
+    for stage, con, con_error in stages:
         if con_error is not None:
             return _failure(key, query, stage, con_error, cons.note, "cannot attach the generated data")
-        try:
-            result = con.query(text, timeout=QUERY_TIMEOUT)
-        except Exception as error:  # noqa: BLE001
-            outcome = _failure(key, query, stage, error, cons.note, where)
-            outcome.reason = unmask(outcome.reason)
-            return outcome
-        problem = compare_columns(expected, list(result.columns), list(result.types))
-        if problem:
-            reason = f"{where}: {problem}"
-            if cons.note:
-                reason += f" [{cons.note}]"
-            return Outcome(key, query, False, unmask(reason), stage, False, mismatch_category(problem))
-    return Outcome(key, query, True, "", "data")
+        failure = _attempt(stage, con, text, expected, query, cons.note, unmask)
+        if failure is not None:
+            fresh = None
+            try:
+                fresh = cons.fresh(stage)
+                again = _attempt(stage, fresh, text, expected, query, cons.note, unmask)
+            except Exception:  # noqa: BLE001 - cannot retry: the shared connection's verdict stands
+                again = failure
+            finally:
+                if fresh is not None:
+                    with contextlib.suppress(Exception):
+                        fresh.close()
+            if again is None:
+                leaks.append(f"{stage}: {failure.reason or failure.category}")
+            failure = again
+        if failure is not None:
+            if failure.stage == "oracle" and not failure.crashed:
+                failure.reason = unmask(f"kqlite compiles a query Kusto rejects "
+                                        f"({_one_line(verdict.first_error(), 160)})")
+            failure.leaks = leaks
+            return failure
+    stage = "oracle" if expected is None else stages[-1][0]
+    return Outcome(key, query, True, "", stage, leaks=leaks)
 
 
-def check_auto_flavour(query: Query, text: str, auto_con: Any, auto_error: BaseException | None,
-                       declared_con: Any = None) -> Outcome:
-    """``kqlite.connect()`` (flavour "auto") must pick the query's declared flavour.
-
-    When the query does not compile in auto and does not compile with its declared flavour either, the check
-    cannot tell which flavour auto would pick: it is undetermined (the query's own check reports why)."""
+def _attempt_auto(query: Query, text: str, auto_con: Any, declared_con: Any) -> Outcome | None:
     key = query.id + AUTO_SUFFIX
-    if auto_error is not None:
-        return _failure(key, query, "auto", auto_error, "", "cannot open kqlite.connect()")
     try:
         explanation = auto_con.explain(text)
     except Exception as error:  # noqa: BLE001
@@ -506,7 +549,39 @@ def check_auto_flavour(query: Query, text: str, auto_con: Any, auto_error: BaseE
     if chosen != query.flavour:
         return Outcome(key, query, False, f"auto picked {chosen!r}, the query is {query.flavour!r}", "auto",
                        False, f"flavour: auto picked {chosen} for a {query.flavour} query")
-    return Outcome(key, query, True, "", "auto")
+    return None
+
+
+def check_auto_flavour(query: Query, text: str, auto_con: Any, auto_error: BaseException | None,
+                       declared_con: Any = None) -> Outcome:
+    """``kqlite.connect()`` (flavour "auto") must pick the query's declared flavour.
+
+    When the query does not compile in auto and does not compile with its declared flavour either, the check
+    cannot tell which flavour auto would pick: it is undetermined (the query's own check reports why). As for
+    queries, a failure on the shared connection is tried again on a fresh one, whose verdict counts."""
+    key = query.id + AUTO_SUFFIX
+    if auto_error is not None:
+        return _failure(key, query, "auto", auto_error, "", "cannot open kqlite.connect()")
+    failure = _attempt_auto(query, text, auto_con, declared_con)
+    leaks: list[str] = []
+    if failure is not None and not failure.undetermined:
+        fresh = None
+        try:
+            fresh = _connect(None, None)[0]
+            again = _attempt_auto(query, text, fresh, declared_con)
+        except Exception:  # noqa: BLE001
+            again = failure
+        finally:
+            if fresh is not None:
+                with contextlib.suppress(Exception):
+                    fresh.close()
+        if again is None:
+            leaks.append(f"auto: {failure.reason}")
+        failure = again
+    if failure is not None:
+        failure.leaks = leaks
+        return failure
+    return Outcome(key, query, True, "", "auto", leaks=leaks)
 
 
 # --- a whole run ------------------------------------------------------------------------------------------
@@ -599,6 +674,11 @@ def environment(queries: tuple[Query, ...] | None = None, with_kqlite: bool = Tr
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def leak_report(outcomes: list[Outcome]) -> str:
+    """One line per check that failed only on the shared connection (an earlier query left state behind)."""
+    return "\n".join(f"{o.key}: {leak}" for o in outcomes for leak in o.leaks)
+
+
 def summary_lines(outcomes: list[Outcome], env: Environment | None = None) -> list[str]:
     main = [o for o in outcomes if not o.is_auto]
     auto = [o for o in outcomes if o.is_auto]
@@ -633,6 +713,10 @@ def summary_lines(outcomes: list[Outcome], env: Environment | None = None) -> li
         lines.append("failure categories:")
         for category, keys in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
             lines.append(f"  {len(keys):4d}  {category}  (e.g. {', '.join(keys[:2])})")
+    leaky = [o for o in outcomes if o.leaks]
+    if leaky:
+        lines.append(f"connection state: {len(leaky)} checks fail on the session's shared connection but pass on a "
+                     f"fresh one (e.g. {', '.join(o.key for o in leaky[:4])})")
     if env is not None:
         timings = ", ".join(f"{f} {s:.1f} s" for f, s in env.oracle_seconds.items())
         install = " (including its first-use npm install)" if env.oracle_installed else ""

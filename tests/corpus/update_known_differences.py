@@ -14,7 +14,16 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from corpus_check import KNOWN_DIFFERENCES_PATH, Outcome, _one_line, environment, load_corpus, summary_lines
+from corpus_check import (
+    KNOWN_DIFFERENCES_PATH,
+    STATE_KEY,
+    Outcome,
+    _one_line,
+    environment,
+    leak_report,
+    load_corpus,
+    summary_lines,
+)
 from oracle import unavailable_reason
 
 HEADER = """\
@@ -38,6 +47,14 @@ def render(outcomes: list[Outcome]) -> str:
     if crashes:
         parts.append("\n# Crashes: never expected failures, so not listed. Fix them:\n")
         parts.extend(f"#   {o.key}  {_one_line(o.reason)}\n" for o in crashes)
+    leaks = leak_report(outcomes)
+    if leaks:
+        leaky = [o.key for o in outcomes if o.leaks]
+        parts.append("\n# Checks that fail on the shared session connection only (an earlier query left state "
+                     "behind):\n")
+        parts.extend(f"#   {_one_line(line)}\n" for line in leaks.splitlines())
+        parts.append(f"{STATE_KEY}  {len(leaky)} checks fail only after other queries ran on the same "
+                     f"connection (e.g. {', '.join(leaky[:3])})\n")
     groups: dict[str, list[Outcome]] = defaultdict(list)
     for o in outcomes:
         if not o.passed and not o.crashed and not o.undetermined:
