@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import signal
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -119,7 +122,9 @@ class Connection:
         self.names = SqlNames()
         self._sources: dict[str, _Source] = {}
         self._views: dict[tuple[str, str], list[Column]] = {}  # (table, flavour) -> columns of its view
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # views and attached sources
+        # one query at a time: DuckDB's connection runs one statement at once, and our views are its own
+        self._running = threading.RLock()
         self._attach_count = 0
         self._external_views: dict[str, tuple[str, list[str]]] = {}
         self._external_policy = external_policy
@@ -481,10 +486,10 @@ class Connection:
         return "defender"
 
     def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
-                now: datetime | None = None) -> tuple[CompiledQuery, str]:
-        """The compiled query and its DuckDB SQL text."""
+                now: datetime | None = None, deadline: float | None = None) -> tuple[CompiledQuery, str]:
+        """The compiled query and its DuckDB SQL text. `deadline` (time.monotonic()) bounds compiling too."""
         options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
-                   "external": self._external}
+                   "external": self._external, "deadline": deadline}
         with deep_recursion():
             try:
                 script = parse(kql)
@@ -514,25 +519,14 @@ class Connection:
         runs longer, with KqlResourceError; so does running out of the memory limit. `params` gives values to
         the parameters of `declare query_parameters(...)`; `now` fixes now() and ago() (as `set query_now`).
         `flavour` ("defender" or "sentinel") overrides the connection's. The database is left as it was."""
-        compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now)
-        limit = timeout if timeout is not None else (compiled.options.timeout or self.timeout)
-        timer = threading.Timer(limit, self.duckdb.interrupt) if limit else None
-        if timer is not None:
-            timer.daemon = True
-            timer.start()
-        try:
-            table = self.duckdb.sql(sql).to_arrow_table()
-        except duckdb.InterruptException:
-            raise KqlResourceError(f"the query ran longer than the {limit:g} s timeout and was stopped; narrow it "
-                                   "(a shorter time range, filters first) or allow more time") from None
-        except duckdb.OutOfMemoryException as error:
-            raise KqlResourceError(f"the query needs more memory than the limit allows ({_first_line(error)}); "
-                                   "raise the memory limit or narrow the query") from None
-        except duckdb.Error as error:
-            raise KqlError(f"the query failed while running: {error}") from error
-        finally:
-            if timer is not None:
-                timer.cancel()
+        started = time.monotonic()
+        limit = timeout if timeout is not None else self.timeout
+        with self._running:
+            compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now,
+                                         deadline=started + limit if limit else None)
+            if timeout is None and compiled.options.timeout:  # `set servertimeout` in the query
+                limit = compiled.options.timeout
+            table = self._execute(sql, started + limit if limit else None, limit)
         result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
         result.notes = list(compiled.notes)
         if compiled.options.max_records is not None and len(result) == compiled.options.max_records:
@@ -543,6 +537,71 @@ class Connection:
             if hint:
                 result.notes.append(hint)
         return result
+
+    def _execute(self, sql: str, deadline: float | None, limit: float | None) -> pa.Table:
+        """Run SQL on a worker thread, so that the deadline and Ctrl-C can interrupt DuckDB mid-query."""
+        outcome: dict[str, Any] = {}
+
+        def work() -> None:
+            relation = None
+            try:
+                relation = self.duckdb.sql(sql)
+                outcome["table"] = relation.to_arrow_table()
+            except BaseException as error:  # noqa: BLE001 - handed to the calling thread
+                # without its frames: they hold the relation, which keeps the connection busy while alive
+                outcome["error"] = error.with_traceback(None)
+            finally:
+                if relation is not None:
+                    relation.close()  # an interrupted result left open keeps the connection busy
+
+        worker = threading.Thread(target=work, name="kqlite-query", daemon=True)
+        interrupted: list[int] = []
+        with self._ctrl_c_interrupts(interrupted):
+            worker.start()
+            while worker.is_alive():
+                wait = 0.1 if deadline is None else min(0.1, max(0.0, deadline - time.monotonic()))
+                worker.join(wait)
+                late = deadline is not None and time.monotonic() >= deadline
+                if worker.is_alive() and (late or interrupted):
+                    self._stop(worker)
+        if interrupted:
+            raise KeyboardInterrupt
+        error = outcome.get("error")
+        if isinstance(error, duckdb.InterruptException):
+            raise KqlResourceError(f"the query ran longer than the {limit or 0:g} s timeout and was stopped; narrow "
+                                   "it (a shorter time range, filters first) or allow more time") from None
+        if isinstance(error, duckdb.OutOfMemoryException):
+            raise KqlResourceError(f"the query needs more memory than the limit allows ({_first_line(error)}); "
+                                   "raise the memory limit or narrow the query") from None
+        if isinstance(error, duckdb.Error):
+            raise KqlError(f"the query failed while running: {error}") from error
+        if error is not None:
+            raise error
+        return outcome["table"]
+
+    @contextmanager
+    def _ctrl_c_interrupts(self, interrupted: list[int]) -> Iterator[None]:
+        """While a query runs, Ctrl-C interrupts DuckDB (then KeyboardInterrupt is raised as usual). Python's own
+        KeyboardInterrupt in the middle of a wait would leave the connection unusable."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+
+        def on_sigint(signum: int, frame: object) -> None:
+            interrupted.append(signum)
+            self.duckdb.interrupt()
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def _stop(self, worker: threading.Thread) -> None:
+        """Interrupt DuckDB until the worker is done (an interrupt that comes before the query starts is lost)."""
+        while worker.is_alive():
+            self.duckdb.interrupt()
+            worker.join(0.05)
 
     def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None) -> Explanation:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +28,13 @@ from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_li
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import normalize_type
-from kqlite.errors import KqlError, KqlPositionedError, KqlSemanticError, KqlUnsupportedError
+from kqlite.errors import (
+    KqlError,
+    KqlPositionedError,
+    KqlResourceError,
+    KqlSemanticError,
+    KqlUnsupportedError,
+)
 from kqlite.syntax import ast
 
 # Reads an externaldata operator's data (declared columns, URIs, properties) into a relation; with notes.
@@ -52,7 +60,7 @@ class CompiledQuery:
 def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
                    probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
                    params: Mapping[str, Any] | None = None,
-                   external: ExternalReader | None = None) -> CompiledQuery:
+                   external: ExternalReader | None = None, deadline: float | None = None) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
@@ -63,6 +71,7 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
     compiler = Compiler(script.text, catalog, now, probe, names)
     compiler.params = dict(params or {})
     compiler.external = external
+    compiler.deadline = deadline
     return compiler.script(script)
 
 
@@ -88,12 +97,16 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self.notes: list[str] = []  # what the user should know about the answer (empty enrichment, ...)
         self.ago_windows: list[int] = []  # the constant spans of ago(), in ticks: the clock check reads them
         self.options = RequestOptions()
+        self.deadline: float | None = None  # time.monotonic() by which compiling must be done
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
         self.aggregates = Aggregates(self)
         self.tables_used: list[str] = []
         self.operators_used: list[str] = []
         self._materialized: dict[int, Relation] = {}
+        self._let_relations: dict[tuple[int, str | None], tuple[TabularBinding, Relation]] = {}
+        self._calls: list[ast.FunctionDef] = []  # the user functions being compiled, innermost last
+        self._deciding: list[ast.FunctionDef] = []  # the functions is_tabular_expr is looking into
         # inside an mv-apply subquery: the column that tells the input rows apart (kept by every operator)
         self.apply_key: str | None = None
         self.hidden_count = 0  # numbers the hidden columns that window functions compute
@@ -238,15 +251,24 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                 return True
             binding = env.lookup(node.name)
             if isinstance(binding, FunctionBinding):
-                body = binding.definition.body[-1]
-                inner_env = binding.env.child()
-                for p in binding.definition.params:
-                    inner_env.bindings[p.name] = TabularBinding(ast.Name(0, "__param"), inner_env) if p.type == "table" else ScalarBinding(Typed(sb.null("long"), "long"))
-                for st in binding.definition.body[:-1]:
-                    if isinstance(st, ast.Let):
-                        inner_env.bindings[st.name] = TabularBinding(st.value, inner_env) if self.is_tabular_expr(st.value, inner_env) else ScalarBinding(Typed(sb.null("long"), "long"))
-                return isinstance(body, ast.QueryStatement) and self.is_tabular_expr(body.expr, inner_env)
+                if any(d is binding.definition for d in self._deciding):
+                    return False  # a function that calls itself: refused when its body is compiled
+                self._deciding.append(binding.definition)
+                try:
+                    return self._returns_table(binding)
+                finally:
+                    self._deciding.pop()
         return False
+
+    def _returns_table(self, binding: FunctionBinding) -> bool:
+        body = binding.definition.body[-1]
+        inner_env = binding.env.child()
+        for p in binding.definition.params:
+            inner_env.bindings[p.name] = TabularBinding(ast.Name(0, "__param"), inner_env) if p.type == "table" else ScalarBinding(Typed(sb.null("long"), "long"))
+        for st in binding.definition.body[:-1]:
+            if isinstance(st, ast.Let):
+                inner_env.bindings[st.name] = TabularBinding(st.value, inner_env) if self.is_tabular_expr(st.value, inner_env) else ScalarBinding(Typed(sb.null("long"), "long"))
+        return isinstance(body, ast.QueryStatement) and self.is_tabular_expr(body.expr, inner_env)
 
     def is_tabular(self, c: ExprCompiler, node: ast.Expr) -> bool:
         return self.is_tabular_expr(node, c.env)
@@ -340,9 +362,17 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             rel = binding.relation
             return Relation(rel.source.copy(), list(rel.columns), rel.order, rel.serialized, rel.name_hint or node.name)
         if isinstance(binding, TabularBinding):
-            rel = self.tabular(binding.expr, binding.env)
-            rel.name_hint = None
-            return rel
+            # compiled once, whatever the number of uses: a let used twice by the next let, and so on, would
+            # otherwise double the query at each level
+            key = (id(binding), self.apply_key)
+            cached = self._let_relations.get(key)
+            if cached is None:
+                rel = self.tabular(binding.expr, binding.env)
+                rel.name_hint = None
+                cached = self._let_relations[key] = (binding, rel)
+            rel = cached[1]
+            return Relation(rel.source.copy(), list(rel.columns), rel.order, rel.serialized, None, rel.exact,
+                            rel.ingestion_time)
         if isinstance(binding, ScalarBinding):
             raise self.semantic(f"'{node.name}' is a scalar value, not a table", node.pos)
         if node.name in self.catalog:
@@ -368,7 +398,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         binding = env.lookup(node.name)
         if isinstance(binding, FunctionBinding):
             inner = self.function_env(binding, node, env, None)
-            return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner))
+            return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner, node.pos))
         raise self.semantic(f"'{node.name}(...)' is not a tabular function", node.pos)
 
     def builtin_quietly(self, binding: FunctionBinding, body: Callable[[], Relation]) -> Relation:
@@ -433,7 +463,22 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                 raise self.semantic(f"the table passed as '{param.name}' has no column '{name}'", node.pos)
         return rel
 
-    def function_body_tabular(self, binding: FunctionBinding, inner: Env) -> Relation:
+    @contextmanager
+    def calling(self, binding: FunctionBinding, pos: int) -> Iterator[None]:
+        """Compile a function's body; Kusto refuses a function that calls itself, directly or not."""
+        if any(definition is binding.definition for definition in self._calls):
+            raise self.semantic(f"function '{binding.name}' calls itself: Kusto does not allow recursion", pos)
+        self._calls.append(binding.definition)
+        try:
+            yield
+        finally:
+            self._calls.pop()
+
+    def function_body_tabular(self, binding: FunctionBinding, inner: Env, pos: int = 0) -> Relation:
+        with self.calling(binding, pos):
+            return self._function_body_tabular(binding, inner)
+
+    def _function_body_tabular(self, binding: FunctionBinding, inner: Env) -> Relation:
         body = binding.definition.body
         for st in body[:-1]:
             if isinstance(st, ast.Let):
@@ -446,6 +491,10 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     def call_user_scalar(self, c: ExprCompiler, binding: object, node: ast.Call) -> Typed:
         if not isinstance(binding, FunctionBinding):
             raise self.semantic(f"'{node.name}' is not a function", node.pos)
+        with self.calling(binding, node.pos):
+            return self._call_user_scalar(c, binding, node)
+
+    def _call_user_scalar(self, c: ExprCompiler, binding: FunctionBinding, node: ast.Call) -> Typed:
         inner = self.function_env(binding, node, c.env, None, caller=c)
         body = binding.definition.body
         for st in body[:-1]:
@@ -604,6 +653,9 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     # ------------------------------------------------------------ operators
 
     def operator(self, op: ast.Operator, rel: Relation, env: Env) -> Relation:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise KqlResourceError("the query ran out of its time while being compiled and was stopped; "
+                                   "simplify it or allow more time")
         handler = getattr(self, "op_" + type(op).__name__, None)
         if handler is None:
             name = op.name if isinstance(op, ast.GenericOperator) else type(op).__name__.lower()

@@ -107,7 +107,7 @@ class RowOperators:
         if is_builtin(binding) and binding.name == "FileProfile":
             call = self.file_profile_call(call, rel)
         inner = self.function_env(binding, call, env, rel)
-        return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner))
+        return self.builtin_quietly(binding, lambda: self.function_body_tabular(binding, inner, op.call.pos))
 
     def file_profile_call(self, call: ast.Call, rel: Relation) -> ast.Call:
         """FileProfile() names its hash column bare or quoted (`FileProfile(SHA256, 500)`): pass the name."""

@@ -206,6 +206,9 @@ class _Tokenizer:
             kind = Kind.INT
         else:
             literal = m.group(2)
+            if len(literal) > 400:  # longer than any long or real: Python would refuse to convert it
+                raise self.error(f"number literal of {len(literal)} characters is out of range", start,
+                                 "a long holds 19 digits, a real about 308")
             is_real = "." in literal or "e" in literal.lower()
             # "1..5" is a range (1 .. 5), not "1." followed by ".5"
             if literal.endswith(".") and text.startswith("..", end - 1):

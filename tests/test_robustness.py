@@ -1,0 +1,95 @@
+"""Queries that used to crash, run away or misbehave: each is now a KqlError, bounded by the time limit, or
+correct. One test per defect, each failing on the code as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+import kqlite
+
+
+def doubling_lets(levels: int, base: str = "DeviceProcessEvents | take 10") -> str:
+    text = f"let l0 = {base};\n"
+    for level in range(1, levels + 1):
+        text += f"let l{level} = union l{level - 1}, l{level - 1};\n"
+    return text + f"l{levels} | count"
+
+
+def test_a_let_used_twice_by_the_next_is_compiled_once():
+    # 16 levels used to be 2^16 copies of the first let (minutes, and gigabytes of SQL); now it is linear
+    con = kqlite.connect()
+    compiled, sql = con.compile(doubling_lets(16))
+    assert len(sql) < 200_000
+    assert con.query(doubling_lets(3, "print x = 1")).rows() == [(8,)]
+
+
+def test_the_timeout_covers_compiling():
+    con = kqlite.connect(timeout=0.05)
+    slow_to_compile = "print x = 1" + "| extend y = x + 1 | project x = y" * 3000
+    started = time.monotonic()
+    with pytest.raises(kqlite.KqlResourceError, match="compiled"):
+        con.query(slow_to_compile)
+    assert time.monotonic() - started < 10
+
+
+def test_the_timeout_stops_a_long_running_query():
+    con = kqlite.connect(timeout=1)
+    started = time.monotonic()
+    with pytest.raises(kqlite.KqlResourceError, match="1 s timeout"):
+        con.query(doubling_lets(8, "range x from 1 to 3000000 step 1") .replace(
+            "| count", "| summarize dcount(hash_sha256(tostring(x)))"))
+    assert time.monotonic() - started < 10
+    assert con.query("print 1").rows() == [(1,)]  # the connection is usable afterwards
+
+
+def test_ctrl_c_interrupts_a_running_query():
+    con = kqlite.connect()
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        con.query("range x from 1 to 3000000000 step 1 | summarize dcount(hash_sha256(tostring(x)))")
+    assert time.monotonic() - started < 10
+    assert con.query("print 2").rows() == [(2,)]
+
+
+@pytest.mark.parametrize("query", [
+    "let f = (x:long) { f(x) }; print f(1)",
+    "let f = (x:long) { g(x) + 1 }; let g = (x:long) { f(x) }; print f(1)",
+    "let f = (T:(*)) { T | invoke f() }; print 1 | invoke f()",
+    "let f = () { f() }; f()",
+])
+def test_a_recursive_function_is_a_clear_error(query):
+    with pytest.raises(kqlite.KqlSemanticError, match="calls itself"):
+        kqlite.connect().query(query)
+
+
+@pytest.mark.parametrize("literal", ["1" + "0" * 5000, "1" + "0" * 5000 + ".5", "1" + "0" * 5000 + "d"])
+def test_a_huge_number_literal_is_a_clear_error(literal):
+    with pytest.raises(kqlite.KqlSyntaxError, match="out of range"):
+        kqlite.connect().query(f"print {literal}")
+
+
+def test_a_connection_shared_by_threads_runs_their_queries_one_at_a_time():
+    con = kqlite.connect()
+    results: list[object] = []
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            results.append(con.query(f"range x from 1 to {n} step 1 | summarize s = sum(x)").rows())
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(1000 + i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(r[0][0] for r in results) == sorted((1000 + i) * (1001 + i) // 2 for i in range(8))
