@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from kqlite.compile.scope import ident
 from kqlite.ingest.pipeline import IngestReport
+from kqlite.schemas import table_schema
 
 LEDGER = "_kqlite_files"
 INGESTION_TIME = "_kqlite_ingestion_time"
@@ -65,12 +66,11 @@ def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, e
     connection.register("_kq_incoming", table)
     try:
         target = exp.Table(this=ident(name))
-        stamp = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
-        incoming = exp.select("*", exp.alias_(stamp, INGESTION_TIME, quoted=True)).from_("_kq_incoming")
+        incoming = _incoming_select(connection, name, now)
         if not exists:
             create = exp.Create(this=target, kind="TABLE", expression=incoming.limit(0))
             connection.execute(create.sql("duckdb"))
-        columns = {row[0]: row[1] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
+        columns = _stored_columns(connection, name)
         described = connection.sql(incoming.limit(0).sql("duckdb"))
         for column, duck_type in zip(described.columns, map(str, described.types), strict=True):
             if column not in columns:  # a later file brings a new extra column (or an old store meets the stamp)
@@ -87,6 +87,48 @@ def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, e
         connection.execute(insert.sql("duckdb"))
     finally:
         connection.unregister("_kq_incoming")
+
+
+# DuckDB types of the KQL types, for columns whose values do not tell (all null)
+_DUCKDB_TYPES = {"string": "VARCHAR", "long": "BIGINT", "int": "INTEGER", "real": "DOUBLE", "decimal": "DOUBLE",
+                 "bool": "BOOLEAN", "datetime": "TIMESTAMP", "dynamic": "VARCHAR", "guid": "VARCHAR",
+                 "timespan": "VARCHAR"}
+_NULL_TYPE = '"NULL"'  # how DuckDB names the type of a column of nulls only
+
+
+def _schema_type(table: str, column: str) -> str:
+    """The DuckDB type a column of `table` gets when its values do not tell: the schema's, else text."""
+    for flavour in ("defender", "sentinel"):
+        kql_type = dict(table_schema(table, flavour) or []).get(column)  # type: ignore[arg-type]
+        if kql_type is not None:
+            return _DUCKDB_TYPES.get(kql_type, "VARCHAR")
+    return "VARCHAR"
+
+
+def _incoming_select(connection: duckdb.DuckDBPyConnection, name: str, now: datetime) -> exp.Select:
+    """The rows to store with their ingestion time; a column of nulls only (Arrow's null type) is typed from
+    the schema: a stored NULL-typed column would take no later value of its real type."""
+    described = connection.sql("SELECT * FROM _kq_incoming LIMIT 0")
+    replace = [exp.alias_(exp.cast(exp.column(column, quoted=True), exp.DataType.build(_schema_type(name, column))),
+                          column, quoted=True)
+               for column, duck_type in zip(described.columns, map(str, described.types), strict=True)
+               if duck_type == _NULL_TYPE]
+    star = exp.Star(replace=replace) if replace else exp.Star()
+    stamp = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
+    return exp.select(star, exp.alias_(stamp, INGESTION_TIME, quoted=True)).from_("_kq_incoming")
+
+
+def _stored_columns(connection: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
+    """The stored table's columns and types; NULL-typed ones (left by an older kqlite) retyped from the schema."""
+    target = exp.Table(this=ident(name))
+    columns = {row[0]: row[1] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
+    for column, duck_type in columns.items():
+        if duck_type == _NULL_TYPE:
+            columns[column] = _schema_type(name, column)
+            retype = exp.Alter(this=target, kind="TABLE", actions=[exp.AlterColumn(
+                this=ident(column), dtype=exp.DataType.build(columns[column]))])
+            connection.execute(retype.sql("duckdb"))
+    return columns
 
 
 _INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER")

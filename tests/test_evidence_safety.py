@@ -1,0 +1,88 @@
+"""Evidence is never lost or doubled without a word: stores that take any mix of inputs, concurrent ingests,
+malformed CSV, damaged EVTX chunks, hunts over data the rule cannot use, encodings, archives, and IP forms.
+Shared recordings are read from ../shared/datasets (skipped when absent)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+from click.testing import CliRunner
+
+from kqlite.cli import main
+from kqlite.ingest import store
+from kqlite.ingest.pipeline import IngestReport
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+LATERAL = DATASETS / "evtx-attack-samples" / "lateral-movement"
+MMC20_EVTX = LATERAL / "LM_impacket_docmexec_mmc_sysmon_01.evtx"
+needs_datasets = pytest.mark.skipif(not LATERAL.is_dir(), reason="../shared/datasets is not present")
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner(env={"COLUMNS": "250"})
+
+    def invoke(*args: object):
+        return runner.invoke(main, [str(arg) for arg in args])
+
+    return invoke
+
+
+def column_types(db: Path, table: str) -> dict[str, str]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        return {row[0]: row[1] for row in connection.execute(f'DESCRIBE "{table}"').fetchall()}
+
+
+def csv_file(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# --- 1. columns of nulls only are stored with the schema's type ----------------------------------------
+
+
+def test_all_null_columns_are_stored_with_the_schema_type(tmp_path):
+    db = tmp_path / "store.duckdb"
+    nulls = pa.table({"FileName": ["a.exe"], "ProcessId": pa.nulls(1), "ProcessCreationTime": pa.nulls(1),
+                      "Custom": pa.nulls(1)})
+    store.write(db, {"DeviceProcessEvents": nulls}, IngestReport())
+    types = column_types(db, "DeviceProcessEvents")
+    assert (types["ProcessId"], types["ProcessCreationTime"], types["Custom"]) == ("BIGINT", "TIMESTAMP", "VARCHAR")
+    typed = pa.table({"FileName": ["b.exe"], "ProcessId": pa.array([5]),
+                      "ProcessCreationTime": pa.array([datetime(2024, 1, 2)]), "Custom": ["x"]})
+    store.write(db, {"DeviceProcessEvents": typed}, IngestReport())
+    assert column_types(db, "DeviceProcessEvents")["ProcessId"] == "BIGINT"  # not widened to text
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute('SELECT ProcessId FROM "DeviceProcessEvents" ORDER BY FileName').fetchall() == [
+            (None,), (5,)]
+
+
+def test_a_null_typed_column_of_an_older_store_is_retyped(tmp_path):
+    db = tmp_path / "old.duckdb"
+    with duckdb.connect(str(db)) as connection:
+        connection.execute('CREATE TABLE "DeviceNetworkEvents" AS SELECT \'10.0.0.1\' AS RemoteIP, NULL AS RemotePort')
+    store.write(db, {"DeviceNetworkEvents": pa.table({"RemoteIP": ["10.0.0.2"], "RemotePort": pa.array([443],
+                                                                                                       pa.int32())})},
+                IngestReport())
+    assert column_types(db, "DeviceNetworkEvents")["RemotePort"] == "INTEGER"
+
+
+@needs_datasets
+@pytest.mark.parametrize("evtx_first", [True, False], ids=["evtx-then-export", "export-then-evtx"])
+def test_a_store_takes_evtx_and_a_defender_export_in_either_order(run, tmp_path, evtx_first):
+    export = csv_file(tmp_path / "DeviceProcessEvents.csv",
+                      "Timestamp,DeviceName,ActionType,FileName,ProcessId,LogonId,InitiatingProcessParentCreationTime",
+                      ["2024-03-02T00:00:00Z,srv01,ProcessCreated,a.exe,1,,", "2024-03-02T00:00:01Z,srv01,,b.exe,,,"])
+    db = tmp_path / "store.duckdb"
+    for path in ([MMC20_EVTX, export] if evtx_first else [export, MMC20_EVTX]):
+        result = run("ingest", path, "--db", db)
+        assert result.exit_code == 0, result.output
+        assert "Traceback" not in result.output
+    assert '"NULL"' not in column_types(db, "DeviceProcessEvents").values()
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute('SELECT count(*) FROM "DeviceProcessEvents"').fetchone() == (5 + 2,)
