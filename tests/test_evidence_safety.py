@@ -86,3 +86,81 @@ def test_a_store_takes_evtx_and_a_defender_export_in_either_order(run, tmp_path,
     assert '"NULL"' not in column_types(db, "DeviceProcessEvents").values()
     with duckdb.connect(str(db), read_only=True) as connection:
         assert connection.execute('SELECT count(*) FROM "DeviceProcessEvents"').fetchone() == (5 + 2,)
+
+
+# --- 2. concurrent ingests store every row once ------------------------------------------------------------
+
+
+def _events_csv(folder: Path, count: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in range(count):
+        csv_file(folder / f"DeviceProcessEvents-{part}.csv", "Timestamp,DeviceName,ActionType,FileName,ProcessId",
+                 [f"2024-03-02T00:00:{second:02d}Z,srv{part},ProcessCreated,p{second}.exe,{second}"
+                  for second in range(50)])
+    return folder
+
+
+def _stored_rows(db: Path) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as connection:
+        rows = connection.execute('SELECT DeviceName, ProcessId FROM "DeviceProcessEvents"').fetchall()
+        ledger = connection.execute("SELECT count(*) FROM _kqlite_files").fetchone()
+    return rows + [("ledger", ledger[0])]
+
+
+def test_a_file_stored_by_another_run_meanwhile_is_dropped_inside_the_write(tmp_path):
+    """The race itself, without the lock: run A reads, run B reads and stores the same files, then A writes."""
+    from kqlite.ingest.pipeline import Ingest
+
+    evidence = _events_csv(tmp_path / "evidence", 3)
+    db = tmp_path / "store.duckdb"
+    first = Ingest(known_hashes=store.known_hashes(db))
+    first.add([evidence / "DeviceProcessEvents-0.csv", evidence / "DeviceProcessEvents-1.csv"])
+    second = Ingest(known_hashes=store.known_hashes(db))
+    second.add([evidence])
+    store.write(db, second.tables(), second.report, second.origins())
+    store.write(db, first.tables(), first.report, first.origins())
+    first.close()
+    second.close()
+    rows = _stored_rows(db)
+    assert rows[-1] == ("ledger", 3)
+    assert len(rows) - 1 == 150 and len(set(rows)) == 151  # every row once
+    assert [file.skipped for file in first.report.files] == ["already ingested (by another run, meanwhile)"] * 2
+    assert first.report.rows == {}
+
+
+def _ingest_process(evidence: Path, db: Path, log: Path):
+    import subprocess
+    import sys
+
+    code = "import sys; from kqlite.cli import main; sys.exit(main())"
+    return subprocess.Popen([sys.executable, "-c", code, "ingest", str(evidence), "--db", str(db)],
+                            stdout=log.open("w"), stderr=subprocess.STDOUT, env={**__import__("os").environ,
+                                                                                 "COLUMNS": "200"})
+
+
+def test_two_concurrent_ingests_store_every_row_once(tmp_path):
+    evidence = _events_csv(tmp_path / "evidence", 40)
+    db = tmp_path / "store.duckdb"
+    first = _ingest_process(evidence, db, tmp_path / "first.log")
+    second = _ingest_process(evidence, db, tmp_path / "second.log")
+    assert (first.wait(120), second.wait(120)) == (0, 0), (tmp_path / "first.log").read_text() + \
+        (tmp_path / "second.log").read_text()
+    logs = (tmp_path / "first.log").read_text() + (tmp_path / "second.log").read_text()
+    assert "Traceback" not in logs
+    assert "40 skipped" in logs  # the later one found every file in the ledger
+    rows = _stored_rows(db)
+    assert rows[-1] == ("ledger", 40)
+    assert len(rows) - 1 == 40 * 50 and len(set(rows)) == 40 * 50 + 1
+
+
+def test_a_busy_store_is_refused_cleanly_after_the_wait(run, tmp_path):
+    from kqlite.ingest.lock import writer_lock
+
+    evidence = _events_csv(tmp_path / "evidence", 1)
+    db = tmp_path / "store.duckdb"
+    with writer_lock(db):
+        result = run("ingest", evidence, "--db", db, "--wait", "0.5")
+    assert result.exit_code == 2
+    assert "waiting for another kqlite ingest" in result.stderr
+    assert "another kqlite ingest is writing this store; gave up after 0.5 s" in result.stderr
+    assert "Traceback" not in result.output

@@ -553,18 +553,23 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
               help="The store to create or add to (a DuckDB file).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where malformed records are written [default: <db>.rejects.jsonl when there are any].")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="SECONDS",
+              help="How long to wait for another ingest into the same store to finish.")
 @local_offset_option
-def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, local_utc_offset: timedelta | None) -> None:
+def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: float,
+           local_utc_offset: timedelta | None) -> None:
     """Read files, folders and archives (PATH...) into a kqlite store.
 
     Formats are told from the content: Defender portal CSV, Streaming API JSON, Graph / advanced-hunting API
     JSON, JSON lines and Parquet of rows; Sysmon and Security events from EVTX, XML exports, Winlogbeat and
-    NXLog JSON lines. Files already in the store (same content) are skipped.
+    NXLog JSON lines. Files already in the store (same content) are skipped. One ingest writes a store at a
+    time: another one waits (--wait).
     """
     from kqlite.ingest import store
+    from kqlite.ingest.lock import writer_lock
     from kqlite.ingest.pipeline import Ingest
 
-    with kql_errors():
+    with kql_errors(), writer_lock(db, wait, note):
         try:
             known = store.known_hashes(db)
         except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
@@ -573,7 +578,7 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, local_u
         try:
             run.add(list(paths))
             tables = run.tables()
-            store.write(db, tables, run.report)
+            store.write(db, tables, run.report, run.origins(), wait)
         finally:
             run.close()
             _PROGRESS.stop()

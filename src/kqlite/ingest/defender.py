@@ -82,7 +82,7 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
             group = [rows[index] for index in indexes]
             frame = sink.table(table).text_frame(header, list(zip(*group, strict=True)))
             if frame is not None:
-                sink.add_frame(table, frame)
+                sink.add_frame(table, frame, source.name)
                 count += frame.num_rows
                 continue
         for index in indexes:
@@ -335,7 +335,7 @@ class _RowBatch:
         for name, items in self.groups.items():
             frame = self.sink.table(name).object_frame([row for row, _ in items])
             if frame is not None:
-                self.sink.add_frame(name, frame)
+                self.sink.add_frame(name, frame, self.source.name)
                 count += frame.num_rows
                 continue
             for row, position in items:
@@ -398,7 +398,7 @@ def read_parquet(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     table = table_from_name(source.stem) or source.stem
     typed = sink.table(table).cast_frame(frame)
     if typed is not None:  # the columns already have (or cast cleanly to) the schema's types
-        sink.add_frame(table, typed)
+        sink.add_frame(table, typed, source.name)
         return typed.num_rows
     count = number = 0
     for batch in frame.to_batches(max_chunksize=65536):

@@ -213,6 +213,11 @@ class Ingest:
             self.report.rows = Counter({name: table.num_rows for name, table in self._tables.items()})
         return self._tables
 
+    def origins(self) -> dict[str, pa.ChunkedArray]:
+        """The file each row of ``tables()`` came from, by table."""
+        tables = self.tables()
+        return {name: self.sink.tables[name].files() for name in tables}
+
     def _map_windows_events(self) -> None:
         staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
         self.report.unmapped_events = Counter(self.events.unmapped)
@@ -226,9 +231,11 @@ class Ingest:
             for row in frame.filter(unreadable).select([REJECT_FILE, REJECT_POSITION, REJECT_VALUE]).to_pylist():
                 self.report.rejects.add(row[REJECT_FILE], row[REJECT_POSITION],
                                         f"table {mapping.table}: unreadable event time {row[REJECT_VALUE]!r}")
-            frame = frame.filter(pc.invert(unreadable)).drop_columns([REJECT_FILE, REJECT_POSITION, REJECT_VALUE])
+            frame = frame.filter(pc.invert(unreadable))
+            files = frame.column(REJECT_FILE).combine_chunks()
+            frame = frame.drop_columns([REJECT_FILE, REJECT_POSITION, REJECT_VALUE])
             if frame.num_rows:
-                self.sink.add_frame(mapping.table, frame)
+                self.sink.add_frame(mapping.table, frame, files)
 
     def close(self) -> None:
         self.events.close()

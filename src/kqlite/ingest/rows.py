@@ -144,6 +144,10 @@ class TableRows:
         self.extra_columns: dict[str, None] = {}  # in first-seen order
         self.hints: dict[str, str | None] = {}  # extra column -> type a source declared (None: they disagree)
         self.frames: list[pa.Table] = []  # typed batches (extra columns as text until to_arrow)
+        # the file each row came from (frames, then rows, as to_arrow orders them): a store drops the rows of
+        # a file that another run stored meanwhile
+        self.frame_files: list[pa.Array] = []
+        self.row_files: list[str] = []
         self._plans: dict[tuple[str, ...], list[tuple[str, str | None, Callable[[Any], Any] | None]]] = {}
 
     def column_for(self, key: str) -> str:
@@ -169,8 +173,8 @@ class TableRows:
             if previous != kql_type:
                 self.hints[column] = None
 
-    def add(self, row: dict[str, Any]) -> None:
-        """Type `row` to the schema (RowError names the column and value if it cannot be)."""
+    def add(self, row: dict[str, Any], file: str = "") -> None:
+        """Type `row` to the schema (RowError names the column and value if it cannot be); `file` is its origin."""
         keys = tuple(row)
         plan = self._plans.get(keys)
         if plan is None:  # rows of one export share their keys: work out each key's column and type once
@@ -191,6 +195,7 @@ class TableRows:
             except (RowError, ValueError, OverflowError) as error:
                 raise RowError(f"column {column} ({kql_type}): {error}") from None
         self.rows.append(typed)
+        self.row_files.append(file)
 
     def _plan(self, key: str) -> tuple[str, str | None, Callable[[Any], Any] | None]:
         column = self.column_for(key)
@@ -250,6 +255,15 @@ class TableRows:
             columns.append(array)
             names.append(column)
         return pa.table(columns, names=names)
+
+    def add_frame(self, frame: pa.Table, files: str | pa.Array) -> None:
+        """A typed batch, with the file it came from (one name, or one a row)."""
+        self.frames.append(frame)
+        self.frame_files.append(pa.array([files] * frame.num_rows, pa.string()) if isinstance(files, str) else files)
+
+    def files(self) -> pa.ChunkedArray:
+        """The file each row of ``to_arrow()`` came from."""
+        return pa.chunked_array([*self.frame_files, pa.array(self.row_files, pa.string())], pa.string())
 
     def __len__(self) -> int:
         return len(self.rows) + sum(frame.num_rows for frame in self.frames)
@@ -412,7 +426,7 @@ class RowSink:
     def add(self, table: str | None, row: dict[str, Any], file: str, position: str, fallback: str) -> bool:
         name = self.resolve(table, row, fallback)
         try:
-            self.table(name).add(row)
+            self.table(name).add(row, file)
             return True
         except RowError as error:
             self.rejects.add(file, position, f"table {name}: {error}", orjson.dumps(row, default=str).decode())
@@ -422,8 +436,9 @@ class RowSink:
         """A source declares a column's type (see ``TableRows.hint``)."""
         self.table(table).hint(column, kql_type)
 
-    def add_frame(self, table: str, frame: pa.Table) -> None:
-        self.table(table).frames.append(frame)
+    def add_frame(self, table: str, frame: pa.Table, files: str | pa.Array) -> None:
+        """Typed rows of `table` from the file `files` (or from one file a row)."""
+        self.table(table).add_frame(frame, files)
 
 
 _KNOWN = set(known_tables())

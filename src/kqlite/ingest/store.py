@@ -9,14 +9,20 @@ Open a store with ``kqlite.connect("store.duckdb")``: its tables are attached li
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlglot import exp
 
 from kqlite.compile.scope import ident
+from kqlite.errors import KqlError
+from kqlite.ingest.lock import DEFAULT_WAIT
 from kqlite.ingest.pipeline import IngestReport
 from kqlite.schemas import table_schema
 
@@ -42,12 +48,18 @@ def known_hashes(path: str | Path) -> set[str]:
         return {digest for (digest,) in connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
 
 
-def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -> None:
-    """Append `tables` to the store at `path` (created if needed) and record the files read, in one transaction."""
-    with duckdb.connect(str(path)) as connection:
+def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport,
+          origins: dict[str, pa.ChunkedArray] | None = None, wait: float = DEFAULT_WAIT) -> None:
+    """Append `tables` to the store at `path` (created if needed) and record the files read, in one transaction.
+
+    The ledger is read again inside the transaction: the rows of a file that another run stored meanwhile
+    are dropped (`origins`, the file of each row, tells which) and the file is reported as skipped. Without
+    `origins` such a write is refused. Callers that read and write should hold ``lock.writer_lock``."""
+    with _connect_for_writing(path, wait) as connection:
         connection.execute("BEGIN TRANSACTION")
         try:
             connection.execute(_CREATE_LEDGER)
+            tables = _without_stored_files(connection, tables, report, origins)
             existing = set(stored_tables(connection))
             now = datetime.now(UTC).replace(tzinfo=None)
             for name, table in tables.items():
@@ -57,9 +69,52 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport) -
                     connection.execute(f"INSERT OR IGNORE INTO {LEDGER} VALUES (?, ?, ?, ?, ?)",
                                        [file.digest, file.name, file.format, file.records, now])
             connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
+        except BaseException as error:
+            try:
+                connection.execute("ROLLBACK")
+            except duckdb.Error:  # the transaction is already gone: the first error is the one to tell
+                pass
+            if isinstance(error, duckdb.Error):
+                raise KqlError(f"{path}: cannot write the store (nothing was written): {error}") from error
             raise
+
+
+def _without_stored_files(connection: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], report: IngestReport,
+                          origins: dict[str, pa.ChunkedArray] | None) -> dict[str, pa.Table]:
+    """`tables` less the rows of the files the ledger holds now (stored by a concurrent run)."""
+    digests = {digest for (digest,) in connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
+    stale = [file for file in report.files if file.digest in digests and not file.skipped]
+    if not stale:
+        return tables
+    if origins is None:
+        raise KqlError(f"{stale[0].name}: stored by another run while this one read it; ingest again")
+    names = pa.array(sorted({file.name for file in stale}), pa.string())
+    kept = {}
+    for name, table in tables.items():
+        table = table.filter(pc.invert(pc.is_in(origins[name], value_set=names)))
+        report.rows[name] = table.num_rows
+        if table.num_rows:
+            kept[name] = table
+    report.rows = +report.rows  # drop the tables left empty
+    for file in stale:
+        file.skipped = "already ingested (by another run, meanwhile)"
+    return kept
+
+
+@contextmanager
+def _connect_for_writing(path: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writing connection; while another process has the file open (a query on the store), wait for it."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            connection = duckdb.connect(str(path))
+            break
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() >= deadline:
+                raise KqlError(f"{path}: cannot open the store for writing: {error}") from None
+            time.sleep(0.2)
+    with connection:
+        yield connection
 
 
 def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool, now: datetime) -> None:
