@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from kqlite.cli import main
 from kqlite.ingest import store
-from kqlite.ingest.pipeline import IngestReport
+from kqlite.ingest.pipeline import IngestReport, load
 
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 LATERAL = DATASETS / "evtx-attack-samples" / "lateral-movement"
@@ -164,3 +164,48 @@ def test_a_busy_store_is_refused_cleanly_after_the_wait(run, tmp_path):
     assert "waiting for another kqlite ingest" in result.stderr
     assert "another kqlite ingest is writing this store; gave up after 0.5 s" in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- 3. an unclosed quote in a CSV costs one record --------------------------------------------------------
+
+CSV_COLUMNS = "Timestamp,DeviceName,ActionType,FileName,ProcessId,ProcessCommandLine"
+
+
+def _csv_rows(count: int) -> list[str]:
+    return [f"2024-03-02T00:{n // 60 % 60:02d}:{n % 60:02d}Z,srv01,ProcessCreated,p{n}.exe,{n},p{n}.exe /x"
+            for n in range(count)]
+
+
+@pytest.mark.parametrize("closed_later", [False, True], ids=["to-the-end", "closed-by-a-later-quote"])
+def test_an_unclosed_quote_rejects_its_line_and_the_rows_after_it_are_read(tmp_path, closed_later):
+    rows = _csv_rows(1000)
+    rows[10] = '2024-03-02T00:00:10Z,srv01,ProcessCreated,p10.exe,10,"cmd /c echo unclosed'  # file line 12
+    if closed_later:
+        rows[500] = '2024-03-02T00:08:20Z,srv01,ProcessCreated,p500.exe,500,"cmd /c ""quoted"" ok"'
+    path = csv_file(tmp_path / "DeviceProcessEvents.csv", CSV_COLUMNS, rows)
+    tables, report = load([path])
+    assert report.rows == {"DeviceProcessEvents": 999}
+    [reject] = report.rejects.rejects
+    assert (reject.position, reject.raw) == ("line 12", rows[10])
+    assert reject.reason.startswith("unclosed quote")
+    stored = tables["DeviceProcessEvents"].column("ProcessId").to_pylist()
+    assert stored == [n for n in range(1000) if n != 10]
+    if closed_later:
+        assert tables["DeviceProcessEvents"].column("ProcessCommandLine")[499].as_py() == 'cmd /c "quoted" ok'
+
+
+def test_an_unclosed_quote_on_the_last_line_is_rejected(tmp_path):
+    rows = [*_csv_rows(3), '2024-03-02T00:00:09Z,srv01,ProcessCreated,p9.exe,9,"no end']
+    path = tmp_path / "DeviceProcessEvents.csv"
+    path.write_text("\n".join([CSV_COLUMNS, *rows]), encoding="utf-8")  # no final line break
+    _, report = load([path])
+    assert report.rows == {"DeviceProcessEvents": 3}
+    assert [(r.position, r.reason.split(":")[0]) for r in report.rejects.rejects] == [("line 5", "unclosed quote")]
+
+
+def test_a_quoted_line_break_stays_one_field(tmp_path):
+    rows = _csv_rows(4)
+    rows[1] = '2024-03-02T00:00:01Z,srv01,ProcessCreated,p1.exe,1,"powershell -c ""a""\nGet-Date, x"'
+    tables, report = load([csv_file(tmp_path / "DeviceProcessEvents.csv", CSV_COLUMNS, rows)])
+    assert len(report.rejects) == 0
+    assert tables["DeviceProcessEvents"].column("ProcessCommandLine")[1].as_py() == 'powershell -c "a"\nGet-Date, x'

@@ -5,7 +5,6 @@ JSON and the Azure CLI's, JSON lines of rows, and Parquet."""
 from __future__ import annotations
 
 import csv
-import io
 import re
 import sys
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from typing import Any
 import orjson
 import pyarrow.parquet as pq
 
+from kqlite.ingest.csv_records import BadLine, csv_records, sniff_delimiter
 from kqlite.ingest.infer import python_literal_json
 from kqlite.ingest.locale_times import (
     LOCAL,
@@ -45,22 +45,23 @@ def read_csv(source: Source, sink: RowSink, rejects: RejectLog) -> int:
     those rows are typed in one go by Arrow, and if a value does not convert, one by one instead, so that each
     bad row is rejected with its line. Rows that name no table are placed and typed one by one."""
     file_table, stem, first_reject = table_from_name(source.stem), source.stem, len(rejects)
-    reader = csv.reader(io.StringIO(_text(source), newline=""))
-    try:
-        raw_header = next(reader)
-    except StopIteration:
+    text = _text(source)
+    delimiter = sniff_delimiter(text.split("\n", 1)[0])
+    records = csv_records(text, delimiter)
+    raw_header = next(records, None)
+    if not isinstance(raw_header, tuple):
         return 0
-    header, zones = _header_columns(raw_header, sink.local_offset)
+    header, zones = _header_columns(raw_header[1], sink.local_offset)
     rows: list[list[str]] = []
     lines: list[int] = []
-    line = reader.line_num
-    for fields in reader:
-        position, start, line = f"line {line + 1}", line + 1, reader.line_num
-        if not fields or fields == [""]:
+    for record in records:
+        if isinstance(record, BadLine):
+            rejects.add(source.name, f"line {record.line}", record.reason, record.raw)
             continue
+        start, fields = record
         if len(fields) != len(header):
-            rejects.add(source.name, position, f"the row has {len(fields)} fields, the header {len(header)}",
-                        ",".join(fields))
+            rejects.add(source.name, f"line {start}", f"the row has {len(fields)} fields, the header {len(header)}",
+                        delimiter.join(fields))
             continue
         rows.append(fields)
         lines.append(start)
