@@ -93,3 +93,57 @@ def test_a_connection_shared_by_threads_runs_their_queries_one_at_a_time():
         thread.join()
     assert errors == []
     assert sorted(r[0][0] for r in results) == sorted((1000 + i) * (1001 + i) // 2 for i in range(8))
+
+
+# ---------------------------------------------------------------- DuckDB locked down
+
+
+@pytest.mark.parametrize("sql", [
+    "SELECT * FROM read_text('/etc/hostname')",
+    "COPY (SELECT 1) TO '{tmp}/out.csv'",
+    "ATTACH '{tmp}/other.duckdb'",
+    "INSTALL httpfs",
+    "SET enable_external_access = true",
+    "SELECT * FROM read_csv('{tmp}/secret.csv')",
+    "SELECT * FROM glob('{tmp}/*')",
+])
+def test_after_the_first_query_duckdb_opens_no_file_but_the_attached_ones(sql, tmp_path):
+    (tmp_path / "secret.csv").write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "Data.csv").write_text("a\n2\n", encoding="utf-8")
+    con = kqlite.connect(tables={"Data": str(tmp_path / "Data.csv")})
+    assert con.query("Data").rows() == [(2,)]
+    import duckdb
+
+    with pytest.raises(duckdb.Error):
+        con.duckdb.execute(sql.format(tmp=tmp_path))
+    assert con.query("Data | count").rows() == [(1,)]  # the attached file is still read
+
+
+@pytest.mark.parametrize("query", [
+    "print x = \"'); COPY (SELECT 1) TO '/tmp/kqlite-pwned.csv'; --\"",
+    "print x = strcat(\"a\", \"'; ATTACH '/tmp/kqlite-pwned.db'; --\")",
+    "datatable(['x\\'; DROP TABLE y; --']:string)['v']",
+])
+def test_query_text_never_becomes_sql(query):
+    con = kqlite.connect()
+    result = con.query(query)
+    assert len(result) == 1
+    assert not os.path.exists("/tmp/kqlite-pwned.csv") and not os.path.exists("/tmp/kqlite-pwned.db")
+
+
+def test_functions_outside_kql_are_not_reachable():
+    con = kqlite.connect()
+    for function in ("read_text('/etc/hostname')", "read_csv('/etc/hostname')", "getenv('HOME')"):
+        with pytest.raises(kqlite.KqlUnsupportedError):
+            con.query(f"print {function}")
+
+
+def test_a_file_name_with_glob_characters_is_read_as_itself(tmp_path):
+    (tmp_path / "T[ab].csv").write_text("a\n1\n", encoding="utf-8")
+    (tmp_path / "Ta.csv").write_text("a\n2\n", encoding="utf-8")
+    (tmp_path / "T*.csv").write_text("a\n3\n", encoding="utf-8")
+    con = kqlite.connect(tables={"T": str(tmp_path / "T[ab].csv"), "S": str(tmp_path / "T*.csv")})
+    assert con.query("T").rows() == [(1,)]
+    assert con.query("S").rows() == [(3,)]
+    con.attach("L", str(tmp_path / "Ta.csv"))  # after the first query: read by Arrow, still itself
+    assert con.query("L").rows() == [(2,)]

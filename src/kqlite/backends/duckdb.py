@@ -110,13 +110,15 @@ class Connection:
             self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
         except duckdb.Error as error:
             raise KqlDataError(f"{database}: cannot open the database: {_first_line(error)}") from None
-        self.duckdb.execute("SET TimeZone = 'UTC'")
-        self.duckdb.execute("SET enable_progress_bar = false")  # DuckDB would draw it on our stdout
+        # A database file opened twice in one process is one DuckDB instance, whose settings the first
+        # connection may have locked: a setting that already has its value is not set again.
+        self._locked = self._setting("lock_configuration") in (True, "true")
+        self._configure("TimeZone", "UTC")
+        self._configure("enable_progress_bar", False)  # DuckDB would draw it on our stdout
         for setting, value in (("threads", threads), ("memory_limit", memory_limit)):
-            if value:  # DuckDB settings as SQLGlot nodes: the value is a quoted literal, never pasted
-                item = exp.SetItem(this=exp.EQ(this=exp.column(setting), expression=sb.string(str(value))))
+            if value:
                 try:
-                    self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
+                    self._configure(setting, str(value))
                 except duckdb.Error as error:
                     raise KqlResourceError(f"{setting} {value!r} is not accepted: {_first_line(error)}") from None
         self.names = SqlNames()
@@ -127,6 +129,7 @@ class Connection:
         self._running = threading.RLock()
         self._attach_count = 0
         self._external_views: dict[str, tuple[str, list[str]]] = {}
+        self._readable: set[str] = set()  # the files attached views read: all DuckDB may open once locked
         self._external_policy = external_policy
         self._attached_paths: list[str] = []
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
@@ -241,7 +244,12 @@ class Connection:
                       ".ndjson": "read_json"}.get(path.suffix.lower())
             if reader is None:
                 raise KqlDataError(f"table {name}: cannot tell the format of {path} (use .parquet, .csv, .json or .jsonl)")
-            args: list[exp.Expression] = [sb.string(str(path))]
+            if self._locked:  # DuckDB may no longer open files: Arrow reads this one
+                self.duckdb.register(raw_name, _arrow_source(path, reader, typed_csv))
+                return
+            pattern = _glob_escaped(str(path))  # a file name with [ * ? is a name, not a pattern
+            self._readable.update((str(path), pattern))
+            args: list[exp.Expression] = [sb.string(pattern)]
             if reader == "read_csv" and not typed_csv:
                 # a known schema decides the types; text keeps every value for a precise error message
                 args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
@@ -480,14 +488,20 @@ class Connection:
         Sentinel flavour of its tables has the columns it names (decided by compiling: see `compile`)."""
         if self.flavour != "auto":
             return self.flavour
-        names = {tok.text for tok in tokenize(script.text) if tok.kind is Kind.IDENT}
-        if names & flavour_only_tables("sentinel"):
+        tokens = tokenize(script.text)
+        names = {tok.text for tok in tokens if tok.kind is Kind.IDENT}
+        # names the query defines itself (`let Usage = ...`, `... as Heartbeat`, `Event = count()`) are not tables
+        defined = {b.text for a, b in zip(tokens, tokens[1:], strict=False)
+                   if a.is_word("let", "as") and b.kind is Kind.IDENT}
+        defined |= {a.text for a, b in zip(tokens, tokens[1:], strict=False) if b.is_op("=") and a.kind is Kind.IDENT}
+        if (names - defined) & flavour_only_tables("sentinel"):
             return "sentinel"
         return "defender"
 
     def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None, deadline: float | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its DuckDB SQL text. `deadline` (time.monotonic()) bounds compiling too."""
+        self._lock_down()
         options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
                    "external": self._external, "deadline": deadline}
         with deep_recursion():
@@ -578,6 +592,43 @@ class Connection:
         if error is not None:
             raise error
         return outcome["table"]
+
+    def _lock_down(self) -> None:
+        """Before the first query: DuckDB may open only the files attached so far, and its configuration is
+        locked. The compiler's function allow-list is then not the only barrier between a query and the disk:
+        no SQL can read, write, attach, install or change a setting. Files attached later are read by Arrow."""
+        if self._locked:
+            return
+        with self._lock:
+            if self._readable:
+                paths = exp.Array(expressions=[sb.string(p) for p in sorted(self._readable)])
+                self._set("allowed_paths", paths)
+            self._set("enable_external_access", exp.false())
+            self._set("lock_configuration", exp.true())
+            self._locked = True
+
+    def _setting(self, setting: str) -> Any:
+        select = exp.select(exp.Anonymous(this="current_setting", expressions=[sb.string(setting)]))
+        return self.duckdb.execute(select.sql("duckdb")).fetchall()[0][0]
+
+    def _configure(self, setting: str, value: str | bool) -> None:
+        """Set a DuckDB setting (as SQLGlot nodes: the value is a literal, never pasted), unless it already has
+        that value (threads and memory_limit as DuckDB shows them are compared through a SET on a probe)."""
+        if self._locked and _same_setting(self._setting(setting), value):
+            return
+        literal = exp.Boolean(this=value) if isinstance(value, bool) else sb.string(value)
+        try:
+            self._set(setting, literal)
+        except duckdb.Error as error:
+            if self._locked:
+                raise KqlResourceError(
+                    f"{setting} cannot be set to {value!r}: this database is open in another kqlite connection of "
+                    "this process, which locked its settings; close that connection first") from None
+            raise error
+
+    def _set(self, setting: str, value: exp.Expression) -> None:
+        item = exp.SetItem(this=exp.EQ(this=exp.column(setting), expression=value))
+        self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
 
     @contextmanager
     def _ctrl_c_interrupts(self, interrupted: list[int]) -> Iterator[None]:
@@ -670,6 +721,38 @@ class _ConnectionCatalog(Catalog):
 @cache
 def _known_tables() -> frozenset[str]:
     return frozenset(known_tables())
+
+
+def _same_setting(current: Any, wanted: str | bool) -> bool:
+    utc = {"utc", "etc/utc", "gmt", "etc/gmt", "zulu", "etc/zulu", "universal", "etc/universal"}
+    current, wanted = str(current).lower(), str(wanted).lower()
+    return current == wanted or (current in utc and wanted in utc)
+
+
+def _glob_escaped(path: str) -> str:
+    """`path` as a DuckDB file pattern that matches only itself."""
+    return "".join(f"[{c}]" if c in "[*?" else c for c in path)
+
+
+def _arrow_source(path: Path, reader: str, typed_csv: bool) -> Any:
+    """A file read by Arrow, for a connection whose DuckDB may no longer open files."""
+    import pyarrow.csv as pacsv
+    import pyarrow.dataset as ds
+    import pyarrow.json as pajson
+
+    try:
+        if reader == "read_parquet":
+            return ds.dataset(str(path), format="parquet")
+        if reader == "read_csv":
+            convert = pacsv.ConvertOptions()
+            if not typed_csv:  # as DuckDB's all_varchar: the schema decides the types
+                with open(path, encoding="utf-8-sig", newline="") as handle:
+                    header = next(csv.reader(handle), [])
+                convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()))
+            return pacsv.read_csv(path, convert_options=convert)
+        return pajson.read_json(path)
+    except (OSError, pa.ArrowException, csv.Error) as error:
+        raise KqlDataError(f"cannot read {path}: {error}") from None
 
 
 def _original_names(source: Any, described: list[str]) -> list[str]:

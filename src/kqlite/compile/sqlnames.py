@@ -54,9 +54,9 @@ class SqlNames:
             renames: dict[str, str] = {}
             for folded, names in spellings.items():
                 known = self._groups.get(folded, [])
-                if len(names) == 1 and (not known or next(iter(names)) in self._sql):
-                    continue  # no clash: every name keeps its own spelling
-                renames.update(self._resolve(list(names), known))  # noqa: B909
+                if len(names) == 1 and not known:
+                    continue  # no other spelling anywhere: the name is its own SQL name
+                renames.update(self._resolve(list(names)))
         if renames:
             for node in identifiers:
                 new = renames.get(node.this)
@@ -65,7 +65,9 @@ class SqlNames:
                     node.set("quoted", True)
         return tree
 
-    def _resolve(self, names: list[str], known: list[str]) -> dict[str, str]:
+    def _resolve(self, names: list[str]) -> dict[str, str]:
+        """SQL names for spellings of one name: a registered spelling keeps its fixed one (`LogonID~1` in a
+        view), the others get names no other spelling has."""
         result = {name: self._sql[name] for name in names if name in self._sql}
         taken = {sql.casefold() for sql in self._sql.values()} | {sql.casefold() for sql in result.values()}
         # the all-lowercase spelling first: SQL's own names keep theirs
