@@ -77,6 +77,8 @@ class Aggregates:
             "stdev": self.stat("stddev_samp", "stdev"), "stdevp": self.stat("stddev_pop", "stdevp"),
             "variance": self.stat("var_samp", "variance"), "variancep": self.stat("var_pop", "variancep"),
             "stdevif": self.stat("stddev_samp", "stdevif", True), "varianceif": self.stat("var_samp", "varianceif", True),
+            "make_bag": self.make_bag, "make_bag_if": self.make_bag_if,
+            "percentile": self.percentile, "percentiles": self.percentiles,
         }
 
     def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
@@ -226,6 +228,61 @@ class Aggregates:
             agg = sb.tmpl("list_slice(:a, 1, :n)", a=agg, n=limit.sql)
         agg = exp.Anonymous(this="to_json", expressions=[agg])
         return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
+
+    # ------------------------------------------------------------------ bags and percentiles
+
+    def _bag(self, c, node, x: Typed, condition, limit: Typed | None):
+        """The union of the property bags of a group (a key in several bags takes one of its values; values
+        that are not bags are ignored); `{}` when there is none."""
+        if x.type != "dynamic":
+            raise KqlSemanticError(f"{node.name}() needs a dynamic property bag, got {x.type}", c.text, node.pos)
+        where = exp.EQ(this=exp.Anonymous(this="json_type", expressions=[x.sql]), expression=sb.string("OBJECT"))
+        if condition is not None:
+            where = exp.And(this=where, expression=condition)
+        bags = _filter(exp.ArrayAgg(this=x.sql), where)
+        merged = sb.tmpl("list_reduce(:b, (a, e) -> json_merge_patch(a, e))", b=bags)
+        if limit is not None:
+            if not (limit.is_const and isinstance(limit.const, int)):
+                raise KqlSemanticError(f"{node.name}(): the maximum size must be a constant", c.text, node.pos)
+        return [AggColumn(self.named("bag", node.args[0]), "dynamic", sb.coalesce(merged, sb.literal("dynamic", {})))]
+
+    def make_bag(self, c, node, by):
+        args = self.args(c, node, 1, 2)
+        return self._bag(c, node, args[0], None, _second(args))
+
+    def make_bag_if(self, c, node, by):
+        args = self.args(c, node, 2, 3)
+        return self._bag(c, node, args[0], self.condition(c, args[1], node), _third(args))
+
+    def _nearest_rank(self, c, node, x: Typed, p: Typed, name: str) -> AggColumn:
+        """Kusto's percentile of a group: the nearest-rank value (an element of the group, its type kept)."""
+        if x.type not in ("int", "long", "real", "decimal", "datetime", "timespan"):
+            raise KqlSemanticError(f"{node.name}() needs numbers, datetimes or timespans, got {x.type}", c.text,
+                                   node.pos)
+        if not (p.is_const and isinstance(p.const, int | float) and 0 <= p.const <= 100):
+            raise KqlSemanticError(f"{node.name}(): the percentage must be a constant from 0 to 100", c.text,
+                                   node.pos)
+        ordered = exp.Anonymous(this="list_sort", expressions=[_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
+        rank = sb.tmpl("CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)", p=sb.number(float(p.const)),
+                       x=x.sql)
+        return AggColumn(name, x.type, exp.Anonymous(this="list_extract", expressions=[ordered, rank]))
+
+    @staticmethod
+    def _percent_label(value: float) -> str:
+        text = f"{value:g}" if float(value) != int(value) else str(int(value))
+        return text.replace(".", "_")
+
+    def percentile(self, c, node, by):
+        x, p = self.args(c, node, 2)
+        name = f"{self.named('percentile', node.args[0])}_{self._percent_label(p.const) if p.is_const else ''}"
+        return [self._nearest_rank(c, node, x, p, name)]
+
+    def percentiles(self, c, node, by):
+        args = self.args(c, node, 2, 64)
+        x, percents = args[0], args[1:]
+        base = self.named("percentile", node.args[0])
+        return [self._nearest_rank(c, node, x, p, f"{base}_{self._percent_label(p.const) if p.is_const else ''}")
+                for p in percents]
 
     def make_list(self, c, node, by):
         args = self.args(c, node, 1, 2)

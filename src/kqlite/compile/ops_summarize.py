@@ -13,6 +13,7 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
+from kqlite.errors import KqlUnsupportedError
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -55,6 +56,10 @@ class SummarizeOperators:
                 by_refs = {col.name: f"_g{i}" for i, col in enumerate(group_cols)}
                 rewritten = self.lift_aggregates(expr, c, by_names, by_refs, lifted, env)
                 if not lifted or rewritten is expr:
+                    if isinstance(expr, ast.Call) and expr.name not in self.functions.table \
+                            and env.lookup(expr.name) is None:
+                        raise KqlUnsupportedError(f"aggregate {expr.name}() is not supported by kqlite yet", self.text,
+                                                  expr.pos, "rewrite the query without it, or open an issue with it")
                     raise self.semantic("summarize needs aggregate functions (count(), sum(x), ...)", expr.pos)
                 unnamed += item.name is None
                 name = unique_name(item.name or f"Column{unnamed}", taken)

@@ -7,6 +7,7 @@ from kqlite.compile.functions.logic import LogicFunctions
 from kqlite.compile.functions.network import NetworkFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.strings import StringFunctions
+from kqlite.compile.functions.urls import UrlFunctions
 from kqlite.compile.functions.windows import WindowFunctions
 
 
@@ -19,6 +20,7 @@ class Functions(
     WindowFunctions,
     NetworkFunctions,
     SchemaFunctions,
+    UrlFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 

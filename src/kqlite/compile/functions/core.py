@@ -215,9 +215,7 @@ class CoreFunctions:
         ):
             sub = self.compiler.subquery_first_column(c, node.items[0])
             if op in ("has_any", "has_all"):
-                raise KqlUnsupportedError(
-                    f"{op} with a tabular argument is not supported yet", c.text, node.pos
-                )
+                return self._has_terms_of_table(c, node, left, sub)
             lhs = left.sql
             sub_sql, sub_type = sub
             if op in ("in~", "!in~"):
@@ -273,6 +271,24 @@ class CoreFunctions:
             lhs_sql = exp.Lower(this=c.as_string(left).sql)
         result = exp.In(this=lhs_sql, expressions=values)
         return self._finish_in(left, result, op.startswith("!"))
+
+    def _has_terms_of_table(self, c: ExprCompiler, node: ast.InList, left: Typed,
+                            sub: tuple[exp.Select, str]) -> Typed:
+        """`x has_any (T)` / `has_all`: the terms are the first column of a tabular expression (a list the
+        query computes, a threat-intel feed): some term, or every one, is a term of x."""
+        sub_sql, sub_type = sub
+        term = Typed(exp.column("_term", table="_terms", quoted=True), sub_type)
+        if sub_type != "string":
+            term = c.as_string(term)
+        fake = ast.Binary(node.pos, "has", node.left, node.left)
+        has = c.string_operator("has", left, term, fake).sql
+        terms = exp.Subquery(this=sub_sql, alias=exp.TableAlias(this=exp.to_identifier("_terms", quoted=True),
+                                                                columns=[exp.to_identifier("_term", quoted=True)]))
+        if node.op == "has_any":
+            found = exp.select(exp.Literal.number(1)).from_(terms, copy=False).where(has, copy=False)
+            return Typed(exp.Exists(this=found), "bool")
+        missing = exp.select(exp.Literal.number(1)).from_(terms, copy=False).where(exp.not_(exp.Paren(this=has)), copy=False)
+        return Typed(exp.not_(exp.Exists(this=missing)), "bool")
 
     def _finish_in(self, left: Typed, result: exp.Expression, negated: bool) -> Typed:
         if negated:

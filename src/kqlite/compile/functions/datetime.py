@@ -110,9 +110,33 @@ class DatetimeFunctions:
         ticks = Typed(sb.tmpl(f":n * {TICKS[unit]}", n=amount.sql), "timespan")
         return c.arith("+", value, ticks, node)
 
+    def f_datetime_part(self, c, node, args):
+        """One part of a datetime, as an int (week_of_year is the ISO 8601 week)."""
+        self.arity(c, node, args, 2)
+        part, value = args
+        if not (part.is_const and isinstance(part.const, str)):
+            raise KqlUnsupportedError("datetime_part() with a non-constant part", c.text, node.pos)
+        key = part.const.lower().replace("_", "")
+        shapes = {
+            "year": "year(:v)", "quarter": "quarter(:v)", "month": "month(:v)", "weekofyear": "weekofyear(:v)",
+            "week": "weekofyear(:v)", "day": "day(:v)", "dayofyear": "dayofyear(:v)", "hour": "hour(:v)",
+            "minute": "minute(:v)", "second": "second(:v)", "millisecond": "microsecond(:v) // 1000 % 1000",
+            "microsecond": "microsecond(:v) % 1000000", "nanosecond": "microsecond(:v) % 1000000 * 1000",
+        }
+        if key not in shapes:
+            raise KqlSemanticError(f"datetime_part(): unknown part '{part.const}'", c.text, node.pos,
+                                   "use Year, Quarter, Month, week_of_year, Day, DayOfYear, Hour, Minute, Second, "
+                                   "Millisecond, Microsecond or Nanosecond")
+        if value.type != "datetime":
+            raise KqlSemanticError(f"datetime_part() needs a datetime, got {value.type}", c.text, node.pos)
+        return Typed(sb.cast(sb.tmpl(shapes[key], v=value.sql), "int"), "int")
+
     def f_datetime_diff(self, c, node, args):
         self.arity(c, node, args, 3)
         period, a, b = args
+        for value in (a, b):
+            if value.type != "datetime" and not (value.is_const and value.const is None):
+                raise KqlSemanticError(f"datetime_diff() compares datetimes, got {value.type}", c.text, node.pos)
         unit = _period(period, c, node)
         if unit == "week":
             shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"

@@ -83,6 +83,36 @@ class DynamicFunctions:
             raise KqlSemanticError(f"{node.name}() expects a dynamic array", c.text, node.pos)
         return sb.tmpl("CASE WHEN json_type(:d) = 'ARRAY' THEN CAST(:d AS JSON[]) ELSE NULL END", d=t.sql)
 
+    def _set_of(self, c, node, args, keep: str | None) -> Typed:
+        """Distinct elements in first-seen order: of all the arrays (keep=None), or of the first one kept when
+        it is in every other ("all") or in none of them ("none"). A subquery, not a lambda: an argument may be
+        a toscalar() subquery, which a DuckDB lambda cannot capture."""
+        self.arity(c, node, args, 2, 64)
+        lists = [self.json_list(c, node, a) for a in args]
+        values = lists[0]
+        if keep is None:
+            for other in lists[1:]:
+                values = exp.Anonymous(this="list_concat", expressions=[values, other])
+        element = exp.column("e", table="_s", quoted=True)
+        tests: list[exp.Expression] = [sb.tmpl("list_position(:l, :e) = :i", l=values, e=element,
+                                                i=exp.column("i", table="_s", quoted=True))]
+        if keep is not None:
+            contained = [sb.tmpl("list_contains(COALESCE(:o, []::JSON[]), :e)", o=other, e=element)
+                         for other in lists[1:]]
+            tests.append(exp.and_(*contained) if keep == "all" else exp.not_(exp.or_(*contained)))
+        shape = ("(SELECT to_json(COALESCE(list(\"_s\".\"e\" ORDER BY \"_s\".\"i\"), []::JSON[])) "
+                 "FROM (SELECT unnest(:l) AS \"e\", generate_subscripts(:l, 1) AS \"i\") AS \"_s\" WHERE :t)")
+        return Typed(sb.tmpl(shape, l=values, t=exp.and_(*tests)), "dynamic")
+
+    def f_set_union(self, c, node, args):
+        return self._set_of(c, node, args, None)
+
+    def f_set_intersect(self, c, node, args):
+        return self._set_of(c, node, args, "all")
+
+    def f_set_difference(self, c, node, args):
+        return self._set_of(c, node, args, "none")
+
     def f_strcat_array(self, c, node, args):
         self.arity(c, node, args, 2)
         items = self.json_list(c, node, args[0])

@@ -65,7 +65,7 @@ class LogicFunctions:
 
     def f_round(self, c, node, args):
         self.arity(c, node, args, 1, 2)
-        digits = args[1].sql if len(args) == 2 else exp.Literal.number(0)
+        digits = sb.tmpl("CAST(:d AS INTEGER)", d=args[1].sql) if len(args) == 2 else exp.Literal.number(0)
         return Typed(exp.Round(this=args[0].sql, decimals=digits), args[0].type)
 
     def f_ceiling(self, c, node, args):

@@ -8,6 +8,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
+from kqlite.errors import KqlUnsupportedError
 
 # Dotted IPv4 text (optionally with /prefix) as a number; anything else (IPv6, garbage) is null.
 _IPV4_NUMBER = (
@@ -44,6 +45,25 @@ class NetworkFunctions:
     def f_ipv4_is_in_range(self, c, node, args):
         self.arity(c, node, args, 2)
         return Typed(ipv4_in_range(c.as_string(args[0]).sql, c.as_string(args[1]).sql), "bool")
+
+    def f_ipv4_is_in_any_range(self, c, node, args):
+        """In any of the ranges: given one by one, or as a constant dynamic array."""
+        if len(args) < 2:
+            self.arity(c, node, args, 2, 64)
+        ip = c.as_string(args[0]).sql
+        ranges: list[exp.Expression] = []
+        for arg in args[1:]:
+            if arg.type == "dynamic":
+                if not (arg.is_const and isinstance(arg.const, list)):
+                    raise KqlUnsupportedError("ipv4_is_in_any_range() with a non-constant dynamic list",
+                                              c.text, node.pos)
+                ranges.extend(sb.string(str(r)) for r in arg.const)
+            else:
+                ranges.append(c.as_string(arg).sql)
+        if not ranges:
+            return Typed(exp.false(), "bool")
+        tests = [sb.coalesce(ipv4_in_range(ip, r), exp.false()) for r in ranges]
+        return Typed(exp.Paren(this=exp.or_(*tests)), "bool")
 
     def f_ipv4_is_private(self, c, node, args):
         self.arity(c, node, args, 1)
