@@ -220,3 +220,23 @@ def test_tables_without_a_schema_are_typed_from_their_data(tmp_path):
                        "| extend Tag = tostring(Context[0])")
     assert result.types == ["datetime", "long", "bool", "dynamic", "string"]
     assert result.rows() == [(datetime(2024, 5, 2, 10, 0, 0, 123456, tzinfo=UTC), 7, False, [1, 2], "1")]
+
+
+# ---------------------------------------------------------------- errors that say what to do
+
+
+def test_sql_equality_in_a_filter_says_to_use_double_equals():
+    with pytest.raises(kqlite.KqlSyntaxError) as error:
+        kqlite.connect().query('DeviceProcessEvents | where FileName = "cmd.exe"')
+    assert "line 1, column 38: expected '==' to compare, found '='" in str(error.value)
+
+
+def test_a_path_given_where_the_query_belongs_suggests_what_to_do(tmp_path):
+    rule = tmp_path / "rule.kql"
+    rule.write_text("print 1", encoding="utf-8")
+    data = tmp_path / "Events.csv"
+    data.write_text("a\n1\n", encoding="utf-8")
+    as_query = CliRunner().invoke(main, ["query", str(rule)])
+    assert as_query.exit_code == 2 and f"use -f {rule}" in as_query.output
+    as_data = CliRunner().invoke(main, ["query", str(data)])
+    assert as_data.exit_code == 2 and "is data, not a query" in as_data.output

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,7 +45,6 @@ ALERT_COLUMNS = {
     "RemoteIP": "Remote IP",
     "RemotePort": "Remote port",
 }
-NUMERIC_TYPES = {"int", "long", "real", "decimal"}
 
 
 def _version() -> str:
@@ -135,9 +136,28 @@ def query_text_options(command: Callable) -> Callable:
             text, paths = query_file.read(), list(arguments)
         else:
             text, paths = arguments[0], list(arguments[1:])
+            _not_a_path(text)
         return command(*args, text=text, paths=_existing_paths(paths), **kwargs)
 
     return wrapper
+
+
+def _not_a_path(text: str) -> None:
+    """A file or folder given where the query belongs is a usage error that says what to do."""
+    if "\n" in text or "|" in text or len(text) > 4096:
+        return
+    path = Path(text)
+    try:
+        exists = path.exists() and (path.is_dir() or path.suffix != "")
+    except OSError:
+        return
+    if not exists:
+        return
+    if path.is_file() and path.suffix.lower() in (".kql", ".csl", ".txt", ".kusto"):
+        raise click.UsageError(f"{text} is a file: to run the query it holds, use -f {text} [PATH]...")
+    raise click.UsageError(f"{text} is data, not a query: the query comes first, then the data paths "
+                           f"(e.g. kqlite query 'DeviceProcessEvents | take 10' {text}), or -f FILE for a query "
+                           "in a file")
 
 
 def _existing_paths(paths: Sequence[str]) -> list[Path]:
@@ -256,21 +276,62 @@ def query_settings_options(command: Callable) -> Callable:
     return wrapper
 
 
-format_option = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table: for the terminal; json: one JSON object per row; csv: with a header.",
-)
-max_rows_option = click.option(
-    "--max-rows",
-    type=click.IntRange(min=1),
-    default=100,
-    show_default=True,
-    help="Rows shown by --format table.",
-)
+@dataclass
+class Output:
+    """Where and how results are written: the format, the terminal view, a file, the pager."""
+
+    format: str = "table"
+    view: Any = None  # kqlite.render.View
+    path: Path | None = None
+    pager: bool = True
+
+    def console(self) -> Console:
+        if self.path is None:
+            return Console()
+        width = max(shutil.get_terminal_size((120, 40)).columns, 80)
+        return Console(file=self.path.open("a", encoding="utf-8"), width=width, color_system=None)
+
+    def text_stream(self) -> Any:
+        return sys.stdout if self.path is None else self.path.open("a", encoding="utf-8", newline="")
+
+
+def _check_tz(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(f"{value!r} is not a time zone (an IANA name, e.g. Europe/Paris or UTC)",
+                                 ctx, param) from None
+    return value
+
+
+def output_options(command: Callable) -> Callable:
+    """``--format``, ``--max-rows``, ``--wide``, ``--tz``, ``-o FILE`` and ``--no-pager``, as one ``output``."""
+
+    @click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table",
+                  show_default=True, help="table: for the terminal; json: one JSON object per row; csv: with a header.")
+    @click.option("--max-rows", type=click.IntRange(min=1), default=100, show_default=True,
+                  help="Rows shown by --format table.")
+    @click.option("--wide", is_flag=True, help="Show long values whole (wrapped) instead of cut with an ellipsis.")
+    @click.option("--tz", callback=_check_tz, metavar="ZONE",
+                  help="Show datetimes in this time zone (table view; results and json/csv stay UTC).")
+    @click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, path_type=Path),
+                  help="Write the results to FILE instead of the terminal (any format).")
+    @click.option("--no-pager", is_flag=True, help="Never page long results on a terminal.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, output_format: str, max_rows: int, wide: bool, tz: str | None,
+                output_path: Path | None, no_pager: bool, **kwargs: Any) -> Any:
+        from kqlite.render import View
+
+        if output_path is not None:
+            output_path.write_text("", encoding="utf-8")  # one run, one file: start it empty
+        output = Output(output_format, View(max_rows, wide, tz), output_path, not no_pager)
+        return command(*args, output=output, **kwargs)
+
+    return wrapper
 
 
 # --- running ---------------------------------------------------------------------------------------------
@@ -384,13 +445,14 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
-def run_query(inputs: Inputs, text: str, connection: Any = None) -> tuple[list[str], list[str], list[tuple]]:
+def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:
+    """The query's kqlite.Result (its notes printed on stderr)."""
     with kql_errors():
         connection = connection or _connect(inputs)
         result = connection.query(text, params=inputs.settings.params or None)
         for message in result.notes:
             Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
-        return list(result.columns), list(result.types), result.rows()
+        return result
 
 
 def _query_heading(piece: Any, number: int) -> str:
@@ -403,42 +465,52 @@ def _query_heading(piece: Any, number: int) -> str:
 # --- output ------------------------------------------------------------------------------------------------
 
 
-def print_rows(columns: list[str], rows: list[tuple], output_format: str) -> None:
-    """Full rows as JSON lines or CSV (the table format is ``print_table``)."""
-    if output_format == "json":
-        for row in rows:
-            click.echo(row_to_json(columns, row))
-    else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+def print_result(result: Any, output: Output, title: str | None = None,
+                 headers: Sequence[str] | None = None) -> None:
+    """A result in the output's format: rows streamed batch by batch for json and csv (never all of them in
+    Python at once), the terminal view for table (paged when taller than the terminal)."""
+    if output.format != "table":
+        stream = output.text_stream()
+        try:
+            write_rows(result, output.format, stream)
+        finally:
+            if stream is not sys.stdout:
+                stream.close()
+        return
+    from kqlite.render import render
+
+    rows = result.head(output.view.max_rows)
+    columns = list(headers or result.columns)
+    console = output.console()
+    try:
+        if output.path is None and output.pager and console.is_terminal and not console.is_dumb_terminal:
+            with console.capture() as captured:
+                render(console, columns, result.types, rows, len(result), output.view, title)
+            text = captured.get()
+            if text.count("\n") > console.height:
+                os.environ.setdefault("LESS", "-R -F -X -S")  # colours kept; one screen: no pager
+                with console.pager(styles=True):
+                    console.print(Text.from_ansi(text), end="", soft_wrap=True)
+            else:
+                console.print(Text.from_ansi(text), end="", soft_wrap=True)
+        else:
+            render(console, columns, result.types, rows, len(result), output.view, title)
+    finally:
+        if output.path is not None:
+            console.file.close()
+
+
+def write_rows(result: Any, output_format: str, stream: Any) -> None:
+    """JSON lines or CSV (with a header), a batch of rows at a time."""
+    columns = list(result.columns)
+    writer = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
+    if writer is not None:
         writer.writerow(columns)
-        writer.writerows([to_text(value) for value in row] for row in rows)
-
-
-def print_table(
-    columns: list[str],
-    types: list[str],
-    rows: list[tuple],
-    max_rows: int,
-    title: str | None = None,
-    headers: Sequence[str] | None = None,
-) -> None:
-    table = Table(header_style="bold")
-    for header, kql_type in zip(headers or columns, types, strict=True):
-        table.add_column(header, overflow="fold", justify="right" if kql_type in NUMERIC_TYPES else "left")
-    for row in rows[:max_rows]:
-        table.add_row(*(Text(to_text(value)) for value in row))
-    console = Console()
-    if title:
-        console.print(Text(title, style="bold"))
-    console.print(table)
-    console.print(Text(_row_count(len(rows), max_rows), style="dim"))
-
-
-def _row_count(count: int, max_rows: int) -> str:
-    text = f"{count:,} row{'' if count == 1 else 's'}"
-    if count > max_rows:
-        text += f", first {max_rows:,} shown (--max-rows, or --format csv|json for all)"
-    return text
+    for batch in result.iter_batches():
+        if writer is not None:
+            writer.writerows([to_text(value) for value in row] for row in batch)
+        else:
+            stream.write("".join(row_to_json(columns, row) + "\n" for row in batch))
 
 
 def note(message: str) -> None:
@@ -460,13 +532,11 @@ def main() -> None:
 @data_options
 @store_options
 @query_settings_options
-@format_option
-@max_rows_option
+@output_options
 @click.option("--select", "select", type=click.IntRange(min=1), metavar="N",
               help="Of a text holding several queries (separated by blank lines), run only the N-th.")
 def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
-          limits: dict[str, Any], settings: QuerySettings, output_format: str, max_rows: int,
-          select: int | None) -> None:
+          limits: dict[str, Any], settings: QuerySettings, output: Output, select: int | None) -> None:
     """Run a KQL query (QUERY, or -f FILE) over data files and folders (PATH...), a store or attached tables.
 
     A text with several queries separated by blank lines (as the Defender portal and Kusto.Explorer keep them)
@@ -484,17 +554,11 @@ def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None
         connection = _connect(inputs)
     for index, piece in enumerate(queries):
         query_text = text if piece is None else piece.positioned()
-        if len(queries) > 1:
-            heading = _query_heading(piece, select or index + 1)
-            if output_format == "table":
-                Console().print(Text(heading, style="bold cyan"))
-            else:
-                note(heading)
-        columns, types, rows = run_query(inputs, query_text, connection)
-        if output_format == "table":
-            print_table(columns, types, rows, max_rows)
-        else:
-            print_rows(columns, rows, output_format)
+        heading = _query_heading(piece, select or index + 1) if len(queries) > 1 else None
+        if heading and output.format != "table":
+            note(heading)
+        result = run_query(inputs, query_text, connection)
+        print_result(result, output, title=heading if output.format == "table" else None)
 
 
 @main.command()
@@ -526,10 +590,9 @@ def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | No
 @data_options
 @store_options
 @query_settings_options
-@format_option
-@max_rows_option
+@output_options
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
-         limits: dict[str, Any], settings: QuerySettings, output_format: str, max_rows: int) -> None:
+         limits: dict[str, Any], settings: QuerySettings, output: Output) -> None:
     """Run the Remote DCOM Child Proc rule (T1021.003) and print its alerts.
 
     PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
@@ -538,13 +601,13 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
     if not tables and not paths and db is None:
         tables = _demo_tables()
     rule = (resources.files("kqlite.rules") / HUNT_RULE).read_text(encoding="utf-8")
-    columns, types, rows = run_query(Inputs(tables, list(paths), db, rejects_path, limits, settings), rule)
-    if output_format != "table":
-        print_rows(columns, rows, output_format)
-    elif not rows:
-        Console().print(Text(f"{HUNT_TITLE}: no alerts", style="green"))
+    result = run_query(Inputs(tables, list(paths), db, rejects_path, limits, settings), rule)
+    if output.format != "table":
+        print_result(result, output)
+    elif not len(result):
+        output.console().print(Text(f"{HUNT_TITLE}: no alerts", style="green"))
     else:
-        print_alerts(columns, types, rows, max_rows)
+        print_alerts(result, output)
 
 
 @main.command()
@@ -658,17 +721,11 @@ def _demo_tables() -> dict[str, Any]:
     return tables
 
 
-def print_alerts(columns: list[str], types: list[str], rows: list[tuple], max_rows: int) -> None:
+def print_alerts(result: Any, output: Output) -> None:
     """The compact alert view: the columns of ALERT_COLUMNS that the result has."""
-    keep = [columns.index(name) for name in ALERT_COLUMNS if name in columns]
-    print_table(
-        [columns[i] for i in keep],
-        [types[i] for i in keep],
-        [tuple(row[i] for i in keep) for row in rows],
-        max_rows,
-        title=f"{HUNT_TITLE}: {len(rows)} alert{'' if len(rows) == 1 else 's'}",
-        headers=[ALERT_COLUMNS[columns[i]] for i in keep],
-    )
+    keep = [name for name in ALERT_COLUMNS if name in result.columns]
+    print_result(result.select(keep), output, title=f"{HUNT_TITLE}: {len(result)} alert{'' if len(result) == 1 else 's'}",
+                 headers=[ALERT_COLUMNS[name] for name in keep])
 
 
 def _register_generate() -> None:

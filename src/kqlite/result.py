@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +34,24 @@ class Result:
             [_convert(v, t) for v in self._table.column(i).to_pylist()] for i, t in enumerate(self.types)
         ]
         return list(zip(*converted, strict=True)) if converted else [() for _ in range(len(self))]
+
+    def head(self, n: int) -> list[tuple]:
+        """The first `n` rows, as `rows()` gives them."""
+        return Result(self._table.slice(0, n), self.columns, self.types).rows()
+
+    def iter_batches(self, size: int = 10_000) -> Iterator[list[tuple]]:
+        """The rows, `size` at a time: a large result is never all Python values at once."""
+        for start in range(0, len(self), size):
+            yield Result(self._table.slice(start, size), self.columns, self.types).rows()
+
+    def select(self, columns: list[str]) -> Result:
+        """The same rows with only `columns`, in that order."""
+        indexes = [self.columns.index(name) for name in columns]
+        table = pa.Table.from_arrays([self._table.column(i) for i in indexes],
+                                     names=[f"c{i}" for i in range(len(indexes))])
+        selected = Result(table, list(columns), [self.types[i] for i in indexes], self.sql)
+        selected.notes = list(self.notes)
+        return selected
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows()]

@@ -129,6 +129,9 @@ class _Parser:
                 continue
             statements.append(self.statement())
             if self.tok.kind is not Kind.EOF:
+                if self.tok.is_op("="):  # `where FileName = "cmd.exe"`: SQL's equality
+                    raise self.error("'==' to compare", hint="'=' names a value (extend x = ...); '==' compares, "
+                                     "'=~' compares ignoring case")
                 self.expect_op(";")
         if not statements:
             raise self.error("a query")
