@@ -28,5 +28,15 @@ def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | N
     """Open a kqlite connection (in-memory DuckDB unless `database` names a file) and attach `tables`.
 
     Options: ``threads`` and ``memory_limit`` (DuckDB's, e.g. ``"4GB"``), ``timeout`` (seconds a query may
-    run) and ``read_only`` (for a database file). A query that hits a limit raises KqlResourceError."""
+    run) and ``read_only`` (for a database file). A query that hits a limit raises KqlResourceError.
+    ``evidence=[paths]`` reads files and folders of any format kqlite ingests (EVTX included) and attaches every
+    table they hold; a value of ``tables`` may be such a path too. ``flavour`` ("auto", "defender",
+    "sentinel"), ``now`` and ``external_policy`` are described in docs/semantics.md."""
     return Connection(database, tables, **options)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext kqlite``: the ``%%kql`` cell magic and ``%kql_connect`` (see kqlite.notebook)."""
+    from kqlite.notebook import load_ipython_extension as load
+
+    load(ipython)

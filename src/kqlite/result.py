@@ -35,6 +35,21 @@ class Result:
         ]
         return list(zip(*converted, strict=True)) if converted else [() for _ in range(len(self))]
 
+    def _repr_html_(self, max_rows: int = 50) -> str:
+        """A notebook's view: the first rows as an HTML table (values escaped), and the row count."""
+        from html import escape
+
+        from kqlite.formatting import to_text
+
+        head = "".join(f"<th title='{escape(t)}'>{escape(c)}</th>" for c, t in zip(self.columns, self.types, strict=True))
+        body = "".join("<tr>" + "".join(f"<td>{escape(to_text(v))}</td>" for v in row) + "</tr>"
+                       for row in self.head(max_rows))
+        count = f"{len(self):,} row{'' if len(self) == 1 else 's'}"
+        if len(self) > max_rows:
+            count += f", first {max_rows} shown"
+        return (f"<table class='kqlite-result'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+                f"<p><small>{escape(count)}</small></p>")
+
     def head(self, n: int) -> list[tuple]:
         """The first `n` rows, as `rows()` gives them."""
         return Result(self._table.slice(0, n), self.columns, self.types).rows()

@@ -98,7 +98,7 @@ class Connection:
     def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
                  read_only: bool = False, flavour: str = "auto", now: datetime | None = None,
-                 external_policy: ExternalPolicy | None = None):
+                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -134,6 +134,9 @@ class Connection:
         self._attached_paths: list[str] = []
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
             self.attach(name, StoredTable(name))
+        self.evidence_report = None  # what reading `evidence` found: files, rows per table, rejects
+        if evidence:
+            self.add_evidence(evidence)
         for name, source in (tables or {}).items():
             self.attach(name, source)
 
@@ -177,6 +180,17 @@ class Connection:
                     raise KqlDataError(f"table {name}: cannot read its data: {_first_line(error)}") from None
                 self._views[key] = columns
             return list(columns)
+
+    def add_evidence(self, paths: list[str | os.PathLike]) -> None:
+        """Read files, folders and archives of any format kqlite ingests (Defender exports, Sysmon EVTX/XML/JSON,
+        Parquet, CSV, JSON lines, zips) and attach every table they hold. `evidence_report` then says what was
+        read, and keeps each malformed record with its file and position."""
+        from kqlite.ingest.pipeline import load
+
+        tables, report = load([Path(p) for p in paths])
+        self.evidence_report = report
+        for name, table in tables.items():
+            self.attach(name, table)
 
     def attach(self, name: str, source: Any) -> None:
         """Make `source` (a Parquet/CSV/JSON-lines path, a pyarrow Table or a pandas DataFrame) queryable as
@@ -241,9 +255,10 @@ class Connection:
             if not path.exists():
                 raise KqlDataError(f"table {name}: file not found: {path}")
             reader = {".parquet": "read_parquet", ".csv": "read_csv", ".json": "read_json", ".jsonl": "read_json",
-                      ".ndjson": "read_json"}.get(path.suffix.lower())
-            if reader is None:
-                raise KqlDataError(f"table {name}: cannot tell the format of {path} (use .parquet, .csv, .json or .jsonl)")
+                      ".ndjson": "read_json"}.get(path.suffix.lower()) if path.is_file() else None
+            if reader is None:  # a folder, an EVTX, an archive...: read as evidence, take this table of it
+                self.duckdb.register(raw_name, self._table_of_evidence(name, path))
+                return
             if self._locked:  # DuckDB may no longer open files: Arrow reads this one
                 self.duckdb.register(raw_name, _arrow_source(path, reader, typed_csv))
                 return
@@ -265,6 +280,17 @@ class Connection:
             except Exception as error:  # noqa: BLE001 - any conversion failure is a data error
                 raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
         self.duckdb.register(raw_name, source)
+
+    def _table_of_evidence(self, name: str, path: Path) -> pa.Table:
+        from kqlite.ingest.pipeline import load
+
+        tables, report = load([path])
+        self.evidence_report = report
+        if name not in tables:
+            found = ", ".join(f"{t} ({n:,} rows)" for t, n in report.rows.items()) or "no rows"
+            raise KqlDataError(f"table {name}: {path} holds no {name} rows (it holds: {found}); attach it under one "
+                               "of those names, or give it as evidence to read every table it holds")
+        return tables[name]
 
     def _drop_raw(self, raw_name: str) -> None:
         try:
@@ -499,11 +525,12 @@ class Connection:
         return "defender"
 
     def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
-                now: datetime | None = None, deadline: float | None = None) -> tuple[CompiledQuery, str]:
+                now: datetime | None = None, deadline: float | None = None,
+                variables: dict[str, Any] | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its DuckDB SQL text. `deadline` (time.monotonic()) bounds compiling too."""
         self._lock_down()
         options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
-                   "external": self._external, "deadline": deadline}
+                   "external": self._external, "deadline": deadline, "variables": variables}
         with deep_recursion():
             try:
                 script = parse(kql)
@@ -526,18 +553,20 @@ class Connection:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
 
     def query(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
-              params: dict[str, Any] | None = None, now: datetime | None = None) -> Result:
+              params: dict[str, Any] | None = None, now: datetime | None = None,
+              variables: dict[str, Any] | None = None) -> Result:
         """Run a KQL query and return its rows with Kusto's column names and types.
 
         `timeout` (seconds; default: the query's `set servertimeout`, else the connection's) stops a query that
         runs longer, with KqlResourceError; so does running out of the memory limit. `params` gives values to
-        the parameters of `declare query_parameters(...)`; `now` fixes now() and ago() (as `set query_now`).
+        the parameters of `declare query_parameters(...)`; `variables` are values the query may name as if
+        let-bound (a notebook's Python variables); `now` fixes now() and ago() (as `set query_now`).
         `flavour` ("defender" or "sentinel") overrides the connection's. The database is left as it was."""
         started = time.monotonic()
         limit = timeout if timeout is not None else self.timeout
         with self._running:
             compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now,
-                                         deadline=started + limit if limit else None)
+                                         deadline=started + limit if limit else None, variables=variables)
             if timeout is None and compiled.options.timeout:  # `set servertimeout` in the query
                 limit = compiled.options.timeout
             table = self._execute(sql, started + limit if limit else None, limit)

@@ -60,7 +60,8 @@ class CompiledQuery:
 def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
                    probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
                    params: Mapping[str, Any] | None = None,
-                   external: ExternalReader | None = None, deadline: float | None = None) -> CompiledQuery:
+                   external: ExternalReader | None = None, deadline: float | None = None,
+                   variables: Mapping[str, Any] | None = None) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
@@ -72,6 +73,7 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
     compiler.params = dict(params or {})
     compiler.external = external
     compiler.deadline = deadline
+    compiler.variables = dict(variables or {})
     return compiler.script(script)
 
 
@@ -98,6 +100,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self.ago_windows: list[int] = []  # the constant spans of ago(), in ticks: the clock check reads them
         self.options = RequestOptions()
         self.deadline: float | None = None  # time.monotonic() by which compiling must be done
+        self.variables: dict[str, Any] = {}  # host-language values the script sees as scalar lets
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
         self.aggregates = Aggregates(self)
@@ -129,6 +132,11 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
 
     def script(self, script: ast.Script) -> CompiledQuery:
         env = builtin_env().child()
+        if self.variables:  # a notebook's Python variables: the script's own lets and columns hide them
+            c = ExprCompiler(self, env, None, None)
+            for name, value in self.variables.items():
+                env.bindings[name] = ScalarBinding(c.compile(python_to_literal(value, 0)))
+            env = env.child()
         result: Relation | None = None
         for statement in script.statements:
             if isinstance(statement, ast.Let):
