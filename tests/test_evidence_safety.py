@@ -209,3 +209,64 @@ def test_a_quoted_line_break_stays_one_field(tmp_path):
     tables, report = load([csv_file(tmp_path / "DeviceProcessEvents.csv", CSV_COLUMNS, rows)])
     assert len(report.rejects) == 0
     assert tables["DeviceProcessEvents"].column("ProcessCommandLine")[1].as_py() == 'powershell -c "a"\nGet-Date, x'
+
+
+# --- 8. IP addresses in one canonical form ----------------------------------------------------------------
+
+
+def _canonical(text: str) -> str:
+    """Python's compressed form; IPv4-mapped as Defender writes it (::ffff:10.0.0.5)."""
+    import ipaddress
+
+    address = ipaddress.ip_address(text)
+    if address.version == 6 and address.ipv4_mapped is not None:
+        return f"::ffff:{address.ipv4_mapped}"
+    return address.compressed
+
+
+def test_the_ip_macro_agrees_with_python_ipaddress():
+    import random
+
+    from kqlite.ingest.sysmon_map import macro_statements
+
+    rng = random.Random(7)
+    samples = ["0:0:0:0:0:0:0:1", "::1", "::", "0:0:0:0:0:0:0:0", "FE80:0:0:0:1C2B:0:0:1", "::ffff:10.0.0.5",
+               "0:0:0:0:0:ffff:a00:5", "::FFFF:192.168.1.1", "2001:db8:0:0:1:0:0:1", "1:0:0:2:0:0:0:3",
+               "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "2001:0db8:0000:0000:0000:ff00:0042:8329"]
+    for _ in range(2000):
+        groups = [rng.choice([0, 0, 0, 1, 0xFFFF, rng.randrange(65536)]) for _ in range(8)]
+        samples.append(":".join(f"{g:x}" if rng.random() < 0.5 else f"{g:04X}" for g in groups))
+    with duckdb.connect() as connection:
+        for statement in macro_statements():
+            connection.execute(statement)
+        connection.register("samples", pa.table({"ip": samples}))
+        got = [value for (value,) in connection.execute("SELECT kq_ip(ip) FROM samples").fetchall()]
+        untouched = connection.execute("SELECT kq_ip('10.0.0.5'), kq_ip('-'), kq_ip(''), kq_ip(NULL), "
+                                       "kq_ip('1::2::3'), kq_ip('fe80::zz')").fetchone()
+    assert got == [_canonical(sample) for sample in samples]
+    assert untouched == ("10.0.0.5", "-", "", None, "1::2::3", "fe80::zz")  # not an IPv6 address: as it was
+
+
+def test_ipv6_addresses_of_sysmon_and_security_events_join(tmp_path):
+    from ingest_fixtures import COMPUTER, events_xml, logon_4624, network_connect
+
+    import kqlite
+
+    inbound = network_connect(10, "2024-03-01 10:05:01.250", "{11111111-0000-0000-0000-000000000001}", 3572,
+                              r"C:\Windows\System32\mmc.exe", r"CORP\Alice", "tcp", False,
+                              ("0:0:0:0:0:0:0:1", "", 50123), ("FE80:0:0:0:1C2B:0:0:5", "", 49163))
+    mapped = network_connect(11, "2024-03-01 10:05:02.250", "{11111111-0000-0000-0000-000000000001}", 3572,
+                             r"C:\Windows\System32\mmc.exe", r"CORP\Alice", "tcp", True,
+                             ("0:0:0:0:0:ffff:a00:5", "", 50124), ("10.0.0.9", "", 445))
+    logon = logon_4624(300, "2024-03-01T10:04:59.0000000Z", computer=COMPUTER)
+    logon.data["IpAddress"] = "::1"
+    path = tmp_path / "events.xml"
+    path.write_text(events_xml([inbound, mapped, logon]), encoding="utf-8")
+    tables, _ = load([path])
+    network = tables["DeviceNetworkEvents"].to_pylist()
+    assert [(row["LocalIP"], row["RemoteIP"]) for row in network] == [("fe80::1c2b:0:0:5", "::1"),
+                                                                      ("::ffff:10.0.0.5", "10.0.0.9")]
+    assert [row["RemoteIPType"] for row in network] == ["Loopback", "Private"]
+    joined = kqlite.connect(tables=tables).query(
+        "DeviceNetworkEvents | join kind=inner (DeviceLogonEvents) on RemoteIP | project RemoteIP").rows()
+    assert joined == [("::1",)]

@@ -43,6 +43,9 @@ EVENT_FIELDS = (
     "ElevatedToken",
 )
 
+_V4 = "([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})$"  # a dotted IPv4 tail of an IPv6 address
+IP_FIELDS = ("SourceIp", "DestinationIp", "IpAddress")  # the event fields holding addresses (canonical in _kq_ev)
+
 # DuckDB macros the expressions use: small, named, and tested through the mapping tests.
 MACROS = {
     "kq_base": (("path",), "regexp_extract(coalesce(path, ''), '[^\\\\/]*$')"),
@@ -63,6 +66,42 @@ MACROS = {
         WHEN ip LIKE '169.254.%' OR lower(ip) LIKE 'fe80:%' THEN 'LinkLocal'
         WHEN ip IN ('0.0.0.0', '::') OR regexp_matches(ip, '^(22[4-9]|2[3-5][0-9])\\.') THEN 'Reserved'
         ELSE 'Public' END"""),
+    **{name: macro for name, macro in (
+        # IP addresses in one canonical form (RFC 5952: lowercase, zeros compressed; IPv4-mapped as Defender
+        # writes it, ::ffff:10.0.0.5): Sysmon writes 0:0:0:0:0:0:0:1 where Security events write ::1
+        ("kq_ip6_groups", (("x",), "CASE WHEN x = '' THEN 0 ELSE length(x) - length(replace(x, ':', '')) + 1 END")),
+        ("kq_ip6_v4tail", (("s",), f"""CASE WHEN regexp_matches(s, '{_V4}') THEN regexp_replace(s, '{_V4}',
+            printf('%x:%x', CAST(regexp_extract(s, '{_V4}', 1) AS INTEGER) * 256
+                            + CAST(regexp_extract(s, '{_V4}', 2) AS INTEGER),
+                            CAST(regexp_extract(s, '{_V4}', 3) AS INTEGER) * 256
+                            + CAST(regexp_extract(s, '{_V4}', 4) AS INTEGER))) ELSE s END""")),
+        ("kq_ip6_zeros", (("s",), "8 - kq_ip6_groups(split_part(s, '::', 1)) - kq_ip6_groups(split_part(s, '::', 2))")),
+        ("kq_ip6_full", (("s", "n"), """CASE WHEN NOT contains(s, '::') THEN s
+            WHEN n < 1 OR length(s) - length(replace(s, '::', '')) > 2 THEN NULL
+            ELSE concat_ws(':', nullif(split_part(s, '::', 1), ''), rtrim(repeat('0:', n), ':'),
+                           nullif(split_part(s, '::', 2), '')) END""")),
+        ("kq_ip6_wrapped", (("f",), """CASE WHEN regexp_full_match(f, '([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}')
+            THEN regexp_replace(':' || f || ':', ':0+([0-9a-f])', ':\\1', 'g') END""")),
+        ("kq_hex", (("h",), "CAST(('0x' || h) AS INTEGER)")),
+        ("kq_ip6_mapped", (("w",), """'::ffff:' || (kq_hex(split_part(w, ':', 8)) // 256) || '.'
+            || (kq_hex(split_part(w, ':', 8)) % 256) || '.' || (kq_hex(split_part(w, ':', 9)) // 256) || '.'
+            || (kq_hex(split_part(w, ':', 9)) % 256)""")),
+        ("kq_ip6_cut", (("w", "run"), """CASE WHEN length(coalesce(run, '')) < 5 THEN w
+            ELSE left(w, strpos(w, run) - 1) || '::' || substr(w, strpos(w, run) + length(run)) END""")),
+        ("kq_ip6_trim", (("r",), """CASE WHEN r = '::' THEN r ELSE
+            CASE WHEN starts_with(r, '::') THEN ':' ELSE '' END || substr(r, 2, length(r) - 2)
+            || CASE WHEN ends_with(r, '::') THEN ':' ELSE '' END END""")),
+        # w: ':g1:g2:...:g8:' without leading zeros; the longest run of zero groups (the first of equals,
+        # two groups at least) becomes '::'
+        ("kq_ip6_compress", (("w",), """CASE WHEN starts_with(w, ':0:0:0:0:0:ffff:') THEN kq_ip6_mapped(w)
+            ELSE kq_ip6_trim(kq_ip6_cut(w, list_max(regexp_extract_all(w, '(:0)+:')))) END""")),
+        # each step's value is bound once (a one-element list_transform): a macro's argument is copied
+        # wherever it is used, and nested steps would copy each other's SQL many times over
+        ("kq_ip6", (("s",), """list_transform([kq_ip6_v4tail(s)], t ->
+            list_transform([kq_ip6_wrapped(kq_ip6_full(t, kq_ip6_zeros(t)))], w -> kq_ip6_compress(w))[1])[1]""")),
+        ("kq_ip", (("ip",), """CASE WHEN contains(coalesce(ip, ''), ':')
+            THEN coalesce(kq_ip6(lower(trim(ip, '[] '))), ip) ELSE ip END""")),
+    )},
     "kq_regkey": (("k",), """regexp_replace(regexp_replace(regexp_replace(regexp_replace(coalesce(k, ''),
         '^HKLM(\\\\|$)', 'HKEY_LOCAL_MACHINE\\1'), '^HKU(\\\\|$)', 'HKEY_USERS\\1'),
         '^HKCR(\\\\|$)', 'HKEY_CLASSES_ROOT\\1'), '^HKCU(\\\\|$)', 'HKEY_CURRENT_USER\\1')"""),
@@ -323,8 +362,9 @@ def events_view_sql() -> str:
     staged = exp.union(evtx, others, distinct=False)
     logon_names = exp.Case(this=_parse("kq_int(s.LogonType)"), ifs=[
         exp.If(this=exp.Literal.number(number), true=exp.Literal.string(name)) for number, name in LOGON_TYPES.items()])
-    select = _parse("""
-        SELECT s.*, lower(s.computer) AS device, :names AS logon_type_name FROM :staged s
+    canonical = ", ".join(f"kq_ip(s.{name}) AS {name}" for name in IP_FIELDS)
+    select = _parse(f"""
+        SELECT s.* REPLACE ({canonical}), lower(s.computer) AS device, :names AS logon_type_name FROM :staged s
         QUALIFY s.record_id IS NULL
              OR row_number() OVER (PARTITION BY s.computer, s.channel, s.event_id, s.record_id ORDER BY s.file) = 1""")
     select = select.transform(lambda node: (logon_names if node.name == "names" else exp.Subquery(this=staged))
