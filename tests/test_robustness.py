@@ -147,3 +147,21 @@ def test_a_file_name_with_glob_characters_is_read_as_itself(tmp_path):
     assert con.query("S").rows() == [(3,)]
     con.attach("L", str(tmp_path / "Ta.csv"))  # after the first query: read by Arrow, still itself
     assert con.query("L").rows() == [(2,)]
+
+
+def test_one_time_budget_covers_reading_the_evidence_on_the_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from kqlite.cli import main
+
+    for i in range(400):
+        (tmp_path / f"DeviceProcessEvents-{i:03d}.csv").write_text(f"FileName,ProcessId\nf{i}.exe,{i}\n",
+                                                                     encoding="utf-8")
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["query", "DeviceProcessEvents | count", str(tmp_path), "--timeout", "0.05"])
+    assert result.exit_code == 2
+    assert "reading the evidence ran past the 0.05 s timeout" in result.output
+    assert time.monotonic() - started < 30
+    complete = CliRunner().invoke(main, ["query", "DeviceProcessEvents | count", str(tmp_path), "--format", "csv",
+                                         "--timeout", "120"])
+    assert complete.exit_code == 0 and complete.stdout.splitlines() == ["Count", "400"]

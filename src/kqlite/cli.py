@@ -11,6 +11,7 @@ import functools
 import os
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from rich.table import Table
 from rich.text import Text
 
 import kqlite
-from kqlite.errors import KqlError
+from kqlite.errors import KqlError, KqlResourceError
 from kqlite.formatting import row_to_json, to_text
 
 DATA_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
@@ -187,13 +188,37 @@ def resource_options(command: Callable) -> Callable:
     @click.option("--memory-limit", metavar="SIZE", help="DuckDB memory limit, e.g. 4GB; larger work spills to disk.")
     @click.option("--threads", type=click.IntRange(min=1), help="Worker threads DuckDB may use [default: all cores].")
     @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS",
-                  help="Stop a query that runs longer than this.")
+                  help="Stop the command when reading, compiling and running take longer than this.")
     @functools.wraps(command)
     def wrapper(*args: Any, memory_limit: str | None, threads: int | None, timeout: float | None, **kwargs: Any) -> Any:
-        limits = {"memory_limit": memory_limit, "threads": threads, "timeout": timeout}
+        _DEADLINE.start(timeout)
+        limits = {"memory_limit": memory_limit, "threads": threads}
         return command(*args, limits={k: v for k, v in limits.items() if v is not None}, **kwargs)
 
     return wrapper
+
+
+class _Deadline:
+    """One time budget for the whole command (--timeout): reading the evidence, then each query."""
+
+    def __init__(self) -> None:
+        self.timeout: float | None = None
+        self.at: float | None = None
+
+    def start(self, timeout: float | None) -> None:
+        self.timeout, self.at = timeout, (time.monotonic() + timeout if timeout else None)
+
+    def remaining(self, doing: str) -> float | None:
+        if self.at is None:
+            return None
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise KqlResourceError(f"{doing} ran past the {self.timeout:g} s timeout and was stopped; allow more time "
+                                   "(--timeout) or give less data")
+        return left
+
+
+_DEADLINE = _Deadline()
 
 
 @dataclass
@@ -435,6 +460,7 @@ def _progress_bar(paths: list[Path]) -> Callable[[str, int], None]:
 
     def advance(name: str, size: int) -> None:
         progress.update(task, advance=size, description=Path(name.split("!")[0]).name)
+        _DEADLINE.remaining("reading the evidence")
 
     return advance
 
@@ -449,7 +475,8 @@ def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:
     """The query's kqlite.Result (its notes printed on stderr)."""
     with kql_errors():
         connection = connection or _connect(inputs)
-        result = connection.query(text, params=inputs.settings.params or None)
+        result = connection.query(text, params=inputs.settings.params or None,
+                                  timeout=_DEADLINE.remaining("reading the evidence"))
         for message in result.notes:
             Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
         return result
