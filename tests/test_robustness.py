@@ -165,3 +165,18 @@ def test_one_time_budget_covers_reading_the_evidence_on_the_command_line(tmp_pat
     complete = CliRunner().invoke(main, ["query", "DeviceProcessEvents | count", str(tmp_path), "--format", "csv",
                                          "--timeout", "120"])
     assert complete.exit_code == 0 and complete.stdout.splitlines() == ["Count", "400"]
+
+
+def test_a_stream_gives_batches_and_an_early_stop_frees_the_connection():
+    con = kqlite.connect()
+    with con.stream("range x from 1 to 200000 step 1 | project x") as rows:
+        assert rows.columns == ["x"] and rows.types == ["long"]
+        total = sum(len(batch) for batch in rows)
+    assert total == 200000
+    with con.stream("range x from 1 to 5000000 step 1") as rows:
+        first = next(iter(rows))
+        assert first[0] == (1,)
+    assert con.query("print 7").rows() == [(7,)]  # the stopped stream left nothing running
+    with pytest.raises(kqlite.KqlSemanticError):
+        con.stream("print nope")
+    assert con.query("print 8").rows() == [(8,)]

@@ -12,6 +12,7 @@ import os
 import shutil
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -76,8 +77,14 @@ def _data_file(path: Path, ctx: click.Context, param: click.Parameter) -> Path:
     return path
 
 
+READ_FOLDER = "*"  # the key under which --data hands on a folder to read like a PATH argument
+
+
 def _scan_data_dir(ctx: click.Context, param: click.Parameter, directory: Path | None) -> dict[str, Path]:
-    """``<TableName>.parquet|.csv|.json|.jsonl`` files of a folder, by table name."""
+    """``<TableName>.parquet|.csv|.json|.jsonl`` files of a folder, by table name. A folder where no such file
+    names a known table (a Streaming API export, Sysmon XML, EVTX, ...) is read like a PATH argument."""
+    from kqlite.schemas import known_tables
+
     if directory is None:
         return {}
     tables: dict[str, Path] = {}
@@ -89,8 +96,8 @@ def _scan_data_dir(ctx: click.Context, param: click.Parameter, directory: Path |
                 f"two files for table {path.stem}: {tables[path.stem].name}, {path.name}", ctx, param
             )
         tables[path.stem] = path
-    if not tables:
-        raise click.BadParameter(f"no {', '.join(DATA_SUFFIXES)} files in {directory}", ctx, param)
+    if not set(tables) & set(known_tables()):
+        return {READ_FOLDER: directory}
     return tables
 
 
@@ -101,7 +108,8 @@ def data_options(command: Callable) -> Callable:
         "--data",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         callback=_scan_data_dir,
-        help="Folder of <TableName>.parquet|.csv|.json|.jsonl files, each attached as a table.",
+        help="Folder of <TableName>.parquet|.csv|.json|.jsonl files, each attached as a table (a folder "
+             "without such files is read like a PATH).",
     )
     @click.option(
         "--table",
@@ -113,6 +121,8 @@ def data_options(command: Callable) -> Callable:
     )
     @functools.wraps(command)
     def wrapper(*args: Any, data: dict[str, Path], tables: dict[str, Path], **kwargs: Any) -> Any:
+        if READ_FOLDER in data:
+            kwargs["paths"] = [*kwargs.get("paths", ()), data.pop(READ_FOLDER)]
         return command(*args, tables={**data, **tables}, **kwargs)
 
     return wrapper
@@ -416,10 +426,26 @@ def read_paths(paths: list[Path], rejects_path: Path | None,
     finally:
         run.close()
         _PROGRESS.stop()
+    _READ.report = run.report
     summary = ", ".join(f"{name} ({count:,} rows)" for name, count in run.report.rows.items()) or "no rows"
     note(f"Read {sum(1 for f in run.report.files if not f.skipped)} file(s): {summary}")
+    note(accounting_line(run.report))
     report_rejects(run.report, rejects_path)
     return tables
+
+
+class _ReadHolder:
+    report: Any = None  # the IngestReport of the paths this command read
+
+
+_READ = _ReadHolder()
+
+
+def accounting_line(report: Any) -> str:
+    """What became of the records of the files read: in = stored + rejected + unmapped + duplicates."""
+    totals = report.totals()
+    return (f"{totals['records']:,} record(s) in: {totals['rows']:,} stored, {totals['rejected']:,} rejected, "
+            f"{totals['unmapped']:,} unmapped (no table), {totals['duplicates']:,} duplicate(s)")
 
 
 def report_rejects(report: Any, rejects_path: Path | None) -> None:
@@ -430,12 +456,52 @@ def report_rejects(report: Any, rejects_path: Path | None) -> None:
     for reason, names in skipped.items():
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         note(f"skipped {len(names)} file(s), {reason}: {shown}")
+    for warning in report.warnings:
+        Console(stderr=True).print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     if not report.rejects:
         return
     path = report.rejects.write(rejects_path or Path(DEFAULT_REJECTS))
     counts = ", ".join(f"{Path(name).name}: {count}" for name, count in report.rejects.by_file().most_common(5))
-    Console(stderr=True).print(Text(f"{len(report.rejects)} malformed record(s) kept aside in {path} ({counts})",
-                                    style="yellow"), soft_wrap=True)
+    lost = report.rejects.total_records
+    records = f" standing for {lost:,} records" if lost != len(report.rejects) else ""
+    Console(stderr=True).print(Text(f"{len(report.rejects)} malformed record(s){records} kept aside in {path} "
+                                    f"({counts})", style="yellow"), soft_wrap=True)
+
+
+NOTHING_USABLE_EXIT = 3  # the exit code of a hunt or query whose evidence holds none of the tables it reads
+
+
+def nothing_usable(inputs: Inputs, text: str) -> str | None:
+    """Why a query over PATHs had nothing to look at (none of the tables it reads got a row from what was
+    read, and nothing else was attached), naming what was read; None when it had data."""
+    report = _READ.report
+    if report is None or not inputs.paths or inputs.tables or inputs.db is not None:
+        return None
+    try:
+        wanted = kqlite.connect().explain(text, params=inputs.settings.params or None).tables
+    except KqlError:
+        return None
+    if not wanted or any(report.rows.get(table) for table in wanted):
+        return None
+    read = [file for file in report.files if not file.skipped]
+    formats = ", ".join(f"{kind} ({count})" for kind, count in Counter(file.format for file in read).most_common())
+    rows = ", ".join(f"{name} ({count:,})" for name, count in report.rows.items()) or "none"
+    lines = [f"nothing to look at: none of the tables the query reads ({', '.join(wanted)}) got a row",
+             f"  read {len(read)} file(s){': ' + formats if formats else ''}; rows by table: {rows}",
+             f"  {accounting_line(report)}"]
+    if report.unmapped_events:
+        kinds = ", ".join(f"{kind} ({count:,})" for kind, count in report.unmapped_events.most_common(3))
+        lines.append(f"  Windows events with no table here: {kinds}")
+    skipped = Counter(file.skipped for file in report.files if file.skipped)
+    lines += [f"  skipped {count} file(s): {reason}" for reason, count in skipped.items()]
+    return "\n".join(lines)
+
+
+def _exit_if_nothing_usable(inputs: Inputs, text: str) -> None:
+    message = nothing_usable(inputs, text)
+    if message is not None:
+        Console(stderr=True).print(Text(message, style="yellow"), soft_wrap=True)
+        click.get_current_context().exit(NOTHING_USABLE_EXIT)
 
 
 class _ProgressHolder:
@@ -477,9 +543,30 @@ def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:
         connection = connection or _connect(inputs)
         result = connection.query(text, params=inputs.settings.params or None,
                                   timeout=_DEADLINE.remaining("reading the evidence"))
-        for message in result.notes:
-            Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
+        print_notes(result.notes)
         return result
+
+
+def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> None:
+    """Run a query and write its rows as json or csv as DuckDB makes them: never the whole result in memory."""
+    with kql_errors():
+        rows = connection.stream(text, params=inputs.settings.params or None,
+                                 timeout=_DEADLINE.remaining("reading the evidence"))
+        with rows:
+            print_notes(rows.notes)
+            known = len(rows.notes)
+            stream = output.text_stream()
+            try:
+                write_rows(rows.columns, rows, output.format, stream)
+            finally:
+                if stream is not sys.stdout:
+                    stream.close()
+        print_notes(rows.notes[known:])  # found once every row was seen (the clock hint)
+
+
+def print_notes(notes: Sequence[str]) -> None:
+    for message in notes:
+        Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
 
 
 def _query_heading(piece: Any, number: int) -> str:
@@ -499,7 +586,7 @@ def print_result(result: Any, output: Output, title: str | None = None,
     if output.format != "table":
         stream = output.text_stream()
         try:
-            write_rows(result, output.format, stream)
+            write_rows(result.columns, result.iter_batches(), output.format, stream)
         finally:
             if stream is not sys.stdout:
                 stream.close()
@@ -527,13 +614,13 @@ def print_result(result: Any, output: Output, title: str | None = None,
             console.file.close()
 
 
-def write_rows(result: Any, output_format: str, stream: Any) -> None:
+def write_rows(columns: Sequence[str], batches: Any, output_format: str, stream: Any) -> None:
     """JSON lines or CSV (with a header), a batch of rows at a time."""
-    columns = list(result.columns)
+    columns = list(columns)
     writer = csv.writer(stream, lineterminator="\n") if output_format == "csv" else None
     if writer is not None:
         writer.writerow(columns)
-    for batch in result.iter_batches():
+    for batch in batches:
         if writer is not None:
             writer.writerows([to_text(value) for value in row] for row in batch)
         else:
@@ -584,8 +671,12 @@ def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None
         heading = _query_heading(piece, select or index + 1) if len(queries) > 1 else None
         if heading and output.format != "table":
             note(heading)
-        result = run_query(inputs, query_text, connection)
-        print_result(result, output, title=heading if output.format == "table" else None)
+        if output.format == "table":
+            print_result(run_query(inputs, query_text, connection), output, title=heading)
+        else:
+            stream_query(inputs, query_text, connection, output)
+    if len(queries) == 1:
+        _exit_if_nothing_usable(inputs, text)  # the exit code tells a script that there was nothing to query
 
 
 @main.command()
@@ -628,7 +719,10 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
     if not tables and not paths and db is None:
         tables = _demo_tables()
     rule = (resources.files("kqlite.rules") / HUNT_RULE).read_text(encoding="utf-8")
-    result = run_query(Inputs(tables, list(paths), db, rejects_path, limits, settings), rule)
+    inputs = Inputs(tables, list(paths), db, rejects_path, limits, settings)
+    result = run_query(inputs, rule)
+    if not len(result):
+        _exit_if_nothing_usable(inputs, rule)  # not a green "no alerts" on data the rule cannot use
     if output.format != "table":
         print_result(result, output)
     elif not len(result):
@@ -691,6 +785,7 @@ def print_ingest_summary(report: Any, db: Path) -> None:
     skipped = len(report.files) - len(read)
     console.print(Text(f"{len(read)} file(s) read, {skipped} skipped, {report.total_rows:,} rows added, "
                        f"{len(report.rejects)} malformed record(s)", style="dim"))
+    console.print(Text(accounting_line(report), style="dim"))
     if report.unmapped_events:
         kinds = ", ".join(f"{kind} ({count:,})" for kind, count in report.unmapped_events.most_common(5))
         console.print(Text(f"Windows events with no Defender table (not loaded): {kinds}", style="dim"),

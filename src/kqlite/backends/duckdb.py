@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import queue
 import signal
 import threading
 import time
@@ -582,45 +583,93 @@ class Connection:
         return result
 
     def _execute(self, sql: str, deadline: float | None, limit: float | None) -> pa.Table:
-        """Run SQL on a worker thread, so that the deadline and Ctrl-C can interrupt DuckDB mid-query."""
-        outcome: dict[str, Any] = {}
+        """The whole result as one Arrow table."""
+        batches = self._batches(sql, deadline, limit)
+        schema = next(batches)
+        return pa.Table.from_batches(list(batches), schema=schema)
+
+    def _batches(self, sql: str, deadline: float | None, limit: float | None) -> Iterator[Any]:
+        """The result's schema, then its record batches, as DuckDB makes them on a worker thread: the caller
+        holds a few batches at a time, and the deadline and Ctrl-C interrupt DuckDB mid-query."""
+        results: queue.Queue[Any] = queue.Queue(maxsize=4)
+        stop = threading.Event()
 
         def work() -> None:
             relation = None
             try:
                 relation = self.duckdb.sql(sql)
-                outcome["table"] = relation.to_arrow_table()
+                reader = relation.to_arrow_reader(_BATCH_ROWS)
+                _put(results, stop, reader.schema)
+                for batch in reader:
+                    if not _put(results, stop, batch):
+                        break
+                _put(results, stop, _DONE)
             except BaseException as error:  # noqa: BLE001 - handed to the calling thread
                 # without its frames: they hold the relation, which keeps the connection busy while alive
-                outcome["error"] = error.with_traceback(None)
+                _put(results, stop, error.with_traceback(None))
             finally:
                 if relation is not None:
                     relation.close()  # an interrupted result left open keeps the connection busy
 
         worker = threading.Thread(target=work, name="kqlite-query", daemon=True)
         interrupted: list[int] = []
-        with self._ctrl_c_interrupts(interrupted):
-            worker.start()
+        try:
+            with self._ctrl_c_interrupts(interrupted):
+                worker.start()
+                while True:
+                    wait = 0.1 if deadline is None else min(0.1, max(0.0, deadline - time.monotonic()))
+                    try:
+                        item = results.get(timeout=wait)
+                    except queue.Empty:
+                        if interrupted or (deadline is not None and time.monotonic() >= deadline):
+                            self.duckdb.interrupt()
+                        continue
+                    if item is _DONE:
+                        break
+                    if isinstance(item, BaseException):
+                        raise self._query_error(item, limit, interrupted)
+                    yield item
+        finally:
+            stop.set()  # a consumer that stopped early: the worker drops what is left
             while worker.is_alive():
-                wait = 0.1 if deadline is None else min(0.1, max(0.0, deadline - time.monotonic()))
-                worker.join(wait)
-                late = deadline is not None and time.monotonic() >= deadline
-                if worker.is_alive() and (late or interrupted):
-                    self._stop(worker)
+                self.duckdb.interrupt()
+                _drain(results)
+                worker.join(0.05)
         if interrupted:
             raise KeyboardInterrupt
-        error = outcome.get("error")
+
+    @staticmethod
+    def _query_error(error: BaseException, limit: float | None, interrupted: list[int]) -> BaseException:
+        if interrupted:
+            return KeyboardInterrupt()
         if isinstance(error, duckdb.InterruptException):
-            raise KqlResourceError(f"the query ran longer than the {limit or 0:g} s timeout and was stopped; narrow "
-                                   "it (a shorter time range, filters first) or allow more time") from None
+            return KqlResourceError(f"the query ran longer than the {limit or 0:g} s timeout and was stopped; narrow "
+                                    "it (a shorter time range, filters first) or allow more time")
         if isinstance(error, duckdb.OutOfMemoryException):
-            raise KqlResourceError(f"the query needs more memory than the limit allows ({_first_line(error)}); "
-                                   "raise the memory limit or narrow the query") from None
+            return KqlResourceError(f"the query needs more memory than the limit allows ({_first_line(error)}); "
+                                    "raise the memory limit or narrow the query")
         if isinstance(error, duckdb.Error):
-            raise KqlError(f"the query failed while running: {error}") from error
-        if error is not None:
-            raise error
-        return outcome["table"]
+            return KqlError(f"the query failed while running: {error}")
+        return error
+
+    def stream(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
+               params: dict[str, Any] | None = None, now: datetime | None = None) -> ResultStream:
+        """Run a query and give its rows a batch at a time, as they are made (for results too large to hold):
+        `with con.stream(kql) as rows: for batch in rows: ...`. The connection runs nothing else meanwhile."""
+        started = time.monotonic()
+        limit = timeout if timeout is not None else self.timeout
+        self._running.acquire()
+        try:
+            compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now,
+                                         deadline=started + limit if limit else None)
+            if timeout is None and compiled.options.timeout:
+                limit = compiled.options.timeout
+            batches = self._batches(sql, started + limit if limit else None, limit)
+            next(batches)  # the schema: the query has started, or failed to
+        except BaseException:
+            self._running.release()
+            raise
+        return ResultStream(self, compiled, batches)
 
     def _lock_down(self) -> None:
         """Before the first query: DuckDB may open only the files attached so far, and its configuration is
@@ -677,12 +726,6 @@ class Connection:
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def _stop(self, worker: threading.Thread) -> None:
-        """Interrupt DuckDB until the worker is done (an interrupt that comes before the query starts is lost)."""
-        while worker.is_alive():
-            self.duckdb.interrupt()
-            worker.join(0.05)
-
     def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None) -> Explanation:
         compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
@@ -710,6 +753,66 @@ def _describe(source: Any) -> str:
 
 def _first_line(error: BaseException) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+_BATCH_ROWS = 65_536
+_DONE = object()
+
+
+def _put(results: queue.Queue[Any], stop: threading.Event, item: Any) -> bool:
+    """Hand an item to the consumer unless it has stopped listening; whether it was handed."""
+    while not stop.is_set():
+        try:
+            results.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
+
+
+def _drain(results: queue.Queue[Any]) -> None:
+    while True:
+        try:
+            results.get_nowait()
+        except queue.Empty:
+            return
+
+
+class ResultStream:
+    """The rows of a streamed query, a batch of Python tuples at a time (see `Connection.stream`)."""
+
+    def __init__(self, connection: Connection, compiled: CompiledQuery, batches: Iterator[Any]):
+        self.columns = [c.name for c in compiled.columns]
+        self.types = [c.type for c in compiled.columns]
+        self.notes = list(compiled.notes)
+        self.rows_seen = 0
+        self._connection, self._compiled, self._batches = connection, compiled, batches
+        self._open = True
+
+    def __iter__(self) -> Iterator[list[tuple]]:
+        try:
+            for batch in self._batches:
+                rows = Result(pa.Table.from_batches([batch]), self.columns, self.types).rows()
+                self.rows_seen += len(rows)
+                yield rows
+        finally:
+            self.close()
+        if self.rows_seen == 0:
+            hint = self._connection.clock_hint(self._compiled)
+            if hint:
+                self.notes.append(hint)
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self._batches.close()
+            self._connection._running.release()
+
+    def __enter__(self) -> ResultStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _ConnectionCatalog(Catalog):
