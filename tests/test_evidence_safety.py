@@ -4,6 +4,7 @@ Shared recordings are read from ../shared/datasets (skipped when absent)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -270,3 +271,82 @@ def test_ipv6_addresses_of_sysmon_and_security_events_join(tmp_path):
     joined = kqlite.connect(tables=tables).query(
         "DeviceNetworkEvents | join kind=inner (DeviceLogonEvents) on RemoteIP | project RemoteIP").rows()
     assert joined == [("::1",)]
+
+
+# --- 4. a zeroed or damaged EVTX chunk is counted against the chunk headers --------------------------------
+
+EVTX_HEADER, EVTX_CHUNK = 4096, 65536
+FILE_COPY = LATERAL / "LM_5145_Remote_FileCopy.evtx"  # 10 chunks of Security 5145 events, records 1..869
+
+
+def _damaged_copy(tmp_path: Path, chunk: int, how: str) -> Path:
+    data = bytearray(FILE_COPY.read_bytes())
+    start = EVTX_HEADER + chunk * EVTX_CHUNK
+    if how == "zeroed":
+        data[start:start + EVTX_CHUNK] = bytes(EVTX_CHUNK)
+    else:  # the chunk's header overwritten
+        data[start + 8:start + 40] = b"\xff" * 32
+    path = tmp_path / f"{how}-{chunk}.evtx"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@needs_datasets
+@pytest.mark.parametrize(("chunk", "how", "lost"), [(1, "zeroed", 99), (9, "zeroed", 82), (0, "zeroed", 98),
+                                                    (4, "header", 82)])
+def test_a_zeroed_or_damaged_evtx_chunk_is_rejected_with_its_record_count(tmp_path, chunk, how, lost):
+    path = _damaged_copy(tmp_path, chunk, how)
+    _, report = load([path])
+    [file] = report.files
+    assert (file.records, file.records_in, file.unmapped, file.rejected) == (869 - lost, 869, 869 - lost, lost)
+    [reject] = report.rejects.rejects
+    start = EVTX_HEADER + chunk * EVTX_CHUNK
+    assert (reject.position, reject.records) == (f"chunk {chunk} (bytes {start}..{start + EVTX_CHUNK})", lost)
+    assert reject.reason.startswith("damaged EVTX chunk")
+
+
+@needs_datasets
+def test_a_hunt_on_an_evtx_with_a_zeroed_chunk_says_records_were_lost(run, tmp_path):
+    result = run("hunt", _damaged_copy(tmp_path, 1, "zeroed"))
+    assert "1 malformed record(s)" in result.stderr and "99 records" in result.stderr
+
+
+# --- 5. a hunt over evidence the rule cannot use says so, with exit code 3 ---------------------------------
+
+
+@pytest.mark.parametrize("form", ["streaming-json", "sysmon-evtx-xml"])
+def test_hunt_data_reads_a_generated_folder_of_any_format(run, tmp_path, form):
+    out = tmp_path / form
+    assert run("generate", "--devices", "4", "--hours", "1", "--out", out, "--format", form).exit_code == 0
+    result = run("hunt", "--data", out, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert "DeviceProcessEvents" in result.stderr  # read, not attached by name
+    assert [json.loads(line)["FileName"] for line in result.stdout.splitlines()]  # the labelled attacks fire
+
+
+def test_hunt_on_nothing_usable_exits_3_and_says_what_it_read(run, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "readme.txt").write_text("nothing here\n", encoding="utf-8")
+    for args in (["hunt", empty], ["hunt", "--data", empty], ["hunt", notes], ["hunt", "--data", notes]):
+        result = run(*args)
+        assert result.exit_code == 3, (args, result.output)
+        assert "no alerts" not in result.stdout
+        assert "nothing to look at: none of the tables the query reads (DeviceNetworkEvents, DeviceProcessEvents)" \
+            in result.stderr
+    assert "skipped 1 file(s): not a supported format" in result.stderr
+    query = run("query", "DeviceProcessEvents | count", notes)
+    assert query.exit_code == 3 and "nothing to look at" in query.stderr
+    other = csv_file(tmp_path / "DeviceLogonEvents.csv", "Timestamp,DeviceName,ActionType", ["2024-01-01,a,LogonSuccess"])
+    assert run("query", "DeviceLogonEvents | count", other).exit_code == 0
+
+
+@needs_datasets
+def test_hunt_on_a_security_only_evtx_exits_3(run):
+    result = run("hunt", LATERAL / "LM_5145_Remote_FileCopy.evtx")
+    assert result.exit_code == 3, result.output
+    assert "evtx (1)" in result.stderr
+    assert "Microsoft-Windows-Security-Auditing 5145 (869)" in result.stderr
+    assert "869 record(s) in: 0 stored, 0 rejected, 869 unmapped (no table)" in result.stderr

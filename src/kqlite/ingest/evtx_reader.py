@@ -11,10 +11,14 @@ import gc
 import io
 import re
 import struct
+import zlib
+from array import array
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import evtx
+import numpy as np
 
 from kqlite.ingest.identity import digest_bytes, digest_file
 
@@ -33,28 +37,46 @@ class EvtxResult:
     records: int = 0  # every record read
     raws: list[str] = field(default_factory=list)  # JSON text of the records some table takes
     unmapped: Counter[str] = field(default_factory=Counter)  # the others, by "provider event id"
-    rejects: list[tuple[str, str]] = field(default_factory=list)  # (position, reason)
+    rejects: list[tuple[str, str, int]] = field(default_factory=list)  # (position, reason, records lost)
+
+    @property
+    def lost(self) -> int:
+        """Records the file holds that could not be read (damaged or missing chunks)."""
+        return sum(records for _, _, records in self.rejects)
 
 
 def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
               mapped: frozenset[tuple[str, int]]) -> EvtxResult:
-    """Parse `path` (or `data`); keep the records whose (provider, event id) is in `mapped`."""
+    """Parse `path` (or `data`); keep the records whose (provider, event id) is in `mapped`. Records the
+    chunk headers announce but the parser did not give (a damaged or zeroed chunk, which the parser may
+    skip without a word, a cut file) are rejected with their count."""
     result = EvtxResult(name)
     if data is None and size <= READ_WHOLE:
         with open(path, "rb") as handle:  # type: ignore[arg-type]
             data = handle.read()
     result.digest = digest_bytes(data) if data is not None else digest_file(path)  # type: ignore[arg-type]
     head = data[:HEADER_SIZE] if data is not None else _head(path)  # type: ignore[arg-type]
-    if not _check_header(result, head, size):
+    if len(head) < HEADER.size:
+        result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 0))
         return result
+    layout = FileLayout.read(head, size, _reader(path, data))
+    problems = _truncation(head, size)
+    ids: array[int] = array("q")
     try:
         # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
         parser = evtx.PyEvtxParser(io.BytesIO(data) if data is not None else path, validate_checksums=True)
         records = parser.records_json()
     except (OSError, RuntimeError, ValueError) as error:
-        result.rejects.append(("file", f"cannot read the evtx file: {type(error).__name__}: {error}"))
-        return result
-    raws, unmapped, search = result.raws, result.unmapped, _KIND.search
+        problems.append((None, "file", f"cannot read the evtx file: {type(error).__name__}: {error}"))
+    else:
+        _read_records(result, records, mapped, ids, problems)
+    result.rejects = _account(layout, ids, problems)
+    return result
+
+
+def _read_records(result: EvtxResult, records: Iterator[dict], mapped: frozenset[tuple[str, int]],
+                  ids: array[int], problems: list[tuple[int | None, str, str]]) -> None:
+    raws, unmapped, search, seen = result.raws, result.unmapped, _KIND.search, ids.append
     read = 0
     collecting = gc.isenabled()
     gc.disable()  # records are strings and short-lived dicts: no cycles for the collector to find
@@ -63,6 +85,7 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
             try:
                 for record in records:
                     read += 1
+                    seen(record["event_record_id"])
                     text = record["data"]
                     kind = search(text, 0, 1024)
                     if kind is None or (kind.group(1), int(kind.group(2))) in mapped:
@@ -71,12 +94,11 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
                         unmapped[f"{kind.group(1) or '?'} {kind.group(2)}"] += 1
                 break
             except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
-                result.rejects.append((_chunk_position(str(error)), f"damaged EVTX chunk: {error}"))
+                problems.append((*_chunk_of(str(error)), f"damaged EVTX chunk: {error}"))
     finally:
         if collecting:
             gc.enable()
     result.records = read
-    return result
 
 
 def read_many(jobs: list[tuple[str, str | None, bytes | None, int]],
@@ -90,32 +112,157 @@ def _head(path: str) -> bytes:
         return handle.read(HEADER_SIZE)
 
 
-def _check_header(result: EvtxResult, head: bytes, size: int) -> bool:
-    """Reject a truncated file's lost part; False when there is nothing to parse."""
-    if len(head) < HEADER.size:
-        result.rejects.append(("file header", "truncated EVTX file: shorter than its header"))
-        return False
+def _reader(path: str | None, data: bytes | None) -> Callable[[int, int], bytes]:
+    """read(offset, size) of the file's bytes."""
+    if data is not None:
+        return lambda offset, size: data[offset:offset + size]
+
+    def read(offset: int, size: int) -> bytes:
+        with open(path, "rb") as handle:  # type: ignore[arg-type]
+            handle.seek(offset)
+            return handle.read(size)
+
+    return read
+
+
+def _truncation(head: bytes, size: int) -> list[tuple[int | None, str, str]]:
+    """(chunk, position, reason) of a file cut short: inside a chunk, or before chunks its header announces."""
     chunk_count = HEADER.unpack_from(head)[-1]
     whole, partial = divmod(max(size - HEADER_SIZE, 0), CHUNK_SIZE)
     if partial:
         start = HEADER_SIZE + whole * CHUNK_SIZE
-        result.rejects.append((f"chunk {whole} (bytes {start}..{size})",
-                               f"truncated EVTX file: it ends {partial} bytes into chunk {whole}; the records of that "
-                               f"chunk are lost (the header announces {chunk_count} chunks)"))
-    elif chunk_count > whole:
-        result.rejects.append((f"chunk {whole}", f"truncated EVTX file: {whole} of the {chunk_count} chunks its "
-                                                 "header announces are present"))
-    return True
+        return [(whole, f"chunk {whole} (bytes {start}..{size})",
+                 f"truncated EVTX file: it ends {partial} bytes into chunk {whole}; the records of that chunk (and "
+                 f"of any after it) are lost (the header announces {chunk_count} chunks)")]
+    if chunk_count > whole:
+        return [(whole, f"chunk {whole}", f"truncated EVTX file: {whole} of the {chunk_count} chunks its header "
+                                          "announces are present")]
+    return []
 
 
-def _chunk_position(message: str) -> str:
-    # "Failed to parse chunk number 1: ..." -> "chunk 1 (bytes 69632..135168)" (from 0, as for a truncated file)
+def _chunk_of(message: str) -> tuple[int | None, str]:
+    """(chunk index or None, position) of a parser error.
+
+    "Failed to parse chunk number 1: ..." -> chunk 1 (bytes 69632..135168), from 0 as for a truncated file;
+    "Failed to parse chunk containing record IDs 99..197: ..." -> records 99..197."""
     number = message.split("chunk number ", 1)[1].split(":", 1)[0] if "chunk number " in message else ""
     if number.isdigit():
         start = HEADER_SIZE + int(number) * CHUNK_SIZE
-        return f"chunk {number} (bytes {start}..{start + CHUNK_SIZE})"
-    # "Failed to parse chunk containing record IDs 99..197: ..." -> "records 99..197"
+        return int(number), f"chunk {number} (bytes {start}..{start + CHUNK_SIZE})"
     marker = "record IDs "
     if marker in message:
-        return "records " + message.split(marker, 1)[1].split(":", 1)[0]
-    return "a chunk"
+        return None, "records " + message.split(marker, 1)[1].split(":", 1)[0]
+    return None, "a chunk"
+
+
+# --- accounting: the records the chunk headers announce against those the parser gave ----------------------
+
+CHUNK_HEADER = struct.Struct("<8sQQQQ")  # magic, first/last record number, first/last record id
+CHUNK_MAGIC = b"ElfChnk\x00"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    index: int
+    first: int | None  # record ids its header announces; None when the header is not valid
+    last: int | None
+
+
+@dataclass(frozen=True)
+class FileLayout:
+    """The chunks in use and what their headers (and the file header) say about the records."""
+
+    chunks: tuple[Chunk, ...]
+    next_record: int | None  # the file header's next record id, when its checksum holds
+    oldest: int | None  # the file header's oldest chunk, when its checksum holds
+
+    @classmethod
+    def read(cls, head: bytes, size: int, read: Callable[[int, int], bytes]) -> FileLayout:
+        header_ok = zlib.crc32(head[:120]) == struct.unpack_from("<I", head, 124)[0]
+        announced = HEADER.unpack_from(head)[-1] if header_ok else 0
+        slots = -(-max(size - HEADER_SIZE, 0) // CHUNK_SIZE)
+        chunks = [_chunk(index, read(HEADER_SIZE + index * CHUNK_SIZE, 512)) for index in range(slots)]
+        # in use: those the header counts, and any valid one after them (a log not closed cleanly); the zeroed
+        # slots after the last of them are space the log has not used yet
+        used = max([announced, *(chunk.index + 1 for chunk in chunks if chunk.first is not None)])
+        _, oldest, _, next_record, *_ = HEADER.unpack_from(head)
+        return cls(tuple(chunks[:used]), next_record if header_ok else None, oldest if header_ok else None)
+
+
+def _chunk(index: int, header: bytes) -> Chunk:
+    if len(header) < 512 or not header.startswith(CHUNK_MAGIC) \
+            or zlib.crc32(header[:120] + header[128:512]) != struct.unpack_from("<I", header, 124)[0]:
+        return Chunk(index, None, None)
+    _, _, _, first, last = CHUNK_HEADER.unpack_from(header)
+    return Chunk(index, first, last)
+
+
+def _account(layout: FileLayout, ids: array[int], problems: list[tuple[int | None, str, str]]
+             ) -> list[tuple[str, str, int]]:
+    """Rejects (position, reason, records lost): one per problem, with the records its chunks lost, and one
+    for each chunk that lost records without any error (zeroed, or skipped by the parser)."""
+    losses = _losses(layout, ids)
+    cut = len(layout.chunks)
+    rejects: list[tuple[str, str, int]] = []
+    for chunk, position, reason in problems:
+        if position == "file":  # nothing was parsed: every loss is this one's
+            keys = list(losses)
+        elif chunk is None:
+            keys = [_chunk_by_records(layout, position)]
+        else:  # a cut chunk takes the chunks missing after it too
+            keys = [chunk, cut] if reason.startswith("truncated") else [chunk]
+        rejects.append((position, reason, sum(losses.pop(key, 0) for key in keys)))
+    for chunk, lost in sorted(losses.items(), key=lambda item: (item[0] is None, item[0] or 0)):
+        if lost:
+            rejects.append(_silent_loss(layout, chunk, lost))
+    if rejects and not any(records for *_, records in rejects):  # damage with no count: at least one record
+        position, reason, _ = rejects[0]
+        rejects[0] = (position, reason, 1)
+    return rejects
+
+
+def _chunk_by_records(layout: FileLayout, position: str) -> int | None:
+    """The chunk of a "records a..b" position (the parser names a chunk by its record ids)."""
+    first = position.removeprefix("records ").split("..", 1)[0]
+    return next((chunk.index for chunk in layout.chunks if first.isdigit() and chunk.first == int(first)), None)
+
+
+def _silent_loss(layout: FileLayout, chunk: int | None, lost: int) -> tuple[str, str, int]:
+    if chunk is None or chunk >= len(layout.chunks):
+        return "records", f"{lost} records the EVTX headers announce are missing from the file", lost
+    start = HEADER_SIZE + chunk * CHUNK_SIZE
+    position = f"chunk {chunk} (bytes {start}..{start + CHUNK_SIZE})"
+    if layout.chunks[chunk].first is None:
+        return (position, f"damaged EVTX chunk: its header is not valid (zeroed or overwritten) and the parser "
+                          f"skipped it; {lost} records lost", lost)
+    return position, f"damaged EVTX chunk: {lost} of the records its header announces were not read", lost
+
+
+def _losses(layout: FileLayout, ids: array[int]) -> dict[int | None, int]:
+    """Records lost, by chunk index (None: not placed): records a valid header announces that were not read,
+    and the records missing between the valid chunks (by record id), placed at the damaged chunk after the
+    one before them, or at the first chunk missing from a cut file."""
+    read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
+    losses: dict[int | None, int] = {}
+    valid = [chunk for chunk in layout.chunks if chunk.first is not None]
+    for chunk in valid:
+        announced = max(chunk.last - chunk.first + 1, 0)  # type: ignore[operator]
+        got = int(np.searchsorted(read, chunk.last, "right") - np.searchsorted(read, chunk.first, "left"))
+        if got < announced:
+            losses[chunk.index] = announced - got
+    damaged = {chunk.index for chunk in layout.chunks if chunk.first is None}
+    cut = len(layout.chunks)  # chunks past the file's end (the file header announces more)
+    ordered = sorted(valid, key=lambda chunk: chunk.first)  # type: ignore[arg-type, return-value]
+    gaps = [(before, after.first - before.last - 1) for before, after in zip(ordered, ordered[1:], strict=False)]
+    if ordered and layout.next_record is not None:
+        gaps.append((ordered[-1], layout.next_record - ordered[-1].last - 1))  # type: ignore[operator]
+    if layout.oldest == 0 and 0 in damaged and layout.next_record is not None:
+        # the log's first chunk, damaged, in a log that has not wrapped: its records start at 1
+        lead = (ordered[0].first if ordered else layout.next_record) - 1  # type: ignore[operator]
+        losses[0] = losses.get(0, 0) + max(lead, 0)
+    for before, gap in gaps:
+        if gap > 0:
+            following = before.index + 1
+            place = following if following in damaged or following == cut else None
+            losses[place] = losses.get(place, 0) + gap
+    return losses

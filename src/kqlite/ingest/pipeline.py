@@ -36,7 +36,9 @@ from kqlite.ingest.sysmon_map import (
     catalogue_sql,
     events_view_sql,
     macro_statements,
+    staged_counts_sql,
     table_select,
+    unmapped_staged_sql,
 )
 from kqlite.ingest.windows_events import EventStage
 
@@ -53,11 +55,22 @@ _DEFENDER_READERS = {
 
 @dataclass
 class FileReport:
+    """One input file and what became of its records: records_in = rows + rejected + unmapped + duplicates."""
+
     name: str
     format: str
     records: int = 0  # rows or events read from the file
     digest: str = ""  # BLAKE3 of the file's bytes
     skipped: str = ""  # why nothing was read ("already ingested", "not a supported format")
+    records_in: int | None = None  # the records the file holds: read, and lost to damage (None: not known)
+    rows: int = 0  # rows stored from it
+    rejected: int = 0  # records rejected (malformed, damaged, unreadable)
+    unmapped: int = 0  # Windows events no table takes
+    duplicates: int = 0  # Windows events already read from another file
+
+    @property
+    def accounted(self) -> int:
+        return self.rows + self.rejected + self.unmapped + self.duplicates
 
 
 @dataclass
@@ -66,10 +79,18 @@ class IngestReport:
     rows: Counter[str] = field(default_factory=Counter)  # per table
     unmapped_events: Counter[str] = field(default_factory=Counter)  # Windows events no table takes, by kind
     rejects: RejectLog = field(default_factory=RejectLog)
+    warnings: list[str] = field(default_factory=list)  # read, but maybe not as written (an encoding guessed)
 
     @property
     def total_rows(self) -> int:
         return sum(self.rows.values())
+
+    def totals(self) -> dict[str, int]:
+        """Records in, rows stored, rejected, unmapped and duplicates over the files read."""
+        read = [file for file in self.files if not file.skipped]
+        return {"records": sum(file.records_in or 0 for file in read), "rows": sum(file.rows for file in read),
+                "rejected": sum(file.rejected for file in read), "unmapped": sum(file.unmapped for file in read),
+                "duplicates": sum(file.duplicates for file in read)}
 
 
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
@@ -107,6 +128,7 @@ class Ingest:
         self._progress = progress
         self._tables: dict[str, pa.Table] | None = None
         self._evtx_pending: list[tuple[Source, FileReport, int]] = []
+        self._duplicates: Counter[str] = Counter()  # Windows events of a file already read from another
         self._evtx_pending_bytes = 0
 
     def add(self, paths: list[str | Path]) -> IngestReport:
@@ -139,8 +161,10 @@ class Ingest:
             report.skipped = "not a supported format"
         else:
             self._hashes.add(digest)
+            rejected = self.report.rejects.records[source.name]
             try:
                 report.records = self._read(source, kind)
+                report.records_in = report.records + self.report.rejects.records[source.name] - rejected
             except Exception as error:  # noqa: BLE001 - one bad file must not stop the run; it is reported
                 self.report.rejects.add(source.name, "file", f"cannot read the {kind} file: {type(error).__name__}: {error}")
         if self._progress:
@@ -169,6 +193,7 @@ class Ingest:
                 report.digest = result.digest
                 self._hashes.add(result.digest)
                 report.records = self.events.add_evtx_result(result)
+                report.records_in = report.records + result.lost
             if self._progress:
                 self._progress(source.name, size)
 
@@ -211,7 +236,31 @@ class Ingest:
             self._map_windows_events()
             self._tables = {name: rows.to_arrow() for name, rows in sorted(self.sink.tables.items()) if len(rows)}
             self.report.rows = Counter({name: table.num_rows for name, table in self._tables.items()})
+            self._account_files()
         return self._tables
+
+    def _account_files(self) -> None:
+        """Each file's rows, rejects and unmapped events; records the accounts do not explain are rejected
+        (nothing may go missing without a word)."""
+        rows: Counter[str] = Counter()
+        for name in self._tables or {}:
+            counts = pc.value_counts(self.sink.tables[name].files())
+            rows.update({item["values"].as_py(): item["counts"].as_py() for item in counts})
+        for file in self.report.files:
+            if file.skipped:
+                continue
+            file.rows = rows[file.name]
+            file.unmapped = self.events.unmapped_by_file[file.name]
+            file.duplicates = self._duplicates[file.name]
+            file.rejected = self.report.rejects.records[file.name]
+            if file.records_in is None:  # the reader failed: what it left is all that is known
+                file.records_in = file.accounted
+            elif file.records_in > file.accounted:
+                missing = file.records_in - file.accounted
+                self.report.rejects.add(file.name, "file", f"{missing} records read from the file are neither stored "
+                                                           "nor rejected nor unmapped (an ingest defect)",
+                                        records=missing)
+                file.rejected += missing
 
     def origins(self) -> dict[str, pa.ChunkedArray]:
         """The file each row of ``tables()`` came from, by table."""
@@ -220,11 +269,23 @@ class Ingest:
 
     def _map_windows_events(self) -> None:
         staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
+        if staged:
+            for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
+                self.duckdb.execute(statement)
+            self._count_staged()
+            self._map_tables()
         self.report.unmapped_events = Counter(self.events.unmapped)
-        if staged == 0:
-            return
-        for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
-            self.duckdb.execute(statement)
+
+    def _count_staged(self) -> None:
+        """Per file: staged events kept once elsewhere (duplicates), and staged events no table takes (EVTX
+        records whose kind the reader could not tell before staging)."""
+        for file, staged, kept in self.duckdb.execute(staged_counts_sql()).fetchall():
+            self._duplicates[file] += staged - kept
+        for file, kind, count in self.duckdb.execute(unmapped_staged_sql()).fetchall():
+            self.events.unmapped[kind] += count
+            self.events.unmapped_by_file[file] += count
+
+    def _map_tables(self) -> None:
         for mapping in TABLE_MAPS:
             frame = self.duckdb.sql(table_select(mapping)).to_arrow_table()
             unreadable = pc.is_null(frame.column("Timestamp"))

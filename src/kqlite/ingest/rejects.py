@@ -16,6 +16,7 @@ class Reject:
     position: str  # "line 12", "record 9833", "row 4", "chunk 2 (bytes 69632..135168)"
     reason: str
     raw: str = ""
+    records: int = 1  # the records it stands for (a damaged EVTX chunk loses many at once)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -26,17 +27,24 @@ class RejectLog:
     """Collects rejects in memory (they are few by nature) and writes them as JSON lines on request."""
 
     rejects: list[Reject] = field(default_factory=list)
+    records: Counter[str] = field(default_factory=Counter)  # records rejected, by file
 
-    def add(self, file: str, position: str, reason: str, raw: str | bytes = "") -> None:
+    def add(self, file: str, position: str, reason: str, raw: str | bytes = "", records: int = 1) -> None:
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8", errors="replace")
-        self.rejects.append(Reject(file, position, reason, raw[:RAW_EXCERPT]))
+        self.rejects.append(Reject(file, position, reason, raw[:RAW_EXCERPT], records))
+        self.records[file] += records
 
     def __len__(self) -> int:
         return len(self.rejects)
 
     def by_file(self) -> Counter[str]:
         return Counter(reject.file for reject in self.rejects)
+
+    @property
+    def total_records(self) -> int:
+        """Records rejected (a reject line may stand for several)."""
+        return sum(self.records.values())
 
     def write(self, path: str | Path) -> Path:
         path = Path(path)

@@ -372,6 +372,30 @@ def events_view_sql() -> str:
     return _table("_kq_ev", select)
 
 
+def _mapped_condition() -> str:
+    return " OR ".join(f"({mapping.source})" for mapping in TABLE_MAPS)
+
+
+@cache
+def staged_counts_sql() -> str:
+    """(file, events staged, events kept) of every file with staged events: the difference is the events
+    already read from another file (same computer, channel, event and record id)."""
+    return _parse("""
+        SELECT f.file, f.staged, coalesce(k.kept, 0) FROM (
+            SELECT file, count(*) AS staged FROM (
+                SELECT f.name AS file FROM _kq_evtx_events e JOIN _kq_files f USING (file_id)
+                UNION ALL SELECT file FROM _kq_events) GROUP BY file) f
+        LEFT JOIN (SELECT file, count(*) AS kept FROM _kq_ev GROUP BY file) k USING (file)""").sql("duckdb")
+
+
+@cache
+def unmapped_staged_sql() -> str:
+    """(file, kind, count) of the staged events no table takes."""
+    return _parse(f"""
+        SELECT e.file, coalesce(e.provider, '?') || ' ' || coalesce(CAST(e.event_id AS VARCHAR), '?'), count(*)
+        FROM _kq_ev e WHERE NOT coalesce({_mapped_condition()}, false) GROUP BY ALL""").sql("duckdb")
+
+
 @cache
 def catalogue_sql() -> tuple[str, ...]:
     """The process catalogue (every process creation) and each device's own addresses."""

@@ -65,16 +65,18 @@ class EventStage:
         self._staging: list[Future] = []
         self._counted = False
         self.unmapped: Counter[str] = Counter()  # events no Defender table takes, by "provider event id"
+        self.unmapped_by_file: Counter[str] = Counter()
 
     def _set_threads(self, threads: int) -> None:
         item = exp.SetItem(this=exp.EQ(this=exp.column("threads"), expression=exp.Literal.number(threads)))
         self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
 
-    def _wanted(self, provider: str | None, event_id: int | None) -> bool:
+    def _wanted(self, file: str, provider: str | None, event_id: int | None) -> bool:
         """Only events that some Defender table takes are staged; the others are counted."""
         if (provider, event_id) in MAPPED_EVENTS:
             return True
         self.unmapped[f"{provider or '?'} {event_id if event_id is not None else '?'}"] += 1
+        self.unmapped_by_file[file] += 1
         return False
 
     # ------------------------------------------------------------------ EVTX
@@ -87,9 +89,10 @@ class EventStage:
 
     def add_evtx_result(self, result: EvtxResult) -> int:
         """Stage what read_evtx kept of a file, and record its rejects and unmapped events."""
-        for position, reason in result.rejects:
-            self.rejects.add(result.name, position, reason)
+        for position, reason, records in result.rejects:
+            self.rejects.add(result.name, position, reason, records=records)
         self.unmapped.update(result.unmapped)
+        self.unmapped_by_file[result.name] += result.unmapped.total()
         self._evtx_raws.extend(result.raws)
         # many small files are staged together: one DuckDB insert per batch, not one per file
         self._file_names.append(result.name)
@@ -150,7 +153,7 @@ class EventStage:
                 if row is None:
                     continue
                 count += 1
-                if self._wanted(row[2], row[4]):
+                if self._wanted(source.name, row[2], row[4]):
                     self._add(row)
         except ElementTree.ParseError as error:
             line, column = error.position  # expat counts columns from 0
@@ -218,7 +221,7 @@ class EventStage:
                 self.rejects.add(source.name, f"line {number}", "not a Windows event: no EventID", line)
                 continue
             count += 1
-            if not self._wanted(row[2], row[4]):
+            if not self._wanted(source.name, row[2], row[4]):
                 continue
             self._add(row)
         self.flush()
