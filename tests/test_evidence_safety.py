@@ -350,3 +350,98 @@ def test_hunt_on_a_security_only_evtx_exits_3(run):
     assert "evtx (1)" in result.stderr
     assert "Microsoft-Windows-Security-Auditing 5145 (869)" in result.stderr
     assert "869 record(s) in: 0 stored, 0 rejected, 869 unmapped (no table)" in result.stderr
+
+
+# --- 6. encodings, tab-separated files, unreadable folders, extra columns of two types ---------------------
+
+PS_HEADER = "Timestamp,DeviceName,ActionType,FileName,ProcessId"
+PS_ROWS = ["2024-03-02T00:00:00Z,srv01,ProcessCreated,café.exe,1", "2024-03-02T00:00:01Z,srv01,ProcessCreated,b.exe,2"]
+
+
+@pytest.mark.parametrize(("encoding", "bom"), [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"),
+                                               ("utf-32-le", b"\xff\xfe\x00\x00"), ("utf-16-le", b"")],
+                         ids=["utf-16-le", "utf-16-be", "utf-32-le", "utf-16-le-without-bom"])
+def test_utf16_and_utf32_csv_and_json_are_read(tmp_path, encoding, bom):
+    csv_path = tmp_path / "DeviceProcessEvents.csv"
+    csv_path.write_bytes(bom + "\r\n".join([PS_HEADER, *PS_ROWS]).encode(encoding))
+    json_path = tmp_path / "DeviceNetworkEvents.json"
+    rows = [{"Timestamp": "2024-03-02T00:00:00Z", "DeviceName": "srv01", "RemoteIP": "10.0.0.1", "RemotePort": 445}]
+    json_path.write_bytes(bom + json.dumps(rows, ensure_ascii=False).encode(encoding))
+    tables, report = load([csv_path, json_path])
+    assert report.rows == {"DeviceNetworkEvents": 1, "DeviceProcessEvents": 2}
+    assert tables["DeviceProcessEvents"].column("FileName").to_pylist() == ["café.exe", "b.exe"]
+    assert [(f.format, f.encoding) for f in report.files] == [("defender-csv", encoding), ("defender-json", encoding)]
+    assert len(report.rejects) == 0
+
+
+def test_cp1252_text_is_read_with_a_warning(run, tmp_path):
+    path = tmp_path / "DeviceProcessEvents.csv"
+    path.write_bytes("\n".join([PS_HEADER, *PS_ROWS]).encode("cp1252"))
+    tables, report = load([path])
+    assert tables["DeviceProcessEvents"].column("FileName").to_pylist() == ["café.exe", "b.exe"]
+    assert report.warnings == [f"{path}: not UTF-8; read as cp1252 (the encoding is a guess: check accented letters)"]
+    result = run("query", "DeviceProcessEvents | project FileName", path, "--format", "csv")
+    assert result.stdout.splitlines() == ["FileName", "café.exe", "b.exe"]
+    assert "warning:" in result.stderr and "read as cp1252" in result.stderr
+
+
+def test_cp1252_xml_export_with_its_declaration(tmp_path):
+    from ingest_fixtures import events_xml, mmc20_events
+
+    events = mmc20_events()
+    events[4].data["CommandLine"] = "cmd.exe /c echo café"
+    text = events_xml(events).replace('encoding="utf-8"', 'encoding="windows-1252"')
+    path = tmp_path / "export.xml"
+    path.write_bytes(text.encode("cp1252"))
+    tables, report = load([path])
+    assert "cmd.exe /c echo café" in tables["DeviceProcessEvents"].column("ProcessCommandLine").to_pylist()
+    assert len(report.rejects) == 0
+
+
+def test_tab_separated_files_are_split_on_tabs(tmp_path):
+    path = tmp_path / "DeviceProcessEvents.tsv"
+    path.write_text("\n".join(line.replace(",", "\t") for line in [PS_HEADER, *PS_ROWS]) + "\n", encoding="utf-8")
+    same = tmp_path / "export.txt"  # no telling extension: the header tells
+    same.write_text("\n".join(line.replace(",", "\t").replace("srv01", "srv02") for line in [PS_HEADER, *PS_ROWS]),
+                    encoding="utf-8")
+    tables, report = load([path, same])
+    assert report.rows["DeviceProcessEvents"] == 4
+    assert tables["DeviceProcessEvents"].column("ProcessId").to_pylist() == [1, 2, 1, 2]
+
+
+def test_an_unreadable_folder_is_reported_as_skipped(run, tmp_path, monkeypatch):
+    import os
+
+    evidence = tmp_path / "evidence"
+    (evidence / "locked").mkdir(parents=True)
+    csv_file(evidence / "DeviceProcessEvents.csv", PS_HEADER, PS_ROWS)
+    real_scandir = os.scandir
+
+    def scandir(path="."):  # as for a folder without read permission (the tests may run as root)
+        if str(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    _, report = load([evidence])
+    assert [(f.name, f.format, f.skipped) for f in report.files if f.skipped] == [
+        (str(evidence / "locked"), "folder", "cannot read the folder: Permission denied")]
+    result = run("hunt", evidence)
+    assert "skipped 1 file(s), cannot read the folder: Permission denied: locked" in result.stderr
+
+
+def test_an_extra_column_that_is_a_number_here_and_text_there(run, tmp_path):
+    first = tmp_path / "a" / "DeviceProcessEvents.json"
+    second = tmp_path / "b" / "DeviceProcessEvents.csv"
+    first.parent.mkdir()
+    second.parent.mkdir()
+    first.write_text(json.dumps({"Timestamp": "2024-03-02T00:00:00Z", "FileName": "a.exe", "Ticket": 42}) + "\n",
+                     encoding="utf-8")
+    csv_file(second, "Timestamp,FileName,Ticket", ["2024-03-02T00:00:01Z,b.exe,INC-7"])
+    tables, _ = load([first, second])
+    assert tables["DeviceProcessEvents"].column("Ticket").to_pylist() == ["42", "INC-7"]
+    db = tmp_path / "store.duckdb"
+    assert run("ingest", first, "--db", db).exit_code == 0
+    result = run("ingest", second, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert column_types(db, "DeviceProcessEvents")["Ticket"] == "VARCHAR"

@@ -419,7 +419,7 @@ def read_paths(paths: list[Path], rejects_path: Path | None,
     """Files and folders of any supported format, read in memory (an ingest without a store)."""
     from kqlite.ingest.pipeline import Ingest
 
-    run = Ingest(progress=_progress_bar(paths), local_utc_offset=local_utc_offset)
+    run = Ingest(progress=_progress_bar(paths), local_utc_offset=local_utc_offset, archives=_ARCHIVES.limits())
     try:
         run.add(paths)
         tables = run.tables()
@@ -432,6 +432,51 @@ def read_paths(paths: list[Path], rejects_path: Path | None,
     note(accounting_line(run.report))
     report_rejects(run.report, rejects_path)
     return tables
+
+
+class _ArchiveSettings:
+    """--password and --max-expand, for the archives this command opens."""
+
+    passwords: tuple[str, ...] = ()
+    max_expand: int | None = None
+
+    def limits(self) -> Any:
+        from kqlite.ingest.sources import DEFAULT_PASSWORDS, ArchiveLimits
+
+        limits = ArchiveLimits(passwords=(*(p.encode() for p in self.passwords), *DEFAULT_PASSWORDS))
+        if self.max_expand is not None:
+            limits.member = limits.total = self.max_expand
+        return limits
+
+
+_ARCHIVES = _ArchiveSettings()
+
+
+def _parse_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    import re
+
+    units = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", value, re.IGNORECASE)
+    if not match:
+        raise click.BadParameter(f"{value!r} is not a size like 8GiB or 500MB", ctx, param)
+    return int(float(match.group(1)) * units[match.group(2).lower()])
+
+
+def archive_options(command: Callable) -> Callable:
+    """``--password`` (encrypted zip members; 'infected' is always tried) and ``--max-expand`` (archive caps)."""
+
+    @click.option("--password", "passwords", multiple=True, metavar="TEXT",
+                  help="Password of encrypted zip members (ZipCrypto); 'infected' is tried anyway.")
+    @click.option("--max-expand", callback=_parse_size, metavar="SIZE",
+                  help="How far archives may expand, per member and in all [default: 4GiB].")
+    @functools.wraps(command)
+    def wrapper(*args: Any, passwords: tuple[str, ...], max_expand: int | None, **kwargs: Any) -> Any:
+        _ARCHIVES.passwords, _ARCHIVES.max_expand = passwords, max_expand
+        return command(*args, **kwargs)
+
+    return wrapper
 
 
 class _ReadHolder:
@@ -647,6 +692,7 @@ def main() -> None:
 @store_options
 @query_settings_options
 @output_options
+@archive_options
 @click.option("--select", "select", type=click.IntRange(min=1), metavar="N",
               help="Of a text holding several queries (separated by blank lines), run only the N-th.")
 def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
@@ -709,6 +755,7 @@ def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | No
 @store_options
 @query_settings_options
 @output_options
+@archive_options
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
          limits: dict[str, Any], settings: QuerySettings, output: Output) -> None:
     """Run the Remote DCOM Child Proc rule (T1021.003) and print its alerts.
@@ -740,6 +787,7 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
 @click.option("--wait", "wait", type=click.FloatRange(min=0), default=600, show_default=True, metavar="SECONDS",
               help="How long to wait for another ingest into the same store to finish.")
 @local_offset_option
+@archive_options
 def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: float,
            local_utc_offset: timedelta | None) -> None:
     """Read files, folders and archives (PATH...) into a kqlite store.
@@ -758,7 +806,8 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             known = store.known_hashes(db)
         except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
             raise KqlError(f"{db}: cannot open the store: {error}") from None
-        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)), local_utc_offset=local_utc_offset)
+        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)), local_utc_offset=local_utc_offset,
+                     archives=_ARCHIVES.limits())
         try:
             run.add(list(paths))
             tables = run.tables()

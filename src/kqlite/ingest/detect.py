@@ -45,9 +45,14 @@ def detect_format(source: Source) -> str:
         return WINDOWS_XML if b"<Event" in head else UNKNOWN
     if _JSON_START.match(head):
         return _json_kind(stripped)
-    if b"," in head.split(b"\n", 1)[0] or source.suffix in (".csv", ".tsv"):
+    first = head.split(b"\n", 1)[0]
+    if b"," in first or source.suffix in (".csv", ".tsv") or _TSV_HEADER.match(first):
         return DEFENDER_CSV
     return UNKNOWN
+
+
+# a header of column names separated by tabs (or semicolons, as Excel writes CSV in many locales)
+_TSV_HEADER = re.compile(rb'^"?[\w .\[\]:+()-]{1,128}"?([\t;]"?[\w .\[\]:+()-]{1,128}"?)+\r?$')
 
 
 def _json_kind(head: bytes) -> str:

@@ -7,6 +7,7 @@ in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 
 from __future__ import annotations
 
+import codecs
 import multiprocessing
 import os
 import sys
@@ -22,11 +23,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kqlite.ingest import defender, detect
+from kqlite.ingest.encoding import to_utf8, utf16_without_bom
 from kqlite.ingest.evtx_reader import EvtxResult, read_evtx, read_many
 from kqlite.ingest.identity import digest_bytes, digest_file
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.rows import RowSink
-from kqlite.ingest.sources import Source, SourceError, iter_sources
+from kqlite.ingest.sources import ArchiveLimits, Skipped, Source, SourceError, iter_sources
 from kqlite.ingest.sysmon_map import (
     MAPPED_EVENTS,
     REJECT_FILE,
@@ -67,6 +69,7 @@ class FileReport:
     rejected: int = 0  # records rejected (malformed, damaged, unreadable)
     unmapped: int = 0  # Windows events no table takes
     duplicates: int = 0  # Windows events already read from another file
+    encoding: str = ""  # the text encoding it was read from, when not UTF-8
 
     @property
     def accounted(self) -> int:
@@ -93,8 +96,11 @@ class IngestReport:
                 "duplicates": sum(file.duplicates for file in read)}
 
 
+_BINARY = (detect.EVTX, detect.PARQUET, detect.XLSX)
+_WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE's begins as UTF-16 LE's
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
 _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
+_EVTX_MEMORY = 256 << 20  # of them, archive members held in memory
 _PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
 _MAX_WORKERS = 8
 # Worker processes are forked: they inherit the imported parser and start at once. Only on Linux: on
@@ -115,9 +121,11 @@ class Ingest:
     """Collects the tables of one run. ``add(paths)`` reads; ``tables()`` returns pyarrow tables by name."""
 
     def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None,
-                 local_utc_offset: timedelta | None = None):
+                 local_utc_offset: timedelta | None = None, archives: ArchiveLimits | None = None):
         """`local_utc_offset`: the UTC offset of the browser that exported a Log Analytics CSV with
-        ``[Local Time]`` columns (without it, their rows are rejected: their times cannot be placed)."""
+        ``[Local Time]`` columns (without it, their rows are rejected: their times cannot be placed).
+        `archives`: the passwords and expansion caps of archives."""
+        self.archives = archives if archives is not None else ArchiveLimits()
         self.report = IngestReport()
         self.sink = RowSink(self.report.rejects, local_utc_offset)
         self.duckdb = duckdb.connect()
@@ -130,14 +138,18 @@ class Ingest:
         self._evtx_pending: list[tuple[Source, FileReport, int]] = []
         self._duplicates: Counter[str] = Counter()  # Windows events of a file already read from another
         self._evtx_pending_bytes = 0
+        self._evtx_pending_memory = 0
 
     def add(self, paths: list[str | Path]) -> IngestReport:
-        for item in iter_sources(paths):
+        for item in iter_sources(paths, self.archives):
             if isinstance(item, SourceError):
-                self.report.rejects.add(str(item).split(":", 1)[0], "file", str(item))
+                self.report.rejects.add(str(item).split(": ", 1)[0], "file", str(item))
+                continue
+            if isinstance(item, Skipped):
+                self.report.files.append(FileReport(item.name, "folder", skipped=item.reason))
                 continue
             self._add_source(item)
-            if self._evtx_pending_bytes >= _EVTX_WINDOW:
+            if self._evtx_pending_bytes >= _EVTX_WINDOW or self._evtx_pending_memory >= _EVTX_MEMORY:
                 self._read_pending_evtx()
         self._read_pending_evtx()
         return self.report
@@ -153,8 +165,11 @@ class Ingest:
         if kind == detect.EVTX:  # read in batches, possibly by several processes, which also hash them
             self._evtx_pending.append((source, report, size))
             self._evtx_pending_bytes += size
+            self._evtx_pending_memory += size if source.data is not None else 0
             return
         digest = report.digest = _digest(source)
+        if digest not in self._hashes and kind not in _BINARY:
+            source, kind = self._as_utf8(source, kind, report)
         if digest in self._hashes:
             report.skipped = "already ingested (same content)"
         elif kind == detect.UNKNOWN:
@@ -170,10 +185,28 @@ class Ingest:
         if self._progress:
             self._progress(source.name, size)
 
+    def _as_utf8(self, source: Source, kind: str, report: FileReport) -> tuple[Source, str]:
+        """A text input as UTF-8 (UTF-16 and UTF-32 by their byte-order mark or NUL bytes, cp1252 when it is
+        not UTF-8), with its format told again; the encoding goes in the report, a guess in its warnings."""
+        head = source.head(4096)
+        if kind == detect.UNKNOWN and not (head.startswith(_WIDE_BOMS) or utf16_without_bom(head)):
+            return source, kind  # binary, or text whose structure no reader knows in any encoding
+        decoded = to_utf8(source.read())
+        if decoded is None:
+            return source, kind
+        source = Source(source.name, path=source.path, data=decoded.data)
+        kind = report.format = detect.detect_format(source)
+        report.encoding = decoded.encoding
+        if decoded.guessed and kind != detect.UNKNOWN:
+            self.report.warnings.append(f"{source.name}: not UTF-8; read as {decoded.encoding} (the encoding is a "
+                                        "guess: check accented letters)")
+        return source, kind
+
     def _read_pending_evtx(self) -> None:
         """Read the EVTX files met so far: in worker processes (one per core) when there is enough to share,
         else here. Results are taken in input order."""
         pending, self._evtx_pending, self._evtx_pending_bytes = self._evtx_pending, [], 0
+        self._evtx_pending_memory = 0
         if not pending:
             return
         jobs = [(source.name, str(source.path) if source.data is None else None, source.data, size)
@@ -301,6 +334,7 @@ class Ingest:
     def close(self) -> None:
         self.events.close()
         self.duckdb.close()
+        self.archives.close()
 
 
 def _digest(source: Source) -> str:
@@ -308,9 +342,10 @@ def _digest(source: Source) -> str:
     return digest_bytes(source.data) if source.data is not None else digest_file(str(source.path))
 
 
-def load(paths: list[str | Path], local_utc_offset: timedelta | None = None) -> tuple[dict[str, pa.Table], IngestReport]:
+def load(paths: list[str | Path], local_utc_offset: timedelta | None = None,
+         archives: ArchiveLimits | None = None) -> tuple[dict[str, pa.Table], IngestReport]:
     """Read `paths` (files, folders, archives) into pyarrow tables by table name, in memory."""
-    run = Ingest(local_utc_offset=local_utc_offset)
+    run = Ingest(local_utc_offset=local_utc_offset, archives=archives)
     try:
         run.add(paths)
         return run.tables(), run.report

@@ -1,23 +1,36 @@
 """Walk the user's inputs: files, folders (recursive) and archives (.zip members, .gz), as named byte sources.
 
 A source's name says where its data came from (``logs.zip!host/sysmon.evtx``), so that rejects and
-summaries point at the exact member. Members are read whole: archives of logs are small enough, and EVTX
-and Parquet readers need a seekable file anyway.
+summaries point at the exact member. Archive members are streamed out under caps (per member, for the whole
+run, and on the compression ratio, against archive bombs): a small member is kept in memory, a larger one
+is written to a temporary folder of the run, since the EVTX and Parquet readers need a seekable file.
+Encrypted zip members (ZipCrypto, as malware samples are shared: password ``infected``) are opened with the
+passwords given; AES-encrypted ones are rejected, naming the member. A folder that cannot be read is
+reported as skipped, with the reason.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import os
+import shutil
+import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
+DEFAULT_PASSWORDS = (b"infected",)  # how malware samples and incident evidence are usually zipped
+GIB = 1 << 30
+_IN_MEMORY = 32 << 20  # members up to this size stay in memory; larger ones go to a temporary file
+_BLOCK = 1 << 20
+_AES = 99  # the zip compression method of WinZip AES encryption
 
 
 @dataclass
@@ -44,7 +57,7 @@ class Source:
                 self._head = handle.read(max(size, 4096))
         return self._head[:size]
 
-    def open(self) -> io.BufferedIOBase:
+    def open(self) -> IO[bytes]:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
@@ -63,21 +76,79 @@ class SourceError(Exception):
     """An input that cannot be opened at all (the message names it)."""
 
 
-def iter_sources(paths: list[str | Path]) -> Iterator[Source | SourceError]:
-    """Every file under `paths`, archives opened; unreadable inputs come out as SourceError, in order."""
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not read, and why (a folder that cannot be listed)."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class ArchiveLimits:
+    """How far archives may expand: per member, over the whole run, and by compression ratio (a member
+    larger than `min_bomb` that expands more than `ratio` times is taken for a bomb)."""
+
+    member: int = 4 * GIB
+    total: int = 4 * GIB
+    ratio: int = 1000
+    min_bomb: int = 64 << 20
+    passwords: tuple[bytes, ...] = DEFAULT_PASSWORDS
+    expanded: int = 0  # bytes expanded so far in the run
+    workdir: Path | None = None  # where large members are written (made on first need)
+    _cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+    def spill_file(self) -> IO[bytes]:
+        if self.workdir is None:
+            self.workdir = Path(tempfile.mkdtemp(prefix="kqlite-archive-"))
+            self._cleanup.append(lambda folder=self.workdir: shutil.rmtree(folder, ignore_errors=True))
+        return tempfile.NamedTemporaryFile(dir=self.workdir, delete=False)
+
+    def close(self) -> None:
+        """Remove the temporary files of large members."""
+        for cleanup in self._cleanup:
+            cleanup()
+        self._cleanup.clear()
+        self.workdir = None
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def iter_sources(paths: list[str | Path], limits: ArchiveLimits | None = None
+                 ) -> Iterator[Source | SourceError | Skipped]:
+    """Every file under `paths`, archives opened; unreadable inputs come out as SourceError, folders that
+    cannot be listed as Skipped, in order."""
+    limits = limits if limits is not None else ArchiveLimits()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-            for file in files:
-                yield from _expand(Source(str(file), path=file))
+            for item in _walk(path):
+                if isinstance(item, Skipped):
+                    yield item
+                else:
+                    yield from _expand(Source(str(item), path=item), limits)
         elif path.is_file():
-            yield from _expand(Source(str(path), path=path))
+            yield from _expand(Source(str(path), path=path), limits)
         else:
             yield SourceError(f"{path}: no such file or folder")
 
 
-def _expand(source: Source, depth: int = 0) -> Iterator[Source | SourceError]:
+def _walk(folder: Path) -> Iterator[Path | Skipped]:
+    """The files under `folder` (hidden ones left out) in path order, and the sub-folders that cannot be read."""
+    unreadable: list[Skipped] = []
+
+    def failed(error: OSError) -> None:
+        unreadable.append(Skipped(str(error.filename or folder), f"cannot read the folder: {error.strerror or error}"))
+
+    files = [Path(root) / name for root, _, names in os.walk(folder, onerror=failed) for name in names
+             if not name.startswith(".")]
+    yield from unreadable
+    yield from sorted(file for file in files if file.is_file())
+
+
+def _expand(source: Source, limits: ArchiveLimits, depth: int = 0) -> Iterator[Source | SourceError]:
     try:
         head = source.head(4)
     except OSError as error:
@@ -88,17 +159,96 @@ def _expand(source: Source, depth: int = 0) -> Iterator[Source | SourceError]:
         return
     try:
         if head.startswith(ZIP_MAGIC):
-            with zipfile.ZipFile(source.open()) as archive:
-                if "xl/workbook.xml" in archive.namelist():  # an Excel workbook is a zip too: a file, not a folder
-                    yield source
-                    return
-                for info in sorted(archive.infolist(), key=lambda i: i.filename):
-                    if info.is_dir() or Path(info.filename).name.startswith(".") or "__MACOSX" in info.filename:
-                        continue
-                    member = Source(f"{source.name}!{info.filename}", data=archive.read(info))
-                    yield from _expand(member, depth + 1)
+            yield from _zip_members(source, limits, depth)
         else:
             inner = source.name[:-3] if source.name.lower().endswith(".gz") else source.name + "!data"
-            yield from _expand(Source(inner, data=gzip.decompress(source.read())), depth + 1)
+            compressed = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+            with source.open() as handle, gzip.open(handle) as stream:
+                member = _extract(stream, inner, None, compressed, limits)
+            yield from _expand(member, limits, depth + 1) if isinstance(member, Source) else (member,)
     except (zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, EOFError, OSError) as error:
         yield SourceError(f"{source.name}: damaged archive: {error}")
+
+
+def _zip_members(source: Source, limits: ArchiveLimits, depth: int) -> Iterator[Source | SourceError]:
+    with source.open() as handle, zipfile.ZipFile(handle) as archive:
+        if "xl/workbook.xml" in archive.namelist():  # an Excel workbook is a zip too: a file, not a folder
+            yield source
+            return
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir() or Path(info.filename).name.startswith(".") or "__MACOSX" in info.filename:
+                continue
+            name = f"{source.name}!{info.filename}"
+            member = _zip_member(archive, info, name, limits)
+            yield from _expand(member, limits, depth + 1) if isinstance(member, Source) else (member,)
+
+
+def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limits: ArchiveLimits
+                ) -> Source | SourceError:
+    encrypted = bool(info.flag_bits & 0x1)
+    if info.compress_type == _AES:
+        return SourceError(f"{name}: AES-encrypted zip member: kqlite opens ZipCrypto archives only (unzip it "
+                           "with 7-Zip, or zip it again with ZipCrypto)")
+    for password in limits.passwords if encrypted else (None,):
+        try:
+            with archive.open(info, pwd=password) as stream:
+                return _extract(stream, name, info.file_size, info.compress_size, limits)
+        except RuntimeError as error:  # "Bad password for file"
+            if "password" not in str(error).lower():
+                raise
+        except zipfile.BadZipFile as error:  # a wrong password can pass the check byte: the CRC then fails
+            if not encrypted or "CRC" not in str(error):
+                raise
+        except NotImplementedError as error:
+            return SourceError(f"{name}: {error}")
+    tried = ", ".join(repr(password.decode(errors="replace")) for password in limits.passwords) or "none"
+    return SourceError(f"{name}: encrypted zip member: the password does not open it (tried {tried}; give "
+                       "--password)")
+
+
+def _extract(stream: IO[bytes], name: str, declared: int | None, compressed: int, limits: ArchiveLimits
+             ) -> Source | SourceError:
+    """The member `stream` as a Source, read block by block under the caps; a SourceError when a cap is hit
+    (nothing of the member is kept)."""
+    spill: IO[bytes] | None = None
+    try:
+        _check(declared or 0, compressed, limits, name)
+        kept = bytearray()
+        size = 0
+        while block := stream.read(_BLOCK):
+            size += len(block)
+            _check(size, compressed, limits, name)
+            if spill is None and size > _IN_MEMORY:
+                spill = limits.spill_file()
+                spill.write(kept)
+                kept = bytearray()
+            if spill is not None:
+                spill.write(block)
+            else:
+                kept += block
+    except _TooLarge as error:
+        if spill is not None:
+            spill.close()
+            os.unlink(spill.name)
+        return SourceError(str(error))
+    limits.expanded += size
+    if spill is None:
+        return Source(name, data=bytes(kept))
+    spill.close()
+    return Source(name, path=Path(spill.name))
+
+
+def _check(size: int, compressed: int, limits: ArchiveLimits, name: str) -> None:
+    if size > limits.member:
+        raise _TooLarge(f"{name}: archive member larger than the cap of {_gib(limits.member)} (raise it with "
+                        "--max-expand); not read")
+    if limits.expanded + size > limits.total:
+        raise _TooLarge(f"{name}: the archives expand to more than the cap of {_gib(limits.total)} in all (raise it "
+                        "with --max-expand); not read")
+    if size > limits.min_bomb and size > limits.ratio * max(compressed, 1):
+        raise _TooLarge(f"{name}: compressed more than {limits.ratio}:1 ({compressed:,} bytes expanding past "
+                        f"{size:,}): an archive bomb, not read")
+
+
+def _gib(size: int) -> str:
+    return f"{size / GIB:g} GiB" if size >= GIB else f"{size:,} bytes"
