@@ -445,3 +445,107 @@ def test_an_extra_column_that_is_a_number_here_and_text_there(run, tmp_path):
     result = run("ingest", second, "--db", db)
     assert result.exit_code == 0, result.output
     assert column_types(db, "DeviceProcessEvents")["Ticket"] == "VARCHAR"
+
+
+# --- 7. encrypted and oversized archives -------------------------------------------------------------------
+
+needs_zip = pytest.mark.skipif(__import__("shutil").which("zip") is None, reason="the zip command is not installed")
+
+
+def _encrypted_zip(tmp_path: Path, password: str, name: str = "evidence.zip") -> Path:
+    import subprocess
+
+    folder = tmp_path / f"content-{password}"
+    folder.mkdir()
+    csv_file(folder / "DeviceProcessEvents.csv", PS_HEADER, PS_ROWS)
+    archive = tmp_path / name
+    subprocess.run(["zip", "-q", "-j", "-P", password, str(archive), str(folder / "DeviceProcessEvents.csv")],
+                   check=True)
+    return archive
+
+
+@needs_zip
+def test_a_zip_with_the_password_infected_is_read(run, tmp_path):
+    archive = _encrypted_zip(tmp_path, "infected")
+    other = csv_file(tmp_path / "DeviceNetworkEvents.csv", "Timestamp,DeviceName,RemoteIP", ["2024-03-02,srv01,10.0.0.1"])
+    db = tmp_path / "store.duckdb"
+    result = run("ingest", archive, other, "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "2 file(s) read" in result.stdout
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute('SELECT count(*) FROM "DeviceProcessEvents"').fetchone() == (2,)
+
+
+@needs_zip
+def test_a_zip_with_another_password_is_one_reject_until_it_is_given(run, tmp_path):
+    archive = _encrypted_zip(tmp_path, "s3cret")
+    other = csv_file(tmp_path / "DeviceNetworkEvents.csv", "Timestamp,DeviceName,RemoteIP", ["2024-03-02,srv01,10.0.0.1"])
+    db = tmp_path / "store.duckdb"
+    result = run("ingest", archive, other, "--db", db)
+    assert result.exit_code == 0, result.output  # the other file is stored
+    [reject] = [json.loads(line) for line in (tmp_path / "store.duckdb.rejects.jsonl").read_text().splitlines()]
+    assert reject["file"] == f"{archive}!DeviceProcessEvents.csv"
+    assert "encrypted zip member: the password does not open it (tried 'infected'; give --password)" \
+        in reject["reason"]
+    given = run("query", "DeviceProcessEvents | count", archive, "--password", "s3cret", "--format", "csv")
+    assert given.stdout.splitlines() == ["Count", "2"]
+
+
+def test_an_aes_encrypted_member_is_one_reject_naming_it(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "aes.zip"
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.writestr("DeviceProcessEvents.csv", "\n".join([PS_HEADER, *PS_ROWS]))
+        writer.writestr("notes.txt", "hello")
+    data = bytearray(archive.read_bytes())
+    for signature, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the first member: encrypted, method 99
+        at = data.index(signature)
+        data[at + flags] |= 1
+        data[at + flags + 2:at + flags + 4] = (99).to_bytes(2, "little")
+    archive.write_bytes(bytes(data))
+    _, report = load([archive])
+    [reject] = report.rejects.rejects
+    assert reject.file == f"{archive}!DeviceProcessEvents.csv"
+    assert reject.reason.startswith(f"{archive}!DeviceProcessEvents.csv: AES-encrypted zip member")
+    assert [f.name for f in report.files] == [f"{archive}!notes.txt"]  # the other member is still looked at
+
+
+def _zeros_zip(tmp_path: Path, size: int) -> Path:
+    import zipfile
+
+    archive = tmp_path / "zeros.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as writer:
+        writer.writestr("DeviceProcessEvents.csv", PS_HEADER + "\n" + "\n" * size)
+        writer.writestr("DeviceNetworkEvents.csv", "Timestamp,DeviceName,RemoteIP\n2024-03-02,srv01,10.0.0.1\n")
+    return archive
+
+
+def test_archive_caps_refuse_a_member_and_read_the_others(run, tmp_path):
+    from kqlite.ingest.sources import ArchiveLimits
+
+    archive = _zeros_zip(tmp_path, 4 << 20)
+    _, report = load([archive], archives=ArchiveLimits(ratio=100, min_bomb=1 << 20))
+    [reject] = report.rejects.rejects
+    assert "compressed more than 100:1" in reject.reason and "an archive bomb, not read" in reject.reason
+    assert report.rows == {"DeviceNetworkEvents": 1}
+    result = run("query", "DeviceNetworkEvents | count", archive, "--max-expand", "1MB", "--format", "csv")
+    assert result.stdout.splitlines() == ["Count", "1"]
+    assert "archive member larger than the cap of 1,048,576 bytes (raise it with --max-expand)" in \
+        (tmp_path / "kqlite-rejects.jsonl").read_text()
+
+
+def test_large_members_are_streamed_to_a_temporary_file_removed_at_the_end(tmp_path, monkeypatch):
+    import kqlite.ingest.sources as sources
+
+    monkeypatch.setattr(sources, "_IN_MEMORY", 1024)
+    archive = _zeros_zip(tmp_path, 4096)
+    limits = sources.ArchiveLimits()
+    spilled = []
+    spill_file = limits.spill_file
+    monkeypatch.setattr(limits, "spill_file", lambda: spilled.append(spill_file()) or spilled[-1])
+    tables, report = load([archive], archives=limits)
+    assert len(spilled) == 1 and not Path(spilled[0].name).exists()
+    assert report.rows == {"DeviceNetworkEvents": 1}  # the big member: a header and blank lines, no rows
+    assert [f.records_in for f in report.files] == [1, 0]
+    assert limits.workdir is None and not list(tmp_path.glob("kqlite-archive-*"))
