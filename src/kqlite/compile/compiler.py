@@ -538,13 +538,17 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
 
     # ------------------------------------------------------------ sources
 
-    def datatable(self, node: ast.DataTable, env: Env) -> Relation:
+    def declared_columns(self, node: ast.DataTable | ast.ExternalData) -> list[Column]:
         columns = []
         for name, type_name in node.columns:
             kql_type = normalize_type(type_name)
             if kql_type is None:
                 raise self.semantic(f"unknown type '{type_name}' for column '{name}'", node.pos)
             columns.append(Column(name, kql_type))
+        return columns
+
+    def datatable(self, node: ast.DataTable, env: Env) -> Relation:
+        columns = self.declared_columns(node)
         width = len(columns)
         if len(node.values) % width:
             raise self.semantic(f"datatable has {len(node.values)} values, not a multiple of its {width} columns",
@@ -576,12 +580,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         """`externaldata (columns) [uris] with (properties)`: the backend reads the data (files inside the
         folders the user gave, or http(s) URLs through a cache) into a relation of the declared columns."""
         self.operators_used.append("externaldata")
-        columns = []
-        for name, type_name in node.columns:
-            kql_type = normalize_type(type_name)
-            if kql_type is None:
-                raise self.semantic(f"unknown type '{type_name}' for column '{name}'", node.pos)
-            columns.append(Column(name, kql_type))
+        columns = self.declared_columns(node)
         c = self.exprs(env, None)
         uris: list[str] = []
         for uri in node.uris:

@@ -283,8 +283,8 @@ class _Parser:
             return ast.GenericOperator(tok.pos, word)
         return None
 
-    def datatable(self) -> ast.DataTable:
-        start = self.advance()
+    def declared_columns(self, start: Token, what: str) -> list[tuple[str, str]]:
+        """`(name:type, ...)` of a datatable or externaldata: at least one column."""
         self.expect_op("(")
         columns: list[tuple[str, str]] = []
         while not self.tok.is_op(")"):
@@ -294,37 +294,30 @@ class _Parser:
             if not self.accept_op(","):
                 break
         self.expect_op(")")
+        if not columns:
+            raise self.error(f"at least one column in {what}", start)
+        return columns
+
+    def bracketed_list(self) -> list[ast.Expr]:
+        """`[expr, ...]`: datatable values, externaldata URIs."""
         self.expect_op("[")
-        values: list[ast.Expr] = []
+        items: list[ast.Expr] = []
         while not self.tok.is_op("]"):
-            values.append(self.expression())
+            items.append(self.expression())
             if not self.accept_op(","):
                 break
         self.expect_op("]")
-        if not columns:
-            raise self.error("at least one column in datatable", start)
-        return ast.DataTable(start.pos, columns, values)
+        return items
+
+    def datatable(self) -> ast.DataTable:
+        start = self.advance()
+        columns = self.declared_columns(start, "datatable")
+        return ast.DataTable(start.pos, columns, self.bracketed_list())
 
     def externaldata(self) -> ast.ExternalData:
         start = self.advance()
-        self.expect_op("(")
-        columns: list[tuple[str, str]] = []
-        while not self.tok.is_op(")"):
-            name, _ = self.identifier("a column name")
-            self.expect_op(":")
-            columns.append((name, self.type_name()))
-            if not self.accept_op(","):
-                break
-        self.expect_op(")")
-        if not columns:
-            raise self.error("at least one column in externaldata", start)
-        self.expect_op("[")
-        uris: list[ast.Expr] = []
-        while not self.tok.is_op("]"):
-            uris.append(self.expression())
-            if not self.accept_op(","):
-                break
-        self.expect_op("]")
+        columns = self.declared_columns(start, "externaldata")
+        uris = self.bracketed_list()
         properties: dict[str, ast.Expr] = {}
         if self.tok.is_word("with") and self.peek().is_op("("):
             self.advance()
