@@ -330,7 +330,8 @@ def test_hunt_on_nothing_usable_exits_3_and_says_what_it_read(run, tmp_path):
     notes = tmp_path / "notes"
     notes.mkdir()
     (notes / "readme.txt").write_text("nothing here\n", encoding="utf-8")
-    for args in (["hunt", empty], ["hunt", "--data", empty], ["hunt", notes], ["hunt", "--data", notes]):
+    assert run("hunt", "--data", empty).exit_code == 2  # refused: no files at all
+    for args in (["hunt", empty], ["hunt", notes], ["hunt", "--data", notes]):
         result = run(*args)
         assert result.exit_code == 3, (args, result.output)
         assert "no alerts" not in result.stdout

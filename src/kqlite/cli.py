@@ -82,7 +82,8 @@ READ_FOLDER = "*"  # the key under which --data hands on a folder to read like a
 
 def _scan_data_dir(ctx: click.Context, param: click.Parameter, directory: Path | None) -> dict[str, Path]:
     """``<TableName>.parquet|.csv|.json|.jsonl`` files of a folder, by table name. A folder where no such file
-    names a known table (a Streaming API export, Sysmon XML, EVTX, ...) is read like a PATH argument."""
+    names a known table (a Streaming API export, Sysmon XML, EVTX, ...) is read like a PATH argument; an empty
+    one is refused."""
     from kqlite.schemas import known_tables
 
     if directory is None:
@@ -97,6 +98,8 @@ def _scan_data_dir(ctx: click.Context, param: click.Parameter, directory: Path |
             )
         tables[path.stem] = path
     if not set(tables) & set(known_tables()):
+        if not any(path.is_file() for path in directory.rglob("*")):
+            raise click.BadParameter(f"no {', '.join(DATA_SUFFIXES)} files in {directory}", ctx, param)
         return {READ_FOLDER: directory}
     return tables
 

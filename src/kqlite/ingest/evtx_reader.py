@@ -57,7 +57,7 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
     result.digest = digest_bytes(data) if data is not None else digest_file(path)  # type: ignore[arg-type]
     head = data[:HEADER_SIZE] if data is not None else _head(path)  # type: ignore[arg-type]
     if len(head) < HEADER.size:
-        result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 0))
+        result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 1))
         return result
     layout = FileLayout.read(head, size, _reader(path, data))
     problems = _truncation(head, size)
