@@ -6,23 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 
 import kqlite
-from kqlite.cli import _demo_tables
 
 IPython = pytest.importorskip("IPython")
 MMC20_EVTX = (Path(__file__).resolve().parents[2] / "shared" / "datasets" / "evtx-attack-samples" / "lateral-movement"
               / "LM_impacket_docmexec_mmc_sysmon_01.evtx")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    for name, table in _demo_tables().items():
-        pq.write_table(table, folder / f"{name}.parquet")
-    return folder
 
 
 @pytest.fixture

@@ -13,22 +13,13 @@ import time
 import uuid
 from pathlib import Path
 
-import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from kqlite.cli import _demo_tables, main
+from kqlite.cli import main
 
 TIMESTAMP = re.compile(r"\b2024-08-05T\d\d:\d\d:\d\d\.\d{7}Z\b")
 needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("demo")
-    for name, table in _demo_tables().items():
-        pq.write_table(table, folder / f"{name}.parquet")
-    return folder
 
 
 def screen(command: str, width: int = 80, height: int = 200, keys: str | None = None) -> list[str]:

@@ -503,16 +503,10 @@ def check_query(query: Query, text: str, verdict: kusto_oracle.Verdict, cons: Co
             return _failure(key, query, stage, con_error, cons.note, "cannot attach the generated data")
         failure = _attempt(stage, con, text, expected, query, cons.note, unmask)
         if failure is not None:
-            fresh = None
-            try:
-                fresh = cons.fresh(stage)
-                again = _attempt(stage, fresh, text, expected, query, cons.note, unmask)
-            except Exception:  # noqa: BLE001 - cannot retry: the shared connection's verdict stands
-                again = failure
-            finally:
-                if fresh is not None:
-                    with contextlib.suppress(Exception):
-                        fresh.close()
+            again = _on_fresh_connection(
+                lambda stage=stage: cons.fresh(stage),
+                lambda fresh, stage=stage: _attempt(stage, fresh, text, expected, query, cons.note, unmask),
+                failure)
             if again is None:
                 leaks.append(f"{stage}: {failure.reason or failure.category}")
             failure = again
@@ -565,16 +559,8 @@ def check_auto_flavour(query: Query, text: str, auto_con: Any, auto_error: BaseE
     failure = _attempt_auto(query, text, auto_con, declared_con)
     leaks: list[str] = []
     if failure is not None and not failure.undetermined:
-        fresh = None
-        try:
-            fresh = _connect(None, None)[0]
-            again = _attempt_auto(query, text, fresh, declared_con)
-        except Exception:  # noqa: BLE001
-            again = failure
-        finally:
-            if fresh is not None:
-                with contextlib.suppress(Exception):
-                    fresh.close()
+        again = _on_fresh_connection(lambda: _connect(None, None)[0],
+                                     lambda fresh: _attempt_auto(query, text, fresh, declared_con), failure)
         if again is None:
             leaks.append(f"auto: {failure.reason}")
         failure = again
@@ -751,3 +737,18 @@ def _lint() -> int:
 
 if __name__ == "__main__":
     raise SystemExit(_lint())
+
+
+def _on_fresh_connection(make, attempt, failure):
+    """A check tried again on a fresh connection: its verdict, or the shared connection's when no fresh one
+    can be opened."""
+    fresh = None
+    try:
+        fresh = make()
+        return attempt(fresh)
+    except Exception:  # noqa: BLE001 - cannot retry: the shared connection's verdict stands
+        return failure
+    finally:
+        if fresh is not None:
+            with contextlib.suppress(Exception):
+                fresh.close()
