@@ -550,3 +550,20 @@ def test_large_members_are_streamed_to_a_temporary_file_removed_at_the_end(tmp_p
     assert report.rows == {"DeviceNetworkEvents": 1}  # the big member: a header and blank lines, no rows
     assert [f.records_in for f in report.files] == [1, 0]
     assert limits.workdir is None and not list(tmp_path.glob("kqlite-archive-*"))
+
+
+def test_a_damaged_member_does_not_stop_the_other_members(tmp_path):
+    import zipfile
+
+    archive = tmp_path / "two.zip"
+    with zipfile.ZipFile(archive, "w") as writer:
+        writer.writestr("DeviceNetworkEvents.csv", "Timestamp,DeviceName,RemoteIP\n2024-03-02,srv01,10.0.0.1\n")
+        writer.writestr("DeviceProcessEvents.csv", "\n".join([PS_HEADER, *PS_ROWS]))
+    data = bytearray(archive.read_bytes())
+    at = data.index(b"Timestamp,DeviceName,RemoteIP")
+    data[at] ^= 0xFF  # the first member's bytes no longer match its CRC
+    archive.write_bytes(bytes(data))
+    _, report = load([archive])
+    assert report.rows == {"DeviceProcessEvents": 2}
+    [reject] = report.rejects.rejects
+    assert reject.file == f"{archive}!DeviceNetworkEvents.csv" and "damaged archive member" in reject.reason

@@ -196,9 +196,10 @@ def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limi
         except RuntimeError as error:  # "Bad password for file"
             if "password" not in str(error).lower():
                 raise
-        except zipfile.BadZipFile as error:  # a wrong password can pass the check byte: the CRC then fails
-            if not encrypted or "CRC" not in str(error):
-                raise
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            # a wrong password can pass the check byte: the data then does not inflate or fails its CRC
+            if not encrypted:
+                return SourceError(f"{name}: damaged archive member: {error}")
         except NotImplementedError as error:
             return SourceError(f"{name}: {error}")
     tried = ", ".join(repr(password.decode(errors="replace")) for password in limits.passwords) or "none"
