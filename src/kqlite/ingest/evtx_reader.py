@@ -14,7 +14,7 @@ import struct
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import evtx
@@ -59,7 +59,7 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
     if len(head) < HEADER.size:
         result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 1))
         return result
-    layout = FileLayout.read(head, size, _reader(path, data))
+    layout = FileLayout.read(head, _chunk_headers(path, data, size))
     problems = _truncation(head, size)
     ids: array[int] = array("q")
     try:
@@ -112,17 +112,17 @@ def _head(path: str) -> bytes:
         return handle.read(HEADER_SIZE)
 
 
-def _reader(path: str | None, data: bytes | None) -> Callable[[int, int], bytes]:
-    """read(offset, size) of the file's bytes."""
+def _chunk_headers(path: str | None, data: bytes | None, size: int) -> list[bytes]:
+    """The first 512 bytes of every 64 KiB chunk slot of the file."""
+    offsets = range(HEADER_SIZE, size, CHUNK_SIZE)
     if data is not None:
-        return lambda offset, size: data[offset:offset + size]
-
-    def read(offset: int, size: int) -> bytes:
-        with open(path, "rb") as handle:  # type: ignore[arg-type]
+        return [data[offset:offset + 512] for offset in offsets]
+    headers = []
+    with open(path, "rb") as handle:  # type: ignore[arg-type]
+        for offset in offsets:
             handle.seek(offset)
-            return handle.read(size)
-
-    return read
+            headers.append(handle.read(512))
+    return headers
 
 
 def _truncation(head: bytes, size: int) -> list[tuple[int | None, str, str]]:
@@ -177,11 +177,10 @@ class FileLayout:
     oldest: int | None  # the file header's oldest chunk, when its checksum holds
 
     @classmethod
-    def read(cls, head: bytes, size: int, read: Callable[[int, int], bytes]) -> FileLayout:
+    def read(cls, head: bytes, chunk_headers: list[bytes]) -> FileLayout:
         header_ok = zlib.crc32(head[:120]) == struct.unpack_from("<I", head, 124)[0]
         announced = HEADER.unpack_from(head)[-1] if header_ok else 0
-        slots = -(-max(size - HEADER_SIZE, 0) // CHUNK_SIZE)
-        chunks = [_chunk(index, read(HEADER_SIZE + index * CHUNK_SIZE, 512)) for index in range(slots)]
+        chunks = [_chunk(index, header) for index, header in enumerate(chunk_headers)]
         # in use: those the header counts, and any valid one after them (a log not closed cleanly); the zeroed
         # slots after the last of them are space the log has not used yet
         used = max([announced, *(chunk.index + 1 for chunk in chunks if chunk.first is not None)])
