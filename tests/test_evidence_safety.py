@@ -509,7 +509,9 @@ def test_an_aes_encrypted_member_is_one_reject_naming_it(tmp_path):
     [reject] = report.rejects.rejects
     assert reject.file == f"{archive}!DeviceProcessEvents.csv"
     assert reject.reason.startswith(f"{archive}!DeviceProcessEvents.csv: AES-encrypted zip member")
-    assert [f.name for f in report.files] == [f"{archive}!notes.txt"]  # the other member is still looked at
+    # one rejected record, and the other member is still looked at
+    assert [(f.name, f.format, f.records_in, f.rejected) for f in report.files] == [
+        (f"{archive}!DeviceProcessEvents.csv", "unreadable", 1, 1), (f"{archive}!notes.txt", "unknown", None, 0)]
 
 
 def _zeros_zip(tmp_path: Path, size: int) -> Path:

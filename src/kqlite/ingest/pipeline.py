@@ -97,6 +97,7 @@ class IngestReport:
 
 
 _BINARY = (detect.EVTX, detect.PARQUET, detect.XLSX)
+UNREADABLE = "unreadable"  # the format of an input that could not be opened (a damaged archive, a missing file)
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE's begins as UTF-16 LE's
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
 _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
@@ -142,8 +143,10 @@ class Ingest:
 
     def add(self, paths: list[str | Path]) -> IngestReport:
         for item in iter_sources(paths, self.archives):
-            if isinstance(item, SourceError):
-                self.report.rejects.add(str(item).split(": ", 1)[0], "file", str(item))
+            if isinstance(item, SourceError):  # one rejected record: what it held is not known
+                name = str(item).split(": ", 1)[0]
+                self.report.rejects.add(name, "file", str(item))
+                self.report.files.append(FileReport(name, UNREADABLE, records_in=1))
                 continue
             if isinstance(item, Skipped):
                 self.report.files.append(FileReport(item.name, "folder", skipped=item.reason))
