@@ -569,3 +569,10 @@ def test_a_damaged_member_does_not_stop_the_other_members(tmp_path):
     assert report.rows == {"DeviceProcessEvents": 2}
     [reject] = report.rejects.rejects
     assert reject.file == f"{archive}!DeviceNetworkEvents.csv" and "damaged archive member" in reject.reason
+
+
+def test_a_store_in_a_missing_folder_is_a_clean_error(run, tmp_path):
+    evidence = _events_csv(tmp_path / "evidence", 1)
+    result = run("ingest", evidence, "--db", tmp_path / "no" / "such" / "store.duckdb")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and "Traceback" not in result.output

@@ -35,7 +35,10 @@ def writer_lock(db: str | Path, wait: float = DEFAULT_WAIT,
                 on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
     """Hold the writer lock of the store `db`, waiting up to `wait` seconds (telling `on_wait` once)."""
     path = lock_path(db)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:
+        raise KqlError(f"{db}: cannot make the store's lock file {path}: {error.strerror or error}") from None
     try:
         _acquire(descriptor, path, wait, on_wait)
         try:
