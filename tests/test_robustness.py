@@ -7,6 +7,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +181,36 @@ def test_a_stream_gives_batches_and_an_early_stop_frees_the_connection():
     with pytest.raises(kqlite.KqlSemanticError):
         con.stream("print nope")
     assert con.query("print 8").rows() == [(8,)]
+
+
+def test_a_folder_nested_a_thousand_deep_is_read(tmp_path):
+    from kqlite.ingest.pipeline import load
+
+    folder = tmp_path / "deep"
+    folder.mkdir()
+    current = folder
+    for _ in range(1000):  # deeper than Python's recursion limit: the walk must not recurse
+        current = current / "d"
+        current.mkdir()
+    (current / "DeviceProcessEvents.csv").write_text("FileName\nx.exe\n", encoding="utf-8")
+    tables, report = load([folder])
+    assert tables["DeviceProcessEvents"].column("FileName").to_pylist() == ["x.exe"]
+
+
+def test_links_out_of_the_evidence_folder_are_not_followed(tmp_path):
+    from kqlite.ingest.pipeline import load
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "DeviceNetworkEvents.csv").write_text("RemoteIP\n10.9.9.9\n", encoding="utf-8")
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    (evidence / "DeviceProcessEvents.csv").write_text("FileName\nx.exe\n", encoding="utf-8")
+    (evidence / "net.csv").symlink_to(outside / "DeviceNetworkEvents.csv")
+    (evidence / "more").symlink_to(outside, target_is_directory=True)
+    (evidence / "same.csv").symlink_to(evidence / "DeviceProcessEvents.csv")  # inside: read
+    tables, report = load([evidence])
+    assert "DeviceNetworkEvents" not in tables
+    assert tables["DeviceProcessEvents"].num_rows == 1  # the link inside is the same content: kept once
+    reasons = {Path(f.name).name: f.skipped for f in report.files if f.skipped}
+    assert "outside the folder given" in reasons["net.csv"] and "outside the folder given" in reasons["more"]

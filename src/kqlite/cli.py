@@ -580,9 +580,11 @@ def _progress_bar(paths: list[Path]) -> Callable[[str, int], None]:
 
 
 def _size(path: Path) -> int:
+    from kqlite.ingest.sources import walk_files
+
     if path.is_file():
         return path.stat().st_size
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return sum(p.stat().st_size for p in walk_files(path) if isinstance(p, Path))
 
 
 def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:

@@ -124,7 +124,7 @@ def iter_sources(paths: list[str | Path], limits: ArchiveLimits | None = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for item in _walk(path):
+            for item in walk_files(path):
                 if isinstance(item, Skipped):
                     yield item
                 else:
@@ -135,17 +135,38 @@ def iter_sources(paths: list[str | Path], limits: ArchiveLimits | None = None
             yield SourceError(f"{path}: no such file or folder")
 
 
-def _walk(folder: Path) -> Iterator[Path | Skipped]:
-    """The files under `folder` (hidden ones left out) in path order, and the sub-folders that cannot be read."""
-    unreadable: list[Skipped] = []
-
-    def failed(error: OSError) -> None:
-        unreadable.append(Skipped(str(error.filename or folder), f"cannot read the folder: {error.strerror or error}"))
-
-    files = [Path(root) / name for root, _, names in os.walk(folder, onerror=failed) for name in names
-             if not name.startswith(".")]
-    yield from unreadable
-    yield from sorted(file for file in files if file.is_file())
+def walk_files(folder: Path) -> Iterator[Path | Skipped]:
+    """The files under `folder` (hidden ones left out) in path order, and what was not read: sub-folders that
+    cannot be listed, and links that lead out of the folder (evidence folders are read, not what they point
+    to). Iterative, so no depth of nesting can exhaust the stack."""
+    root = folder.resolve()
+    skipped: list[Skipped] = []
+    files: list[Path] = []
+    pending = [folder]
+    while pending:
+        current = pending.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError as error:
+            skipped.append(Skipped(str(error.filename or current), f"cannot read the folder: {error.strerror or error}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(root):
+                    skipped.append(Skipped(str(path), f"a link to {target}, outside the folder given: not followed"))
+                    continue
+                if target.is_dir():
+                    continue  # inside the folder: its files are met on their own path
+            if entry.is_dir(follow_symlinks=False):
+                pending.append(path)
+            elif path.is_file():
+                files.append(path)
+    yield from sorted(skipped, key=lambda s: s.name)
+    yield from sorted(files)
 
 
 def _expand(source: Source, limits: ArchiveLimits, depth: int = 0) -> Iterator[Source | SourceError]:
