@@ -193,8 +193,14 @@ def test_a_folder_nested_a_thousand_deep_is_read(tmp_path):
         current = current / "d"
         current.mkdir()
     (current / "DeviceProcessEvents.csv").write_text("FileName\nx.exe\n", encoding="utf-8")
-    tables, report = load([folder])
-    assert tables["DeviceProcessEvents"].column("FileName").to_pylist() == ["x.exe"]
+    try:
+        tables, report = load([folder])
+        assert tables["DeviceProcessEvents"].column("FileName").to_pylist() == ["x.exe"]
+    finally:  # bottom-up, without recursion: pytest's own clean-up of old temporary folders recurses
+        (current / "DeviceProcessEvents.csv").unlink()
+        while current != folder:
+            current.rmdir()
+            current = current.parent
 
 
 def test_links_out_of_the_evidence_folder_are_not_followed(tmp_path):

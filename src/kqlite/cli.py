@@ -23,7 +23,6 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
 from rich.syntax import Syntax
 from rich.table import Table
 from rich.text import Text
@@ -422,13 +421,15 @@ def read_paths(paths: list[Path], rejects_path: Path | None,
     """Files and folders of any supported format, read in memory (an ingest without a store)."""
     from kqlite.ingest.pipeline import Ingest
 
-    run = Ingest(progress=_progress_bar(paths), local_utc_offset=local_utc_offset, archives=_ARCHIVES.limits())
+    progress = _read_progress(paths)
+    run = Ingest(progress=progress.advance, local_utc_offset=local_utc_offset, archives=_ARCHIVES.limits())
     try:
         run.add(paths)
+        progress.phase("mapping", "events to Defender tables")
         tables = run.tables()
     finally:
         run.close()
-        _PROGRESS.stop()
+        progress.stop()
     _READ.report = run.report
     summary = ", ".join(f"{name} ({count:,} rows)" for name, count in run.report.rows.items()) or "no rows"
     note(f"Read {sum(1 for f in run.report.files if not f.skipped)} file(s): {summary}")
@@ -552,39 +553,10 @@ def _exit_if_nothing_usable(inputs: Inputs, text: str) -> None:
         click.get_current_context().exit(NOTHING_USABLE_EXIT)
 
 
-class _ProgressHolder:
-    progress: Progress | None = None
+def _read_progress(paths: list[Path]) -> Any:
+    from kqlite.progress import ReadProgress, files_under
 
-    def stop(self) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-            self.progress = None
-
-
-_PROGRESS = _ProgressHolder()
-
-
-def _progress_bar(paths: list[Path]) -> Callable[[str, int], None]:
-    total = sum(_size(path) for path in paths)
-    progress = Progress(TextColumn("reading"), BarColumn(), DownloadColumn(), TextColumn("{task.description}"),
-                        console=Console(stderr=True), transient=True)
-    _PROGRESS.progress = progress
-    task = progress.add_task("", total=total or None)
-    progress.start()
-
-    def advance(name: str, size: int) -> None:
-        progress.update(task, advance=size, description=Path(name.split("!")[0]).name)
-        _DEADLINE.remaining("reading the evidence")
-
-    return advance
-
-
-def _size(path: Path) -> int:
-    from kqlite.ingest.sources import walk_files
-
-    if path.is_file():
-        return path.stat().st_size
-    return sum(p.stat().st_size for p in walk_files(path) if isinstance(p, Path))
+    return ReadProgress(files_under(paths), check=lambda: _DEADLINE.remaining("reading the evidence"))
 
 
 def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:
@@ -811,15 +783,18 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             known = store.known_hashes(db)
         except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
             raise KqlError(f"{db}: cannot open the store: {error}") from None
-        run = Ingest(known_hashes=known, progress=_progress_bar(list(paths)), local_utc_offset=local_utc_offset,
+        progress = _read_progress(list(paths))
+        run = Ingest(known_hashes=known, progress=progress.advance, local_utc_offset=local_utc_offset,
                      archives=_ARCHIVES.limits())
         try:
             run.add(list(paths))
+            progress.phase("mapping", "events to Defender tables")
             tables = run.tables()
+            progress.phase("writing", str(db))
             store.write(db, tables, run.report, run.origins(), wait)
         finally:
             run.close()
-            _PROGRESS.stop()
+            progress.stop()
     print_ingest_summary(run.report, db)
     report_rejects(run.report, rejects_path or db.with_name(db.name + ".rejects.jsonl"))
 
