@@ -110,7 +110,10 @@ class Connection:
         try:
             self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
         except duckdb.Error as error:
-            raise KqlDataError(f"{database}: cannot open the database: {_first_line(error)}") from None
+            reason = _first_line(error)
+            if "lock" in reason.lower():  # another process writes it: a `kqlite ingest` still running
+                reason += " (another process is writing it, e.g. a kqlite ingest that has not finished: wait for it)"
+            raise KqlDataError(f"{database}: cannot open the database: {reason}") from None
         # A database file opened twice in one process is one DuckDB instance, whose settings the first
         # connection may have locked: a setting that already has its value is not set again.
         self._locked = self._setting("lock_configuration") in (True, "true")
@@ -549,6 +552,8 @@ class Connection:
                         raise first_error from None
                     chosen = "sentinel"
                 compiled.flavour = chosen
+                if not isinstance(compiled.sql, exp.Select | exp.Union):  # only ever one query, never a statement
+                    raise KqlError("internal error: the compiler made something other than a query")
                 return compiled, compiled.sql_text()
             except RecursionError:
                 raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
