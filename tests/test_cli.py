@@ -287,35 +287,66 @@ def test_hunt_on_demo_data(run):
     assert "mmc.exe" in result.stdout and "cmd.exe" in result.stdout and "10.0.2.19" in result.stdout
 
 
-def test_hunt_json_gives_full_rows(run):
-    result = run("hunt", "--format", "json")
+SEED_ID = "defender.remote-dcom-child-proc"
+
+
+def test_hunt_json_gives_one_alert_a_line_with_the_full_row_as_evidence(run):
+    result = run("hunt", "--format", "json", "--rule", SEED_ID)
     assert result.exit_code == 0, result.output
     alerts = json_lines(result.stdout)
     assert len(alerts) == 3
     for alert in alerts:
-        assert alert["InitiatingProcessFileName"] == "mmc.exe"
-        assert alert["FileName"] == "cmd.exe"
-        assert alert["RemoteIP"] == "10.0.2.19"
-        assert alert["Timestamp"].endswith("Z")
-        assert len(alert) > 40
-    timestamps = [alert["Timestamp"] for alert in alerts]
+        assert list(alert) == ["rule", "title", "severity", "timestamp", "device", "attack", "remote_ip", "summary",
+                               "evidence"]
+        assert (alert["rule"], alert["title"], alert["severity"]) == (SEED_ID, "Remote DCOM Child Proc", "medium")
+        assert (alert["device"], alert["attack"], alert["remote_ip"]) == ("ws-fin-014.contoso.local", ["T1021.003"],
+                                                                          "10.0.2.19")
+        assert alert["summary"].startswith("mmc.exe started cmd.exe (") and alert["summary"].endswith(
+            "on ws-fin-014.contoso.local after a connection from 10.0.2.19")
+        evidence = alert["evidence"]
+        assert (evidence["InitiatingProcessFileName"], evidence["FileName"]) == ("mmc.exe", "cmd.exe")
+        assert alert["timestamp"] == evidence["Timestamp"] and alert["timestamp"].endswith("Z")
+        assert len(evidence) == 71
+    timestamps = [alert["timestamp"] for alert in alerts]
     assert timestamps == sorted(timestamps, reverse=True)  # `sort by` is descending by default
 
 
-def test_hunt_csv_gives_full_rows(run):
-    result = run("hunt", "--format", "csv")
+def test_hunt_csv_gives_one_alert_a_row(run):
+    result = run("hunt", "--format", "csv", "--rule", SEED_ID)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == 3
-    assert {row["FileName"] for row in rows} == {"cmd.exe"}
-    assert "ProcessCommandLine" in rows[0] and "InitiatingProcessFileName" in rows[0]
+    assert list(rows[0]) == ["rule", "title", "severity", "timestamp", "device", "attack", "remote_ip", "summary"]
+    assert {row["rule"] for row in rows} == {SEED_ID} and {row["remote_ip"] for row in rows} == {"10.0.2.19"}
+
+
+def test_rules_are_listed_and_selected(run, tmp_path):
+    listed = run("rules")
+    assert listed.exit_code == 0, listed.output
+    assert "Remote DCOM Child Proc" in listed.stdout and "(original)" in listed.stdout
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "mmc_children.kql").write_text(
+        "// id: my.mmc-children\n// title: Children of mmc\n// severity: low\n// attack: T1021.003\n\n"
+        "DeviceProcessEvents | where InitiatingProcessFileName =~ 'mmc.exe' "
+        "| project Timestamp, DeviceName, FileName, ProcessCommandLine\n", encoding="utf-8")
+    both = run("rules", "--rules", str(mine))
+    assert "my.mmc-children" in both.stdout and "DeviceProcessEvents" in both.stdout
+    only_mine = run("hunt", "--rules", str(mine), "--rule", "my.mmc-children", "--format", "json")
+    assert only_mine.exit_code == 0, only_mine.output
+    alerts = json_lines(only_mine.stdout)
+    assert {a["rule"] for a in alerts} == {"my.mmc-children"} and {a["severity"] for a in alerts} == {"low"}
+    high = run("hunt", "--rules", str(mine), "--rule", "my.mmc-children", "--min-severity", "high")
+    assert high.exit_code == 0 and "no rule can raise an alert of severity high" in high.stderr
+    unknown = run("hunt", "--rule", "no.such.rule")
+    assert unknown.exit_code == 2 and "no rule 'no.such.rule'" in unknown.output
 
 
 def test_hunt_on_a_data_dir(run, tmp_path):
     from kqlite.demo import write_demo
 
     write_demo(tmp_path)
-    result = run("hunt", "--data", str(tmp_path), "--format", "json")
+    result = run("hunt", "--data", str(tmp_path), "--format", "json", "--rule", SEED_ID)
     assert result.exit_code == 0, result.output
     assert "demo data" not in result.stderr
     assert len(json_lines(result.stdout)) == 3

@@ -318,10 +318,10 @@ def test_a_hunt_on_an_evtx_with_a_zeroed_chunk_says_records_were_lost(run, tmp_p
 def test_hunt_data_reads_a_generated_folder_of_any_format(run, tmp_path, form):
     out = tmp_path / form
     assert run("generate", "--devices", "4", "--hours", "1", "--out", out, "--format", form).exit_code == 0
-    result = run("hunt", "--data", out, "--format", "json")
+    result = run("hunt", "--data", out, "--format", "json", "--rule", "defender.remote-dcom-child-proc")
     assert result.exit_code == 0, result.output
     assert "DeviceProcessEvents" in result.stderr  # read, not attached by name
-    assert [json.loads(line)["FileName"] for line in result.stdout.splitlines()]  # the labelled attacks fire
+    assert [json.loads(line)["evidence"]["FileName"] for line in result.stdout.splitlines()]  # the attacks fire
 
 
 def test_hunt_on_nothing_usable_exits_3_and_says_what_it_read(run, tmp_path):

@@ -28,6 +28,7 @@ from kqlite.ingest.pipeline import load
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 EVTX_SAMPLES = DATASETS / "evtx-attack-samples"
 MMC20_EVTX = EVTX_SAMPLES / "lateral-movement" / "LM_impacket_docmexec_mmc_sysmon_01.evtx"
+SEED_ID = "defender.remote-dcom-child-proc"
 RULE = resources.files("kqlite.rules").joinpath("remote_dcom_child_proc.kql").read_text(encoding="utf-8")
 
 
@@ -78,9 +79,9 @@ def test_hunt_on_a_folder_prints_the_alerts(run, attack, tmp_path):
 
 
 def test_hunt_json_one_object_a_row(run, attack):
-    result = run("hunt", "--format", "json", attack)
+    result = run("hunt", "--format", "json", "--rule", SEED_ID, attack)
     assert result.exit_code == 0, result.output
-    rows = json_lines(result.stdout)
+    rows = [alert["evidence"] for alert in json_lines(result.stdout)]
     assert {(row["ProcessId"], row["ProcessCommandLine"]) for row in rows} == EXPECTED_ALERTS
     for row in rows:
         assert (row["DeviceName"], row["FileName"], row["InitiatingProcessFileName"]) == (DEVICE, "cmd.exe", "mmc.exe")
@@ -196,10 +197,11 @@ def test_a_new_extra_column_extends_the_stored_table(run, tmp_path):
 def test_query_and_hunt_on_a_store(run, attack, tmp_path):
     db = tmp_path / "store.duckdb"
     assert run("ingest", attack, "--db", db).exit_code == 0
-    hunt = run("hunt", "--db", db, "--format", "json")
+    hunt = run("hunt", "--db", db, "--format", "json", "--rule", SEED_ID)
     assert hunt.exit_code == 0, hunt.output
-    assert {(row["ProcessId"], row["ProcessCommandLine"]) for row in json_lines(hunt.stdout)} == EXPECTED_ALERTS
-    table = run("hunt", "--db", db)
+    assert {(a["evidence"]["ProcessId"], a["evidence"]["ProcessCommandLine"]) for a in json_lines(hunt.stdout)} == \
+        EXPECTED_ALERTS
+    table = run("hunt", "--db", db, "--rule", SEED_ID)
     assert "Remote DCOM Child Proc: 2 alerts" in table.stdout
     query = run("query", "DeviceNetworkEvents | where ActionType == 'InboundConnectionAccepted' "
                          "| project DeviceName, LocalIP, RemoteIP | sort by DeviceName asc", "--db", db, "--format", "csv")
@@ -254,9 +256,9 @@ def test_datasets_folder_is_beside_the_project():
 
 @needs_datasets
 def test_real_mmc20_capture_fires_on_the_three_cmd_children(run):
-    result = run("hunt", "--format", "json", MMC20_EVTX)
+    result = run("hunt", "--format", "json", "--rule", SEED_ID, MMC20_EVTX)
     assert result.exit_code == 0, result.output
-    rows = json_lines(result.stdout)
+    rows = [alert["evidence"] for alert in json_lines(result.stdout)]
     assert {row["ProcessId"]: row["ProcessCommandLine"] for row in rows} == MMC20_CHILDREN
     assert len(rows) == 3
     for row in rows:

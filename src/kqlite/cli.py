@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import json
 import os
 import shutil
 import sys
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,12 @@ from rich.table import Table
 from rich.text import Text
 
 import kqlite
+from kqlite.detections import SEVERITIES
 from kqlite.errors import KqlError, KqlResourceError
 from kqlite.formatting import row_to_json, to_text
 
 DATA_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
 DEFAULT_REJECTS = "kqlite-rejects.jsonl"
-HUNT_RULE = "remote_dcom_child_proc.kql"
-HUNT_TITLE = "Remote DCOM Child Proc"
 # The alert view of `hunt`: the seed rule's rows have ~60 columns; these tell the story.
 ALERT_COLUMNS = {
     "Timestamp": "Timestamp",
@@ -726,33 +726,120 @@ def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | No
         click.echo(plan.sql)
 
 
+def rule_options(command: Callable) -> Callable:
+    """``--rules DIR`` (repeatable), ``--rule ID`` (repeatable) and ``--min-severity``, as ``rules``."""
+
+    @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+                  help="A folder of your own .kql rules, besides kqlite's (repeatable).")
+    @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Run only this rule (repeatable).")
+    @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Only alerts of this severity or higher.")
+    @functools.wraps(command)
+    def wrapper(*args: Any, rule_dirs: tuple[Path, ...], rule_ids: tuple[str, ...], min_severity: str | None,
+                **kwargs: Any) -> Any:
+        from kqlite.detections import load_rules, select_rules
+
+        with kql_errors():
+            rules = select_rules(load_rules(list(rule_dirs)), list(rule_ids), min_severity)
+        return command(*args, rules=rules, min_severity=min_severity, **kwargs)
+
+    return wrapper
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @data_options
 @store_options
 @query_settings_options
+@rule_options
 @output_options
 @archive_options
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
-         limits: dict[str, Any], settings: QuerySettings, output: Output) -> None:
-    """Run the Remote DCOM Child Proc rule (T1021.003) and print its alerts.
+         limits: dict[str, Any], settings: QuerySettings, rules: list[Any], min_severity: str | None,
+         output: Output) -> None:
+    """Run the detection rules (all of them, or --rule ID) and print their alerts.
 
     PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
-    CSV, archives). Without PATH, --db, --data or --table it runs on the bundled demo data.
+    CSV, archives). Without PATH, --db, --data or --table it runs on the bundled demo data. 'kqlite rules'
+    lists the rules; --format json writes one alert a line (docs/alerts.md).
     """
+    from kqlite.alerts import alerts_of, meets
+
+    if not rules:
+        note(f"no rule can raise an alert of severity {min_severity} or higher ('kqlite rules' lists them)")
+        return
     if not tables and not paths and db is None:
         tables = _demo_tables()
-    rule = (resources.files("kqlite.rules") / HUNT_RULE).read_text(encoding="utf-8")
     inputs = Inputs(tables, list(paths), db, rejects_path, limits, settings)
-    result = run_query(inputs, rule)
-    if not len(result):
-        _exit_if_nothing_usable(inputs, rule)  # not a green "no alerts" on data the rule cannot use
-    if output.format != "table":
-        print_result(result, output)
-    elif not len(result):
-        output.console().print(Text(f"{HUNT_TITLE}: no alerts", style="green"))
-    else:
-        print_alerts(result, output)
+    with kql_errors():
+        connection = _connect(inputs)
+    found = []
+    for rule in rules:
+        result = run_query(inputs, rule.query, connection)
+        alerts = alerts_of(rule, list(result.columns), result.rows())
+        keep = [i for i, alert in enumerate(alerts) if meets(alert, min_severity)]
+        found.append((rule, result.take(keep) if len(keep) != len(alerts) else result, [alerts[i] for i in keep]))
+    if rules and not any(alerts for _, _, alerts in found):
+        # not a green "no alerts" on data the rules cannot use
+        if all(nothing_usable(inputs, rule.query) for rule in rules):
+            _exit_if_nothing_usable(inputs, rules[0].query)
+    if output.format == "table":
+        print_hunt(found, output)
+        return
+    stream = output.text_stream()
+    try:
+        if output.format == "json":
+            for _, _, alerts in found:
+                stream.write("".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in alerts))
+        else:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(["rule", "title", "severity", "timestamp", "device", "attack", "remote_ip", "summary"])
+            for _, _, alerts in found:
+                writer.writerows([a.rule, a.title, a.severity, to_text(a.timestamp), a.device, ", ".join(a.attack),
+                                  a.remote_ip, a.summary] for a in alerts)
+    finally:
+        if stream is not sys.stdout:
+            stream.close()
+
+
+def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
+    """A summary by rule, severity and device when several rules alerted, then each rule's alerts."""
+    console = output.console()
+    alerting = [(rule, alerts) for rule, _, alerts in found if alerts]
+    if len(alerting) > 1:
+        summary = Table(header_style="bold", title="Alerts", title_justify="left")
+        for heading in ("Rule", "Severity", "Devices", "Alerts"):
+            summary.add_column(heading, justify="right" if heading == "Alerts" else "left")
+        for rule, alerts in alerting:
+            severities = Counter(a.severity for a in alerts)
+            summary.add_row(rule.title, ", ".join(f"{s} {n}" for s, n in severities.items()),
+                            ", ".join(sorted({a.device for a in alerts if a.device})), str(len(alerts)))
+        console.print(summary)
+    for rule, result, alerts in found:
+        if alerts:
+            print_alerts(result, output, rule.title)
+        else:
+            console.print(Text(f"{rule.title}: no alerts", style="green"))
+
+
+@main.command(name="rules")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of your own .kql rules, besides kqlite's (repeatable).")
+def list_rules(rule_dirs: tuple[Path, ...]) -> None:
+    """List the detection rules: id, title, severity, ATT&CK techniques and the tables each reads."""
+    from kqlite.detections import load_rules
+
+    with kql_errors():
+        rules = load_rules(list(rule_dirs))
+        connection = kqlite.connect()
+        grid = Table(header_style="bold")
+        for heading in ("Id", "Title", "Severity", "ATT&CK", "Tables"):
+            grid.add_column(heading)
+        for rule in rules:
+            tables = ", ".join(connection.explain(rule.query).tables)
+            severity = rule.severity or f"per row ({rule.severity_column})"
+            grid.add_row(rule.id + (" (original)" if rule.original else ""), rule.title, severity,
+                         ", ".join(rule.attack), tables)
+    Console().print(grid)
 
 
 @main.command()
@@ -872,10 +959,10 @@ def _demo_tables() -> dict[str, Any]:
     return tables
 
 
-def print_alerts(result: Any, output: Output) -> None:
+def print_alerts(result: Any, output: Output, title: str) -> None:
     """The compact alert view: the columns of ALERT_COLUMNS that the result has."""
     keep = [name for name in ALERT_COLUMNS if name in result.columns]
-    print_result(result.select(keep), output, title=f"{HUNT_TITLE}: {len(result)} alert{'' if len(result) == 1 else 's'}",
+    print_result(result.select(keep), output, title=f"{title}: {len(result)} alert{'' if len(result) == 1 else 's'}",
                  headers=[ALERT_COLUMNS[name] for name in keep])
 
 

@@ -59,6 +59,12 @@ class Result:
         for start in range(0, len(self), size):
             yield Result(self._table.slice(start, size), self.columns, self.types).rows()
 
+    def take(self, indexes: list[int]) -> Result:
+        """The rows at `indexes`, in that order."""
+        taken = Result(self._table.take(pa.array(indexes, pa.int64())), self.columns, self.types, self.sql)
+        taken.notes = list(self.notes)
+        return taken
+
     def select(self, columns: list[str]) -> Result:
         """The same rows with only `columns`, in that order."""
         indexes = [self.columns.index(name) for name in columns]
