@@ -821,6 +821,33 @@ def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
             console.print(Text(f"{rule.title}: no alerts", style="green"))
 
 
+@main.command(name="test-rules")
+@click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder of your own .kql rules (and their .tests.toml), besides kqlite's (repeatable).")
+@click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Test only this rule (repeatable).")
+def test_rules(rule_dirs: tuple[Path, ...], rule_ids: tuple[str, ...]) -> None:
+    """Run each rule's cases (<rule>.tests.toml: small inputs, the alerts expected); exit 1 if one fails."""
+    from kqlite.detections import load_rules, select_rules
+    from kqlite.ruletests import cases_file, run_rule_tests
+
+    console = Console()
+    failed = untested = 0
+    with kql_errors():
+        for rule in select_rules(load_rules(list(rule_dirs)), list(rule_ids)):
+            path = cases_file(rule)
+            if path is None:
+                untested += 1
+                console.print(Text(f"{rule.id}: no tests ({Path(rule.path).stem}.tests.toml)", style="yellow"))
+                continue
+            for case in run_rule_tests(rule, path):
+                failed += not case.passed
+                mark = Text("pass ", style="green") if case.passed else Text("FAIL ", style="bold red")
+                console.print(mark + Text(f"{rule.id}: {case.case}" + (f": {case.detail}" if case.detail else "")))
+    console.print(Text(f"{failed} failed, {untested} rule(s) without tests", style="bold red" if failed else "dim"))
+    if failed:
+        click.get_current_context().exit(1)
+
+
 @main.command(name="rules")
 @click.option("--rules", "rule_dirs", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="A folder of your own .kql rules, besides kqlite's (repeatable).")
