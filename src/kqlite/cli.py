@@ -751,11 +751,13 @@ def rule_options(command: Callable) -> Callable:
 @store_options
 @query_settings_options
 @rule_options
+@click.option("--site", "site_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A site file (TOML) of what is normal here: alerts it allows are suppressed (docs/alerts.md).")
 @output_options
 @archive_options
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
          limits: dict[str, Any], settings: QuerySettings, rules: list[Any], min_severity: str | None,
-         output: Output) -> None:
+         site_file: Path | None, output: Output) -> None:
     """Run the detection rules (all of them, or --rule ID) and print their alerts.
 
     PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
@@ -769,15 +771,27 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
         return
     if not tables and not paths and db is None:
         tables = _demo_tables()
+    from kqlite import site
+
     inputs = Inputs(tables, list(paths), db, rejects_path, limits, settings)
     with kql_errors():
+        allowed = site.load_site(site_file) if site_file else []
         connection = _connect(inputs)
+        if allowed:
+            connection.attach(site.TABLE, site.as_table(allowed))
     found = []
+    suppressed: Counter[str] = Counter()
     for rule in rules:
         result = run_query(inputs, rule.query, connection)
         alerts = alerts_of(rule, list(result.columns), result.rows())
         keep = [i for i, alert in enumerate(alerts) if meets(alert, min_severity)]
+        kept, dropped = site.suppress([alerts[i] for i in keep], allowed)
+        suppressed.update(dropped)
+        keep = [i for i in keep if alerts[i] in kept]
         found.append((rule, result.take(keep) if len(keep) != len(alerts) else result, [alerts[i] for i in keep]))
+    if suppressed:
+        listed = ", ".join(f"{entry} ({count})" for entry, count in suppressed.most_common())
+        note(f"{sum(suppressed.values())} alert(s) suppressed by the site file {site_file}: {listed}")
     if rules and not any(alerts for _, _, alerts in found):
         # not a green "no alerts" on data the rules cannot use
         if all(nothing_usable(inputs, rule.query) for rule in rules):

@@ -22,7 +22,7 @@ Schema = tuple[tuple[str, str], ...]
 
 
 # kqlite's own tables, in both flavours: file profiles that FileProfile() enriches from (the columns
-# Defender's documentation lists for the function's output).
+# Defender's documentation lists for the function's output), and a site's allowlist.
 KQLITE_TABLES: dict[str, Schema] = {
     "FileProfiles": (
         ("SHA1", "string"), ("SHA256", "string"), ("MD5", "string"), ("FileSize", "long"),
@@ -31,6 +31,8 @@ KQLITE_TABLES: dict[str, Schema] = {
         ("IsRootSignerMicrosoft", "bool"), ("SignatureState", "string"), ("IsExecutable", "bool"),
         ("ThreatName", "string"), ("Publisher", "string"), ("SoftwareName", "string"),
     ),
+    # what a site file (`kqlite hunt --site FILE`) says is normal there
+    "SiteAllowlist": (("Kind", "string"), ("Value", "string"), ("Note", "string")),
 }
 
 
