@@ -397,3 +397,16 @@ def test_report_in_chromium(tmp_path: Path) -> None:
     width, height, distinct = png_facts(shot.read_bytes())
     assert width == 1400 and height > 2000, (width, height)
     assert distinct > 50, distinct  # text, badges and boxes: not a blank page
+
+
+def test_hunt_writes_the_html_report(tmp_path):
+    from click.testing import CliRunner
+
+    from kqlite.cli import main
+
+    target = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["hunt", "--rule", "defender.remote-dcom-child-proc", "--html", str(target)])
+    assert result.exit_code == 0, result.output
+    page = target.read_text(encoding="utf-8")
+    assert "Remote DCOM Child Proc" in page and page.count("<svg") >= 3 and "ws-fin-014.contoso.local" in page
+    assert f"HTML report: {target}" in result.stderr

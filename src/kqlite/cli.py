@@ -753,11 +753,13 @@ def rule_options(command: Callable) -> Callable:
 @rule_options
 @click.option("--site", "site_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A site file (TOML) of what is normal here: alerts it allows are suppressed (docs/alerts.md).")
+@click.option("--html", "html_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write a self-contained HTML report: summary, timeline, each alert's chain drawn.")
 @output_options
 @archive_options
 def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejects_path: Path | None,
          limits: dict[str, Any], settings: QuerySettings, rules: list[Any], min_severity: str | None,
-         site_file: Path | None, output: Output) -> None:
+         site_file: Path | None, html_path: Path | None, output: Output) -> None:
     """Run the detection rules (all of them, or --rule ID) and print their alerts.
 
     PATH... are files or folders of any supported format (Defender exports, Sysmon EVTX/XML/JSON, Parquet,
@@ -792,6 +794,15 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
     if suppressed:
         listed = ", ".join(f"{entry} ({count})" for entry, count in suppressed.most_common())
         note(f"{sum(suppressed.values())} alert(s) suppressed by the site file {site_file}: {listed}")
+    if html_path is not None:
+        from datetime import UTC
+
+        from kqlite.report_html import write_report
+
+        sources = [str(p) for p in paths] + ([str(db)] if db else []) or [f"table {name}" for name in tables]
+        write_report(html_path, [(rule, alerts) for rule, _, alerts in found], generated_at=datetime.now(UTC),
+                     sources=sources)
+        note(f"HTML report: {html_path}")
     if rules and not any(alerts for _, _, alerts in found):
         # not a green "no alerts" on data the rules cannot use
         if all(nothing_usable(inputs, rule.query) for rule in rules):
