@@ -22,7 +22,8 @@ Timestamp (the nearest start wins). Anything else is an alert on unlabelled back
 Scoring: the recall denominator is the executed DCOM attacks (technique T1021.003, malicious, not the
 failed attempts A16*). A15 (WMI, T1047) and A16* are reported per scenario but count neither as TP nor FP.
 FP = benign labelled instances (B*) that raised an alert at the threshold, plus distinct alert rows on
-unlabelled background. The seed rule (no metadata header) is shown as a baseline and is not in the pack.
+unlabelled background. The seed rule (the published query, `original: true` in its .meta file) is shown as a
+baseline and is not in the pack.
 
 Rule files: `// key: value` header lines (id, title, severity or severity_column, ...), a blank line, the
 query. The script parses the header itself (the rule loader of the package may not exist yet).
@@ -79,7 +80,8 @@ class Rule:
 
     @property
     def is_seed(self) -> bool:
-        return "id" not in self.meta
+        """The published seed query (kept verbatim, metadata in a .meta file or none): a baseline, not in the pack."""
+        return "id" not in self.meta or self.meta.get("original", "").lower() in ("true", "yes", "1")
 
     def severities(self, columns: list[str], rows: list[tuple]) -> list[str]:
         if "severity_column" in self.meta:
@@ -94,8 +96,10 @@ HEADER = re.compile(r"^//\s*([a-z_]+)\s*:\s*(.*?)\s*$")
 
 def parse_rule(path: Path) -> Rule:
     text = path.read_text(encoding="utf-8")
+    meta_file = path.with_suffix(".meta")   # a verbatim query keeps its metadata beside it
+    header = meta_file.read_text(encoding="utf-8") if meta_file.is_file() else text
     meta: dict[str, str] = {}
-    for line in text.splitlines():
+    for line in header.splitlines():
         if not line.strip():
             break                      # the header ends at the first blank line
         m = HEADER.match(line)
@@ -363,14 +367,15 @@ def eval_generated(rules: list[Rule], seeds: list[int], devices: int, hours: flo
         nrows = sum(len(matched[i]) for i in ids)
         cells = [name, nrows]
         for thr in ("any", "medium"):
-            if r is not None and r.is_seed and thr == "medium":
+            if r is not None and r.is_seed and thr == "medium" and "severity" not in r.meta:
                 cells += ["-", "-", "-", "-", "-"]
                 continue
             tp, fpi, bg, fn, prec, rec = score(ids, thr)
             cells += [tp, f"{fpi + bg} ({fpi}+{bg})", fn, f"{prec:.2f}", f"{rec:.2f}"]
         cells.append(f"{sum(timings[i] for i in ids):.2f}")
         rows.append(cells)
-    print("Columns 3-7: any severity; columns 8-12: medium or high. The seed is unrated (no severity).\n")
+    print("Columns 3-7: any severity; columns 8-12: medium or high. The seed (baseline, not in the pack) has one "
+          "fixed severity for every row.\n")
     print(table(headers, rows, "lrrrrrrrrrrrr"))
 
     # scenario x rule: highest severity per scenario id (over its instances), and pack detection counts
