@@ -4,6 +4,7 @@
     python benchmarks/eval_rules.py --seeds 1 --devices 10 --hours 2
     python benchmarks/eval_rules.py --skip-recordings     # generated data only
     python benchmarks/eval_rules.py --oracle              # also check every rule with the Kusto analyzer
+    python benchmarks/eval_rules.py --skip-recordings --seeds 1 --target-rows 1000000   # dense background
 
 What it prints
 1. Per recording of ../shared/datasets (evtx-attack-samples/**/*.evtx, security-datasets/*.zip), each
@@ -306,8 +307,10 @@ def match(alert: Alert, by_device: dict[str, list[Instance]]) -> Instance | None
     return None
 
 
-def eval_generated(rules: list[Rule], seeds: list[int], devices: int, hours: float) -> bool:
-    print(f"\n## 2. Generated data (kqlite.generate --devices {devices} --hours {hours} --scenarios all, "
+def eval_generated(rules: list[Rule], seeds: list[int], devices: int, hours: float,
+                   target_rows: int | None = None) -> bool:
+    dens = f" --target-rows {target_rows}" if target_rows else ""
+    print(f"\n## 2. Generated data (kqlite.generate --devices {devices} --hours {hours:g}{dens} --scenarios all, "
           f"seeds {', '.join(map(str, seeds))})\n")
     instances: list[Instance] = []
     # alerts per rule: list of (alert, matched instance or None, seed tag)
@@ -316,7 +319,8 @@ def eval_generated(rules: list[Rule], seeds: list[int], devices: int, hours: flo
     rows_total = 0
     for seed in seeds:
         with tempfile.TemporaryDirectory(prefix=f"kqlite-eval-{seed}-") as d:
-            summary = generate(d, devices=devices, hours=hours, fmt="parquet", seed=seed, scenarios="all")
+            summary = generate(d, devices=devices, hours=hours, fmt="parquet", seed=seed, scenarios="all",
+                               target_rows=target_rows)
             rows_total += sum(summary.rows.values())
             tag = f"s{seed}"
             insts = load_labels(Path(d) / "labels.jsonl", tag)
@@ -435,6 +439,8 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     ap.add_argument("--devices", type=int, default=50)
     ap.add_argument("--hours", type=float, default=24)
+    ap.add_argument("--target-rows", type=int, default=None,
+                    help="background density: about N rows per table (kqlite generate --target-rows)")
     ap.add_argument("--skip-recordings", action="store_true")
     ap.add_argument("--skip-generated", action="store_true")
     ap.add_argument("--oracle", action="store_true", help="check every rule with the Kusto analyzer")
@@ -451,7 +457,7 @@ def main() -> int:
     if not args.skip_recordings:
         ok &= eval_recordings(rules)
     if not args.skip_generated:
-        ok &= eval_generated(rules, args.seeds, args.devices, args.hours)
+        ok &= eval_generated(rules, args.seeds, args.devices, args.hours, args.target_rows)
     print(f"\nAcceptance: {'PASS' if ok else 'FAIL'}")
     return 0 if ok else 1
 
