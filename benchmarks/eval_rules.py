@@ -16,7 +16,7 @@ What it prints
 
 Matching an alert to a scenario instance (docs/generate.md): ReportIds are unique per device across the
 five tables, so an alert whose (DeviceName, ReportId) -- or any other *ReportId column of the row -- is
-one of an instance's `report_ids` belongs to that instance. An alert that names no labelled row is matched
+one of an instance's `report_ids` (or of its `other_devices`: the managed source host) belongs to that instance. An alert that names no labelled row is matched
 by device and time: the instance on the same device whose [start - 10 s, end + 10 min] holds the alert's
 Timestamp (the nearest start wins). Anything else is an alert on unlabelled background.
 
@@ -271,6 +271,7 @@ class Instance:
     start: datetime
     end: datetime
     report_ids: set = field(default_factory=set)
+    other_devices: dict = field(default_factory=dict)   # rows on another device (the managed source of A3/A16a)
 
     @property
     def in_scope(self) -> bool:      # executed DCOM attacks: the recall denominator
@@ -290,15 +291,21 @@ def load_labels(path: Path, tag: str) -> list[Instance]:
     for line in path.read_text().splitlines():
         d = json.loads(line)
         ids = {int(x) for v in d["report_ids"].values() for x in v}
+        others = {o["device_name"]: {int(x) for v in o["report_ids"].values() for x in v}
+                  for o in d.get("other_devices", [])}
         out.append(Instance(f"{tag}#{d['instance']}", d["scenario_id"], d["technique"], d["is_malicious"],
-                            d["device_name"], parse_time(d["start"]), parse_time(d["end"]), ids))
+                            d["device_name"], parse_time(d["start"]), parse_time(d["end"]), ids, others))
     return out
 
 
-def match(alert: Alert, by_device: dict[str, list[Instance]]) -> Instance | None:
+def match(alert: Alert, by_device: dict[str, list[Instance]], all_insts: list[Instance]) -> Instance | None:
     cands = by_device.get(alert.device, [])
     for inst in cands:
         if any(r in inst.report_ids for r in alert.report_ids):
+            return inst
+    for inst in all_insts:                  # a row of the instance on another device (its managed source)
+        ids = inst.other_devices.get(alert.device)
+        if ids and any(r in ids for r in alert.report_ids):
             return inst
     ts = alert.timestamp
     near = [i for i in cands if i.start - WINDOW_BEFORE <= ts <= i.end + WINDOW_AFTER]
@@ -335,7 +342,7 @@ def eval_generated(rules: list[Rule], seeds: list[int], devices: int, hours: flo
                     print(f"output problem: {r.id}: {probs}")
                 timings[r.id] += el
                 for a in alerts:
-                    matched[r.id].append((a, match(a, by_device), tag))
+                    matched[r.id].append((a, match(a, by_device, insts), tag))
     n_scope = sum(i.in_scope for i in instances)
     print(f"{len(instances)} labelled instances ({n_scope} executed DCOM attacks, "
           f"{sum(i.neutral for i in instances)} WMI/failed attempts, "
