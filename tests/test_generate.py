@@ -250,6 +250,29 @@ def test_target_rows_scales_each_table(tmp_path):
         assert pq.ParquetFile(tmp_path / f"{table}.parquet").metadata.num_rows == summary.rows[table]
 
 
+# --- fidelity to the real recordings --------------------------------------------------------------------------------
+
+
+def _labelled(con, label: dict, table: str, columns: str, where: str = "TRUE") -> list[tuple]:
+    ids = label["report_ids"].get(table, [])
+    return con.execute(f"SELECT {columns} FROM {table} WHERE DeviceName = ? AND list_contains(?, ReportId) AND {where} "
+                       "ORDER BY Timestamp", [label["device_name"], ids]).fetchall()
+
+
+def test_registerxll_excel_spawns_no_child(small):
+    """Real RegisterXLL recordings: the XLL runs inside EXCEL.EXE, which has no child process (no WerFault.exe)."""
+    con = duck(small)
+    labels = [label for label in read_labels(small) if label["scenario_id"] == "A7"]
+    assert labels
+    for label in labels:
+        assert _labelled(con, label, "DeviceProcessEvents", "FileName", "FileName = 'EXCEL.EXE'")
+        assert _labelled(con, label, "DeviceImageLoadEvents", "FileName", "FileName LIKE '%.xll'")
+        assert _labelled(con, label, "DeviceProcessEvents", "FileName", "InitiatingProcessFileName = 'EXCEL.EXE'") == []
+        assert con.execute("SELECT count(*) FROM DeviceProcessEvents WHERE DeviceName = ? AND InitiatingProcessFileName = 'EXCEL.EXE' "
+                           "AND InitiatingProcessCommandLine LIKE '%/automation%' AND lower(FileName) = 'werfault.exe'",
+                           [label["device_name"]]).fetchone() == (0,)
+
+
 # --- formats ---------------------------------------------------------------------------------------------------------
 
 

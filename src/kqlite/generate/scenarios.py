@@ -240,9 +240,9 @@ def a7_excel_registerxll(ctx: Ctx) -> None:
     _smb_drop(ctx, rf"C:\ProgramData\{name}#{ctx.instance.number}", xll, ctx.after(ctx.t0, -30_000, -5_000))
     _, excel, bind = office_server(ctx, "EXCEL.EXE", EXCEL)
     ctx.load(excel, ctx.after(bind, 100, 200), rf"C:\ProgramData\{name}#{ctx.instance.number}")
-    crash = ctx.after(bind, 300, 1200)  # Excel dies right after loading the XLL; WER starts [D]
-    pid = ctx.pid_of(excel)
-    ctx.spawn(excel, "WerFault.exe", rf"C:\Windows\system32\WerFault.exe -u -p {pid} -s {int(ctx.rng.integers(900, 1400))}", crash)
+    # Excel terminates ~220 ms after loading the XLL and the WER service starts [D]; the recordings show no
+    # child of EXCEL.EXE at all (no WerFault.exe): the payload runs inside Excel.
+    crash = ctx.after(bind, 300, 1200)
     ctx.spawn(ctx.slot("services", crash), "svchost.exe", r"C:\Windows\System32\svchost.exe -k WerSvcGroup", ctx.after(crash, 5, 80),
               acct=SYSTEM, logon=SYSTEM_LOGON, integrity="System", elevation="TokenElevationTypeDefault", session=0)
 
@@ -581,7 +581,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("A6", "Excel DDEInitiate", LATERAL, True, TP, f"EXCEL.EXE: {_SEED_CHILD} (cmd /c ...; plus benign Click-to-Run children)",
              a6_excel_dde, source="foothold", duration_s=60, rate=0.5),
     Scenario("A7", "Excel RegisterXLL", LATERAL, True, FN,
-             "the XLL runs inside EXCEL.EXE; its only child is WerFault.exe, which the seed excludes", a7_excel_registerxll,
+             "the XLL runs inside EXCEL.EXE, which spawns no child process (Excel exits, the WER service starts)", a7_excel_registerxll,
              source="foothold", duration_s=60, rate=0.3),
     Scenario("A8", "Excel ExecuteExcel4Macro shellcode", LATERAL, True, TP,
              "fires by accident: the shellcode runs in memory but Excel's benign AppVDllSurrogate64.exe children match",
