@@ -259,6 +259,23 @@ def _labelled(con, label: dict, table: str, columns: str, where: str = "TRUE") -
                        "ORDER BY Timestamp", [label["device_name"], ids]).fetchall()
 
 
+def test_iertutil_inbound_follows_the_port_135_connection_and_precedes_the_processes(small):
+    """Recorded order (covenant_dcom_iertutil_dll_hijack): :135 first, the inbound to ielowutil.exe under a
+    second later, then the process creations."""
+    con = duck(small)
+    labels = [label for label in read_labels(small) if label["scenario_id"] == "A12"]
+    assert labels
+    for label in labels:
+        epm = _labelled(con, label, "DeviceNetworkEvents", "Timestamp", "LocalPort = 135")
+        low = _labelled(con, label, "DeviceNetworkEvents", "Timestamp",
+                        "InitiatingProcessFileName = 'ielowutil.exe' AND ActionType = 'InboundConnectionAccepted'")
+        created = _labelled(con, label, "DeviceProcessEvents", "Timestamp, FileName")
+        assert epm and len(low) == 1 and created
+        first_135, inbound = epm[0][0], low[0][0]
+        assert epm[-1][0] < inbound and (inbound - first_135).total_seconds() < 1.0, (first_135, inbound)
+        assert all(inbound < when for when, _ in created), (inbound, created[0])
+
+
 def test_registerxll_excel_spawns_no_child(small):
     """Real RegisterXLL recordings: the XLL runs inside EXCEL.EXE, which has no child process (no WerFault.exe)."""
     con = duck(small)

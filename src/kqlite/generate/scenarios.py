@@ -305,7 +305,10 @@ def a12_ie_iertutil(ctx: Ctx) -> None:
     key = rf"C:\Program Files\Internet Explorer\iertutil.dll#{number}"
     _smb_drop(ctx, key, dll, ctx.after(ctx.t0, -11_000, -9_000))
     logon = ctx.prelude("Kerberos", rdev=_source_name(ctx))
-    t = ctx.after(ctx.t0, 200, 500)
+    # As recorded: the :135 connection(s) first, the inbound to ielowutil.exe under a second later, and the
+    # process creations only after it (ielowutil's own creation is stamped ~10 s after its inbound) [D].
+    inbound = ctx.after(ctx.t0, 150, 900)
+    t = inbound + int(ctx.rng.integers(9_000, 11_000)) * 1000
     low = ctx.server("ielowutil.exe",
                      r'"C:\Program Files (x86)\Internet Explorer\ielowutil.exe" -CLSID:{0002DF01-0000-0000-C000-000000000046} -Embedding',
                      t, logon)
@@ -317,8 +320,7 @@ def a12_ie_iertutil(ctx: Ctx) -> None:
     tab = ctx.spawn(ie, "IEXPLORE.EXE",
                     rf'"C:\Program Files (x86)\Internet Explorer\IEXPLORE.EXE" SCODEF:{ctx.pid_of(ie)} CREDAT:17410 /prefetch:2',
                     tab_t, integrity="Low")
-    # The sensor stamped ielowutil's inbound ~10 s before the process's own creation [D].
-    ctx.inbound(low, t - int(ctx.rng.integers(9_000, 11_000)) * 1000, ctx.src, ctx.ephemeral(False), ctx.dyn_port())
+    ctx.inbound(low, inbound, ctx.src, ctx.ephemeral(False), ctx.dyn_port())
     ctx.inbound(tab, ctx.after(tab_t, 500, 3000), ctx.src, ctx.ephemeral(False), ctx.dyn_port())
 
 
