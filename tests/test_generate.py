@@ -259,6 +259,27 @@ def _labelled(con, label: dict, table: str, columns: str, where: str = "TRUE") -
                        "ORDER BY Timestamp", [label["device_name"], ids]).fetchall()
 
 
+@pytest.mark.parametrize("fixture", ["small", "day"])
+def test_complus_late_child_comes_long_after_the_last_remote_call_to_its_server(fixture, request):
+    """B3b says "child hours after its last remote call": no remote call may reach that server instance in the
+    hour before the child (background calls included, not only the labelled ones)."""
+    directory = request.getfixturevalue(fixture)
+    con = duck(directory)
+    labels = [label for label in read_labels(directory) if label["scenario_id"] == "B3b"]
+    assert labels
+    for label in labels:
+        children = _labelled(con, label, "DeviceProcessEvents", "Timestamp, InitiatingProcessUniqueId",
+                             "InitiatingProcessFileName = 'dllhost.exe'")
+        assert children, label
+        for when, server in children:
+            calls = con.execute("""SELECT count(*), max(Timestamp) FROM DeviceNetworkEvents
+                                   WHERE DeviceName = ? AND InitiatingProcessUniqueId = ?
+                                     AND ActionType = 'InboundConnectionAccepted' AND Timestamp <= ?""",
+                                [label["device_name"], server, when]).fetchone()
+            assert calls[0] >= 1, "the server must have been called remotely"
+            assert (when - calls[1]).total_seconds() >= 3600, (label["instance"], calls[1], when)
+
+
 def test_iertutil_inbound_follows_the_port_135_connection_and_precedes_the_processes(small):
     """Recorded order (covenant_dcom_iertutil_dll_hijack): :135 first, the inbound to ielowutil.exe under a
     second later, then the process creations."""

@@ -422,6 +422,7 @@ def _workstation_ips(ctx: Ctx) -> list[str]:
 
 
 APP_TIER = [f"10.20.5.{11 + i}" for i in range(8)]
+COMPLUS_BATCH_APPID = "9E2C41B7-5D3A-4F08-B6C1-7A0E3D5F8C24"  # Contoso OrderService batch component (B3b)
 
 
 def b3a_unsecapp(ctx: Ctx) -> None:
@@ -429,7 +430,20 @@ def b3a_unsecapp(ctx: Ctx) -> None:
 
 
 def b3b_complus_late_child(ctx: Ctx) -> None:
-    server = _role_server_inbound(ctx, "complus", APP_TIER, int(ctx.rng.integers(2, 5)), 60_000)
+    """A COM+ server application activated by an app-tier host (its own dllhost.exe instance, not the all-day
+    role server that background calls reach), called a few times, then idle; hours later (in a day-long run)
+    its own timer runs a helper. No remote call reaches this instance after the first few minutes."""
+    svc = ctx.estate.services["svc-app"]
+    logon = ctx.logon(ctx.after(ctx.t0, -60, -5), svc, ctx.src, "NTLM", admin=0)
+    ctx.inbound(ctx.slot("rpcss"), ctx.t0, ctx.src, ctx.ephemeral(True), 135)
+    t = ctx.after(ctx.t0, 50, 300)
+    server = ctx.spawn(ctx.slot("dcomlaunch", t), "dllhost.exe", rf"C:\Windows\system32\DllHost.exe /Processid:{{{COMPLUS_BATCH_APPID}}}",
+                       t, acct=svc, logon=logon, integrity="High", elevation="TokenElevationTypeFull", session=0)
+    port = ctx.dyn_port()
+    call = ctx.after(t, 300, 1500)
+    for _ in range(int(ctx.rng.integers(2, 5))):
+        ctx.inbound(server, call, ctx.src, ctx.ephemeral(True), port)
+        call = ctx.after(call, 2_000, 60_000)
     t = ctx.later(ctx.t0, 0.95)
     if ctx.rng.random() < 0.5:
         shell(ctx, server, r'"C:\Windows\system32\cmd.exe" /c "C:\Program Files\Contoso\OrderService\nightly.cmd"', t)
@@ -627,9 +641,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("B3a", "unsecapp.exe WMI async callbacks on a management server", "benign", False, TN,
              "a DcomLaunch child accepting remote connections all day, with no child process", b3a_unsecapp, target="mgmt",
              duration_s=600, rate=0.1, per="role"),
-    Scenario("B3b", "COM+ application child hours after its last remote call", "benign", False, FP,
-             "dllhost.exe /Processid is a DcomLaunch child with remote inbound; the seed has no time window (W1)",
-             b3b_complus_late_child, target="complus", duration_s=3 * 3600, rate=0.1, per="role"),
+    Scenario("B3b", "COM+ application child long after its last remote call", "benign", False, FP,
+             "dllhost.exe /Processid (its own instance, activated by an app-tier host) is a DcomLaunch child with remote "
+             "inbound; its child comes ~0.9 x the instance's span after the last call to it (hours in a day-long run); "
+             "the seed has no time window (W1)",
+             b3b_complus_late_child, target="complus", source="apptier", duration_s=3 * 3600, rate=0.1, per="role"),
     Scenario("B3c", "Remote Office automation on a reporting server", "benign", False, FP,
              "EXCEL.EXE /automation launched remotely by svc-report spawns Click-to-Run/print helpers (W10)",
              b3c_office_automation, target="report", source="apptier", duration_s=180, rate=1.0, per="role"),
