@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -311,6 +312,34 @@ def test_registerxll_excel_spawns_no_child(small):
                            [label["device_name"]]).fetchone() == (0,)
 
 
+def test_devices_have_routine_history_before_the_window_that_no_label_covers(day):
+    """Rules that learn what is routine need history: the files start with a warm-up (default 4 h) of the same
+    background before --start; no scenario row and no label lies in it."""
+    con = duck(day)
+    start = datetime(2024, 8, 5, tzinfo=UTC)
+    first = dict(con.execute("SELECT DeviceName, min(Timestamp) FROM DeviceNetworkEvents GROUP BY 1").fetchall())
+    assert len(first) == 24 and all(when < start - timedelta(hours=3) for when in first.values())
+    for table in TABLES:
+        assert con.execute(f"SELECT count(*) FROM {table} WHERE Timestamp < ?", [start]).fetchone()[0] > 0, table
+    churn = con.execute("""SELECT count(*) FROM DeviceProcessEvents WHERE Timestamp < ?
+                           AND InitiatingProcessCommandLine ILIKE '%-k DcomLaunch%'""", [start]).fetchone()[0]
+    assert churn > 50
+    labels = read_labels(day)
+    for label in labels:
+        assert label["start"] >= "2024-08-05T00:00:00.000Z", label
+        for table, ids in label["report_ids"].items():
+            assert con.execute(f"SELECT min(Timestamp) FROM {table} WHERE DeviceName = ? AND list_contains(?, ReportId)",
+                               [label["device_name"], ids]).fetchone()[0] >= start, (label["scenario_id"], table)
+
+
+def test_warmup_zero_starts_the_files_at_the_window(tmp_path):
+    summary = generate(tmp_path, devices=6, hours=1, seed=2, warmup=0)
+    assert summary.warmup == 0
+    con = duck(tmp_path)
+    for table in TABLES:
+        assert con.execute(f"SELECT min(Timestamp) FROM {table}").fetchone()[0] >= datetime(2024, 8, 5, tzinfo=UTC), table
+
+
 # --- formats ---------------------------------------------------------------------------------------------------------
 
 
@@ -428,13 +457,15 @@ def test_sysmon_xml_rebuilds_the_process_tree_and_keeps_report_ids(tmp_path, ref
 def test_command_writes_the_files_and_rejects_bad_options(tmp_path):
     runner = CliRunner()
     result = runner.invoke(generate_command, ["--devices", "6", "--hours", "1", "--out", str(tmp_path), "--seed", "9",
-                                              "--scenarios", "A2,B4c", "--start", "2025-01-06T08:00:00Z"])
+                                              "--scenarios", "A2,B4c", "--start", "2025-01-06T08:00:00Z", "--warmup", "1.5"])
     assert result.exit_code == 0, result.output
     assert {p.name for p in tmp_path.iterdir()} == {f"{t}.parquet" for t in TABLES} | {"labels.jsonl"}
-    first = pq.read_table(tmp_path / "DeviceProcessEvents.parquet", columns=["Timestamp"]).column(0)[0].as_py()
-    assert first.isoformat().startswith("2025-01-06T08:0")
+    first = pq.read_table(tmp_path / "DeviceNetworkEvents.parquet", columns=["Timestamp"]).column(0)[0].as_py()
+    assert first.isoformat().startswith("2025-01-06T06:3")  # the warm-up starts 1.5 h before --start
+    assert all(label["start"] >= "2025-01-06T08:00" for label in read_labels(tmp_path))
     assert "DeviceProcessEvents" in result.output
     bad = runner.invoke(generate_command, ["--out", str(tmp_path), "--scenarios", "A99"])
     assert bad.exit_code == 2 and "unknown scenario" in bad.output
     assert runner.invoke(generate_command, ["--out", str(tmp_path), "--devices", "2"]).exit_code == 2
     assert runner.invoke(generate_command, ["--devices", "6"]).exit_code == 2  # --out is required
+    assert runner.invoke(generate_command, ["--out", str(tmp_path), "--warmup", "-1"]).exit_code == 2

@@ -114,7 +114,7 @@ class Background:
     def chunk(self, hours: Sequence[int], devs: np.ndarray, new: NewProcs, static: ProcStore,
               rng: np.random.Generator) -> dict[str, list[ev.Batch]]:
         out: dict[str, list[ev.Batch]] = {table: [] for table in ev.TABLES}
-        start, end = self.estate.config.start_us, self.estate.config.end_us
+        start, end = self.estate.config.record_start_us, self.estate.config.end_us  # hours count from the recording start
         for hour in hours:
             t0 = start + hour * HOUR
             t1 = min(t0 + HOUR, end)

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kqlite.generate.inject import resolve
-from kqlite.generate.runner import DEFAULT_START
+from kqlite.generate.runner import DEFAULT_START, DEFAULT_WARMUP
 from kqlite.generate.runner import generate as run
 from kqlite.generate.writers import FORMATS
 
@@ -43,8 +43,10 @@ def _start(ctx: click.Context, param: click.Parameter, value: str | None) -> dat
 @click.option("--start", callback=_start, help="Window start, ISO-8601 (default 2024-08-05T00:00:00Z).")
 @click.option("--target-rows", type=click.IntRange(min=1), default=None,
               help="Scale background density so that each table gets about this many rows.")
+@click.option("--warmup", type=click.FloatRange(min=0), default=DEFAULT_WARMUP, show_default=True,
+              help="Hours of routine history recorded before --start (written, never labelled).")
 def generate(devices: int, hours: float, out_dir: str, fmt: str, seed: int, scenarios: str, start: datetime,
-             target_rows: int | None) -> None:
+             target_rows: int | None, warmup: float) -> None:
     """Generate synthetic Defender telemetry with labelled DCOM lateral-movement scenarios (and labels.jsonl)."""
     console = Console(stderr=True)
     with Progress(TextColumn("[bold]generate"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rows]:,} rows"),
@@ -56,7 +58,7 @@ def generate(devices: int, hours: float, out_dir: str, fmt: str, seed: int, scen
 
         try:
             summary = run(out_dir, devices=devices, hours=hours, fmt=fmt, seed=seed, scenarios=scenarios, start=start,
-                          target_rows=target_rows, progress=progress)
+                          target_rows=target_rows, progress=progress, warmup=warmup)
         except ValueError as error:
             raise click.ClickException(str(error)) from None
     rate = summary.total_rows / summary.seconds if summary.seconds else 0.0

@@ -55,14 +55,25 @@ class Config:
     start: datetime = datetime.fromisoformat("2024-08-05T00:00:00+00:00")
     seed: int = 1
     density: dict[str, float] = field(default_factory=dict)  # per-table multiplier of background volume
+    warmup: float = 4.0  # hours of recorded history before the window: rows written, no scenario placed in them
 
     @property
     def start_us(self) -> int:
+        """Start of the main window (labels live here)."""
         return int(self.start.timestamp()) * SECOND
 
     @property
     def end_us(self) -> int:
         return self.start_us + int(self.hours * HOUR)
+
+    @property
+    def record_start_us(self) -> int:
+        """Start of the recording: the warm-up, then the main window."""
+        return self.start_us - int(self.warmup * HOUR) // MS * MS
+
+    @property
+    def record_hours(self) -> float:
+        return self.hours + self.warmup
 
 
 @dataclass
@@ -91,6 +102,8 @@ class Estate:
             raise ValueError("--devices must be at least 4 (a DC, an application server and two workstations)")
         if config.hours <= 0:
             raise ValueError("--hours must be positive")
+        if config.warmup < 0:
+            raise ValueError("--warmup must not be negative")
         self.config = config
         self.rng = np.random.default_rng([config.seed, 0])
         self.catalog = Catalog()
@@ -152,14 +165,14 @@ class Estate:
         if n >= 10 and not loop.any():
             loop[len(specs) - 1] = True
         devices = []
-        start, end = self.config.start_us, self.config.end_us
+        start, end, record = self.config.start_us, self.config.end_us, self.config.record_start_us
         for i, (short, kind, roles, ip) in enumerate(specs):
             roles = roles | ({"loopdcom"} if loop[i] else set())
             os_name = ("Windows11" if rng.random() < 0.2 else "Windows10") if kind == "workstation" else \
                 ("WindowsServer2022" if rng.random() < 0.5 else "WindowsServer2019")
             device_id = uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))).hex + \
                 f"{int(rng.integers(0, 2**32)):08x}"
-            boot = start + int(rng.integers(0, 240_000)) * MS
+            boot = record + int(rng.integers(0, 240_000)) * MS
             boots, ends = [boot], []
             # A few machines restart once in a long enough window (patching): a new process tree, new PIDs.
             if self.config.hours >= 6 and rng.random() < 0.08:

@@ -30,6 +30,7 @@ from kqlite.generate.writers import FORMATS, open_writer
 
 CHUNK_ROWS = 60_000
 DEFAULT_START = datetime.fromisoformat("2024-08-05T00:00:00+00:00")
+DEFAULT_WARMUP = 4.0  # hours of unlabelled history before the window
 Progress = Callable[[int, int, int], None]  # (chunks done, chunks total, rows written so far)
 
 
@@ -46,6 +47,7 @@ class GenerateSummary:
     hours: float
     seed: int
     by_expected_seed: dict[str, int] = field(default_factory=dict)
+    warmup: float = 0.0  # hours recorded before the window start (no labels there)
 
     @property
     def total_rows(self) -> int:
@@ -55,7 +57,7 @@ class GenerateSummary:
 def _sample(estate: Estate, per_stratum: int, max_hours: int) -> tuple[list[tuple[np.ndarray, float]], np.ndarray, float]:
     """Pilot sample: devices per stratum (kind and roles: a DC makes far more logons than a workstation) with
     their scale factor, hours spread over the window, and the sampled fraction of all device-hours."""
-    n_hours = math.ceil(estate.config.hours)
+    n_hours = math.ceil(estate.config.record_hours)
     hours = np.unique(np.linspace(0, n_hours - 1, min(n_hours, max_hours)).round().astype(np.int64))
     strata: dict[tuple, list[int]] = {}
     for device in estate.devices:
@@ -96,14 +98,17 @@ def _densities(estate: Estate, profiles: Profiles, target_rows: int, fixed: dict
 
 def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: str = "parquet", seed: int = 1,
              scenarios: str | list[str] | None = "all", start: datetime | None = None, target_rows: int | None = None,
-             progress: Progress | None = None) -> GenerateSummary:
-    """Generate Defender tables (+ labels.jsonl) into `out_dir`; see docs/generate.md."""
+             progress: Progress | None = None, warmup: float = DEFAULT_WARMUP) -> GenerateSummary:
+    """Generate Defender tables (+ labels.jsonl) into `out_dir`; see docs/generate.md.
+
+    The files cover `warmup` hours of history before `start` (routine activity only, no scenario) and then the
+    `hours` of the main window, where the labelled scenarios are."""
     began = clock.perf_counter()
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r} (one of {', '.join(FORMATS)})")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    config = Config(devices=devices, hours=float(hours), start=start or DEFAULT_START, seed=seed)
+    config = Config(devices=devices, hours=float(hours), start=start or DEFAULT_START, seed=seed, warmup=float(warmup))
     estate = Estate(config)
     profiles = Profiles(estate)
     planner = Planner(estate)
@@ -115,9 +120,9 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     # Chunk sizing only needs a rough volume.
     estimate = _pilot(estate, background, 2, 4)
     biggest = max(estimate.values())
-    per_device_hour = max(biggest / (len(estate.devices) * math.ceil(config.hours)), 1.0)
+    n_hours = math.ceil(config.record_hours)
+    per_device_hour = max(biggest / (len(estate.devices) * n_hours), 1.0)
 
-    n_hours = math.ceil(config.hours)
     span = int(min(n_hours, max(1, CHUNK_ROWS // (per_device_hour * len(estate.devices)))))
     batch_devices = int(min(len(estate.devices), max(1, CHUNK_ROWS // (per_device_hour * span))))
     device_batch = np.arange(len(estate.devices)) // batch_devices
@@ -125,7 +130,7 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     n_batches = int(device_batch.max()) + 1
 
     def group_of(times: np.ndarray) -> np.ndarray:
-        return np.clip((times - config.start_us) // HOUR, 0, n_hours - 1) // span
+        return np.clip((times - config.record_start_us) // HOUR, 0, n_hours - 1) // span
 
     buckets = {}
     for table in ev.TABLES:
@@ -179,7 +184,7 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     for record in records:
         by_seed[str(record["expected_seed"])] = by_seed.get(str(record["expected_seed"]), 0) + 1
     return GenerateSummary(out, fmt, rows, len(planner.instances), paths, labels_path, clock.perf_counter() - began,
-                           devices, float(hours), seed, by_seed)
+                           devices, float(hours), seed, by_seed, float(warmup))
 
 
 def _assign_report_ids(batches: dict[str, ev.Batch], next_report: np.ndarray) -> dict[str, np.ndarray]:
