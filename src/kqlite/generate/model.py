@@ -47,6 +47,11 @@ SYSTEM_LOGON, NETWORK_SERVICE_LOGON, LOCAL_SERVICE_LOGON = 999, 996, 997
 
 ATTACKER_LINUX_IP = "10.10.250.17"  # unmanaged foothold: Impacket/NetExec run from here, it reports nothing
 
+# Share of devices already up when the recording starts: their boot-time processes (the long-lived parents of
+# most rows) have no creation row, as in real data where only ~30% of the parents' creations are present.
+BOOTED_BEFORE = 0.75
+UPTIME_HOURS = (3.0, 21 * 24.0)  # log-uniform uptime at the recording start of a device booted before it
+
 
 @dataclass
 class Config:
@@ -166,13 +171,21 @@ class Estate:
             loop[len(specs) - 1] = True
         devices = []
         start, end, record = self.config.start_us, self.config.end_us, self.config.record_start_us
+        # Exactly round(BOOTED_BEFORE x n) devices (a random choice) were up before the recording started.
+        booted_before = np.zeros(len(specs), dtype=bool)
+        booted_before[rng.permutation(len(specs))[: round(BOOTED_BEFORE * len(specs))]] = True
         for i, (short, kind, roles, ip) in enumerate(specs):
             roles = roles | ({"loopdcom"} if loop[i] else set())
             os_name = ("Windows11" if rng.random() < 0.2 else "Windows10") if kind == "workstation" else \
                 ("WindowsServer2022" if rng.random() < 0.5 else "WindowsServer2019")
             device_id = uuid.UUID(int=int(rng.integers(0, 2**63)) << 64 | int(rng.integers(0, 2**63))).hex + \
                 f"{int(rng.integers(0, 2**32)):08x}"
-            boot = record + int(rng.integers(0, 240_000)) * MS
+            if booted_before[i]:  # up for hours or weeks already: its boot tree is not recorded
+                uptime = np.exp(rng.uniform(np.log(UPTIME_HOURS[0]), np.log(UPTIME_HOURS[1]))) * HOUR
+                boot = record - int(uptime) // MS * MS
+            else:  # boots during the first half of the warm-up (at the recording start without one)
+                spread = max(240_000, int(self.config.warmup * HOUR / MS / 2))
+                boot = record + int(rng.integers(0, spread)) * MS
             boots, ends = [boot], []
             # A few machines restart once in a long enough window (patching): a new process tree, new PIDs.
             if self.config.hours >= 6 and rng.random() < 0.08:

@@ -113,7 +113,8 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
     profiles = Profiles(estate)
     planner = Planner(estate)
     Injector(estate, planner).inject(resolve(scenarios))
-    fixed = {table: estate.log.count(table) + planner.log.count(table) for table in ev.TABLES}
+    fixed = {table: int((estate.log.batch(table)["time"] >= config.record_start_us).sum()) + planner.log.count(table)
+             for table in ev.TABLES}
 
     density = _densities(estate, profiles, target_rows, fixed) if target_rows else dict.fromkeys(ev.TABLES, 1.0)
     background = Background(estate, profiles, density)
@@ -134,7 +135,9 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
 
     buckets = {}
     for table in ev.TABLES:
-        fixed_batch = ev.concat(table, [estate.log.batch(table), planner.log.batch(table)])
+        boot = estate.log.batch(table)  # boot trees of devices that were up before the recording are not recorded
+        boot = ev.select(boot, np.flatnonzero(boot["time"] >= config.record_start_us))
+        fixed_batch = ev.concat(table, [boot, planner.log.batch(table)])
         buckets[table] = ev.Buckets(table, fixed_batch, group_of(fixed_batch["time"]), device_batch)
 
     renderer = Renderer(estate)  # freezes the catalog: nothing adds files from here on

@@ -563,8 +563,17 @@ def b6_pid_reuse(ctx: Ctx) -> None:
 
 
 def _server_crash(ctx: Ctx, image: str) -> None:
-    server = _role_server_inbound(ctx, "unsecapp", _workstation_ips(ctx), int(ctx.rng.integers(1, 4)), 5_000)
-    t = ctx.after(ctx.t0, 20_000, 60_000)
+    """A WMI callback sink launched for a management query (its own unsecapp.exe, created in the window, so the
+    seed can see its DcomLaunch parent even when the all-day sink started before the recording) takes a few
+    callbacks from workstations and crashes."""
+    t = ctx.after(ctx.t0, 0, 500)
+    server = ctx.spawn(ctx.slot("dcomlaunch", t), "unsecapp.exe", r"C:\Windows\system32\wbem\unsecapp.exe -Embedding", t,
+                       acct=SYSTEM, logon=SYSTEM_LOGON, integrity="System", elevation="TokenElevationTypeDefault", session=0)
+    port, call, sources = ctx.dyn_port(), ctx.after(t, 200, 2_000), _workstation_ips(ctx)
+    for _ in range(int(ctx.rng.integers(1, 4))):
+        ctx.inbound(server, call, str(ctx.rng.choice(sources)), ctx.ephemeral(False), port)
+        call = ctx.after(call, 200, 5_000)
+    t = ctx.after(call, 20_000, 60_000)
     crash = ctx.spawn(server, image, rf"C:\Windows\system32\{image} -u -p {ctx.pid_of(server)} -s {int(ctx.rng.integers(300, 900))}", t)
     ctx.file(crash, ctx.after(t, 500, 3000), r"C:\ProgramData\Microsoft\Windows\WER\Temp\WER7A3F.tmp.WERInternalMetadata.xml")
 

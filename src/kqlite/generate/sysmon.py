@@ -240,11 +240,15 @@ class SysmonXmlOut(Writer):
         """Events of all tables, in time order per device, rendered and appended a slice at a time."""
         render = {PROCESS: self._process, NETWORK: self._network, IMAGE: self._image, FILE: self._file, LOGON: self._logon}
         tables = [t for t in (PROCESS, NETWORK, IMAGE, FILE, LOGON) if t in chunk and chunk[t].num_rows]
-        if PROCESS in tables:  # the Security channel's Execution/ProcessID is lsass's PID
-            data = chunk[PROCESS]
-            lsass = pc.ends_with(pc.ascii_lower(data.column("FolderPath").cast(pa.string())), "\\lsass.exe")
-            for name, pid in zip(*(data.filter(lsass).column(c).to_pylist() for c in ("DeviceName", "ProcessId")), strict=True):
-                self.lsass_pid[name] = pid
+        # The Security channel's Execution/ProcessID is lsass's PID: from its creation row, or (when it started
+        # before the recording) from the logon rows it initiated.
+        for table, path, pid in ((LOGON, "InitiatingProcessFolderPath", "InitiatingProcessId"), (PROCESS, "FolderPath", "ProcessId")):
+            if table not in tables:
+                continue
+            data = chunk[table]
+            lsass = pc.ends_with(pc.ascii_lower(data.column(path).cast(pa.string())), "\\lsass.exe")
+            for name, value in zip(*(data.filter(lsass).column(c).to_pylist() for c in ("DeviceName", pid)), strict=True):
+                self.lsass_pid[name] = value
         if not tables:
             return
         time = np.concatenate([chunk[t].column("Timestamp").combine_chunks().cast(pa.int64()).to_numpy() for t in tables])

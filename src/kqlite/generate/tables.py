@@ -32,6 +32,9 @@ AS_INITIATING = {attr: f"InitiatingProcess{attr}" for attr in ("FileName", "Fold
     "SignatureStatus": "InitiatingProcessSignatureStatus"} | {
     attr: f"InitiatingProcessVersionInfo{name}" for attr, name in _VERSION.items()}
 ACCOUNT = {"Domain": "Domain", "Name": "Name", "Sid": "Sid", "Upn": "Upn", "ObjectId": "ObjectId"}
+# Share of the processes started before the recording whose creation time the network rows do not know
+# (null InitiatingProcessCreationTime, as in Sysmon-derived data when the process start was not seen).
+UNKNOWN_CREATION = 0.5
 
 
 @cache
@@ -101,7 +104,11 @@ class Renderer:
         s = self.estate.strings
         out: dict[str, pa.Array] = {"Timestamp": time_column(batch["time"]), "ReportId": int_column(report_ids, "long")}
         out.update(self.devices.columns(batch["dev"], ["DeviceId", "DeviceName"]))
-        self._process(view.gather(batch["owner"]), True, wanted, out)
+        owner = view.gather(batch["owner"])
+        if table == ev.NETWORK:  # decided per process (its unique id), so all its rows agree
+            unknown = (owner["ctime"] < self.estate.config.record_start_us) & (owner["uid"] % 1000 < UNKNOWN_CREATION * 1000)
+            owner["ctime"] = np.where(unknown, -1, owner["ctime"])
+        self._process(owner, True, wanted, out)
         if table == ev.PROCESS:
             out["ActionType"] = constant_strings("ProcessCreated", n)
             self._process(view.gather(batch["child"]), False, wanted, out)
