@@ -357,6 +357,38 @@ def test_registerxll_excel_spawns_no_child(small):
                            [label["device_name"]]).fetchone() == (0,)
 
 
+def test_inbound_traffic_mixes_udp_link_local_ipv6_loopback_and_dc_self_traffic(day):
+    """Real hosts accept more than private IPv4 over TCP: about a quarter of the inbound rows are UDP (NetBIOS,
+    LLMNR, DNS/CLDAP/NTP on the DC), peers and the host itself use IPv6 link-local addresses, loopback also goes
+    over ::1, and the domain controller talks to itself. All of it benign, none of it to a DCOM server."""
+    con = duck(day)
+    shares = dict(zip(("udp", "fe80", "v6loop", "all"), con.execute("""
+        SELECT avg(CASE WHEN Protocol = 'Udp' THEN 1.0 ELSE 0.0 END), avg(CASE WHEN RemoteIP LIKE 'fe80:%' THEN 1.0 ELSE 0.0 END),
+               avg(CASE WHEN RemoteIP = '::1' THEN 1.0 ELSE 0.0 END), count(*)
+        FROM DeviceNetworkEvents WHERE ActionType = 'InboundConnectionAccepted'""").fetchone(), strict=True))
+    assert 0.18 <= shares["udp"] <= 0.35, shares
+    assert 0.02 <= shares["fe80"] <= 0.12, shares
+    assert 0.005 <= shares["v6loop"] <= 0.06, shares
+    self_talk = dict(con.execute("""
+        SELECT CASE WHEN RemoteIP LIKE 'fe80:%' THEN 'fe80' WHEN RemoteIP = '::1' THEN '::1' ELSE 'ipv4' END, count(*)
+        FROM DeviceNetworkEvents WHERE ActionType = 'InboundConnectionAccepted' AND DeviceName LIKE 'dc01.%'
+          AND (RemoteIP = LocalIP OR RemoteIP = '::1') GROUP BY 1""").fetchall())
+    assert set(self_talk) == {"fe80", "::1", "ipv4"}, self_talk
+    udp_owners = {name for (name,) in con.execute("SELECT DISTINCT InitiatingProcessFileName FROM DeviceNetworkEvents "
+                                                   "WHERE ActionType = 'InboundConnectionAccepted' AND Protocol = 'Udp'").fetchall()}
+    assert {"System", "svchost.exe", "lsass.exe", "dns.exe"} <= udp_owners
+    # none of these background rows goes to a DcomLaunch child (only the labelled B4c/B4f traps do)
+    labelled = [(label["device_name"], rid) for label in read_labels(day)
+                for rid in label["report_ids"].get("DeviceNetworkEvents", [])]
+    con.execute("CREATE TEMP TABLE labelled (DeviceName VARCHAR, ReportId BIGINT)")
+    con.executemany("INSERT INTO labelled VALUES (?, ?)", labelled)
+    assert con.execute("""SELECT count(*) FROM DeviceNetworkEvents n WHERE ActionType = 'InboundConnectionAccepted'
+                          AND (Protocol = 'Udp' OR RemoteIP LIKE 'fe80:%' OR RemoteIP = '::1')
+                          AND InitiatingProcessParentFileName = 'svchost.exe'
+                          AND NOT EXISTS (SELECT 1 FROM labelled l WHERE l.DeviceName = n.DeviceName AND l.ReportId = n.ReportId)
+                       """).fetchone() == (0,)
+
+
 def test_devices_have_routine_history_before_the_window_that_no_label_covers(day):
     """Rules that learn what is routine need history: the files start with a warm-up (default 4 h) of the same
     background before --start; no scenario row and no label lies in it."""

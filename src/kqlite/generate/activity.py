@@ -53,6 +53,12 @@ ENDPOINTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
     ),
 }
 
+# Inbound UDP services: profile -> (local ports, weights).
+INBOUND_UDP = {"netbios_in": ((137, 138), (0.5, 0.5)), "llmnr_in": ((5355, 5353), (0.8, 0.2)), "dns_in": ((53,), (1.0,)),
+               "dc_udp_in": ((389, 88), (0.8, 0.2)), "ntp_in": ((123,), (1.0,))}
+# Self-traffic of the DC: profile -> (local ports, weights) of the owner (lsass, System, RPCSS).
+SELF_PORTS = {"self_ldap": ((389, 49674, 88), (0.6, 0.2, 0.2)), "self_smb": ((445,), (1.0,)), "self_epm": ((135,), (1.0,))}
+
 DLL_FAMILIES = {
     NATIVE: ("ntdll.dll", "kernel32.dll", "KernelBase.dll", "combase.dll", "rpcrt4.dll", "ole32.dll", "advapi32.dll",
              "sechost.dll", "bcrypt.dll", "crypt32.dll"),
@@ -118,7 +124,8 @@ class Profiles:
             "ConnectionSuccess", "ConnectionFailed", "InboundConnectionAccepted", "Tcp", "Udp", "Private", "Public",
             "Loopback", "127.0.0.1", "FileCreated", "FileModified", "FileRenamed", "FileDeleted", "SMB", "ADMIN$",
             "LogonSuccess", "LogonFailed", "Network", "Unlock", "Service", "Batch", "Kerberos", "NTLM", "Negotiate",
-            "InvalidUserNameOrPassword", '{"IsLocalLogon":true}', '{"IsLocalLogon":false}')}
+            "InvalidUserNameOrPassword", '{"IsLocalLogon":true}', '{"IsLocalLogon":false}', "Broadcast", "::1")}
+        self.broadcast = np.array([s.add(d.ip.rsplit(".", 1)[0] + ".255") for d in devices])  # the /24's broadcast address
 
     # --- files ---------------------------------------------------------------------------------------------
 
@@ -207,9 +214,43 @@ class Profiles:
                        liptype=np.full(n, nm["Loopback"]), riptype=np.full(n, nm["Loopback"]))
         elif profile == "self":
             out.update(rip=ip[dev], rport=np.full(n, 8080))
+        elif profile in INBOUND_UDP or profile in SELF_PORTS or profile == "loop_in":
+            out.update(self._inbound(profile, dev, out, rng))
         else:
             raise KeyError(profile)
         return out
+
+    def _inbound(self, profile: str, dev: np.ndarray, out: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Inbound rows other than private IPv4 over TCP: UDP services, IPv6 link-local, loopback, self-traffic."""
+        n, nm, ip, ll = len(dev), self.names, self.estate.device_ip, self.estate.device_link_local
+        new = {"action": np.full(n, nm["InboundConnectionAccepted"])}
+        if profile in INBOUND_UDP:
+            ports, weights = INBOUND_UDP[profile]
+            lport = np.array(ports)[rng.choice(len(ports), n, p=weights)]
+            new.update(proto=np.full(n, nm["Udp"]), lport=lport)
+            if profile == "netbios_in":  # NetBIOS name/datagram broadcasts (Sysmon reports the broadcast address)
+                new.update(rip=self.broadcast[dev], rport=lport, riptype=np.full(n, nm["Broadcast"]))
+            elif profile == "llmnr_in":  # a peer on the link resolving a name, mostly over IPv6 link-local
+                other = self._other_device(dev, self.ws_dev, rng)
+                v6 = rng.random(n) < 0.7
+                new.update(rip=np.where(v6, ll[other], ip[other]), lip=np.where(v6, ll[dev], ip[dev]))
+            else:  # the DC's services answering any device of the estate (NTP answers from port 123)
+                other = self._other_device(dev, np.arange(len(self.estate.devices)), rng)
+                new.update(rip=ip[other], rport=lport if profile == "ntp_in" else out["lport"])
+            return new
+        if profile == "loop_in":  # loopback SMB / WSDAPI to the kernel, over 127.0.0.1 or ::1
+            v6 = rng.random(n) < 0.5
+            address = np.where(v6, nm["::1"], nm["127.0.0.1"])
+            new.update(rip=address, lip=address, lport=np.where(rng.random(n) < 0.7, 445, 5357),
+                       liptype=np.full(n, nm["Loopback"]), riptype=np.full(n, nm["Loopback"]))
+            return new
+        # the host talking to itself: over its link-local address, ::1 or its own IPv4 address
+        ports, weights = SELF_PORTS[profile]
+        family = rng.choice(3, n, p=(0.5, 0.25, 0.25))
+        address = np.select([family == 0, family == 1], [ll[dev], np.full(n, nm["::1"])], ip[dev])
+        kind = np.where(family == 1, nm["Loopback"], nm["Private"])
+        new.update(rip=address, lip=address, lport=np.array(ports)[rng.choice(len(ports), n, p=weights)], liptype=kind, riptype=kind)
+        return new
 
     def files(self, profile: str, dev: np.ndarray, rng: np.random.Generator) -> dict[str, np.ndarray]:
         n, nm = len(dev), self.names

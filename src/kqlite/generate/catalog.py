@@ -99,6 +99,7 @@ PROCESSES: dict[str, FileEntry] = {
     "dwm.exe": windows("dwm.exe", "Desktop Window Manager", 94720),
     "fontdrvhost.exe": windows("fontdrvhost.exe", "Usermode Font Driver Host", 827392),
     "spoolsv.exe": windows("spoolsv.exe", "Spooler SubSystem App", 929792),
+    "dns.exe": windows("dns.exe", "Domain Name System (DNS) Server", 3011584),
     "MsMpEng.exe": windows("MsMpEng.exe", "Antimalware Service Executable", 133432, folder=DEFENDER),
     "MpCmdRun.exe": windows("MpCmdRun.exe", "Microsoft Malware Protection Command Line Utility", 1528760, folder=DEFENDER),
     "MsSense.exe": windows(

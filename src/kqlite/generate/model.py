@@ -26,8 +26,8 @@ DOMAIN_SID = "S-1-5-21-1966530601-3185510712-10604624"
 SLOTS = (
     "system", "smss", "smss_s0", "csrss0", "wininit", "smss_s1", "csrss1", "winlogon", "services", "lsass",
     "fontdrv", "dwm", "dcomlaunch", "rpcss", "schedule", "winmgmt", "dnscache", "localsvc", "wuauserv", "spoolsv",
-    "msmpeng", "mssense", "winrm", "unsecapp", "complus", "userinit", "explorer", "chrome", "msedge", "teams",
-    "outlook", "onedrive",
+    "msmpeng", "mssense", "winrm", "dnsserver", "w32time", "unsecapp", "complus", "userinit", "explorer", "chrome",
+    "msedge", "teams", "outlook", "onedrive",
 )
 SLOT = {name: i for i, name in enumerate(SLOTS)}
 
@@ -134,6 +134,7 @@ class Estate:
             self.boot_start[device.index, : len(device.boots)] = device.boots
             self.boot_end[device.index, : len(device.boots)] = device.boot_ends
         self.device_ip = np.array([self.strings.add(d.ip) for d in self.devices], dtype=np.int64)
+        self.device_link_local = np.array([self.strings.add(link_local(d.device_id)) for d in self.devices], dtype=np.int64)
         self.roles = {role: np.array([role in d.roles for d in self.devices]) for role in
                       ("dc", "mgmt", "complus", "report", "helpdesk", "foothold", "loopdcom")}
         self.kind = np.array([{"workstation": 0, "server": 1, "dc": 2}[d.kind] for d in self.devices], dtype=np.int64)
@@ -321,6 +322,10 @@ class Estate:
         if server:
             spawn("winrm", "svchost.exe", rf"{svc} -k NetworkService -p -s WinRM", "services", NETWORK_SERVICE,
                   NETWORK_SERVICE_LOGON, "System", 0, (200, 900))
+        if device.kind == "dc":  # the DC's DNS server and time service answer the estate (UDP 53, 123)
+            spawn("dnsserver", "dns.exe", r"C:\Windows\system32\dns.exe", "services", *sys_, (200, 900))
+            spawn("w32time", "svchost.exe", rf"{svc} -k LocalService -s W32Time", "services", LOCAL_SERVICE,
+                  LOCAL_SERVICE_LOGON, "System", 0, (50, 400))
         # Boot-time listeners (ListeningConnectionCreated), owned by the processes that bind them.
         for slot, port in (("system", 445), ("system", 139), ("rpcss", 135), ("lsass", 49664), ("wininit", 49665),
                            ("localsvc", 49666), ("schedule", 49667), ("spoolsv", 49668), ("services", 49669)):
@@ -383,6 +388,12 @@ class Estate:
     def slot_at(self, dev: int, time: int, slot: str) -> int:
         boot = int(self.boot_at(np.array([dev]), np.array([time]))[0])
         return -1 if boot < 0 else int(self.slot_index[dev, boot, SLOT[slot]])
+
+
+def link_local(device_id: str) -> str:
+    """The device's stable IPv6 link-local address (fe80::/64, interface id from the device id)."""
+    suffix = int(device_id[:12], 16)
+    return "fe80::{:x}:{:x}:{:x}:{:x}".format(*((suffix >> s) & 0xFFFF for s in (36, 24, 12, 0)))
 
 
 def service_port(device_id: str, salt: str = "dyn") -> int:

@@ -248,6 +248,18 @@ ACTIVITIES = (
     Activity("lsass", "net", "dc_in", (0.0, 0.0, 200.0), interactive=False),
     Activity("unsecapp", "net", "unsecapp_in", (0.0, 60.0, 60.0), interactive=False, roles=("mgmt",)),
     Activity("complus", "net", "complus_in", (0.0, 40.0, 40.0), roles=("complus",)),
+    # Inbound beyond private IPv4 over TCP (all to services, System or lsass, never to a DCOM server): NetBIOS
+    # broadcasts and LLMNR/mDNS queries from the link (IPv6 link-local or IPv4), the DC's DNS, CLDAP/Kerberos and
+    # NTP over UDP, the DC talking to itself (link-local, ::1, its own IPv4), loopback SMB/WSD over 127.0.0.1 and ::1.
+    Activity("system", "net", "netbios_in", (0.6, 0.6, 1.0), interactive=False),
+    Activity("dnscache", "net", "llmnr_in", (1.2, 0.5, 0.5), interactive=False),
+    Activity("dnsserver", "net", "dns_in", (0.0, 0.0, 120.0), interactive=False),
+    Activity("lsass", "net", "dc_udp_in", (0.0, 0.0, 25.0), interactive=False),
+    Activity("w32time", "net", "ntp_in", (0.0, 0.0, 10.0), interactive=False),
+    Activity("lsass", "net", "self_ldap", (0.0, 0.0, 12.0), interactive=False),
+    Activity("system", "net", "self_smb", (0.0, 0.0, 3.0), interactive=False),
+    Activity("rpcss", "net", "self_epm", (0.0, 0.0, 3.0), interactive=False),
+    Activity("system", "net", "loop_in", (0.6, 0.8, 1.0), interactive=False),
     Activity("teams", "net", "loopback", (1.0, 0.0, 0.0)),
     Activity("chrome", "net", "self", (0.3, 0.0, 0.0)),
     Activity("chrome", "file", "downloads", (1.0, 0.0, 0.0)),

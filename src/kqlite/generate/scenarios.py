@@ -27,6 +27,7 @@ from kqlite.generate.model import (
     NETWORK_SERVICE_LOGON,
     SYSTEM,
     SYSTEM_LOGON,
+    link_local,
     service_port,
 )
 from kqlite.generate.planner import Ctx
@@ -522,8 +523,7 @@ def b4e_own_ip(ctx: Ctx) -> None:
 
 
 def b4f_link_local(ctx: Ctx) -> None:
-    suffix = int(ctx.estate.devices[ctx.dev].device_id[:12], 16)
-    address = "fe80::{:x}:{:x}:{:x}:{:x}".format(*((suffix >> s) & 0xFFFF for s in (36, 24, 12, 0)))
+    address = link_local(ctx.estate.devices[ctx.dev].device_id)  # the address its background link-local traffic uses
     _local_dcom(ctx, address, address, "Private")
 
 

@@ -31,8 +31,9 @@ NS = "http://schemas.microsoft.com/win/2004/08/events/event"
 SYSMON = '<Provider Name="Microsoft-Windows-Sysmon" Guid="{5770385f-c22a-43e0-bf4c-06f5698ffbd9}"/>'
 SECURITY = '<Provider Name="Microsoft-Windows-Security-Auditing" Guid="{54849625-5478-4994-a5ba-3e3b0328c30d}"/>'
 SYSMON_CHANNEL = "Microsoft-Windows-Sysmon/Operational"
-PORT_NAMES = {53: "domain", 80: "http", 88: "kerberos", 135: "epmap", 139: "netbios-ssn", 389: "ldap", 443: "https",
-              445: "microsoft-ds", 636: "ldaps", 3268: "msft-gc", 5985: "wsman"}
+PORT_NAMES = {53: "domain", 80: "http", 88: "kerberos", 123: "ntp", 135: "epmap", 137: "netbios-ns", 138: "netbios-dgm",
+              139: "netbios-ssn", 389: "ldap", 443: "https", 445: "microsoft-ds", 636: "ldaps", 3268: "msft-gc", 5353: "mdns",
+              5355: "llmnr", 5357: "wsdapi", 5985: "wsman"}
 LOGON_TYPES = {"Interactive": 2, "Network": 3, "Batch": 4, "Service": 5, "Unlock": 7, "RemoteInteractive": 10}
 WELL_KNOWN = {"nt authority", "window manager", "font driver host"}
 SLICE = 5_000  # events rendered at a time (bounds memory)
