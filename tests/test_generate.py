@@ -389,6 +389,30 @@ def test_inbound_traffic_mixes_udp_link_local_ipv6_loopback_and_dc_self_traffic(
                        """).fetchone() == (0,)
 
 
+def test_processes_load_realistic_module_sets(day):
+    """A real Excel start loads ~120 modules, a service host or COM server 30-60, out of hundreds of real Windows
+    DLL names; a few benign loads come from unusual places (user profiles, the Installer folder, the driver
+    store), so rarity and side-loading logic are not perfect by construction."""
+    con = duck(day)
+    assert con.execute("SELECT count(DISTINCT lower(FileName)) FROM DeviceImageLoadEvents").fetchone()[0] >= 250
+    per_start = dict(con.execute("""
+        SELECT InitiatingProcessFileName, median(n) FROM (
+            SELECT InitiatingProcessFileName, InitiatingProcessUniqueId, count(*) n FROM DeviceImageLoadEvents
+            WHERE Timestamp <= InitiatingProcessCreationTime + INTERVAL 40 SECOND GROUP BY ALL) GROUP BY 1""").fetchall())
+    for image in ("EXCEL.EXE", "WINWORD.EXE"):
+        assert 60 <= per_start[image] <= 150, (image, per_start[image])
+    for image in ("svchost.exe", "dllhost.exe", "WmiPrvSE.exe", "RuntimeBroker.exe", "taskhostw.exe"):
+        assert 30 <= per_start[image] <= 60, (image, per_start[image])
+    assert per_start["cmd.exe"] < 30
+    twice = con.execute("""SELECT count(*) FROM (SELECT DeviceName, InitiatingProcessUniqueId, FolderPath FROM DeviceImageLoadEvents
+                           WHERE Timestamp <= InitiatingProcessCreationTime + INTERVAL 40 SECOND GROUP BY ALL HAVING count(*) > 1)""").fetchone()
+    assert twice == (0,)  # a module set names each module once
+    odd = con.execute(r"""SELECT count(DISTINCT FolderPath) FROM DeviceImageLoadEvents
+                          WHERE FolderPath LIKE 'C:\Users\%' OR FolderPath LIKE 'C:\Windows\Installer\%'
+                             OR FolderPath LIKE '%\DriverStore\%'""").fetchone()[0]
+    assert odd >= 3
+
+
 def test_devices_have_routine_history_before_the_window_that_no_label_covers(day):
     """Rules that learn what is routine need history: the files start with a warm-up (default 4 h) of the same
     background before --start; no scenario row and no label lies in it."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from kqlite.generate.catalog import FileEntry, plain
 from kqlite.generate.model import Estate, service_port
-from kqlite.generate.rules import BROWSER, DOTNET, NATIVE, OFFICE_APP, SCRIPT
+from kqlite.generate.modules import LATER_LOADS
 
 # (url, ip addresses) per service; the IPs are in ranges those services really use.
 ENDPOINTS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
@@ -59,19 +59,6 @@ INBOUND_UDP = {"netbios_in": ((137, 138), (0.5, 0.5)), "llmnr_in": ((5355, 5353)
 # Self-traffic of the DC: profile -> (local ports, weights) of the owner (lsass, System, RPCSS).
 SELF_PORTS = {"self_ldap": ((389, 49674, 88), (0.6, 0.2, 0.2)), "self_smb": ((445,), (1.0,)), "self_epm": ((135,), (1.0,))}
 
-DLL_FAMILIES = {
-    NATIVE: ("ntdll.dll", "kernel32.dll", "KernelBase.dll", "combase.dll", "rpcrt4.dll", "ole32.dll", "advapi32.dll",
-             "sechost.dll", "bcrypt.dll", "crypt32.dll"),
-    DOTNET: ("ntdll.dll", "kernel32.dll", "mscoree.dll", "mscoreei.dll", "clr.dll", "clrjit.dll", "amsi.dll", "wldp.dll",
-             "MpOAV.dll", "combase.dll"),
-    OFFICE_APP: ("ntdll.dll", "kernel32.dll", "mso20win32client.dll", "VBE7.DLL", "oleaut32.dll", "ole32.dll", "wininet.dll",
-                 "winhttp.dll", "MpOAV.dll", "amsi.dll"),
-    BROWSER: ("ntdll.dll", "kernel32.dll", "chrome_elf.dll", "msedge_elf.dll", "winhttp.dll", "crypt32.dll", "bcrypt.dll"),
-    SCRIPT: ("ntdll.dll", "kernel32.dll", "jscript9.dll", "vbscript.dll", "amsi.dll", "wldp.dll", "MpOAV.dll"),
-}
-LOAD_PROFILES = {"shell": ("shell32.dll", "windows.storage.dll", "combase.dll", "ole32.dll", "oleaut32.dll", "wininet.dll"),
-                 "browser": DLL_FAMILIES[BROWSER], "office": DLL_FAMILIES[OFFICE_APP], "native": DLL_FAMILIES[NATIVE]}
-
 _DOWNLOADS = ("invoice_{n}.pdf", "Q{q}_report.xlsx", "setup_{n}.msi", "presentation_{n}.pptx", "photo_{n}.jpg", "notes_{n}.txt",
               "contract_{n}.docx", "dataset_{n}.csv", "drivers_{n}.zip", "agenda_{n}.docx", "statement_{n}.pdf", "diagram_{n}.png")
 _DOCS = ("Budget {y}.xlsx", "Meeting notes {n}.docx", "Project plan v{n}.docx", "Sales Q{q}.pptx", "Forecast {y}.xlsx",
@@ -105,8 +92,7 @@ class Profiles:
             setattr(self, f"_{name}", (np.array(urls), np.array(ips)))
             setattr(self, f"_{name}_public", np.array([not s.value(i).startswith("10.") for i in ips], dtype=bool))
         cat = estate.catalog
-        self.dll_families = {f: np.array([cat[d] for d in names]) for f, names in DLL_FAMILIES.items()}
-        self.load_profiles = {p: np.array([cat[d] for d in names]) for p, names in LOAD_PROFILES.items()}
+        self.load_profiles = {p: np.array([cat[d] for d in dict.fromkeys(names)]) for p, names in LATER_LOADS.items()}
         self._files_per_device()
         devices = estate.devices
         self.dc_ip = s.add(next(d.ip for d in devices if "dc" in d.roles))
@@ -306,13 +292,7 @@ class Profiles:
             raise KeyError(profile)
         return out
 
-    def loads(self, families: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        out = np.zeros(len(families), dtype=np.int64)
-        for family, dlls in self.dll_families.items():
-            mask = families == family
-            out[mask] = self._pick(dlls, int(mask.sum()), rng)
-        return out
-
     def load_profile(self, profile: str, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Modules a long-lived process loads later in its life (delay loads, shell extensions, add-ins)."""
         return self._pick(self.load_profiles[profile], n, rng)
 

@@ -25,6 +25,7 @@ from kqlite.generate.model import (
     Estate,
     hour_weight,
 )
+from kqlite.generate.modules import IMAGE_SETS, RARE, SETS
 from kqlite.generate.procs import ELEVATION, FIELDS, INTEGRITY, ProcStore, unique_ids
 from kqlite.generate.rules import (
     ACTIVITIES,
@@ -72,6 +73,11 @@ class NewProcs:
             return ProcStore()
         return ProcStore({name: np.concatenate([p[name] for p in self.parts]) for name in FIELDS})
 
+    def field(self, name: str, index: np.ndarray) -> np.ndarray:
+        """One attribute of processes of this segment, by global index."""
+        values = np.concatenate([p[name] for p in self.parts]) if self.parts else np.zeros(0, FIELDS[name])
+        return values[index - self.offset]
+
 
 class Background:
     def __init__(self, estate: Estate, profiles: Profiles, density: dict[str, float]) -> None:
@@ -91,11 +97,66 @@ class Background:
                                                            r'"C:\Windows\system32\ipconfig.exe" /all',
                                                            r'"C:\Windows\system32\systeminfo.exe"',
                                                            r'"C:\Windows\system32\tasklist.exe" /svc')])
+        self._compile_modules()
         self.loop_children = np.array([cat[i] for i in ("powershell.exe", "cmd.exe", "whoami.exe")])
         self.loop_cmds = np.array([cmds.add(c) for c in (
             r'"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -NonInteractive -Command "Get-Service | Where-Object Status -eq Running"',
             r'"C:\Windows\system32\cmd.exe" /c "C:\Program Files\Contoso\Agent\collect.cmd"',
             r'"C:\Windows\system32\whoami.exe" /groups')])
+
+    def _compile_modules(self) -> None:
+        """Module sets as catalog indices, and which set each executable of the catalog loads."""
+        cat = self.estate.catalog
+        names = list(SETS)
+        self.module_sets: list[tuple[np.ndarray, np.ndarray, float, float]] = []
+        for name in names:
+            spec = SETS[name]
+            core = list(dict.fromkeys(cat[k] for k in spec.core))
+            optional = [i for i in dict.fromkeys(cat[k] for k in spec.optional) if i not in set(core)]
+            self.module_sets.append((np.array(core, np.int64), np.array(optional, np.int64), spec.p, spec.rare))
+        self.set_of_image = np.full(len(cat), -1, dtype=np.int64)
+        for index in range(len(cat)):
+            file_name = cat.entry(index).file_name
+            which = IMAGE_SETS.get(file_name, "console" if file_name.lower().endswith(".exe") else "")
+            self.set_of_image[index] = names.index(which) if which else -1
+        self.rare_modules = np.array([cat[k] for k in RARE], np.int64)
+        # Per-table densities: each started process reports its module set with this probability (all or none of
+        # it), so the image-load volume stays linear in its own density.
+        self.load_keep = min(1.0, self.density[ev.IMAGE] / self.density[ev.PROCESS])
+
+    def module_loads(self, dev: np.ndarray, ctime: np.ndarray, owner: np.ndarray, image: np.ndarray, scen: np.ndarray,
+                     rng: np.random.Generator) -> ev.Batch:
+        """The image loads of freshly started processes: the core of their executable's module set in load order
+        within ~0.3 s of the start, each optional module with its probability within a few seconds, sometimes one
+        rare module. Scenario processes' loads carry their instance (they are rows of the scenario)."""
+        n = len(dev)
+        known = image < len(self.set_of_image)
+        which = np.full(n, -1, dtype=np.int64)
+        which[known] = self.set_of_image[image[known]]
+        keep = (which >= 0) & (rng.random(n) < self.load_keep)
+        rows, files, offsets = [], [], []
+        for s, (core, optional, p, rare) in enumerate(self.module_sets):
+            idx = np.flatnonzero(keep & (which == s))
+            m = len(idx)
+            if not m:
+                continue
+            rows.append(np.repeat(idx, len(core)))
+            files.append(np.tile(core, m))
+            offsets.append(np.tile(np.arange(len(core), dtype=np.int64) * 4, m) + rng.integers(1, 40, m * len(core)))
+            if len(optional):
+                r, c = np.nonzero(rng.random((m, len(optional))) < p)
+                rows.append(idx[r])
+                files.append(optional[c])
+                offsets.append(rng.integers(150, 6_000, len(r)))
+            if rare:
+                r = np.flatnonzero(rng.random(m) < rare)
+                rows.append(idx[r])
+                files.append(self.rare_modules[rng.integers(0, len(self.rare_modules), len(r))])
+                offsets.append(rng.integers(500, 30_000, len(r)))
+        if not rows:
+            return ev.empty(ev.IMAGE)
+        row, file, offset = np.concatenate(rows), np.concatenate(files), np.concatenate(offsets)
+        return ev.make(ev.IMAGE, len(row), dev=dev[row], time=ctime[row] + offset * MS, owner=owner[row], scen=scen[row], file=file)
 
     def _compile(self, template: Template) -> _Compiled:
         key = id(template)
@@ -140,6 +201,10 @@ class Background:
             self._rpc_management(devs, t0, t1, span, new, static, out, rng)
             self._winrm(devs, t0, t1, span, new, static, out, rng)
             self._loopback_dcom(devs, t0, t1, span, new, static, out, rng)
+        started = ev.concat(ev.PROCESS, out[ev.PROCESS])
+        if len(started["dev"]):
+            out[ev.IMAGE].append(self.module_loads(started["dev"], started["time"], started["child"],
+                                                   new.field("image", started["child"]), started["scen"], rng))
         return out
 
     @staticmethod
@@ -226,16 +291,10 @@ class Background:
 
     def _owned(self, t: Template, dev: np.ndarray, time: np.ndarray, owner: np.ndarray, out: dict[str, list[ev.Batch]],
                rng: np.random.Generator) -> None:
-        """Image loads, network and file rows of freshly created processes.
+        """Network and file rows of freshly created processes (their image loads: `module_loads`).
 
         Per process they are scaled by density[table] / density[process], so each table's volume is
         proportional to its own density (the process count already carries density[process])."""
-        counts = rng.poisson(t.loads * self._ratio(ev.IMAGE), len(dev))
-        if counts.any():
-            d, tm, o = np.repeat(dev, counts), np.repeat(time, counts), np.repeat(owner, counts)
-            families = np.full(len(d), t.family)
-            out[ev.IMAGE].append(ev.make(ev.IMAGE, len(d), dev=d, time=tm + rng.integers(2, 400, len(d)) * MS, owner=o,
-                                         file=self.profiles.loads(families, rng)))
         for profile, expected in t.net:
             counts = rng.poisson(expected * self._ratio(ev.NETWORK), len(dev))
             if counts.any():

@@ -294,10 +294,14 @@ class Catalog:
     """Every file the run mentions, by key; index 0 is "no file". Extendable until `table()` is first used."""
 
     def __init__(self) -> None:
+        from kqlite.generate.modules import module_entries  # the module catalogue builds on this module's helpers
+
         self._entries: list[FileEntry] = [FileEntry("", "")]
         self._index: dict[str, int] = {}
         self._table: EntityTable | None = None
         for key, entry in {**PROCESSES, **DLLS}.items():
+            self.add(key, entry)
+        for key, entry in module_entries().items():  # names already above keep their entry
             self.add(key, entry)
 
     def add(self, key: str, entry: FileEntry) -> int:

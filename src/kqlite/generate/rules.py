@@ -15,19 +15,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Image-load families: which DLLs a process of this kind loads.
-NATIVE, DOTNET, OFFICE_APP, BROWSER, SCRIPT = range(5)
-
-
 @dataclass(frozen=True)
 class Template:
+    """A benign process kind. Its image loads are its executable's module set (modules.py), not listed here."""
+
     image: str
     cmds: tuple[str, ...]
     identity: str = "user"        # system | network | local | user | parent
     integrity: str = ""           # "" -> the identity's default
     elevation: str = "TokenElevationTypeDefault"
-    family: int = NATIVE
-    loads: float = 2.0            # expected image-load rows per instance
     children: tuple[Child, ...] = ()
     net: tuple[tuple[str, float], ...] = ()    # (network profile, expected rows per instance)
     files: tuple[tuple[str, float], ...] = ()  # (file profile, expected rows per instance)
@@ -60,17 +56,17 @@ class Activity:
 
 
 S32 = r"C:\Windows\System32"
-CONHOST = Template("conhost.exe", (r"\??\C:\Windows\system32\conhost.exe 0xffffffff -ForceV1",), "parent", loads=1.0)
+CONHOST = Template("conhost.exe", (r"\??\C:\Windows\system32\conhost.exe 0xffffffff -ForceV1",), "parent")
 
 
 def _cmd_children(*names: tuple[str, str, float]) -> tuple[Child, ...]:
-    return tuple(Child(Template(image, (cmd,), "parent", loads=1.0), p, (300, 20000)) for image, cmd, p in names)
+    return tuple(Child(Template(image, (cmd,), "parent"), p, (300, 20000)) for image, cmd, p in names)
 
 
 VERCLSID = Template("verclsid.exe", (
     r'"C:\Windows\system32\verclsid.exe" /S /C {0E5AAE11-A475-4C5B-AB00-C66DE400274E} /I {000214E6-0000-0000-C000-000000000046} /X 0x401',
     r'"C:\Windows\system32\verclsid.exe" /S /C {B4BFCC3A-DB2C-424C-B029-7FE99A87C641} /I {000214E6-0000-0000-C000-000000000046} /X 0x401',
-), "parent", loads=1.0)
+), "parent")
 
 # --- B1: DcomLaunch-spawned COM servers (no inbound network, no or benign children) ---------------------------
 
@@ -125,11 +121,11 @@ DCOM_USER = (
               "Medium", net=(("web_ms", 0.5),)), 2.0),
     # Local Office automation (a VBA add-in driving Excel): same command line as a remote launch, no inbound.
     (Template("EXCEL.EXE", (r'"C:\Program Files\Microsoft Office\Root\Office16\EXCEL.EXE" /automation -Embedding',), "user",
-              "Medium", family=OFFICE_APP, loads=4.0), 0.3),
+              "Medium"), 0.3),
 )
 DCOM_SYSTEM = (
     (Template("WmiPrvSE.exe", (r"C:\Windows\system32\wbem\wmiprvse.exe -secured -Embedding",
-                               r"C:\Windows\system32\wbem\wmiprvse.exe -Embedding"), "network", "System", family=DOTNET,
+                               r"C:\Windows\system32\wbem\wmiprvse.exe -Embedding"), "network", "System",
               werfault=_CRASH), 5.0),
     (Template("dllhost.exe", _DLLHOST_SYSTEM, "system", "System", werfault=_CRASH), 4.0),
     (Template("TiWorker.exe", (
@@ -173,28 +169,28 @@ SCHEDULED = (
 
 # --- the interactive user ----------------------------------------------------------------------------------------
 
-_SPLWOW = Child(Template("splwow64.exe", (r"C:\Windows\splwow64.exe 8192",), "parent", loads=1.0), 0.04, (5000, 600000))
+_SPLWOW = Child(Template("splwow64.exe", (r"C:\Windows\splwow64.exe 8192",), "parent"), 0.04, (5000, 600000))
 _CMD_TOOLS = _cmd_children(("ipconfig.exe", "ipconfig  /all", 0.3), ("PING.EXE", "ping  fs01.corp.contoso.com", 0.2),
                            ("nslookup.exe", "nslookup  intranet.corp.contoso.com", 0.1), ("whoami.exe", "whoami", 0.05),
                            ("tasklist.exe", "tasklist", 0.05))
 USER = (
     (Template("chrome.exe", (r'"C:\Program Files\Google\Chrome\Application\chrome.exe"',
                              r'"C:\Program Files\Google\Chrome\Application\chrome.exe" --single-argument https://intranet.corp.contoso.com/'),
-              "user", "Medium", "TokenElevationTypeLimited", BROWSER, 3.0, net=(("web_google", 6.0),)), 0.5),
+              "user", "Medium", "TokenElevationTypeLimited", net=(("web_google", 6.0),)), 0.5),
     (Template("notepad.exe", (r'"C:\Windows\system32\NOTEPAD.EXE"', r'"C:\Windows\system32\notepad.exe"'), "user", "Medium",
               "TokenElevationTypeLimited", files=(("docs", 0.5),)), 0.4),
     (Template("cmd.exe", (r'"C:\Windows\system32\cmd.exe"',), "user", "Medium", "TokenElevationTypeLimited",
               children=(Child(CONHOST, 1.0, (5, 60)),) + _CMD_TOOLS), 0.1),
     (Template("powershell.exe", (r'"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe"',), "user", "Medium",
-              "TokenElevationTypeLimited", DOTNET, 5.0, children=(Child(CONHOST, 1.0, (5, 60)),)), 0.08),
+              "TokenElevationTypeLimited", children=(Child(CONHOST, 1.0, (5, 60)),)), 0.08),
     (Template("WINWORD.EXE", (r'"C:\Program Files\Microsoft Office\Root\Office16\WINWORD.EXE" /n',), "user", "Medium",
-              "TokenElevationTypeLimited", OFFICE_APP, 5.0, children=(_SPLWOW,), files=(("docs", 2.0),),
+              "TokenElevationTypeLimited", children=(_SPLWOW,), files=(("docs", 2.0),),
               net=(("web_office", 2.0),)), 0.3),
     (Template("EXCEL.EXE", (r'"C:\Program Files\Microsoft Office\Root\Office16\EXCEL.EXE"',), "user", "Medium",
-              "TokenElevationTypeLimited", OFFICE_APP, 5.0, children=(_SPLWOW,), files=(("docs", 2.0),),
+              "TokenElevationTypeLimited", children=(_SPLWOW,), files=(("docs", 2.0),),
               net=(("web_office", 2.0),)), 0.3),
     (Template("POWERPNT.EXE", (r'"C:\Program Files\Microsoft Office\Root\Office16\POWERPNT.EXE"',), "user", "Medium",
-              "TokenElevationTypeLimited", OFFICE_APP, 5.0, files=(("docs", 1.0),)), 0.1),
+              "TokenElevationTypeLimited", files=(("docs", 1.0),)), 0.1),
     (Template("mstsc.exe", (r'"C:\Windows\system32\mstsc.exe"',), "user", "Medium", "TokenElevationTypeLimited"), 0.05),
     (Template("SnippingTool.exe", (r'"C:\Windows\system32\SnippingTool.exe"',), "user", "Medium", "TokenElevationTypeLimited"), 0.1),
     (Template("mspaint.exe", (r'"C:\Windows\system32\mspaint.exe"',), "user", "Medium", "TokenElevationTypeLimited"), 0.05),
@@ -213,13 +209,13 @@ CHROME_CHILDREN = (
         r'"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=renderer --string-annotations --no-pre-read-main-dll --lang=en-US --device-scale-factor=1 --num-raster-threads=4 --enable-main-frame-before-activation --renderer-client-id=12 --mojo-platform-channel-handle=4412 /prefetch:1',
         r'"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=utility --utility-sub-type=network.mojom.NetworkService --lang=en-US --service-sandbox-type=none --mojo-platform-channel-handle=2152 /prefetch:11',
         r'"C:\Program Files\Google\Chrome\Application\chrome.exe" --type=gpu-process --gpu-preferences=WAAAAAAAAADgAAAMAAAAAAAAAAAAAAAAAABgAAEAAAA4AAAAAAAAAAAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA --mojo-platform-channel-handle=1980 /prefetch:2',
-    ), "parent", family=BROWSER, loads=2.0), 1.0),
+    ), "parent"), 1.0),
 )
 EDGE_CHILDREN = (
     (Template("msedge.exe", (
         r'"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe" --type=renderer --lang=en-US --js-flags=--ms-user-locale= --device-scale-factor=1 --num-raster-threads=4 --renderer-client-id=6 --mojo-platform-channel-handle=4756 /prefetch:1',
         r'"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe" --type=utility --utility-sub-type=storage.mojom.StorageService --lang=en-US --service-sandbox-type=service --mojo-platform-channel-handle=2636 /prefetch:8',
-    ), "parent", family=BROWSER, loads=2.0), 1.0),
+    ), "parent"), 1.0),
 )
 
 SPAWNS = (

@@ -157,9 +157,15 @@ def generate(out_dir: str | Path, devices: int = 50, hours: float = 24.0, fmt: s
                 rng = np.random.default_rng([seed, 5, g, b])
                 new = NewProcs(len(estate.static) + len(planner.procs))
                 produced = background.chunk(hours_in_group, devs, new, estate.static, rng)
+                view = ProcView([estate.static, planner.procs, new.store()])
+                # Boot-tree and scenario processes started in this chunk load their modules too.
+                started = buckets[ev.PROCESS].get(g, b)
+                if len(started["dev"]):
+                    image = view.gather(started["child"], ["image"])["image"].astype(np.int64)
+                    produced[ev.IMAGE].append(background.module_loads(started["dev"], started["time"], started["child"], image,
+                                                                      started["scen"], rng))
                 batches = {t: ev.concat(t, [buckets[t].get(g, b), *produced[t]]) for t in ev.TABLES}
                 report_ids = _assign_report_ids(batches, next_report)
-                view = ProcView([estate.static, planner.procs, new.store()])
                 chunk = {}
                 for table in ev.TABLES:
                     batch, ids = batches[table], report_ids[table]

@@ -207,7 +207,6 @@ def _shell_object(ctx: Ctx, browser_window: bool) -> None:
         cmd = shell(ctx, explorer, rf"{CMD} /c %COMSPEC% /C start /b C:\Windows\System32\WindowsPowershell\v1.0\powershell -noP -sta -w 1 -enc {STAGER}", t)
         ps = ctx.spawn(cmd, "powershell.exe", rf"C:\Windows\System32\WindowsPowershell\v1.0\powershell  -noP -sta -w 1 -enc {STAGER}",
                        ctx.after(t, 100, 600))
-        ctx.load(ps, ctx.after(t, 300, 900), "clr.dll")
         ctx.outbound(ps, ctx.after(t, 4000, 6000), ATTACKER_LINUX_IP, 80, riptype="Private")
     else:  # Impacket dcomexec.py (ShellWindows is its default object)
         out = _impacket_out(ctx)
@@ -618,7 +617,8 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("A10", "Outlook CreateObject shell", LATERAL, True, TP, f"OUTLOOK.EXE: {_SEED_CHILD}", a10_outlook_shell,
              source="foothold", duration_s=60, rate=0.3),
     Scenario("A10b", "Outlook ScriptControl in memory", LATERAL, True, FN,
-             "OUTLOOK.EXE accepts the bind but only loads script/CLR DLLs; no child process", a10b_outlook_scriptcontrol,
+             "OUTLOOK.EXE accepts the bind and loads script/CLR DLLs (msscript.ocx, jscript.dll, clr.dll) but spawns no child "
+             "process", a10b_outlook_scriptcontrol,
              source="foothold", duration_s=60, rate=0.2),
     Scenario("A11", "Visio/Word automation spawning a shell", LATERAL, True, TP, f"VISIO.EXE/WINWORD.EXE: {_SEED_CHILD}",
              a11_visio_word, source="foothold", duration_s=60, rate=0.3),
