@@ -294,7 +294,9 @@ class Catalog:
     """Every file the run mentions, by key; index 0 is "no file". Extendable until `table()` is first used."""
 
     def __init__(self) -> None:
-        from kqlite.generate.modules import module_entries  # the module catalogue builds on this module's helpers
+        from kqlite.generate.modules import (
+            module_entries,  # the module catalogue builds on this module's helpers
+        )
 
         self._entries: list[FileEntry] = [FileEntry("", "")]
         self._index: dict[str, int] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+
 @dataclass(frozen=True)
 class Template:
     """A benign process kind. Its image loads are its executable's module set (modules.py), not listed here."""
