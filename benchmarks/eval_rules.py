@@ -42,7 +42,7 @@ import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import kqlite
@@ -156,7 +156,7 @@ def run_rule(con, rule: Rule) -> tuple[list[Alert], float, list[str]]:
     rid_cols = [i for i, c in enumerate(cols) if c.endswith("ReportId")]
     ti, di = cols.index("Timestamp"), cols.index("DeviceName")
     alerts = []
-    for row, s in zip(rows, sev):
+    for row, s in zip(rows, sev, strict=True):
         rids = [int(row[i]) for i in rid_cols if row[i] is not None]
         alerts.append(Alert(rule.id, s, row[di], row[ti], rids))
     return alerts, elapsed, problems
@@ -182,9 +182,9 @@ def table(headers: list[str], rows: list[list], align: str | None = None) -> str
     align = align or "l" + "r" * (len(headers) - 1)
     def fmt(r):
         return "| " + " | ".join(c.ljust(w) if a == "l" else c.rjust(w)
-                                 for c, w, a in zip(r, widths, align)) + " |"
+                                 for c, w, a in zip(r, widths, align, strict=True)) + " |"
     sep = "|" + "|".join(("-" * (w + 1) + ":" if a == "r" else "-" * (w + 2))
-                         for w, a in zip(widths, align)) + "|"
+                         for w, a in zip(widths, align, strict=True)) + "|"
     return "\n".join([fmt(headers), sep, *(fmt(r) for r in cells)])
 
 
@@ -205,7 +205,7 @@ def oracle_check(rules: list[Rule]) -> bool:
         d = json.loads(line)
         rule = next(r for r in rules if r.id == d["id"])
         res = empty.query(rule.text)
-        ours = list(zip(res.columns, res.types))
+        ours = list(zip(res.columns, res.types, strict=True))
         theirs = [tuple(c) for c in d["columns"]]
         same = ours == theirs
         ok &= not d["errors"] and same
