@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 import kqlite
 from kqlite.cli import main
-from kqlite.schemas import differing_tables, flavour_only_tables, known_tables, table_schema
+from kqlite.schemas import KQLITE_TABLES, differing_tables, flavour_only_tables, known_tables, table_schema
 
 SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 
@@ -48,7 +48,7 @@ def test_known_tables_cover_both_products():
             "SigninLogs", "AuditLogs", "SecurityEvent", "OfficeActivity", "SecurityAlert"} <= names
     assert "SigninLogs" in flavour_only_tables("sentinel")
     assert "DeviceProcessEvents" in differing_tables()
-    assert len(known_tables("defender")) == 62 + 1  # and kqlite's FileProfiles
+    assert len(known_tables("defender")) == 62 + len(KQLITE_TABLES)  # and kqlite's FileProfiles, SiteAllowlist
 
 
 def test_logonid_and_logonID_are_two_columns():

@@ -335,8 +335,8 @@ def test_hunt_on_nothing_usable_exits_3_and_says_what_it_read(run, tmp_path):
         result = run(*args)
         assert result.exit_code == 3, (args, result.output)
         assert "no alerts" not in result.stdout
-        assert "nothing to look at: none of the tables the query reads (DeviceNetworkEvents, DeviceProcessEvents)" \
-            in result.stderr
+        assert "nothing to look at: none of the tables the rules read (" in result.stderr
+        assert "DeviceNetworkEvents, DeviceProcessEvents" in result.stderr
     assert "skipped 1 file(s): not a supported format" in result.stderr
     query = run("query", "DeviceProcessEvents | count", notes)
     assert query.exit_code == 3 and "nothing to look at" in query.stderr

@@ -65,7 +65,7 @@ EXPECTED_ALERTS = {(1504, CMD1_LINE), (3372, CMD2_LINE)}
 
 
 def test_hunt_on_a_folder_prints_the_alerts(run, attack, tmp_path):
-    result = run("hunt", attack)
+    result = run("hunt", attack, "--rule", SEED_ID)
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Remote DCOM Child Proc: 2 alerts" in out

@@ -520,22 +520,27 @@ def report_rejects(report: Any, rejects_path: Path | None) -> None:
 NOTHING_USABLE_EXIT = 3  # the exit code of a hunt or query whose evidence holds none of the tables it reads
 
 
-def nothing_usable(inputs: Inputs, text: str) -> str | None:
-    """Why a query over PATHs had nothing to look at (none of the tables it reads got a row from what was
-    read, and nothing else was attached), naming what was read; None when it had data."""
+def nothing_usable(inputs: Inputs, *texts: str) -> str | None:
+    """Why queries over PATHs had nothing to look at (none of the tables they read got a row from what was
+    read, and nothing else was attached), naming what was read; None when they had data."""
     report = _READ.report
     if report is None or not inputs.paths or inputs.tables or inputs.db is not None:
         return None
+    wanted: list[str] = []
     try:
-        wanted = kqlite.connect().explain(text, params=inputs.settings.params or None).tables
+        connection = kqlite.connect()
+        for text in texts:
+            wanted += connection.explain(text, params=inputs.settings.params or None).tables
     except KqlError:
         return None
+    wanted = sorted(set(wanted))
     if not wanted or any(report.rows.get(table) for table in wanted):
         return None
     read = [file for file in report.files if not file.skipped]
     formats = ", ".join(f"{kind} ({count})" for kind, count in Counter(file.format for file in read).most_common())
     rows = ", ".join(f"{name} ({count:,})" for name, count in report.rows.items()) or "none"
-    lines = [f"nothing to look at: none of the tables the query reads ({', '.join(wanted)}) got a row",
+    reader = "the query reads" if len(texts) == 1 else "the rules read"
+    lines = [f"nothing to look at: none of the tables {reader} ({', '.join(wanted)}) got a row",
              f"  read {len(read)} file(s){': ' + formats if formats else ''}; rows by table: {rows}",
              f"  {accounting_line(report)}"]
     if report.unmapped_events:
@@ -546,8 +551,8 @@ def nothing_usable(inputs: Inputs, text: str) -> str | None:
     return "\n".join(lines)
 
 
-def _exit_if_nothing_usable(inputs: Inputs, text: str) -> None:
-    message = nothing_usable(inputs, text)
+def _exit_if_nothing_usable(inputs: Inputs, *texts: str) -> None:
+    message = nothing_usable(inputs, *texts)
     if message is not None:
         Console(stderr=True).print(Text(message, style="yellow"), soft_wrap=True)
         click.get_current_context().exit(NOTHING_USABLE_EXIT)
@@ -805,8 +810,7 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
         note(f"HTML report: {html_path}")
     if rules and not any(alerts for _, _, alerts in found):
         # not a green "no alerts" on data the rules cannot use
-        if all(nothing_usable(inputs, rule.query) for rule in rules):
-            _exit_if_nothing_usable(inputs, rules[0].query)
+        _exit_if_nothing_usable(inputs, *(rule.query for rule in rules))
     if output.format == "table":
         print_hunt(found, output)
         return
