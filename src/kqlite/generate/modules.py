@@ -309,7 +309,6 @@ basesrv.dll | Windows NT BASE API Server DLL
 winsrv.dll | Multi-User Windows Server DLL
 winsrvext.dll | Multi-User Windows Server Extensions DLL
 sxssrv.dll | Windows SxS Server DLL
-cdd.dll | Canonical Display Driver
 dwmcore.dll | Windows DWM Core Library
 dwmredir.dll | Redirection Surface Manager
 wininitext.dll | Wininit Extension DLL
@@ -333,7 +332,8 @@ _ELSEWHERE = (
     ("wcp.dll", r"C:\Windows\WinSxS\amd64_microsoft-windows-servicingstack_31bf3856ad364e35_10.0.19041.4585_none_7e0c2e6b06d6e2b1",
      "Windows Componentization Platform Servicing API"),
 )
-_NET_FRAMEWORK = ("mscoreei.dll", "clr.dll", "clrjit.dll", "diasymreader.dll", "WMINet_Utils.dll", "System.Data.dll")
+_NET_FRAMEWORK = ("mscoreei.dll", "clr.dll", "clrjit.dll", "diasymreader.dll", "WMINet_Utils.dll")
+GAC64 = r"C:\Windows\Microsoft.NET\assembly\GAC_64"
 _NATIVE_IMAGES = ("mscorlib", "System", "System.Core", "System.Configuration", "System.Xml", "System.Management",
                   "System.Management.Automation", "Microsoft.PowerShell.ConsoleHost", "Microsoft.PowerShell.Commands.Utility",
                   "Microsoft.PowerShell.Commands.Management", "Microsoft.PowerShell.Security", "System.DirectoryServices",
@@ -347,7 +347,7 @@ _OFFICE_MODULES = (
     ("mso50win32client.dll", OFFICE_SHARED, "Microsoft Office 2016 component"),
     ("mso98win32client.dll", OFFICE_SHARED, "Microsoft Office 2016 component"),
     ("mso99lwin32client.dll", OFFICE_SHARED, "Microsoft Office 2016 component"),
-    ("msointl30.dll", rf"{OFFICE_SHARED}\1033", "Microsoft Office 2016 component"),
+    ("MSOINTL.DLL", rf"{OFFICE_SHARED}\1033", "Microsoft Office 2016 component"),
     ("Mso.dll", OFFICE_SHARED, "Microsoft Office 2016 component"), ("MSPTLS.DLL", OFFICE_VFS_SHARED, "Microsoft Office 2016 component"),
     ("RICHED20.DLL", OFFICE_VFS_SHARED, "Microsoft Office 2016 component"), ("OART.DLL", OFFICE, "Microsoft OfficeArt"),
     ("msvcp140.dll", OFFICE, "Microsoft® C Runtime Library"), ("vcruntime140.dll", OFFICE, "Microsoft® C Runtime Library"),
@@ -360,18 +360,19 @@ _OFFICE_MODULES = (
     ("OUTLLIBR.DLL", rf"{OFFICE}\1033", "Microsoft Outlook International"), ("VISLIB.DLL", OFFICE, "Microsoft Visio"),
     ("VISINTL.DLL", rf"{OFFICE}\1033", "Microsoft Visio International"), ("GFX.DLL", OFFICE, "Microsoft Office Graphics"),
     ("MSOSB.DLL", OFFICE, "Microsoft Office Sandbox"), ("CHART.DLL", OFFICE, "Microsoft Office Charting"),
-    ("ONBttnWD.dll", OFFICE, "Send to OneNote from Word"),
 )
-_BROWSER_MODULES = (
-    ("chrome.dll", CHROME_DIR, "Google Chrome", "Google LLC", "127.0.6533.89"),
-    ("chrome_wer.dll", CHROME_DIR, "Google Chrome", "Google LLC", "127.0.6533.89"),
-    ("chrome_libEGL.dll", CHROME_DIR, "ANGLE libEGL Dynamic Link Library", "Google LLC", "127.0.6533.89"),
-    ("chrome_libGLESv2.dll", CHROME_DIR, "ANGLE libGLESv2 Dynamic Link Library", "Google LLC", "127.0.6533.89"),
-    ("chrome_d3dcompiler_47.dll", CHROME_DIR, "Direct3D HLSL Compiler", "Microsoft Corporation", "10.0.10586.0"),
-    ("msedge.dll", EDGE_DIR, "Microsoft Edge", "Microsoft Corporation", "127.0.2651.98"),
-    ("msedge_libEGL.dll", EDGE_DIR, "ANGLE libEGL Dynamic Link Library", "Microsoft Corporation", "127.0.2651.98"),
-    ("msedge_libGLESv2.dll", EDGE_DIR, "ANGLE libGLESv2 Dynamic Link Library", "Microsoft Corporation", "127.0.2651.98"),
-    ("msedge_telclient.dll", EDGE_DIR, "Microsoft Edge Telemetry Client", "Microsoft Corporation", "127.0.2651.98"),
+_BROWSER_MODULES = (  # (catalog key, file name, folder, description, company, version)
+    ("chrome.dll", "chrome.dll", CHROME_DIR, "Google Chrome", "Google LLC", "127.0.6533.89"),
+    ("chrome_wer.dll", "chrome_wer.dll", CHROME_DIR, "Google Chrome", "Google LLC", "127.0.6533.89"),
+    ("chrome_libEGL.dll", "libEGL.dll", CHROME_DIR, "ANGLE libEGL Dynamic Link Library", "Google LLC", "127.0.6533.89"),
+    ("chrome_libGLESv2.dll", "libGLESv2.dll", CHROME_DIR, "ANGLE libGLESv2 Dynamic Link Library", "Google LLC", "127.0.6533.89"),
+    ("chrome_d3dcompiler_47.dll", "d3dcompiler_47.dll", CHROME_DIR, "Direct3D HLSL Compiler", "Microsoft Corporation",
+     "10.0.10586.0"),
+    ("msedge.dll", "msedge.dll", EDGE_DIR, "Microsoft Edge", "Microsoft Corporation", "127.0.2651.98"),
+    ("msedge_libEGL.dll", "libEGL.dll", EDGE_DIR, "ANGLE libEGL Dynamic Link Library", "Microsoft Corporation", "127.0.2651.98"),
+    ("msedge_libGLESv2.dll", "libGLESv2.dll", EDGE_DIR, "ANGLE libGLESv2 Dynamic Link Library", "Microsoft Corporation",
+     "127.0.2651.98"),
+    ("msedge_telclient.dll", "telclient.dll", EDGE_DIR, "Microsoft Edge Telemetry Client", "Microsoft Corporation", "127.0.2651.98"),
 )
 # 32-bit processes load the 64-bit ntdll and the WOW64 layer from System32, the rest from SysWOW64.
 _WOW64_LAYER = (("wow64.dll", "Win32 Emulation on NT64"), ("wow64base.dll", "Wow64 base library"),
@@ -431,6 +432,10 @@ def module_entries() -> dict[str, FileEntry]:
     for name in _NET_FRAMEWORK:
         out[name] = FileEntry(name, NET64, f"Microsoft .NET Runtime ({name})", _size(name), "Microsoft Corporation",
                               "Microsoft® .NET Framework", "4.8.9232.0", name.rsplit(".", 1)[0], name, "Microsoft", "Valid")
+    for assembly in ("System.Data", "System.Transactions"):
+        name = f"{assembly}.dll"
+        out[name] = FileEntry(name, rf"{GAC64}\{assembly}\v4.0_4.0.0.0__b77a5c561934e089", assembly, _size(name),
+                              "Microsoft Corporation", "Microsoft® .NET Framework", "4.8.9232.0", name, name, "Microsoft", "Valid")
     for assembly in _NATIVE_IMAGES:
         name = f"{assembly}.ni.dll"
         folder = rf"{NATIVE_IMAGES}\{assembly[:24]}\{hashlib.md5(assembly.encode()).hexdigest()}"
@@ -438,8 +443,7 @@ def module_entries() -> dict[str, FileEntry]:
                               f"{assembly}.dll", f"{assembly}.dll", "Microsoft", "Valid")
     for key, folder, description in _OFFICE_MODULES:
         out[key] = office(key, description, _size(key), folder=folder)
-    for key, folder, description, company, version in _BROWSER_MODULES:
-        name = key.split("_", 1)[1] if key.startswith(("chrome_lib", "chrome_d3d", "msedge_lib")) else key
+    for key, name, folder, description, company, version in _BROWSER_MODULES:
         out[key] = third_party(name, folder, description, _size(key), company, version)
     for name, description in _WOW64_LAYER:
         out[name] = windows(name, description, _size(name))
@@ -501,7 +505,7 @@ POWERSHELL = ("System.Management.Automation.ni.dll", "Microsoft.PowerShell.Conso
               "System.Data.dll", "diasymreader.dll")
 OFFICE_CORE = ("AppVIsvSubsystems64.dll", "C2R64.dll", "vcruntime140.dll", "vcruntime140_1.dll", "msvcp140.dll", "Mso.dll",
                "mso20win32client.dll", "mso30win32client.dll", "mso40uiwin32client.dll", "mso50win32client.dll", "mso98win32client.dll",
-               "mso99lwin32client.dll", "msointl30.dll", "MSPTLS.DLL", "RICHED20.DLL", "OART.DLL", "GFX.DLL", "MSOSB.DLL")
+               "mso99lwin32client.dll", "MSOINTL.DLL", "MSPTLS.DLL", "RICHED20.DLL", "OART.DLL", "GFX.DLL", "MSOSB.DLL")
 OFFICE_MORE = ("CHART.DLL", "VBE7.DLL", "d3d10warp.dll", "msxml6.dll", "mlang.dll", "winspool.drv", "mscms.dll", "comdlg32.dll",
                "WinSCard.dll", "mfplat.dll", "vaultcli.dll", "cryptnet.dll", "schannel.dll", "mskeyprotect.dll", "ncryptsslp.dll")
 IE = ("mshtml.dll", "ieframe.dll", "ieproxy.dll", "ieui.dll", "msls31.dll", "mlang.dll", "MSIMTF.dll", "urlmon.dll", "wininet.dll")
@@ -516,7 +520,7 @@ _GUI_OPTIONAL = COM[9:] + SHELL[14:] + SHELL_MORE + SECURITY + NETWORK
 SETS: dict[str, ModuleSet] = {
     "tiny": ModuleSet(("ntdll.dll",)),
     "csrss": ModuleSet(("ntdll.dll", "CSRSRV.dll", "basesrv.dll", "winsrv.dll", "winsrvext.dll", "kernel32.dll", "KernelBase.dll",
-                        "sxssrv.dll", "sxs.dll", "rpcrt4.dll", "msvcrt.dll", "win32u.dll", "gdi32.dll", "user32.dll", "cdd.dll")),
+                        "sxssrv.dll", "sxs.dll", "rpcrt4.dll", "msvcrt.dll", "win32u.dll", "gdi32.dll", "user32.dll")),
     "console": ModuleSet(BASE, USER + ("cryptbase.dll", "sspicli.dll", "kernel.appcore.dll", "version.dll", "netapi32.dll", "netutils.dll",
                                        "wkscli.dll", "srvcli.dll", "samcli.dll", "ws2_32.dll", "IPHLPAPI.DLL", "dnsapi.dll", "nsi.dll",
                                        "oleaut32.dll", "ole32.dll", "winbrand.dll", "apphelp.dll", "mpr.dll", "profapi.dll"), 0.35),
@@ -583,7 +587,7 @@ SETS: dict[str, ModuleSet] = {
                            NETWORK + NETWORK_MORE[:10] + USER + ("slc.dll", "sppc.dll", "spp.dll", "utcutil.dll", "dcntel.dll", "wer.dll",
                                                                  "cldapi.dll", "dusmapi.dll"), 0.25),
 }
-_OFFICE_APP = {"EXCEL.EXE": ("XLINTL32.DLL", "XLCALL32.DLL"), "WINWORD.EXE": ("WWLIB.DLL", "WWINTL.DLL", "ONBttnWD.dll"),
+_OFFICE_APP = {"EXCEL.EXE": ("XLINTL32.DLL", "XLCALL32.DLL"), "WINWORD.EXE": ("WWLIB.DLL", "WWINTL.DLL"),
                "POWERPNT.EXE": ("PPCORE.DLL", "PPINTL.DLL"), "VISIO.EXE": ("VISLIB.DLL", "VISINTL.DLL"),
                "OUTLOOK.EXE": ("OUTLLIB.DLL", "OLMAPI32.DLL", "EMSMDB32.DLL", "MSPST32.DLL", "OUTLLIBR.DLL")}
 for _image, _own in _OFFICE_APP.items():
