@@ -74,3 +74,27 @@ def test_alerts_take_their_fields_from_the_row():
     assert (alert.device, alert.remote_ip, alert.severity) == ("ws-01", "10.0.0.9", "low")
     assert alert.summary == "mmc.exe started cmd.exe on ws-01 after a connection from 10.0.0.9"
     assert summarize(rule, {}) == "My rule"
+
+
+def test_rows_of_one_server_instance_and_remote_address_are_one_alert():
+    from datetime import UTC, datetime
+
+    from kqlite.alerts import group_by_instance
+
+    rule = parse_rule("// id: g\n// title: g\n// severity_column: Severity\n\nprint 1", "g.kql")
+    columns = ["Timestamp", "DeviceName", "InitiatingProcessFileName", "InitiatingProcessId",
+               "InitiatingProcessCreationTime", "RemoteIP", "FileName", "ProcessId", "Severity"]
+    started = datetime(2024, 8, 5, 14, 23, 7, tzinfo=UTC)
+    rows = [
+        (datetime(2024, 8, 5, 14, 26, tzinfo=UTC), "ws-01", "mmc.exe", 4000, started, "10.0.2.19", "cmd.exe", 5, "medium"),
+        (datetime(2024, 8, 5, 14, 23, 48, tzinfo=UTC), "ws-01", "mmc.exe", 4000, started, "10.0.2.19", "cmd.exe", 6, "high"),
+        (datetime(2024, 8, 5, 14, 24, tzinfo=UTC), "ws-01", "mmc.exe", 4000, started, "10.0.9.9", "calc.exe", 7, "low"),
+        (datetime(2024, 8, 5, 14, 25, tzinfo=UTC), "ws-01", "excel.exe", None, None, "10.0.2.19", "x.exe", 8, "low"),
+    ]
+    alerts = group_by_instance(alerts_of(rule, columns, rows))
+    assert len(alerts) == 3  # one instance with two children, another peer, a row with no server PID
+    first = alerts[0]
+    assert (first.severity, first.timestamp) == ("high", datetime(2024, 8, 5, 14, 23, 48, tzinfo=UTC))
+    assert [child["ProcessId"] for child in first.evidence["Children"]] == [6, 5]  # in time order
+    assert first.summary == "mmc.exe started 2 processes (cmd.exe) on ws-01 after a connection from 10.0.2.19"
+    assert "Children" not in alerts[1].evidence and alerts[2].evidence["FileName"] == "x.exe"

@@ -76,6 +76,43 @@ def summarize(rule: Rule, evidence: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+# The columns that name one attack instance: a server process (device, PID, creation time) and its remote peer.
+_INSTANCE = ("DeviceName", "InitiatingProcessId", "InitiatingProcessCreationTime", "RemoteIP")
+_CHILD_FIELDS = ("Timestamp", "FileName", "ProcessId", "ProcessCommandLine", "ReportId")
+
+
+def group_by_instance(alerts: list[Alert]) -> list[Alert]:
+    """One alert per attack instance: the rows of one server instance and remote address (a server that ran
+    three commands is one attack) become one alert, at the earliest time and the highest severity, its
+    children listed in the evidence (`Children`). Rows that do not name a server instance stay alone."""
+    groups: dict[tuple, list[Alert]] = {}
+    for number, alert in enumerate(alerts):
+        key = tuple(alert.evidence.get(column) for column in _INSTANCE)
+        if key[1] is None:  # no server PID: not groupable
+            key = ("row", number)
+        groups.setdefault((alert.rule, *key), []).append(alert)
+    merged = []
+    for members in groups.values():
+        if len(members) == 1:
+            merged.append(members[0])
+            continue
+        members = sorted(members, key=lambda a: (a.timestamp is None, a.timestamp or 0))
+        first = members[0]
+        evidence = dict(first.evidence)
+        evidence["Children"] = [{field: a.evidence.get(field) for field in _CHILD_FIELDS if field in a.evidence}
+                                for a in members]
+        severity = max((a.severity for a in members), key=SEVERITIES.index)
+        server = _text(_first(first.evidence, _SERVER))
+        children = ", ".join(dict.fromkeys(_text(_first(a.evidence, _CHILD)) for a in members))
+        summary = " ".join(part for part in (
+            f"{server} started {len(members)} processes ({children})" if server else first.summary,
+            f"on {first.device}" if first.device else "",
+            f"after a connection from {first.remote_ip}" if first.remote_ip else "") if part)
+        merged.append(Alert(first.rule, first.title, severity, first.attack, first.timestamp, first.device,
+                            first.remote_ip, summary, evidence))
+    return merged
+
+
 def meets(alert: Alert, min_severity: str | None) -> bool:
     return min_severity is None or SEVERITIES.index(alert.severity) >= SEVERITIES.index(min_severity)
 

@@ -771,7 +771,7 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
     CSV, archives). Without PATH, --db, --data or --table it runs on the bundled demo data. 'kqlite rules'
     lists the rules; --format json writes one alert a line (docs/alerts.md).
     """
-    from kqlite.alerts import alerts_of, meets
+    from kqlite.alerts import alerts_of, group_by_instance, meets
 
     if not rules:
         note(f"no rule can raise an alert of severity {min_severity} or higher ('kqlite rules' lists them)")
@@ -795,7 +795,10 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
         kept, dropped = site.suppress([alerts[i] for i in keep], allowed)
         suppressed.update(dropped)
         keep = [i for i in keep if alerts[i] in kept]
-        found.append((rule, result.take(keep) if len(keep) != len(alerts) else result, [alerts[i] for i in keep]))
+        alerts = [alerts[i] for i in keep]
+        if not rule.original:  # the published rule keeps Defender's rows; the pack gives one alert per attack
+            alerts = group_by_instance(alerts)
+        found.append((rule, result.take(keep) if len(keep) != len(result) else result, alerts))
     if suppressed:
         listed = ", ".join(f"{entry} ({count})" for entry, count in suppressed.most_common())
         note(f"{sum(suppressed.values())} alert(s) suppressed by the site file {site_file}: {listed}")
@@ -845,7 +848,8 @@ def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
         console.print(summary)
     for rule, result, alerts in found:
         if alerts:
-            print_alerts(result, output, rule.title)
+            rows = f", {len(result)} rows" if len(result) != len(alerts) else ""
+            print_alerts(result, output, f"{rule.title}: {len(alerts)} alert{'' if len(alerts) == 1 else 's'}{rows}")
         else:
             console.print(Text(f"{rule.title}: no alerts", style="green"))
 
@@ -1018,8 +1022,7 @@ def _demo_tables() -> dict[str, Any]:
 def print_alerts(result: Any, output: Output, title: str) -> None:
     """The compact alert view: the columns of ALERT_COLUMNS that the result has."""
     keep = [name for name in ALERT_COLUMNS if name in result.columns]
-    print_result(result.select(keep), output, title=f"{title}: {len(result)} alert{'' if len(result) == 1 else 's'}",
-                 headers=[ALERT_COLUMNS[name] for name in keep])
+    print_result(result.select(keep), output, title=title, headers=[ALERT_COLUMNS[name] for name in keep])
 
 
 def _register_generate() -> None:
