@@ -662,7 +662,25 @@ def note(message: str) -> None:
 # --- commands ------------------------------------------------------------------------------------------------
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The commands, some imported only when used: `generate` pulls in pandas and numpy, which every other
+    command would otherwise pay for at start-up."""
+
+    lazy = {"generate": ("kqlite.generate.command", "generate")}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy:
+            import importlib
+
+            module, attribute = self.lazy[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(_version(), "--version", prog_name="kqlite")
 def main() -> None:
     """Run Microsoft Defender advanced-hunting KQL offline, with Kusto semantics, on DuckDB."""
@@ -1023,12 +1041,3 @@ def print_alerts(result: Any, output: Output, title: str) -> None:
     """The compact alert view: the columns of ALERT_COLUMNS that the result has."""
     keep = [name for name in ALERT_COLUMNS if name in result.columns]
     print_result(result.select(keep), output, title=title, headers=[ALERT_COLUMNS[name] for name in keep])
-
-
-def _register_generate() -> None:
-    from kqlite.generate.command import generate
-
-    main.add_command(generate, name="generate")
-
-
-_register_generate()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
@@ -28,12 +28,14 @@ from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlSemanticError
-from kqlite.external.policy import ExternalPolicy
 from kqlite.result import Result
 from kqlite.schemas import FLAVOURS, differing_tables, flavour_only_tables, known_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 from kqlite.syntax.tokens import Kind, tokenize
+
+if TYPE_CHECKING:  # the externaldata package is imported when a query first reads external data
+    from kqlite.external.policy import ExternalPolicy
 
 # DuckDB storage type -> KQL type, for columns that no bundled schema describes.
 _DUCK_TO_KQL = {
