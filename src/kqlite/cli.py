@@ -322,14 +322,22 @@ class Output:
     path: Path | None = None
     pager: bool = True
 
+    _file: Any = field(default=None, init=False, repr=False)
+
     def console(self) -> Console:
         if self.path is None:
             return Console()
         width = max(shutil.get_terminal_size((120, 40)).columns, 80)
-        return Console(file=self.path.open("a", encoding="utf-8"), width=width, color_system=None)
+        return Console(file=self.text_stream(), width=width, color_system=None)
 
     def text_stream(self) -> Any:
-        return sys.stdout if self.path is None else self.path.open("a", encoding="utf-8", newline="")
+        """stdout, or the -o file: opened once, closed when the command ends."""
+        if self.path is None:
+            return sys.stdout
+        if self._file is None:
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+            click.get_current_context().call_on_close(self._file.close)
+        return self._file
 
 
 def _check_tz(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -363,9 +371,9 @@ def output_options(command: Callable) -> Callable:
                 output_path: Path | None, no_pager: bool, **kwargs: Any) -> Any:
         from kqlite.render import View
 
-        if output_path is not None:
-            output_path.write_text("", encoding="utf-8")  # one run, one file: start it empty
         output = Output(output_format, View(max_rows, wide, tz), output_path, not no_pager)
+        if output_path is not None:
+            output.text_stream()  # one run, one file: emptied now, even if the run writes nothing
         return command(*args, output=output, **kwargs)
 
     return wrapper
@@ -582,12 +590,7 @@ def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> 
         with rows:
             print_notes(rows.notes)
             known = len(rows.notes)
-            stream = output.text_stream()
-            try:
-                write_rows(rows.columns, rows, output.format, stream)
-            finally:
-                if stream is not sys.stdout:
-                    stream.close()
+            write_rows(rows.columns, rows, output.format, output.text_stream())
         print_notes(rows.notes[known:])  # found once every row was seen (the clock hint)
 
 
@@ -611,34 +614,25 @@ def print_result(result: Any, output: Output, title: str | None = None,
     """A result in the output's format: rows streamed batch by batch for json and csv (never all of them in
     Python at once), the terminal view for table (paged when taller than the terminal)."""
     if output.format != "table":
-        stream = output.text_stream()
-        try:
-            write_rows(result.columns, result.iter_batches(), output.format, stream)
-        finally:
-            if stream is not sys.stdout:
-                stream.close()
+        write_rows(result.columns, result.iter_batches(), output.format, output.text_stream())
         return
     from kqlite.render import render
 
     rows = result.head(output.view.max_rows)
     columns = list(headers or result.columns)
     console = output.console()
-    try:
-        if output.path is None and output.pager and console.is_terminal and not console.is_dumb_terminal:
-            with console.capture() as captured:
-                render(console, columns, result.types, rows, len(result), output.view, title)
-            text = captured.get()
-            if text.count("\n") > console.height:
-                os.environ.setdefault("LESS", "-R -F -X -S")  # colours kept; one screen: no pager
-                with console.pager(styles=True):
-                    console.print(Text.from_ansi(text), end="", soft_wrap=True)
-            else:
+    if output.path is None and output.pager and console.is_terminal and not console.is_dumb_terminal:
+        with console.capture() as captured:
+            render(console, columns, result.types, rows, len(result), output.view, title)
+        text = captured.get()
+        if text.count("\n") > console.height:
+            os.environ.setdefault("LESS", "-R -F -X -S")  # colours kept; one screen: no pager
+            with console.pager(styles=True):
                 console.print(Text.from_ansi(text), end="", soft_wrap=True)
         else:
-            render(console, columns, result.types, rows, len(result), output.view, title)
-    finally:
-        if output.path is not None:
-            console.file.close()
+            console.print(Text.from_ansi(text), end="", soft_wrap=True)
+    else:
+        render(console, columns, result.types, rows, len(result), output.view, title)
 
 
 def write_rows(columns: Sequence[str], batches: Any, output_format: str, stream: Any) -> None:
@@ -836,19 +830,15 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
         print_hunt(found, output)
         return
     stream = output.text_stream()
-    try:
-        if output.format == "json":
-            for _, _, alerts in found:
-                stream.write("".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in alerts))
-        else:
-            writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow(["rule", "title", "severity", "timestamp", "device", "attack", "remote_ip", "summary"])
-            for _, _, alerts in found:
-                writer.writerows([a.rule, a.title, a.severity, to_text(a.timestamp), a.device, ", ".join(a.attack),
-                                  a.remote_ip, a.summary] for a in alerts)
-    finally:
-        if stream is not sys.stdout:
-            stream.close()
+    if output.format == "json":
+        for _, _, alerts in found:
+            stream.write("".join(json.dumps(a.to_json(), ensure_ascii=False) + "\n" for a in alerts))
+    else:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(["rule", "title", "severity", "timestamp", "device", "attack", "remote_ip", "summary"])
+        for _, _, alerts in found:
+            writer.writerows([a.rule, a.title, a.severity, to_text(a.timestamp), a.device, ", ".join(a.attack),
+                              a.remote_ip, a.summary] for a in alerts)
 
 
 def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
