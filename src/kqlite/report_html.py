@@ -411,17 +411,24 @@ def _server(ev: dict[str, Any]) -> _Box:
     name = _text(_first(ev, "InitiatingProcessFileName", "ServerFileName", "DcomServer", "SrvName"))
     if not name:
         return _Box("server", "DCOM server", ["not in the evidence"], seen=False)
+    details = _server_details(ev, ("InitiatingProcessId", "SrvPid"), ("InitiatingProcessCreationTime", "SrvStart"),
+                              "InitiatingProcessAccountName")
+    return _Box("server", name, details, text=_text(_first(ev, "InitiatingProcessCommandLine", "SrvCmd")))
+
+
+def _server_details(ev: dict[str, Any], pid: tuple[str, ...], started: tuple[str, ...], account: str) -> list[str]:
+    """PID, start, the port it accepted on and the account of a server, from the columns that hold them."""
     details = []
-    if (pid := _first(ev, "InitiatingProcessId", "SrvPid")) is not None:
-        details.append(f"PID {_text(pid)}")
-    if when := _time(_first(ev, "InitiatingProcessCreationTime", "SrvStart")):
+    if (value := _first(ev, *pid)) is not None:
+        details.append(f"PID {_text(value)}")
+    if when := _time(_first(ev, *started)):
         details.append(f"started {_when(when)}")
     local = _number_of(ev.get("LocalPort"))
     if local is not None and local != 135:
         details.append(f"accepted on port {_text(ev['LocalPort'])}")
-    if account := _text(ev.get("InitiatingProcessAccountName")):
-        details.append(f"as {account}")
-    return _Box("server", name, details, text=_text(_first(ev, "InitiatingProcessCommandLine", "SrvCmd")))
+    if name := _text(ev.get(account)):
+        details.append(f"as {name}")
+    return details
 
 
 def _launcher(ev: dict[str, Any]) -> _Box:
@@ -432,14 +439,7 @@ def _launcher(ev: dict[str, Any]) -> _Box:
 
 
 def _started_server(ev: dict[str, Any]) -> _Box:
-    details = [f"PID {_text(ev['ProcessId'])}"] if _first(ev, "ProcessId") is not None else []
-    if when := _time(_first(ev, "ProcessCreationTime", "Timestamp")):
-        details.append(f"started {_when(when)}")
-    local = _number_of(ev.get("LocalPort"))
-    if local is not None and local != 135:
-        details.append(f"accepted on port {_text(ev['LocalPort'])}")
-    if account := _text(ev.get("AccountName")):
-        details.append(f"as {account}")
+    details = _server_details(ev, ("ProcessId",), ("ProcessCreationTime", "Timestamp"), "AccountName")
     text = _text(_first(ev, "ProcessCommandLine", "FolderPath"))
     return _Box("server", _text(ev["FileName"]), details, text=text)
 
