@@ -23,7 +23,7 @@ from sqlglot import exp
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.catalog import Catalog
-from kqlite.compile.functions.core import timespan_from_text
+from kqlite.compile.dialects import dialect_named
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
@@ -394,7 +394,7 @@ class Connection:
             if duck_type == "INTERVAL":
                 return sb.tmpl("epoch_us(:c) * 10", c=ref)
             if duck_type == "VARCHAR":
-                return timespan_from_text(ref)
+                return dialect_named("duckdb").shape("timespan_from_text", s=ref)
             return sb.cast(ref, "long")
         if target.sql("duckdb") == duck_type:
             return ref

@@ -38,11 +38,6 @@ def argument_name(arg: ast.Expr | None) -> str | None:
     return arg.name if isinstance(arg, ast.Name) else None
 
 
-def _first_seen(values: exp.Expression) -> exp.Expression:
-    """Distinct elements of a list in first-seen order (DuckDB's list_distinct does not keep order)."""
-    return sb.tmpl("list_filter(:l, (e, i) -> list_position(:l, e) = i)", l=values)
-
-
 def _second(args: list[Typed]) -> Typed | None:
     return args[1] if len(args) > 1 else None
 
@@ -170,7 +165,7 @@ class Aggregates:
         def build(c, node, by):
             args = self.args(c, node, 2 if conditional else 1)
             x = args[0]
-            agg = _filter(exp.Anonymous(this=sql_name, expressions=[sb.cast(x.sql, "real")]),
+            agg = _filter(c.dialect.call(sql_name, [sb.cast(x.sql, "real")]),
                           self.condition(c, args[1], node) if conditional else None)
             return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(0.0)))]
 
@@ -211,22 +206,21 @@ class Aggregates:
         for cond in conditions:
             where = cond if where is None else exp.And(this=where, expression=cond)
         if keep_nulls:
-            value = sb.coalesce(value, sb.tmpl("'null'::JSON"))
+            value = sb.coalesce(value, c.dialect.shape("json_null"))
         agg = _filter(exp.ArrayAgg(this=value), where)
         if distinct:
             if x.type == "dynamic":
                 # elements of arrays are unioned, in first-seen order
-                shape = "flatten(list_transform(:a, e -> CASE WHEN json_type(e) = 'ARRAY' THEN CAST(e AS JSON[]) ELSE [e] END))"
-                agg = sb.tmpl(shape, a=agg)
-            agg = _first_seen(agg)
+                agg = c.dialect.shape("json_flatten_arrays", a=agg)
+            agg = c.dialect.shape("list_distinct_first_seen", l=agg)
         # the size cap: an explicit max, or 128 for the deprecated makeset()/makelist()
         if limit is None and node.name in ("makeset", "makelist"):
             limit = Typed(exp.Literal.number(128), "long", None, 128)
         if limit is not None:
             if limit.type not in ("int", "long"):
                 raise KqlSemanticError(f"{node.name}(): the maximum size must be a whole number", c.text, node.pos)
-            agg = sb.tmpl("list_slice(:a, 1, :n)", a=agg, n=limit.sql)
-        agg = exp.Anonymous(this="to_json", expressions=[agg])
+            agg = c.dialect.shape("list_head", a=agg, n=limit.sql)
+        agg = c.dialect.call("to_json", [agg])
         return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
 
     # ------------------------------------------------------------------ bags and percentiles
@@ -236,11 +230,11 @@ class Aggregates:
         that are not bags are ignored); `{}` when there is none."""
         if x.type != "dynamic":
             raise KqlSemanticError(f"{node.name}() needs a dynamic property bag, got {x.type}", c.text, node.pos)
-        where = exp.EQ(this=exp.Anonymous(this="json_type", expressions=[x.sql]), expression=sb.string("OBJECT"))
+        where = exp.EQ(this=c.dialect.call("json_type", [x.sql]), expression=sb.string("OBJECT"))
         if condition is not None:
             where = exp.And(this=where, expression=condition)
         bags = _filter(exp.ArrayAgg(this=x.sql), where)
-        merged = sb.tmpl("list_reduce(:b, (a, e) -> json_merge_patch(a, e))", b=bags)
+        merged = c.dialect.shape("json_merge_bags", b=bags)
         if limit is not None:
             if not (limit.is_const and isinstance(limit.const, int)):
                 raise KqlSemanticError(f"{node.name}(): the maximum size must be a constant", c.text, node.pos)
@@ -262,10 +256,10 @@ class Aggregates:
         if not (p.is_const and isinstance(p.const, int | float) and 0 <= p.const <= 100):
             raise KqlSemanticError(f"{node.name}(): the percentage must be a constant from 0 to 100", c.text,
                                    node.pos)
-        ordered = exp.Anonymous(this="list_sort", expressions=[_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
-        rank = sb.tmpl("CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)", p=sb.number(float(p.const)),
+        ordered = c.dialect.call("list_sort", [_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
+        rank = c.dialect.shape("percentile_nearest_rank", p=sb.number(float(p.const)),
                        x=x.sql)
-        return AggColumn(name, x.type, exp.Anonymous(this="list_extract", expressions=[ordered, rank]))
+        return AggColumn(name, x.type, c.dialect.call("list_extract", [ordered, rank]))
 
     @staticmethod
     def _percent_label(value: float) -> str:
@@ -325,9 +319,9 @@ class Aggregates:
                 picked.append((name or "Column", c.compile(arg)))
         fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
         struct = exp.Struct(expressions=fields)
-        agg = exp.Anonymous(this=sql_name, expressions=[struct, key.sql])
+        agg = c.dialect.call(sql_name, [struct, key.sql])
         # rows whose key is null are ignored unless every key is null; then any row
-        agg = sb.coalesce(agg, exp.Anonymous(this="first", expressions=[struct.copy()]))
+        agg = sb.coalesce(agg, c.dialect.call("first", [struct.copy()]))
         out = []
         for i, (name, t) in enumerate(picked):
             field = f"f{i}"
@@ -350,9 +344,9 @@ class Aggregates:
             name = node.args[0].name if isinstance(node.args[0], ast.Name) else ("any_" if node.name == "any" else "take_any_")
             if node.name == "any" and isinstance(node.args[0], ast.Name):
                 name = f"any_{node.args[0].name}"
-            value = exp.Anonymous(this="first", expressions=[x.sql])
+            value = c.dialect.call("first", [x.sql])
             if x.type != "string":
-                value = exp.Anonymous(this="any_value", expressions=[x.sql])
+                value = c.dialect.call("any_value", [x.sql])
             return [AggColumn(name, x.type, value)]
         return self._arg_any(c, node, by, out)
 
@@ -366,7 +360,7 @@ class Aggregates:
             else:
                 picked.append((arg.name if isinstance(arg, ast.Name) else "Column", c.compile(arg)))
         fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
-        agg = exp.Anonymous(this="first", expressions=[exp.Struct(expressions=fields)])
+        agg = c.dialect.call("first", [exp.Struct(expressions=fields)])
         for i, (name, t) in enumerate(picked):
             field = f"f{i}"
             out.append(AggColumn(name, t.type, agg if i == 0 else None,
@@ -376,4 +370,4 @@ class Aggregates:
     def take_anyif(self, c, node, by):
         x, p = self.args(c, node, 2)
         name = node.args[0].name if isinstance(node.args[0], ast.Name) else "take_anyif_"
-        return [AggColumn(name, x.type, _filter(exp.Anonymous(this="any_value", expressions=[x.sql]), self.condition(c, p, node)))]
+        return [AggColumn(name, x.type, _filter(c.dialect.call("any_value", [x.sql]), self.condition(c, p, node)))]

@@ -15,6 +15,7 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates import Aggregates
 from kqlite.compile.catalog import Catalog
 from kqlite.compile.defender_functions import builtin_env, is_builtin
+from kqlite.compile.dialects import Dialect, dialect_named
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
@@ -61,15 +62,16 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
                    probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
                    params: Mapping[str, Any] | None = None,
                    external: ExternalReader | None = None, deadline: float | None = None,
-                   variables: Mapping[str, Any] | None = None) -> CompiledQuery:
+                   variables: Mapping[str, Any] | None = None, dialect: Dialect | None = None) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
     `probe` runs a SQL query on the data; plugins whose output columns depend on the data (bag_unpack)
     need it, and are refused without it. `names`: the SQL names already given to the catalog's columns.
     `params`: values of the parameters a `declare query_parameters` statement declares. `external` reads
-    the data of an `externaldata` operator (columns, URIs, properties) into a relation."""
-    compiler = Compiler(script.text, catalog, now, probe, names)
+    the data of an `externaldata` operator (columns, URIs, properties) into a relation. `dialect`: the SQL
+    engine the query is for (DuckDB by default)."""
+    compiler = Compiler(script.text, catalog, now, probe, names, dialect)
     compiler.params = dict(params or {})
     compiler.external = external
     compiler.deadline = deadline
@@ -87,8 +89,10 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     lives in its own module (ops_*.py) as a mixin."""
 
     def __init__(self, text: str, catalog: Mapping[str, list[Column]], now: datetime | None = None,
-                 probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None):
+                 probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
+                 dialect: Dialect | None = None):
         self.text = text
+        self.dialect = dialect or dialect_named("duckdb")
         self.catalog = catalog if isinstance(catalog, Catalog) else Catalog(catalog)
         self.names = names or SqlNames()
         self._probe = probe
@@ -640,14 +644,14 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if start.type == "datetime":
             if step.type != "timespan":
                 raise self.semantic("range over datetimes needs a timespan step", node.pos)
-            series = sb.tmpl("SELECT $a + to_microseconds(CAST(i * ($s // 10) AS BIGINT)) AS v FROM range(0, CAST(floor((epoch_us($b) - epoch_us($a)) * 10 / $s) AS BIGINT) + 1) AS t(i)",
+            series = self.dialect.shape("range_datetime_rows",
                              a=start.sql, b=stop.sql, s=step.sql)
             kql_type = "datetime"
         elif start.type in ("long", "int", "real", "timespan"):
             kql_type = start.type if start.type != "int" else "long"
             if step.type == "real" or stop.type == "real":
                 kql_type = "real" if start.type != "timespan" else "timespan"
-            series = sb.tmpl("SELECT $a + i * $s AS v FROM range(0, CAST(floor(($b - $a) / $s) AS BIGINT) + 1) AS t(i)",
+            series = self.dialect.shape("range_number_rows",
                              a=start.sql, b=stop.sql, s=step.sql)
         else:
             raise self.semantic(f"range cannot run over {start.type}", node.pos)

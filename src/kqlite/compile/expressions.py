@@ -57,6 +57,7 @@ class ExprCompiler:
         self.relation = relation
         self.alias = alias
         self.text = compiler.text
+        self.dialect = compiler.dialect
         # hidden columns that must be computed in earlier SELECTs (level 0 first), for window functions
         self.pre_columns: list[list[tuple[str, exp.Expression]]] = [[], [], [], []]
         self._row_ordinal: exp.Expression | None = None
@@ -186,11 +187,9 @@ class ExprCompiler:
             path = sb.string(f"$[{i}]" if i >= 0 else f"$[#{i}]")
             return Typed(exp.JSONExtract(this=target.sql, expression=path), "dynamic")
         if index.type in ("long", "int"):
-            shape = "json_extract(:t, CASE WHEN :i >= 0 THEN '$[' || CAST(:i AS VARCHAR) || ']' ELSE '$[#' || CAST(:i AS VARCHAR) || ']' END)"
-            return Typed(sb.tmpl(shape, t=target.sql, i=index.sql), "dynamic")
+            return Typed(self.dialect.shape("json_index", t=target.sql, i=index.sql), "dynamic")
         if index.type == "string":
-            shape = "json_extract(:t, '$.\"' || replace(:i, '\"', '\\\"') || '\"')"
-            return Typed(sb.tmpl(shape, t=target.sql, i=index.sql), "dynamic")
+            return Typed(self.dialect.shape("json_member", t=target.sql, i=index.sql), "dynamic")
         raise self.semantic(f"a dynamic index must be a string or a number, not {index.type}", node)
 
     # ------------------------------------------------------------------ operators
@@ -307,26 +306,19 @@ class ExprCompiler:
         if left.type == "string" and right.type == "string":
             return Typed(exp.Paren(this=exp.EQ(this=a, expression=b) if op == "==" else exp.NEQ(this=a, expression=b)), "bool")
         # Kusto: one null side -> `==` false, `!=` true; both null -> null.
-        if op == "==":
-            shape = "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END"
-        else:
-            shape = "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE :a IS DISTINCT FROM :b END"
-        if left.is_const and left.const is not None or right.is_const and right.const is not None:
-            shape = "COALESCE(:a = :b, FALSE)" if op == "==" else ":a IS DISTINCT FROM :b"
-        return Typed(sb.tmpl(shape, a=a, b=b), "bool")
+        one_side_known = left.is_const and left.const is not None or right.is_const and right.const is not None
+        name = ("equal" if op == "==" else "not_equal") + ("_to_constant" if one_side_known else "")
+        return Typed(self.dialect.shape(name, a=a, b=b), "bool")
 
-    @staticmethod
-    def compare_reals(op: str, a: exp.Expression, b: exp.Expression) -> Typed:
+    def compare_reals(self, op: str, a: exp.Expression, b: exp.Expression) -> Typed:
         """IEEE comparisons: NaN equals nothing, not even NaN (DuckDB sorts NaN above +inf and calls it equal
         to itself). Null sides follow the same rules as other types."""
-        nan = "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE)))"
-        if op == "==":
-            shape = f"CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR {nan} THEN FALSE ELSE :a = :b END"
-        elif op == "!=":
-            shape = f"CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR {nan} THEN TRUE ELSE :a <> :b END"
-        else:
-            shape = f"CASE WHEN {nan} THEN FALSE ELSE :a {op} :b END"
-        return Typed(sb.tmpl(shape, a=a, b=b), "bool")
+        if op in ("==", "!="):
+            return Typed(self.dialect.shape("real_equal" if op == "==" else "real_not_equal", a=a, b=b), "bool")
+        cls = {"<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}[op]
+        either_nan = self.dialect.shape("either_nan", a=a, b=b)
+        return Typed(exp.Case(ifs=[exp.If(this=either_nan, true=exp.false())], default=cls(this=a, expression=b)),
+                     "bool")
 
     def arith(self, op: str, left: Typed, right: Typed, node: ast.Expr) -> Typed:
         if "dynamic" in (left.type, right.type):
@@ -341,20 +333,18 @@ class ExprCompiler:
         if lt in NUMERIC and rt in NUMERIC:
             result = numeric_result(lt, rt)
             if op == "/" and result in ("int", "long"):  # integer division; by zero gives null
-                return Typed(sb.tmpl("CASE WHEN :b = 0 THEN NULL ELSE :a // :b END", a=a, b=b), result)
+                return Typed(self.dialect.shape("integer_divide_or_null", a=a, b=b), result)
             if op == "%":
                 # Kusto's modulo takes the divisor's magnitude: -5 % 3 == 1, -5.5 % 3 == 0.5
-                shape = "CASE WHEN :b = 0 THEN NULL ELSE ((:a % :b) + abs(:b)) % abs(:b) END"
-                return Typed(sb.tmpl(shape, a=a, b=b), result)
+                return Typed(self.dialect.shape("modulo_floored_or_null", a=a, b=b), result)
             cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[op]
             if result in ("int", "long") and op != "/":
                 return Typed(cls(this=sb.cast(a, "long"), expression=b), "long" if "long" in (lt, rt) else result)
             return Typed(cls(this=a, expression=b), result)
         if lt == "datetime" and rt == "datetime" and op == "-":
-            shape = "(epoch_us(:a) - epoch_us(:b)) * 10"
-            return Typed(sb.tmpl(shape, a=a, b=b), "timespan")
+            return Typed(self.dialect.shape("datetime_difference_ticks", a=a, b=b), "timespan")
         if lt == "datetime" and rt == "timespan" and op in ("+", "-"):
-            micros = sb.tmpl("to_microseconds(CAST(:b // 10 AS BIGINT))", b=b)
+            micros = self.dialect.shape("ticks_to_interval", b=b)
             cls = exp.Add if op == "+" else exp.Sub
             return Typed(cls(this=a, expression=micros), "datetime")
         if lt == "timespan" and rt == "datetime" and op == "+":
@@ -366,7 +356,7 @@ class ExprCompiler:
             if op == "/":
                 return Typed(exp.Div(this=sb.cast(a, "real"), expression=b), "real")
             if op == "%":
-                return Typed(sb.tmpl("((:a % :b) + abs(:b)) % abs(:b)", a=a, b=b), "timespan")
+                return Typed(self.dialect.shape("modulo_floored", a=a, b=b), "timespan")
         if lt == "timespan" and rt in NUMERIC and op in ("*", "/"):
             cls = exp.Mul if op == "*" else exp.Div
             return Typed(sb.cast(exp.Round(this=cls(this=sb.cast(a, "real"), expression=b)), "long"), "timespan")
@@ -396,23 +386,28 @@ class ExprCompiler:
                 else:
                     pattern = has_regex(term, prefix=prefix, suffix=suffix, case_sensitive=case_sensitive)
                     # A plain substring test first: cheap, and lets DuckDB skip the regex on most rows.
-                    quick = (exp.Anonymous(this="contains", expressions=[a, b]) if case_sensitive else
-                             exp.Anonymous(this="contains", expressions=[exp.Lower(this=a), sb.string(term.lower())]))
+                    quick = (self.dialect.call("contains", [a, b]) if case_sensitive else
+                             self.dialect.call("contains", [exp.Lower(this=a), sb.string(term.lower())]))
                     result = exp.And(this=quick, expression=exp.RegexpLike(this=a, expression=sb.string(pattern)))
             else:
-                shape = ("regexp_matches(:a, " + ("''" if case_sensitive else "'(?i)'") + " || "
-                         + ("'(?:^|[^\\pL\\pN])' || " if prefix else "") + "regexp_escape(:b)"
-                         + (" || '(?:$|[^\\pL\\pN])'" if suffix else "") + ")")
-                result = sb.tmpl(f"CASE WHEN :b = '' THEN TRUE ELSE {shape} END", a=a, b=b)
+                pattern_parts = [sb.string("" if case_sensitive else "(?i)")]
+                if prefix:
+                    pattern_parts.append(sb.string(f"(?:^|[^{_TERM}])"))
+                pattern_parts.append(self.dialect.shape("regex_escape", s=b))
+                if suffix:
+                    pattern_parts.append(sb.string(f"(?:$|[^{_TERM}])"))
+                matches = exp.RegexpLike(this=a, expression=sb.concat(pattern_parts))
+                result = exp.Case(ifs=[exp.If(this=exp.EQ(this=b, expression=sb.string("")), true=exp.true())],
+                                  default=matches)
         else:
             if not case_sensitive:
                 a, b = exp.Lower(this=a), exp.Lower(this=b)
             if base == "contains":
-                result = exp.Anonymous(this="contains", expressions=[a, b])
+                result = self.dialect.call("contains", [a, b])
             elif base == "startswith":
-                result = exp.Anonymous(this="starts_with", expressions=[a, b])
+                result = self.dialect.call("starts_with", [a, b])
             elif base == "endswith":
-                result = exp.Anonymous(this="ends_with", expressions=[a, b])
+                result = self.dialect.call("ends_with", [a, b])
             else:
                 raise self.unsupported(f"operator '{op}'", node)
         if negated:

@@ -50,24 +50,22 @@ class ExpandOperators:
         values = self.step(self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[col_ref(f"_d{i}") for i in range(len(targets))],
-            *[exp.alias_(sb.tmpl("json_type(:d)", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
+            *[exp.alias_(self.dialect.shape("json_type", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
             copy=False), rel.columns)
         lists = []
         for i in range(len(targets)):
             # a bag becomes one single-key bag per property, in document order; the cast to a MAP reads
             # the object once (json_keys then one json_extract per key read it once per key)
-            lists.append(sb.tmpl(
-                "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] "
-                "WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) "
-                "WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_object(e.key, e.value)) "
-                "ELSE [:d] END", d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
+            lists.append(self.dialect.shape(
+                "expand_json_elements", d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
         numbered = self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
          copy=False)
         base = self.step(numbered, rel.columns)
-        length = sb.tmpl("greatest(" + ", ".join(f"len(\"_l{i}\")" for i in range(len(lists))) + ")") if len(lists) > 1 else sb.tmpl("len(\"_l0\")")
-        idx_series = exp.alias_(exp.Anonymous(this="unnest", expressions=[exp.Anonymous(this="range", expressions=[length])]), "_i", quoted=True)
+        lengths = [self.dialect.shape("list_length", l=col_ref(f"_l{i}")) for i in range(len(lists))]
+        length = exp.Greatest(this=lengths[0], expressions=lengths[1:]) if len(lengths) > 1 else lengths[0]
+        idx_series = exp.alias_(self.dialect.shape("unnest_range", n=length), "_i", quoted=True)
         exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
                                                             *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series, copy=False), [])
         projections, columns = [], []
@@ -92,7 +90,7 @@ class ExpandOperators:
         return self.step(self.select_from(exploded).select(*projections, copy=False), columns)
 
     def mv_element(self, i: int, result_type: str) -> tuple[exp.Expression, str]:
-        element = sb.tmpl(f"\"_l{i}\"[\"_i\" + 1]")
+        element = self.dialect.shape("list_element", l=col_ref(f"_l{i}"), i=col_ref("_i"))
         if result_type == "dynamic":
             return element, "dynamic"
         typed = self.functions.convert(self.exprs(Env(), None), Typed(element, "dynamic"), result_type)
@@ -157,10 +155,8 @@ class PluginOperators:
             if not (prefix_value.is_const and isinstance(prefix_value.const, str)):
                 raise self.semantic("bag_unpack()'s prefix must be a string constant", plugin.args[1].pos)
             prefix = prefix_value.const
-        keys_sql = sb.tmpl(
-            "SELECT k, list(DISTINCT json_type(json_extract(b, '$.\"' || k || '\"'))) FROM ("
-            "SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) "
-            "WHERE json_type(b) = 'OBJECT') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))",
+        keys_sql = self.dialect.shape(
+            "bag_unpack_probe",
             bag=bag.sql, src=rel.source.copy())
         select = keys_sql if isinstance(keys_sql, exp.Select) else exp.select(exp.Star()).from_(keys_sql)
         if self.ctes:

@@ -51,7 +51,7 @@ class JoinOperators:
     def dedup_left(self, rel: Relation, keys: list[Column]) -> Relation:
         """innerunique: keep the first row (in input order) of each distinct left key."""
         numbered = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
-                                                exp.alias_(sb.tmpl("row_number() OVER ()"), "_rn", quoted=True), copy=False)
+                                                exp.alias_(self.dialect.shape("input_order"), "_rn", quoted=True), copy=False)
         numbered_rel = self.step(numbered, rel.columns)
         window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(k.name) for k in keys],
                             order=exp.Order(expressions=[exp.Ordered(this=col_ref("_rn"))]))

@@ -172,7 +172,7 @@ class SummarizeOperators:
             select = self.select_from(rel, "_t").select(
                 *[exp.alias_(k.sql, f"_k{i}", quoted=True) for i, (_, k) in enumerate(keys)],
                 exp.alias_(outputs[0].sql, "_agg", quoted=True),
-                *[exp.alias_(exp.Anonymous(this="any_value", expressions=[col_ref(f"_a{i}", "_p")]), f"_a{i}", quoted=True)
+                *[exp.alias_(self.dialect.call("any_value", [col_ref(f"_a{i}", "_p")]), f"_a{i}", quoted=True)
                   for i in range(depth)], copy=False)
             if previous is not None:
                 on = None
@@ -209,17 +209,17 @@ class SummarizeOperators:
         axis_name = axis.name or "Column1"
         if axis.type not in ("datetime", "timespan", "long", "int", "real"):
             raise self.semantic(f"make-series needs a datetime or numeric axis, not {axis.type}", op.axis.pos)
-        as_number = (lambda t: sb.tmpl("epoch_us(:x) * 10", x=t)) if axis.type == "datetime" else (lambda t: t)
+        as_number = (lambda t: self.dialect.shape("datetime_to_ticks", x=t)) if axis.type == "datetime" else (lambda t: t)
         constants = self.exprs(env, None)
         step = constants.compile(op.step)
         ax = as_number(axis.sql)
-        start = as_number(constants.compile(op.start).sql) if op.start is not None else sb.tmpl(
-            "floor(min(:a) / :s) * :s", a=ax, s=step.sql)
+        start = as_number(constants.compile(op.start).sql) if op.start is not None else self.dialect.shape(
+            "series_start_from_min", a=ax, s=step.sql)
         if op.stop is not None:
-            count = sb.tmpl("CAST(greatest(ceil((:b - :a) / :s), 0) AS BIGINT)",
+            count = self.dialect.shape("series_bin_count",
                             a=start, b=as_number(constants.compile(op.stop).sql), s=step.sql)
         else:
-            count = sb.tmpl("CAST(floor((max(:x) - :a) / :s) + 1 AS BIGINT)", x=ax, a=start, s=step.sql)
+            count = self.dialect.shape("series_bin_count_from_max", x=ax, a=start, s=step.sql)
         # one row of parameters: where the series starts, its step and its number of bins
         params_select = exp.Select().select(exp.alias_(start, "_start", quoted=True), exp.alias_(step.sql, "_step", quoted=True),
                                             exp.alias_(count, "_n", quoted=True), copy=False)
@@ -250,8 +250,8 @@ class SummarizeOperators:
             series.append((name, out.type, out.sql, fill_sql))
         taken.add(axis_name)
         p_start, p_step, p_n = (exp.column(n, table="_p", quoted=True) for n in ("_start", "_step", "_n"))
-        bin_index = sb.tmpl("CAST(floor((:x - :a) / :s) AS BIGINT)", x=ax, a=p_start, s=p_step)
-        in_range = sb.tmpl(":x >= :a AND :x < :a + :n * :s", x=ax, a=p_start, n=p_n, s=p_step)
+        bin_index = self.dialect.shape("series_bin_index", x=ax, a=p_start, s=p_step)
+        in_range = self.dialect.shape("series_in_range", x=ax, a=p_start, n=p_n, s=p_step)
         binned = (exp.Select().select(*[exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)],
                                       exp.alias_(bin_index, "_b", quoted=True),
                                       *[exp.alias_(agg, f"_a{i}", quoted=True) for i, (_, _, agg, _) in enumerate(series)], copy=False)
@@ -264,7 +264,7 @@ class SummarizeOperators:
             if group_exprs else exp.Select().select(exp.alias_(exp.Literal.number(1), "_one", quoted=True), copy=False)
         groups_rel = self.step(groups, [])
         cells = self.step(
-            exp.Select().select(exp.Star(), exp.alias_(sb.tmpl("unnest(range(0, :n))", n=p_n), "_i", quoted=True), copy=False)
+            exp.Select().select(exp.Star(), exp.alias_(self.dialect.shape("series_bin_indexes", n=p_n), "_i", quoted=True), copy=False)
             .from_(exp.Table(this=groups_rel.source.this.copy()), copy=False)
             .join(exp.Table(this=params.source.this.copy(), alias=exp.TableAlias(this=ident("_p"))), join_type="CROSS", copy=False), [])
         on = exp.EQ(this=exp.column("_b", table="_x", quoted=True), expression=exp.column("_i", table="_c", quoted=True))
@@ -272,14 +272,14 @@ class SummarizeOperators:
             on = exp.and_(on, exp.NullSafeEQ(this=exp.column(f"_g{i}", table="_x", quoted=True),
                                              expression=exp.column(f"_g{i}", table="_c", quoted=True)))
         index = exp.column("_i", table="_c", quoted=True)
-        axis_value = sb.tmpl(":a + :i * :s", a=exp.column("_start", table="_c", quoted=True), i=index,
+        axis_value = self.dialect.shape("series_axis_value", a=exp.column("_start", table="_c", quoted=True), i=index,
                              s=exp.column("_step", table="_c", quoted=True))
         if axis.type == "datetime":
-            axis_value = sb.tmpl("make_timestamp(CAST(:v // 10 AS BIGINT))", v=axis_value)
+            axis_value = self.dialect.shape("ticks_to_datetime", v=axis_value)
         axis_value = sb.cast(axis_value, axis.type) if axis.type not in ("datetime",) else axis_value
 
         def series_list(value: exp.Expression) -> exp.Expression:
-            return sb.tmpl("to_json(list(:v ORDER BY :i))", v=value, i=index.copy())
+            return self.dialect.shape("series_json_list", v=value, i=index.copy())
 
         projections = [exp.alias_(exp.column(f"_g{i}", table="_c", quoted=True), col.name, quoted=True) for i, col in enumerate(group_cols)]
         for i, (name, _type, _agg, fill) in enumerate(series):

@@ -60,12 +60,12 @@ class TextOperators:
             if kql_type is None:
                 raise self.semantic(f"unknown type '{type_name}'", key_pos)
             pattern = (f"(?:^|{re.escape(pair)})\\s*{re.escape(key)}\\s*{re.escape(kv)}\\s*({'|'.join(value_forms)})")
-            raw = sb.tmpl("trim(regexp_extract(:s, :p, 1))", s=text, p=sb.string(pattern.replace("\\\\", "\\")))
+            raw = self.dialect.shape("regex_first_group_trimmed", s=text, p=sb.string(pattern.replace("\\\\", "\\")))
             for q in quotes:  # a quoted value loses its quotes
-                raw = sb.tmpl("regexp_replace(:v, :q, '\\1')", v=raw, q=sb.string(f"^{re.escape(q)}(.*){re.escape(q)}$"))
+                raw = self.dialect.shape("unquote", v=raw, q=sb.string(f"^{re.escape(q)}(.*){re.escape(q)}$"))
             value = Typed(raw, "string")
             if kql_type != "string":
-                value = self.functions.convert(c, Typed(sb.tmpl("NULLIF(:v, '')", v=raw), "string"), kql_type)
+                value = self.functions.convert(c, Typed(self.dialect.shape("null_if_empty", v=raw), "string"), kql_type)
             projections[key] = value.sql
             if rel.column(key) is None:
                 columns.append(Column(key, kql_type))
@@ -80,7 +80,7 @@ class TextOperators:
         text = c.as_string(c.compile(op.source)).sql
         regex, columns = parse_pattern(op, self)
         matched = exp.RegexpLike(this=text, expression=sb.string(regex))
-        extract = exp.Anonymous(this="regexp_extract", expressions=[
+        extract = self.dialect.call("regexp_extract", [
             text, sb.string(regex), exp.Array(expressions=[sb.string(f"g{i}") for i in range(len(columns))])])
         step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
                                                exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True), copy=False)

@@ -18,11 +18,17 @@ def _parsed_template(template: str) -> exp.Expression:
 
 
 def tmpl(template: str, **parts: exp.Expression) -> exp.Expression:
-    """Instantiate a SQL shape whose holes are `:name` (or `$name`) placeholders with the given expression nodes.
+    """Instantiate DuckDB SQL text whose holes are `:name` (or `$name`) placeholders with the given nodes.
 
-    The template text is fixed code; only SQLGlot nodes are substituted, so no value is ever pasted.
+    For the DuckDB backend's own SQL (attaching data); the compiler asks its dialect for shapes instead
+    (`kqlite.compile.dialects`). The text is fixed code; only SQLGlot nodes are substituted, so no value is
+    ever pasted.
     """
-    tree = _parsed_template(template).copy()
+    return fill_holes(_parsed_template(template).copy(), parts)
+
+
+def fill_holes(tree: exp.Expression, parts: dict[str, exp.Expression]) -> exp.Expression:
+    """Replace the `:name` placeholders of a (copied) tree by copies of the given nodes."""
 
     def fill(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Placeholder) and node.name in parts:

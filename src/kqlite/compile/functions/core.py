@@ -29,28 +29,6 @@ TICKS = {
     "nanosecond": 1,
 }
 
-# tostring(timespan): [-][d.]hh:mm:ss[.fffffff]
-_TIMESPAN_TEXT = (
-    "CASE WHEN :t IS NULL THEN '' ELSE (CASE WHEN :t < 0 THEN '-' ELSE '' END)"
-    " || (CASE WHEN abs(:t) >= 864000000000 THEN CAST(abs(:t) // 864000000000 AS VARCHAR) || '.' ELSE '' END)"
-    " || lpad(CAST((abs(:t) // 36000000000) % 24 AS VARCHAR), 2, '0') || ':'"
-    " || lpad(CAST((abs(:t) // 600000000) % 60 AS VARCHAR), 2, '0') || ':'"
-    " || lpad(CAST((abs(:t) // 10000000) % 60 AS VARCHAR), 2, '0')"
-    " || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END"
-)
-_DATETIME_TEXT = "COALESCE(strftime(:t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')"
-_REAL_TEXT = (
-    "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN isinf(:x) AND :x > 0 THEN 'Infinity'"
-    " WHEN isinf(:x) THEN '-Infinity' WHEN :x = trunc(:x) AND abs(:x) < 1e15 THEN CAST(CAST(:x AS BIGINT) AS VARCHAR)"
-    " ELSE CAST(:x AS VARCHAR) END"
-)
-# The simple CASE reads json_type once; a null value (SQL NULL or JSON null) gives ''.
-_DYNAMIC_TEXT = (
-    "COALESCE(CASE json_type(:d) WHEN 'NULL' THEN '' WHEN 'VARCHAR' THEN json_extract_string(:d, '$')"
-    " ELSE CAST(:d AS VARCHAR) END, '')"
-)
-
-
 class CoreFunctions:
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
@@ -111,18 +89,18 @@ class CoreFunctions:
             return t
         if t.type == "bool":
             return Typed(
-                sb.tmpl("CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END", x=x),
+                self.compiler.dialect.shape("bool_to_text", x=x),
                 "string",
                 t.name,
             )
         if t.type == "datetime":
-            return Typed(sb.tmpl(_DATETIME_TEXT, t=x), "string", t.name)
+            return Typed(self.compiler.dialect.shape("datetime_to_text", t=x), "string", t.name)
         if t.type == "timespan":
-            return Typed(sb.tmpl(_TIMESPAN_TEXT, t=x), "string", t.name)
+            return Typed(self.compiler.dialect.shape("timespan_to_text", t=x), "string", t.name)
         if t.type == "real":
-            return Typed(sb.tmpl(_REAL_TEXT, x=x), "string", t.name)
+            return Typed(self.compiler.dialect.shape("real_to_text", x=x), "string", t.name)
         if t.type == "dynamic":
-            return Typed(sb.tmpl(_DYNAMIC_TEXT, d=x), "string", t.name)
+            return Typed(self.compiler.dialect.shape("json_to_kql_text", d=x), "string", t.name)
         return Typed(sb.coalesce(sb.cast(x, "string"), sb.string("")), "string", t.name)
 
     def convert(self, c: ExprCompiler, t: Typed, target: str) -> Typed:
@@ -134,52 +112,43 @@ class CoreFunctions:
         x = t.sql
         if t.type == "dynamic":
             if target in ("long", "int", "real", "decimal", "bool"):
-                inner = sb.tmpl("json_extract_string(:d, '$')", d=x)
+                inner = c.dialect.shape("json_to_text", d=x)
                 return self.convert(c, Typed(inner, "string"), target)
             if target in ("datetime", "timespan", "guid"):
-                return self.convert(c, Typed(sb.tmpl("json_extract_string(:d, '$')", d=x), "string"), target)
+                return self.convert(c, Typed(c.dialect.shape("json_to_text", d=x), "string"), target)
         if target in ("long", "int"):
             if t.type == "string":
                 # whole numbers only ("5.9" is not an int), or hex ("0xFF")
-                shape = (
-                    "CASE WHEN regexp_matches(trim(:s), '^[+-]?0[xX][0-9a-fA-F]+$') THEN TRY_CAST(('0x' || "
-                    "regexp_extract(trim(:s), '0[xX]([0-9a-fA-F]+)', 1)) AS BIGINT) "
-                    "WHEN regexp_matches(trim(:s), '^[+-]?[0-9]+$') THEN TRY_CAST(trim(:s) AS BIGINT) ELSE NULL END"
-                )
-                value = sb.tmpl(shape, s=x)
+                value = c.dialect.shape("text_to_long", s=x)
                 return Typed(sb.try_cast(value, target), target)
             if t.type in ("real", "decimal"):
-                return Typed(sb.try_cast(exp.Anonymous(this="trunc", expressions=[x]), target), target)
+                return Typed(sb.try_cast(c.dialect.call("trunc", [x]), target), target)
             if target == "int" and t.type in ("long", "timespan"):
                 # Kusto wraps a long that does not fit in an int (two's complement), it does not fail
-                return Typed(sb.cast(sb.tmpl("((:x + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648", x=x), "int"), "int")
+                return Typed(sb.cast(c.dialect.shape("wrap_int32", x=x), "int"), "int")
             if t.type in ("bool", "long", "int", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
             if t.type == "datetime":
-                return Typed(sb.tmpl("epoch_us(:x) * 10 + 621355968000000000", x=x), "long")
+                return Typed(c.dialect.shape("datetime_to_kusto_ticks", x=x), "long")
         if target in ("real", "decimal"):
             if t.type == "string":  # DuckDB would read "1_000" as 1000; Kusto does not
-                shape = "CASE WHEN contains(:s, '_') THEN NULL ELSE TRY_CAST(trim(:s) AS DOUBLE) END"
-                return Typed(sb.try_cast(sb.tmpl(shape, s=x), target), target)
+                return Typed(sb.try_cast(c.dialect.shape("text_to_real", s=x), target), target)
             if t.type in NUMERIC + ("bool", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
         if target == "bool":
             if t.type == "string":
                 # true/false in any case, or a whole number (non-zero is true); no surrounding spaces
-                shape = ("CASE WHEN lower(:s) = 'true' THEN TRUE WHEN lower(:s) = 'false' THEN FALSE "
-                         "WHEN regexp_matches(:s, '^[+-]?[0-9]+$') THEN TRY_CAST(:s AS BIGINT) <> 0 ELSE NULL END")
-                return Typed(sb.tmpl(shape, s=x), "bool")
+                return Typed(c.dialect.shape("text_to_bool", s=x), "bool")
             if t.type in NUMERIC:
-                return Typed(sb.tmpl("(:x <> 0)", x=x), "bool")
+                return Typed(c.dialect.shape("number_to_bool", x=x), "bool")
         if target == "datetime":
             if t.type == "string":
-                shape = "CAST(TRY_CAST(NULLIF(trim(:s), '') AS TIMESTAMPTZ) AS TIMESTAMP)"
-                return Typed(sb.tmpl(shape, s=x), "datetime")
+                return Typed(c.dialect.shape("text_to_datetime", s=x), "datetime")
             if t.type in ("long", "int"):
-                return Typed(sb.tmpl("make_timestamp((:x - 621355968000000000) // 10)", x=x), "datetime")
+                return Typed(c.dialect.shape("kusto_ticks_to_datetime", x=x), "datetime")
         if target == "timespan":
             if t.type == "string":
-                return Typed(timespan_from_text(x), "timespan")
+                return Typed(c.dialect.shape("timespan_from_text", s=x), "timespan")
             if t.type in NUMERIC:
                 return Typed(sb.try_cast(x, "long"), "timespan")
         if target == "guid" and t.type == "string":
@@ -193,17 +162,17 @@ class CoreFunctions:
         if t.type == "dynamic":
             return t.sql
         if t.type == "datetime":
-            return sb.tmpl(
-                "CASE WHEN :x IS NULL THEN NULL ELSE to_json(strftime(:x, '%Y-%m-%dT%H:%M:%S.%f') || '0Z') END",
+            return self.compiler.dialect.shape(
+                "datetime_to_json",
                 x=t.sql,
             )
         if t.type == "timespan":
-            return sb.tmpl(
-                "CASE WHEN :x IS NULL THEN NULL ELSE to_json(:s) END", x=t.sql, s=self.to_string(t).sql
+            return self.compiler.dialect.shape(
+                "text_to_json_or_null", x=t.sql, s=self.to_string(t).sql
             )
         if t.type == "guid":
-            return sb.tmpl("to_json(CAST(:x AS VARCHAR))", x=t.sql)
-        return exp.Anonymous(this="to_json", expressions=[t.sql])
+            return self.compiler.dialect.shape("value_to_json_text", x=t.sql)
+        return self.compiler.dialect.call("to_json", [t.sql])
 
     def in_list(self, c: ExprCompiler, node: ast.InList) -> Typed:
         left = c.compile(node.left)
@@ -326,8 +295,7 @@ class CoreFunctions:
         if t.type != "string":
             return Typed(self.json_of(t), "dynamic")
         # valid JSON parses; anything else becomes a dynamic string holding the text (Kusto's rule)
-        shape = "CASE WHEN json_valid(:s) THEN CAST(:s AS JSON) ELSE to_json(:s) END"
-        return Typed(sb.tmpl(shape, s=t.sql), "dynamic")
+        return Typed(c.dialect.shape("parse_json", s=t.sql), "dynamic")
 
     def f_gettype(self, c, node, args):
         self.arity(c, node, args, 1)
@@ -345,12 +313,7 @@ class CoreFunctions:
         }
         if t.type != "dynamic":
             return Typed(sb.string(names[t.type]), "string")
-        shape = (
-            "CASE WHEN :d IS NULL OR json_type(:d) = 'NULL' THEN 'null' ELSE CASE json_type(:d) WHEN 'ARRAY' THEN 'array'"
-            " WHEN 'OBJECT' THEN 'dictionary' WHEN 'VARCHAR' THEN 'string' WHEN 'BIGINT' THEN 'long'"
-            " WHEN 'UBIGINT' THEN 'long' WHEN 'DOUBLE' THEN 'real' WHEN 'BOOLEAN' THEN 'bool' ELSE lower(json_type(:d)) END END"
-        )
-        return Typed(sb.tmpl(shape, d=t.sql), "string")
+        return Typed(c.dialect.shape("json_kql_type", d=t.sql), "string")
 
     def _cond(self, c, node, cond: Typed) -> exp.Expression:
         if cond.type == "dynamic":
@@ -420,18 +383,3 @@ _ALIASES = {
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.
 _RAW_ARGS = {"toscalar": True}
-
-
-def timespan_from_text(x: exp.Expression) -> exp.Expression:
-    """SQL that reads Kusto timespan text ([-][d.]hh:mm[:ss[.fffffff]]) as ticks; anything else is null."""
-    shape = (
-        "CASE WHEN regexp_matches(trim(:s), '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$') THEN "
-        "(CASE WHEN starts_with(trim(:s), '-') THEN -1 ELSE 1 END) * ("
-        "COALESCE(TRY_CAST(regexp_extract(trim(:s), '^-?(\\d+)\\.\\d{1,2}:', 1) AS BIGINT), 0) * 864000000000"
-        " + CAST(regexp_extract(trim(:s), '(\\d{1,2}):\\d{2}', 1) AS BIGINT) * 36000000000"
-        " + CAST(regexp_extract(trim(:s), ':(\\d{2})', 1) AS BIGINT) * 600000000"
-        " + COALESCE(TRY_CAST(regexp_extract(trim(:s), ':\\d{2}:(\\d{2})', 1) AS BIGINT), 0) * 10000000"
-        " + COALESCE(TRY_CAST(rpad(regexp_extract(trim(:s), '\\.(\\d{1,7})$', 1), 7, '0') AS BIGINT), 0))"
-        " ELSE NULL END"
-    )
-    return sb.tmpl(shape, s=x)

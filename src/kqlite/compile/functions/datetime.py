@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     pass
 from kqlite.compile.functions.core import TICKS
 
+# The parts datetime_part() knows (lower case, no underscores); each is a dialect shape datetime_part_<name>.
+_DATETIME_PARTS = ("year", "quarter", "month", "weekofyear", "week", "day", "dayofyear", "hour", "minute", "second",
+                   "millisecond", "microsecond", "nanosecond")
 
 class DatetimeFunctions:
     def f_now(self, c, node, args):
@@ -41,15 +44,16 @@ class DatetimeFunctions:
             self.expect(c, node, args[0], "datetime")
             value = args[0].sql
             if unit == "week":
-                start = sb.tmpl(
-                    "CAST(date_trunc('day', :v) AS TIMESTAMP) - to_days(CAST(dayofweek(:v) AS INTEGER))",
+                start = c.dialect.shape(
+                    "start_of_week",
                     v=value,
                 )
             else:
-                start = sb.tmpl(f"CAST(date_trunc('{unit}', :v) AS TIMESTAMP)", v=value)
+                start = c.dialect.shape("truncate_datetime", unit=sb.string(unit), v=value)
             if len(args) == 2:
-                step = {"day": "to_days", "week": "to_weeks", "month": "to_months", "year": "to_years"}[unit]
-                start = sb.tmpl(f":s + {step}(CAST(:n AS INTEGER))", s=start, n=args[1].sql)
+                step, times = {"day": ("days", 1), "week": ("days", 7), "month": ("months", 1), "year": ("years", 1)}[unit]
+                offset = args[1].sql if times == 1 else exp.Mul(this=args[1].sql, expression=sb.number(times))
+                start = c.dialect.shape(f"datetime_add_{step}", v=start, n=offset)
             return Typed(start, "datetime")
 
         return build
@@ -62,13 +66,7 @@ class DatetimeFunctions:
     def _end_of(unit: str):  # noqa: N805
         def build(self, c, node, args):
             start = getattr(self, f"f_startof{unit}")(c, node, args)
-            step = {
-                "day": "to_days(1)",
-                "week": "to_days(7)",
-                "month": "to_months(1)",
-                "year": "to_years(1)",
-            }[unit]
-            return Typed(sb.tmpl(f":s + {step} - INTERVAL 1 MICROSECOND", s=start.sql), "datetime")
+            return Typed(c.dialect.shape(f"end_of_{unit}", s=start.sql), "datetime")
 
         return build
 
@@ -81,7 +79,7 @@ class DatetimeFunctions:
         def build(self, c, node, args):
             self.arity(c, node, args, 1)
             self.expect(c, node, args[0], "datetime")
-            return Typed(sb.cast(exp.Anonymous(this=sql_part, expressions=[args[0].sql]), result), result)
+            return Typed(sb.cast(c.dialect.call(sql_part, [args[0].sql]), result), result)
 
         return build
 
@@ -96,7 +94,7 @@ class DatetimeFunctions:
     def f_dayofweek(self, c, node, args):
         self.arity(c, node, args, 1)
         self.expect(c, node, args[0], "datetime")
-        return Typed(sb.tmpl("CAST(dayofweek(:v) AS BIGINT) * 864000000000", v=args[0].sql), "timespan")
+        return Typed(c.dialect.shape("dayofweek_ticks", v=args[0].sql), "timespan")
 
     def f_datetime_add(self, c, node, args):
         self.arity(c, node, args, 3)
@@ -105,9 +103,9 @@ class DatetimeFunctions:
         if unit in ("year", "quarter", "month", "week", "day", "hour", "minute", "second"):
             n = {"quarter": 3, "week": 7}.get(unit, 1)
             sql_unit = {"quarter": "month", "week": "day"}.get(unit, unit)
-            shape = f"CAST(:v + to_{sql_unit}s(CAST(:n * {n} AS {'INTEGER' if sql_unit in ('year', 'month', 'day') else 'BIGINT'})) AS TIMESTAMP)"
-            return Typed(sb.tmpl(shape, v=value.sql, n=amount.sql), "datetime")
-        ticks = Typed(sb.tmpl(f":n * {TICKS[unit]}", n=amount.sql), "timespan")
+            offset = amount.sql if n == 1 else exp.Mul(this=amount.sql, expression=sb.number(n))
+            return Typed(c.dialect.shape(f"datetime_add_{sql_unit}s", v=value.sql, n=offset), "datetime")
+        ticks = Typed(exp.Mul(this=amount.sql, expression=sb.number(TICKS[unit])), "timespan")
         return c.arith("+", value, ticks, node)
 
     def f_datetime_part(self, c, node, args):
@@ -117,19 +115,14 @@ class DatetimeFunctions:
         if not (part.is_const and isinstance(part.const, str)):
             raise KqlUnsupportedError("datetime_part() with a non-constant part", c.text, node.pos)
         key = part.const.lower().replace("_", "")
-        shapes = {
-            "year": "year(:v)", "quarter": "quarter(:v)", "month": "month(:v)", "weekofyear": "weekofyear(:v)",
-            "week": "weekofyear(:v)", "day": "day(:v)", "dayofyear": "dayofyear(:v)", "hour": "hour(:v)",
-            "minute": "minute(:v)", "second": "second(:v)", "millisecond": "microsecond(:v) // 1000 % 1000",
-            "microsecond": "microsecond(:v) % 1000000", "nanosecond": "microsecond(:v) % 1000000 * 1000",
-        }
-        if key not in shapes:
+        parts = {"week": "weekofyear"}
+        if key not in _DATETIME_PARTS:
             raise KqlSemanticError(f"datetime_part(): unknown part '{part.const}'", c.text, node.pos,
                                    "use Year, Quarter, Month, week_of_year, Day, DayOfYear, Hour, Minute, Second, "
                                    "Millisecond, Microsecond or Nanosecond")
         if value.type != "datetime":
             raise KqlSemanticError(f"datetime_part() needs a datetime, got {value.type}", c.text, node.pos)
-        return Typed(sb.cast(sb.tmpl(shapes[key], v=value.sql), "int"), "int")
+        return Typed(sb.cast(c.dialect.shape(f"datetime_part_{parts.get(key, key)}", v=value.sql), "int"), "int")
 
     def f_datetime_diff(self, c, node, args):
         self.arity(c, node, args, 3)
@@ -139,20 +132,18 @@ class DatetimeFunctions:
                 raise KqlSemanticError(f"datetime_diff() compares datetimes, got {value.type}", c.text, node.pos)
         unit = _period(period, c, node)
         if unit == "week":
-            shape = "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)"
             # the engine types a week difference as real
-            return Typed(sb.cast(sb.tmpl(shape, a=a.sql, b=b.sql), "real"), "real")
+            return Typed(sb.cast(c.dialect.shape("weeks_between", a=a.sql, b=b.sql), "real"), "real")
         if unit != "nanosecond":  # the other periods (week was handled above) are DuckDB date_diff parts
-            return Typed(sb.cast(sb.tmpl(f"date_diff('{unit}', :b, :a)", a=a.sql, b=b.sql), "long"), "long")
+            return Typed(sb.cast(c.dialect.shape("calendar_difference", unit=sb.string(unit), a=a.sql, b=b.sql), "long"), "long")
         diff = c.arith("-", a, b, node)
-        return Typed(sb.tmpl(":d * 100", d=diff.sql), "long")
+        return Typed(c.dialect.shape("microseconds_to_nanoseconds", d=diff.sql), "long")
 
     def f_make_datetime(self, c, node, args):
         self.arity(c, node, args, 3, 7)
         parts = [a.sql for a in args] + [exp.Literal.number(0)] * (6 - len(args))
-        shape = "TRY_CAST(make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DOUBLE)) AS TIMESTAMP)"
         return Typed(
-            sb.tmpl(shape, y=parts[0], mo=parts[1], d=parts[2], h=parts[3], mi=parts[4], s=parts[5]),
+            c.dialect.shape("make_datetime", y=parts[0], mo=parts[1], d=parts[2], h=parts[3], mi=parts[4], s=parts[5]),
             "datetime",
         )
 
@@ -164,16 +155,15 @@ class DatetimeFunctions:
             h, m, s, d = args[0].sql, args[1].sql, args[2].sql, exp.Literal.number(0)
         else:
             d, h, m, s = args[0].sql, args[1].sql, args[2].sql, args[3].sql
-        shape = "CAST(round(((:d * 24 + :h) * 60 + :m) * 600000000 + :s * 10000000) AS BIGINT)"
-        return Typed(sb.tmpl(shape, d=d, h=h, m=m, s=s), "timespan")
+        return Typed(c.dialect.shape("make_timespan_ticks", d=d, h=h, m=m, s=s), "timespan")
 
     def f_unixtime_seconds_todatetime(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(sb.tmpl("make_timestamp(CAST(:x * 1000000 AS BIGINT))", x=args[0].sql), "datetime")
+        return Typed(c.dialect.shape("unix_seconds_to_datetime", x=args[0].sql), "datetime")
 
     def f_unixtime_milliseconds_todatetime(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(sb.tmpl("make_timestamp(CAST(:x * 1000 AS BIGINT))", x=args[0].sql), "datetime")
+        return Typed(c.dialect.shape("unix_millis_to_datetime", x=args[0].sql), "datetime")
 
     def f_bin_at(self, c, node, args):
         self.arity(c, node, args, 3)
@@ -209,15 +199,16 @@ class DatetimeFunctions:
             r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)
         ):
             if token in simple:
-                pieces.append(sb.tmpl("strftime(:v, :f)", v=value.sql, f=sb.string(simple[token])))
+                pieces.append(c.dialect.shape("strftime", v=value.sql, f=sb.string(simple[token])))
             elif token in numeric and numeric[token]:
-                pieces.append(sb.tmpl(f"CAST(date_part('{numeric[token]}', :v) AS VARCHAR)", v=value.sql))
+                pieces.append(sb.cast(c.dialect.shape(f"datetime_part_{numeric[token]}", v=value.sql), "string"))
             elif token == "h":
                 pieces.append(
-                    sb.tmpl("CAST(((date_part('hour', :v) + 11) % 12) + 1 AS VARCHAR)", v=value.sql)
+                    c.dialect.shape("hour_of_12", v=value.sql)
                 )
             elif token[0] in "fF":
-                pieces.append(sb.tmpl(f"substr(strftime(:v, '%f') || '0', 1, {len(token)})", v=value.sql))
+                pieces.append(exp.Substring(this=c.dialect.shape("datetime_fraction_digits", v=value.sql),
+                                            start=sb.number(1), length=sb.number(len(token))))
             else:
                 pieces.append(format_separator(token, c, node))
         return Typed(sb.coalesce(sb.concat(pieces), sb.string("")), "string")
@@ -227,28 +218,20 @@ class DatetimeFunctions:
         value, fmt = args
         if not fmt.is_const:
             raise KqlUnsupportedError("format_timespan() with a non-constant format", c.text, node.pos)
-        units = {
-            "d": "abs(:t) // 864000000000",
-            "h": "(abs(:t) // 36000000000) % 24",
-            "m": "(abs(:t) // 600000000) % 60",
-            "s": "(abs(:t) // 10000000) % 60",
-        }
+        units = {"d": "timespan_days", "h": "timespan_hours", "m": "timespan_minutes", "s": "timespan_seconds"}
         pieces = []
         for token in re.findall(r"d+|h+|H+|m+|s+|f{1,7}|F{1,7}|\\.|'[^']*'|.", str(fmt.const)):
             unit = token[0].lower()
             if unit in units and token[0] != "F":
-                number = sb.tmpl(f"CAST({units[unit]} AS VARCHAR)", t=value.sql)
-                pieces.append(sb.tmpl(f"lpad(:n, {len(token)}, '0')", n=number) if len(token) > 1 else number)
+                number = sb.cast(c.dialect.shape(units[unit], t=value.sql), "string")
+                pieces.append(exp.Pad(this=number, expression=sb.number(len(token)), fill_pattern=sb.string("0"),
+                                      is_left=True) if len(token) > 1 else number)
             elif token[0] in "fF":
-                pieces.append(
-                    sb.tmpl(
-                        f"substr(lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0'), 1, {len(token)})",
-                        t=value.sql,
-                    )
-                )
+                pieces.append(exp.Substring(this=c.dialect.shape("timespan_fraction_digits", t=value.sql),
+                                            start=sb.number(1), length=sb.number(len(token))))
             else:
                 pieces.append(format_separator(token, c, node))
-        sign = sb.tmpl("CASE WHEN :t < 0 THEN '-' ELSE '' END", t=value.sql)
+        sign = c.dialect.shape("sign_prefix", t=value.sql)
         return Typed(sb.coalesce(sb.concat([sign, *pieces]), sb.string("")), "string")
 
 

@@ -55,7 +55,7 @@ class LogicFunctions:
         for a in args[1:]:
             result_type = self._unify(c, node, Typed(a.sql, result_type), a)[0].type
         if result_type == "string":
-            shape_args = [exp.Anonymous(this="nullif", expressions=[a.sql, sb.string("")]) for a in args]
+            shape_args = [c.dialect.call("nullif", [a.sql, sb.string("")]) for a in args]
             return Typed(sb.coalesce(*shape_args, sb.string("")), "string")
         return Typed(sb.coalesce(*[self._cast_to(a, result_type) for a in args]), result_type)
 
@@ -65,7 +65,7 @@ class LogicFunctions:
 
     def f_round(self, c, node, args):
         self.arity(c, node, args, 1, 2)
-        digits = sb.tmpl("CAST(:d AS INTEGER)", d=args[1].sql) if len(args) == 2 else exp.Literal.number(0)
+        digits = c.dialect.shape("to_int32", d=args[1].sql) if len(args) == 2 else exp.Literal.number(0)
         return Typed(exp.Round(this=args[0].sql, decimals=digits), args[0].type)
 
     def f_ceiling(self, c, node, args):
@@ -75,7 +75,7 @@ class LogicFunctions:
     def f_sqrt(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(
-            sb.tmpl("CASE WHEN :x < 0 THEN CAST('nan' AS DOUBLE) ELSE sqrt(:x) END", x=args[0].sql), "real"
+            c.dialect.shape("sqrt_or_nan", x=args[0].sql), "real"
         )
 
     def f_pow(self, c, node, args):
@@ -85,7 +85,7 @@ class LogicFunctions:
     def _math(name: str, sql_name: str):  # noqa: N805
         def build(self, c, node, args):
             self.arity(c, node, args, 1)
-            return Typed(exp.Anonymous(this=sql_name, expressions=[sb.cast(args[0].sql, "real")]), "real")
+            return Typed(c.dialect.call(sql_name, [sb.cast(args[0].sql, "real")]), "real")
 
         return build
 
@@ -99,19 +99,19 @@ class LogicFunctions:
 
     def f_sign(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="sign", expressions=[args[0].sql]), args[0].type)
+        return Typed(c.dialect.call("sign", [args[0].sql]), args[0].type)
 
     def f_isnan(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="isnan", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+        return Typed(c.dialect.call("isnan", [sb.cast(args[0].sql, "real")]), "bool")
 
     def f_isinf(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="isinf", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+        return Typed(c.dialect.call("isinf", [sb.cast(args[0].sql, "real")]), "bool")
 
     def f_isfinite(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="isfinite", expressions=[sb.cast(args[0].sql, "real")]), "bool")
+        return Typed(c.dialect.call("isfinite", [sb.cast(args[0].sql, "real")]), "bool")
 
     def f_max_of(self, c, node, args):
         return self._extreme(c, node, args, "greatest")
@@ -125,7 +125,7 @@ class LogicFunctions:
         for a in args[1:]:
             result_type = self._unify(c, node, Typed(a.sql, result_type), a)[0].type
         return Typed(
-            exp.Anonymous(this=sql_name, expressions=[self._cast_to(a, result_type) for a in args]),
+            c.dialect.call(sql_name, [self._cast_to(a, result_type) for a in args]),
             result_type,
         )
 
@@ -136,14 +136,9 @@ class LogicFunctions:
         if value.type == "datetime":
             if size.type != "timespan":
                 raise KqlSemanticError("bin() of a datetime needs a timespan size", c.text, node.pos)
-            shape = (
-                "CASE WHEN :s <= 0 THEN NULL ELSE make_timestamp(CAST(floor((epoch_us(:v) * 10 + 621355968000000000) / :s) AS BIGINT)"
-                " * :s // 10 - 62135596800000000) END"
-            )
-            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), "datetime", name)
+            return Typed(c.dialect.shape("bin_datetime", v=value.sql, s=size.sql), "datetime", name)
         if value.type == "timespan" and size.type == "timespan":
-            shape = "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END"
-            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), "timespan", name)
+            return Typed(c.dialect.shape("bin_long", v=value.sql, s=size.sql), "timespan", name)
         if value.type in NUMERIC and size.type in NUMERIC:
             result = (
                 value.type
@@ -151,10 +146,8 @@ class LogicFunctions:
                 else "real"
             )
             if result in ("int", "long"):
-                shape = "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END"
-                return Typed(sb.cast(sb.tmpl(shape, v=value.sql, s=size.sql), result), result, name)
-            shape = "CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END"
-            return Typed(sb.tmpl(shape, v=value.sql, s=size.sql), result, name)
+                return Typed(sb.cast(c.dialect.shape("bin_floor_long", v=value.sql, s=size.sql), result), result, name)
+            return Typed(c.dialect.shape("bin_real", v=value.sql, s=size.sql), result, name)
         raise KqlSemanticError(f"bin() cannot round {value.type} by {size.type}", c.text, node.pos)
 
     def f_floor(self, c, node, args):

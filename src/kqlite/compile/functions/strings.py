@@ -36,7 +36,7 @@ class StringFunctions:
     def f_strcat_delim(self, c, node, args):
         self.arity(c, node, args, 2, 65)
         return Typed(
-            exp.Anonymous(this="concat_ws", expressions=[c.as_string(a).sql for a in args]), "string"
+            c.dialect.call("concat_ws", [c.as_string(a).sql for a in args]), "string"
         )
 
     def f_strlen(self, c, node, args):
@@ -46,7 +46,7 @@ class StringFunctions:
     def f_string_size(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(
-            sb.cast(exp.Anonymous(this="strlen", expressions=[c.as_string(args[0]).sql]), "long"), "long"
+            sb.cast(c.dialect.call("strlen", [c.as_string(args[0]).sql]), "long"), "long"
         )
 
     def f_substring(self, c, node, args):
@@ -54,37 +54,30 @@ class StringFunctions:
         s = c.as_string(args[0]).sql
         start = args[1].sql
         if len(args) == 2:
-            shape = "CASE WHEN :i IS NULL OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN length(:s) + :i ELSE :i END + 1), '') END"
-            return Typed(sb.tmpl(shape, s=s, i=start), "string")
-        shape = (
-            "CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, "
-            "CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1, :n), '') END"
-        )
-        return Typed(sb.tmpl(shape, s=s, i=start, n=args[2].sql), "string")
+            return Typed(c.dialect.shape("substring_kql_from", s=s, i=start), "string")
+        return Typed(c.dialect.shape("substring_kql", s=s, i=start, n=args[2].sql), "string")
 
     def f_indexof(self, c, node, args):
         self.arity(c, node, args, 2, 5)
         if len(args) > 2:
             raise KqlUnsupportedError("indexof() with start/length/occurrence", c.text, node.pos)
-        shape = "CASE WHEN :b = '' THEN 0 ELSE instr(:a, :b) - 1 END"
         return Typed(
-            sb.cast(sb.tmpl(shape, a=c.as_string(args[0]).sql, b=c.as_string(args[1]).sql), "long"), "long"
+            sb.cast(c.dialect.shape("index_of_text", a=c.as_string(args[0]).sql, b=c.as_string(args[1]).sql), "long"), "long"
         )
 
     def f_split(self, c, node, args):
         self.arity(c, node, args, 2, 3)
         s, d = c.as_string(args[0]).sql, c.as_string(args[1]).sql
-        parts = sb.tmpl("to_json(string_split(:s, :d))", s=s, d=d)
+        parts = c.dialect.shape("string_split_json", s=s, d=d)
         if len(args) == 3:
-            shape = "CASE WHEN :i >= 0 AND :i < len(string_split(:s, :d)) THEN to_json([string_split(:s, :d)[:i + 1]]) ELSE NULL END"
-            return Typed(sb.tmpl(shape, s=s, d=d, i=args[2].sql), "dynamic")
+            return Typed(c.dialect.shape("string_split_part_json", s=s, d=d, i=args[2].sql), "dynamic")
         return Typed(parts, "dynamic")
 
     def f_replace_string(self, c, node, args):
         self.arity(c, node, args, 3)
         s, a, b = (c.as_string(x).sql for x in args)
         return Typed(
-            sb.tmpl("CASE WHEN :a = '' THEN :s ELSE replace(:s, :a, :b) END", s=s, a=a, b=b), "string"
+            c.dialect.shape("replace_text", s=s, a=a, b=b), "string"
         )
 
     def f_replace_regex(self, c, node, args):
@@ -95,7 +88,7 @@ class StringFunctions:
         else:
             rewrite_sql = rewrite.sql
         return Typed(
-            sb.tmpl("regexp_replace(:s, :p, :r, 'g')", s=s.sql, p=pattern.sql, r=rewrite_sql), "string"
+            c.dialect.shape("regex_replace_all", s=s.sql, p=pattern.sql, r=rewrite_sql), "string"
         )
 
     # Kusto's trim removes one match of the pattern at each end, not a run of them.
@@ -114,10 +107,9 @@ class StringFunctions:
         s, p = c.as_string(args[0]).sql, c.as_string(args[1]).sql
         kind = str(args[2].const) if len(args) == 3 and args[2].is_const else "normal"
         if kind == "regex":
-            return Typed(sb.tmpl("CAST(len(regexp_extract_all(:s, :p)) AS BIGINT)", s=s, p=p), "long")
+            return Typed(c.dialect.shape("count_regex_matches", s=s, p=p), "long")
         # plain text: overlapping occurrences count ("aaa" has 2 of "aa")
-        shape = "CASE WHEN :p = '' THEN 0 ELSE CAST(len(list_filter(range(length(:s)), i -> substr(:s, i + 1, length(:p)) = :p)) AS BIGINT) END"
-        return Typed(sb.tmpl(shape, s=s, p=p), "long")
+        return Typed(c.dialect.shape("count_text_occurrences", s=s, p=p), "long")
 
     def _trim(self, c, node, args, shape):
         self.arity(c, node, args, 2)
@@ -126,7 +118,7 @@ class StringFunctions:
             raise KqlUnsupportedError(f"{node.name}() with a non-constant pattern", c.text, node.pos)
         regex = shape.format(pattern.const)
         return Typed(
-            sb.tmpl("regexp_replace(:s, :p, '', 'g')", s=c.as_string(s).sql, p=sb.string(regex)), "string"
+            c.dialect.shape("regex_remove_all", s=c.as_string(s).sql, p=sb.string(regex)), "string"
         )
 
     def f_extract(self, c, node, args):
@@ -136,8 +128,8 @@ class StringFunctions:
             self.check_regex(str(pattern.const), node)
         if group.is_const and isinstance(group.const, int):
             group = Typed(exp.Literal.number(group.const), "int")  # DuckDB wants a constant INTEGER here
-        extracted = sb.tmpl(
-            "CASE WHEN regexp_matches(:s, :p) THEN regexp_extract(:s, :p, :g) ELSE NULL END",
+        extracted = c.dialect.shape(
+            "regex_extract_or_null",
             s=s.sql,
             p=pattern.sql,
             g=group.sql,
@@ -159,27 +151,23 @@ class StringFunctions:
     def f_extract_all(self, c, node, args):
         self.arity(c, node, args, 2)
         pattern, s = args[0], c.as_string(args[1])
-        shape = "CASE WHEN regexp_matches(:s, :p) THEN to_json(regexp_extract_all(:s, :p, CASE WHEN regexp_matches(:p, '\\(') THEN 1 ELSE 0 END)) ELSE NULL END"
-        return Typed(sb.tmpl(shape, s=s.sql, p=pattern.sql), "dynamic")
+        return Typed(c.dialect.shape("regex_extract_all_json", s=s.sql, p=pattern.sql), "dynamic")
 
     def f_reverse(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="reverse", expressions=[c.as_string(args[0]).sql]), "string")
+        return Typed(c.dialect.call("reverse", [c.as_string(args[0]).sql]), "string")
 
     def f_strrep(self, c, node, args):
         self.arity(c, node, args, 2, 3)
         s = c.as_string(args[0]).sql
         if len(args) == 3:
-            shape = (
-                "CASE WHEN :n <= 0 THEN '' ELSE array_to_string(list_transform(range(:n), x -> :s), :d) END"
-            )
-            return Typed(sb.tmpl(shape, s=s, n=args[1].sql, d=c.as_string(args[2]).sql), "string")
-        return Typed(sb.tmpl("repeat(:s, greatest(:n, 0))", s=s, n=args[1].sql), "string")
+            return Typed(c.dialect.shape("repeat_text_delimited", s=s, n=args[1].sql, d=c.as_string(args[2]).sql), "string")
+        return Typed(c.dialect.shape("repeat_text", s=s, n=args[1].sql), "string")
 
     def f_strcmp(self, c, node, args):
         self.arity(c, node, args, 2)
         a, b = c.as_string(args[0]).sql, c.as_string(args[1]).sql
-        return Typed(sb.tmpl("CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 ELSE 0 END", a=a, b=b), "int")
+        return Typed(c.dialect.shape("compare_text", a=a, b=b), "int")
 
     def f_isempty(self, c, node, args):
         self.arity(c, node, args, 1)
@@ -187,8 +175,7 @@ class StringFunctions:
         if t.type == "string":
             return Typed(exp.EQ(this=t.sql, expression=sb.string("")), "bool")
         if t.type == "dynamic":
-            shape = "(:x IS NULL OR json_type(:x) = 'NULL' OR (json_type(:x) = 'VARCHAR' AND json_extract_string(:x, '$') = ''))"
-            return Typed(sb.tmpl(shape, x=t.sql), "bool")
+            return Typed(c.dialect.shape("json_is_empty", x=t.sql), "bool")
         return Typed(exp.Is(this=t.sql, expression=exp.Null()), "bool")
 
     def f_isnotempty(self, c, node, args):
@@ -201,7 +188,7 @@ class StringFunctions:
         if t.type == "string":
             return Typed(exp.Boolean(this=False), "bool")
         if t.type == "dynamic":
-            return Typed(sb.tmpl("(:x IS NULL OR json_type(:x) = 'NULL')", x=t.sql), "bool")
+            return Typed(c.dialect.shape("json_is_null", x=t.sql), "bool")
         return Typed(exp.Is(this=t.sql, expression=exp.Null()), "bool")
 
     def f_isnotnull(self, c, node, args):
@@ -210,26 +197,25 @@ class StringFunctions:
 
     def f_hash_sha256(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="sha256", expressions=[c.as_string(args[0]).sql]), "string")
+        return Typed(c.dialect.call("sha256", [c.as_string(args[0]).sql]), "string")
 
     def f_hash_md5(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(exp.Anonymous(this="md5", expressions=[c.as_string(args[0]).sql]), "string")
+        return Typed(c.dialect.call("md5", [c.as_string(args[0]).sql]), "string")
 
     def f_url_decode(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(
             sb.coalesce(
-                exp.Anonymous(this="url_decode", expressions=[c.as_string(args[0]).sql]), sb.string("")
+                c.dialect.call("url_decode", [c.as_string(args[0]).sql]), sb.string("")
             ),
             "string",
         )
 
     def f_base64_decode_tostring(self, c, node, args):
         self.arity(c, node, args, 1)
-        shape = "COALESCE(TRY_CAST(from_base64(:s) AS VARCHAR), '')"
-        return Typed(sb.tmpl(shape, s=c.as_string(args[0]).sql), "string")
+        return Typed(c.dialect.shape("base64_decode_text", s=c.as_string(args[0]).sql), "string")
 
     def f_base64_encode_tostring(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(sb.tmpl("to_base64(encode(:s))", s=c.as_string(args[0]).sql), "string")
+        return Typed(c.dialect.shape("base64_encode_text", s=c.as_string(args[0]).sql), "string")

@@ -65,7 +65,7 @@ class WindowFunctions:
         partition = self.restart_group(c, node, args[1]) if len(args) == 2 else None
         number = sb.cast(self.window(c, node, exp.RowNumber(), partition), "long")
         if args:
-            number = sb.tmpl(":n + :s - 1", n=number, s=args[0].sql)
+            number = c.dialect.shape("row_number_from", n=number, s=args[0].sql)
         return Typed(number, "long")
 
     def f_row_cumsum(self, c, node, args):
@@ -85,12 +85,12 @@ class WindowFunctions:
         x = args[0]
         partition = self.restart_group(c, node, args[1]) if len(args) == 2 else None
         # a new rank starts where the term differs from the previous row's (or a restart group begins)
-        previous = self.window(c, node, exp.Anonymous(this="lag", expressions=[x.sql]), partition)
+        previous = self.window(c, node, c.dialect.call("lag", [x.sql]), partition)
         position = self.window(c, node, exp.RowNumber(), partition)
         changed = c.pre_column(
             3,
-            sb.tmpl(
-                "CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
+            c.dialect.shape(
+                "rank_step",
                 p=position,
                 x=x.sql,
                 l=previous,
@@ -125,7 +125,7 @@ class WindowFunctions:
             parts = [x.sql, parts[1], default.sql]
         elif x.type == "string":
             parts.append(sb.string(""))
-        return Typed(self.window(c, node, exp.Anonymous(this=sql_name, expressions=parts)), x.type)
+        return Typed(self.window(c, node, c.dialect.call(sql_name, parts)), x.type)
 
     def f_prev(self, c, node, args):
         return self._shift(c, node, args, "lag")

@@ -1,0 +1,67 @@
+"""The dialect interface: capability flags, storage types and named SQL shapes."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import sqlglot
+from sqlglot import exp
+
+from kqlite.compile.sqlbuild import fill_holes
+
+
+class ShapeUnavailable(LookupError):
+    """The engine has no SQL for a shape the query needs."""
+
+    def __init__(self, dialect: str, shape: str):
+        super().__init__(f"the {dialect} backend cannot compute '{shape}' yet")
+        self.dialect = dialect
+        self.shape = shape
+
+
+class Dialect:
+    """One SQL engine as the compiler sees it. Subclasses fill the class-level tables."""
+
+    name: ClassVar[str]
+    sqlglot_dialect: ClassVar[str]
+    # name -> SQL text of the engine with `:hole` placeholders (`$hole` where `:` would be ambiguous)
+    SHAPES: ClassVar[dict[str, str]]
+    # neutral function name -> the engine's function of the same meaning and arguments
+    FUNCTIONS: ClassVar[dict[str, str]]
+    # KQL type -> the engine's storage type
+    TYPES: ClassVar[dict[str, str]]
+    # capabilities
+    materialized_ctes: ClassVar[bool] = False  # WITH x AS MATERIALIZED (...)
+    window_needs_order: ClassVar[bool] = False  # ROW_NUMBER() OVER () is refused or non-deterministic
+
+    def __init__(self) -> None:
+        self._parsed: dict[str, exp.Expression] = {}
+
+    def has_shape(self, name: str) -> bool:
+        return name in self.SHAPES
+
+    def shape(self, name: str, **parts: exp.Expression) -> exp.Expression:
+        """The shape `name` with its holes filled by the given expression nodes (copied)."""
+        tree = self._parsed.get(name)
+        if tree is None:
+            try:
+                text = self.SHAPES[name]
+            except KeyError:
+                raise ShapeUnavailable(self.name, name) from None
+            tree = self._parsed[name] = sqlglot.parse_one(text, read=self.sqlglot_dialect)
+        return fill_holes(tree.copy(), parts)
+
+    def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:
+        """A call of the engine's function that means `name` (same arguments, same result)."""
+        try:
+            engine_name = self.FUNCTIONS[name]
+        except KeyError:
+            raise ShapeUnavailable(self.name, f"{name}()") from None
+        return exp.Anonymous(this=engine_name, expressions=list(args))
+
+    def sql_type(self, kql_type: str) -> exp.DataType:
+        return exp.DataType.build(self.TYPES[kql_type], dialect=self.sqlglot_dialect)
+
+    def generate(self, tree: exp.Expression, pretty: bool = False) -> str:
+        """The engine's SQL text for a compiled tree."""
+        return tree.sql(dialect=self.sqlglot_dialect, pretty=pretty, copy=False)
