@@ -298,7 +298,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
              materialized: bool = False, keep_order: bool = False) -> Relation:
         name = f"_k{len(self.ctes)}"
         self.ctes.append(exp.CTE(this=select, alias=exp.TableAlias(this=ident(name)),
-                                 materialized=True if materialized else None))
+                                 materialized=True if materialized and self.dialect.materialized_ctes else None))
         relation = Relation(exp.Table(this=ident(name)), columns)
         if previous is not None and keep_order:
             relation.order = previous.order

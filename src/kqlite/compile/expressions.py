@@ -77,7 +77,7 @@ class ExprCompiler:
         if self.relation is not None and self.relation.order:
             return [exp.Ordered(this=col_ref(n), desc=d, nulls_first=nf) for n, d, nf in self.relation.order]
         if self._row_ordinal is None:
-            self._row_ordinal = self.pre_column(0, exp.Window(this=exp.RowNumber()))
+            self._row_ordinal = self.pre_column(0, self.dialect.shape("input_order"))
         return [exp.Ordered(this=self._row_ordinal.copy())]
 
     # ------------------------------------------------------------------ errors

@@ -103,7 +103,7 @@ class ExpandOperators:
         self.operators_used.append("mv-apply")
         key = unique_name("_apply_row", set(rel.names()))
         numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
-                                                          exp.alias_(exp.Window(this=exp.RowNumber()), key, quoted=True), copy=False),
+                                                          exp.alias_(self.dialect.shape("input_order"), key, quoted=True), copy=False),
                              rel.columns + [Column(key, "long")])
         sub = self.op_MvExpand(op.expand, numbered, env)
         outer_key = self.apply_key

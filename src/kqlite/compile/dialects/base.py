@@ -28,11 +28,16 @@ class Dialect:
     SHAPES: ClassVar[dict[str, str]]
     # neutral function name -> the engine's function of the same meaning and arguments
     FUNCTIONS: ClassVar[dict[str, str]]
+    # neutral function name -> an expression of the engine with holes :a0, :a1 ... (fixed arity)
+    FUNCTION_SHAPES: ClassVar[dict[str, str]] = {}
     # KQL type -> the engine's storage type
     TYPES: ClassVar[dict[str, str]]
     # capabilities
     materialized_ctes: ClassVar[bool] = False  # WITH x AS MATERIALIZED (...)
     window_needs_order: ClassVar[bool] = False  # ROW_NUMBER() OVER () is refused or non-deterministic
+    regex_group_reference: ClassVar[str] = "\\{}"  # how a regex replacement names group {n}
+    # format_datetime's fixed-width tokens (yyyy, MM, ..., tt) -> the engine's format codes
+    DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {}
 
     def __init__(self) -> None:
         self._parsed: dict[str, exp.Expression] = {}
@@ -53,11 +58,16 @@ class Dialect:
 
     def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:
         """A call of the engine's function that means `name` (same arguments, same result)."""
-        try:
-            engine_name = self.FUNCTIONS[name]
-        except KeyError:
-            raise ShapeUnavailable(self.name, f"{name}()") from None
-        return exp.Anonymous(this=engine_name, expressions=list(args))
+        engine_name = self.FUNCTIONS.get(name)
+        if engine_name is not None:
+            return exp.Anonymous(this=engine_name, expressions=list(args))
+        text = self.FUNCTION_SHAPES.get(name)
+        if text is None:
+            raise ShapeUnavailable(self.name, f"{name}()")
+        tree = self._parsed.get(f"{name}()")
+        if tree is None:
+            tree = self._parsed[f"{name}()"] = sqlglot.parse_one(text, read=self.sqlglot_dialect)
+        return fill_holes(tree.copy(), {f"a{i}": arg for i, arg in enumerate(args)})
 
     def sql_type(self, kql_type: str) -> exp.DataType:
         return exp.DataType.build(self.TYPES[kql_type], dialect=self.sqlglot_dialect)

@@ -22,6 +22,10 @@ class DuckDB(Dialect):
         "weekofyear", "year",
     )}
 
+    DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {
+        "yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "hh": "%I", "mm": "%M", "ss": "%S", "tt": "%p",
+    }
+
     TYPES: ClassVar[dict[str, str]] = {
         "bool": "BOOLEAN", "int": "INTEGER", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38, 18)",
         "string": "VARCHAR", "datetime": "TIMESTAMP", "timespan": "BIGINT", "dynamic": "JSON", "guid": "UUID",
@@ -36,7 +40,15 @@ class DuckDB(Dialect):
         "bin_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END',
         "bin_real": 'CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END',
         "bool_to_text": "CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END",
-        "calendar_difference": 'date_diff(:unit, :b, :a)',
+        "calendar_difference_year": "date_diff('year', :b, :a)",
+        "calendar_difference_quarter": "date_diff('quarter', :b, :a)",
+        "calendar_difference_month": "date_diff('month', :b, :a)",
+        "calendar_difference_day": "date_diff('day', :b, :a)",
+        "calendar_difference_hour": "date_diff('hour', :b, :a)",
+        "calendar_difference_minute": "date_diff('minute', :b, :a)",
+        "calendar_difference_second": "date_diff('second', :b, :a)",
+        "calendar_difference_millisecond": "date_diff('millisecond', :b, :a)",
+        "calendar_difference_microsecond": "date_diff('microsecond', :b, :a)",
         "compare_text": 'CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 ELSE 0 END',
         "compare_three_way": 'CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 WHEN :a = :b THEN 0 END',
         "count_regex_matches": 'CAST(len(regexp_extract_all(:s, :p)) AS BIGINT)',

@@ -135,7 +135,7 @@ class DatetimeFunctions:
             # the engine types a week difference as real
             return Typed(sb.cast(c.dialect.shape("weeks_between", a=a.sql, b=b.sql), "real"), "real")
         if unit != "nanosecond":  # the other periods (week was handled above) are DuckDB date_diff parts
-            return Typed(sb.cast(c.dialect.shape("calendar_difference", unit=sb.string(unit), a=a.sql, b=b.sql), "long"), "long")
+            return Typed(sb.cast(c.dialect.shape(f"calendar_difference_{unit}", a=a.sql, b=b.sql), "long"), "long")
         diff = c.arith("-", a, b, node)
         return Typed(c.dialect.shape("microseconds_to_nanoseconds", d=diff.sql), "long")
 
@@ -183,17 +183,7 @@ class DatetimeFunctions:
         if not fmt.is_const:
             raise KqlUnsupportedError("format_datetime() with a non-constant format", c.text, node.pos)
         pieces = []
-        simple = {
-            "yyyy": "%Y",
-            "yy": "%y",
-            "MM": "%m",
-            "dd": "%d",
-            "HH": "%H",
-            "hh": "%I",
-            "mm": "%M",
-            "ss": "%S",
-            "tt": "%p",
-        }
+        simple = c.dialect.DATETIME_FORMAT_CODES  # Kusto's fixed-width tokens in the engine's format syntax
         numeric = {"M": "month", "d": "day", "H": "hour", "h": None, "m": "minute", "s": "second"}
         for token in re.findall(
             r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)

@@ -84,7 +84,9 @@ class StringFunctions:
         self.arity(c, node, args, 3)
         s, pattern, rewrite = (c.as_string(x) for x in args)
         if rewrite.is_const:
-            rewrite_sql = sb.string(re.sub(r"\$(\d)", r"\\\1", str(rewrite.const)))
+            # Kusto writes group references $1; the engine's regex library may spell them otherwise
+            reference = c.dialect.regex_group_reference
+            rewrite_sql = sb.string(re.sub(r"\$(\d)", lambda m: reference.format(m.group(1)), str(rewrite.const)))
         else:
             rewrite_sql = rewrite.sql
         return Typed(

@@ -1,0 +1,356 @@
+"""Apache Spark (4.x SQL): storage types, SQL shapes, and the printing rules SQLGlot's Spark dialect lacks.
+
+Representation: datetime is TIMESTAMP in a UTC session, timespan BIGINT 100 ns ticks (as on DuckDB), dynamic is
+VARIANT (parsed once, typed access without re-parsing), guid is STRING. Lists of dynamic values are
+ARRAY<VARIANT>. Spark differs from DuckDB where it matters, and the shapes say so: arrays are 0-based for
+`get` and lambdas, `dayofweek` counts Sunday as 1, regex replacements write groups as `$1`, `split` takes a
+regex, `date_diff` counts whole units (calendar boundaries are computed here instead), windows need an order.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from sqlglot import exp
+from sqlglot.dialects.spark import Spark as _SqlglotSpark
+
+from kqlite.compile.dialects.base import Dialect
+
+
+class KqliteSpark(_SqlglotSpark):
+    """SQLGlot's Spark dialect with the types and functions kqlite's trees use printed for Spark 4."""
+
+    class Generator(_SqlglotSpark.Generator):
+        TYPE_MAPPING = {
+            **_SqlglotSpark.Generator.TYPE_MAPPING,
+            exp.DataType.Type.JSON: "VARIANT",
+            exp.DataType.Type.UUID: "STRING",
+            exp.DataType.Type.TIMESTAMP: "TIMESTAMP",
+            exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMP",
+            exp.DataType.Type.TIMESTAMPLTZ: "TIMESTAMP",
+        }
+        TRANSFORMS = {
+            **_SqlglotSpark.Generator.TRANSFORMS,
+            exp.ParseJSON: lambda self, e: self.func("PARSE_JSON", e.this),
+        }
+
+        def cast_sql(self, expression: exp.Cast, safe_prefix: str | None = None) -> str:
+            # a cast to dynamic: JSON text in a literal is parsed (DuckDB's CAST(text AS JSON)); anything else
+            # becomes a VARIANT holding the value
+            if expression.to.is_type(exp.DataType.Type.JSON):
+                operand = expression.this
+                if isinstance(operand, exp.Literal) and operand.is_string:
+                    return self.func("PARSE_JSON", operand)
+                return f"CAST({self.sql(operand)} AS VARIANT)"
+            return super().cast_sql(expression, safe_prefix)
+
+
+def _vtype(d: str) -> str:
+    """DuckDB's json_type names for a VARIANT (NULL, ARRAY, OBJECT, VARCHAR, BIGINT, DOUBLE, BOOLEAN)."""
+    return (f"CASE WHEN {d} IS NULL THEN NULL WHEN is_variant_null({d}) THEN 'NULL' "
+            f"WHEN try_cast({d} AS ARRAY<VARIANT>) IS NOT NULL THEN 'ARRAY' "
+            f"WHEN try_cast({d} AS MAP<STRING, VARIANT>) IS NOT NULL THEN 'OBJECT' "
+            f"WHEN schema_of_variant({d}) = 'STRING' THEN 'VARCHAR' "
+            f"WHEN schema_of_variant({d}) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'BIGINT' "
+            f"WHEN schema_of_variant({d}) = 'BOOLEAN' THEN 'BOOLEAN' ELSE 'DOUBLE' END")
+
+
+def _indexes(size: str) -> str:
+    """0, 1, ... size - 1 (empty for 0: Spark's sequence(0, -1) counts down)."""
+    return f"filter(sequence(0, greatest({size}, 1)), i -> i < {size})"
+
+
+def _text_of(d: str) -> str:
+    """A dynamic value as text: strings unquoted, other values as JSON, null as null."""
+    return (f"CASE WHEN is_variant_null({d}) THEN NULL WHEN schema_of_variant({d}) = 'STRING' "
+            f"THEN variant_get({d}, '$', 'string') ELSE to_json({d}) END")
+
+
+_MICROS_PER_DAY = 86_400_000_000
+_FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
+_EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
+
+
+class Spark(Dialect):
+    name = "spark"
+    sqlglot_dialect = "kqlitespark"
+    window_needs_order = True
+    regex_group_reference = "${}"
+
+    DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {
+        "yyyy": "yyyy", "yy": "yy", "MM": "MM", "dd": "dd", "HH": "HH", "hh": "hh", "mm": "mm", "ss": "ss", "tt": "a",
+    }
+
+    FUNCTIONS: ClassVar[dict[str, str]] = {
+        **{name: name for name in (
+            "any_value", "concat_ws", "contains", "first", "isnan", "lag", "lead", "md5", "nullif", "regexp_extract",
+            "reverse", "url_decode", "stddev_samp", "stddev_pop", "var_samp", "var_pop", "exp", "ln", "log10", "log2",
+            "cos", "sin", "tan", "greatest", "least", "year", "month", "day", "dayofyear", "hour", "weekofyear",
+        )},
+        "ends_with": "endswith", "starts_with": "startswith", "list_concat": "concat", "list_sort": "array_sort",
+        "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
+    }
+
+    FUNCTION_SHAPES: ClassVar[dict[str, str]] = {
+        "isinf": "(abs(:a0) = CAST('Infinity' AS DOUBLE))",
+        "isfinite": "NOT (isnan(:a0) OR abs(:a0) = CAST('Infinity' AS DOUBLE))",
+        "strlen": "octet_length(:a0)",
+        "sha256": "sha2(:a0, 256)",
+        "to_json": "CAST(:a0 AS VARIANT)",
+        "trunc": "CASE WHEN :a0 < 0 THEN ceil(:a0) ELSE floor(:a0) END",
+        "json_type": _vtype(":a0"),
+        "list_extract": "get(:a0, :a1 - 1)",
+    }
+
+    TYPES: ClassVar[dict[str, str]] = {
+        "bool": "BOOLEAN", "int": "INT", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38, 18)",
+        "string": "STRING", "datetime": "TIMESTAMP", "timespan": "BIGINT", "dynamic": "VARIANT", "guid": "STRING",
+    }
+
+    SHAPES: ClassVar[dict[str, str]] = {
+        # ---- text
+        "base64_decode_text": "COALESCE(try_validate_utf8(CAST(try_to_binary(:s, 'base64') AS STRING)), '')",
+        "base64_encode_text": "base64(encode(:s, 'UTF-8'))",
+        "bool_to_text": "CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END",
+        "compare_text": "CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 ELSE 0 END",
+        "compare_three_way": "CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 WHEN :a = :b THEN 0 END",
+        "count_regex_matches": "CAST(size(regexp_extract_all(:s, :p, 0)) AS BIGINT)",
+        "count_text_occurrences": (
+            "CASE WHEN :p = '' OR length(:s) = 0 THEN 0 ELSE CAST(size(filter(sequence(0, length(:s) - 1), "
+            "i -> substr(:s, i + 1, length(:p)) = :p)) AS BIGINT) END"),
+        "index_of_text": "CASE WHEN :b = '' THEN 0 ELSE instr(:a, :b) - 1 END",
+        "ltrim_question_mark": "regexp_replace(:q, '^[?]+', '')",
+        "null_if_empty": "nullif(:v, '')",
+        "regex_escape": r"regexp_replace(:s, '([\\\\.^$|?*+()\\[\\]{}])', '\\\\$1')",
+        "regex_extract_all_json": (
+            r"CASE WHEN :s RLIKE :p THEN CAST(regexp_extract_all(:s, :p, CASE WHEN :p RLIKE '\\(' THEN 1 ELSE 0 END) "
+            "AS VARIANT) ELSE NULL END"),
+        "regex_extract_or_null": "CASE WHEN :s RLIKE :p THEN regexp_extract(:s, :p, :g) ELSE NULL END",
+        "regex_first_group_trimmed": "trim(regexp_extract(:s, :p, 1))",
+        "regex_remove_all": "regexp_replace(:s, :p, '')",
+        "regex_replace_all": "regexp_replace(:s, :p, :r)",
+        "repeat_text": "repeat(:s, greatest(:n, 0))",
+        "repeat_text_delimited": "CASE WHEN :n <= 0 THEN '' ELSE array_join(array_repeat(:s, CAST(:n AS INT)), :d) END",
+        "replace_text": "CASE WHEN :a = '' THEN :s ELSE replace(:s, :a, :b) END",
+        "sign_prefix": "CASE WHEN :t < 0 THEN '-' ELSE '' END",
+        "substring_kql": (
+            "CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, "
+            "CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1, :n), '') END"),
+        "substring_kql_from": (
+            "CASE WHEN :i IS NULL OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, "
+            "CASE WHEN :i < 0 THEN length(:s) + :i ELSE :i END + 1), '') END"),
+        "text_to_bool": (
+            "CASE WHEN lower(:s) = 'true' THEN TRUE WHEN lower(:s) = 'false' THEN FALSE "
+            "WHEN :s RLIKE '^[+-]?[0-9]+$' THEN TRY_CAST(:s AS BIGINT) <> 0 ELSE NULL END"),
+        "text_to_long": (
+            "CASE WHEN trim(:s) RLIKE '^[+-]?0[xX][0-9a-fA-F]+$' THEN (CASE WHEN trim(:s) LIKE '-%' THEN -1 ELSE 1 END) "
+            "* TRY_CAST(conv(regexp_extract(trim(:s), '0[xX]([0-9a-fA-F]+)', 1), 16, 10) AS BIGINT) "
+            "WHEN trim(:s) RLIKE '^[+-]?[0-9]+$' THEN TRY_CAST(trim(:s) AS BIGINT) ELSE NULL END"),
+        "text_to_real": "CASE WHEN contains(:s, '_') THEN NULL ELSE TRY_CAST(trim(:s) AS DOUBLE) END",
+        "real_to_text": (
+            "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN :x = CAST('Infinity' AS DOUBLE) THEN 'Infinity' "
+            "WHEN :x = CAST('-Infinity' AS DOUBLE) THEN '-Infinity' "
+            "WHEN abs(:x) < 1e15 AND :x = floor(:x) THEN CAST(CAST(:x AS BIGINT) AS STRING) ELSE CAST(:x AS STRING) END"),
+        "string_split_json": "CAST(split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\\\\\\$1'), -1) AS VARIANT)",
+        "unquote": "regexp_replace(:v, :q, '$1')",
+        "value_to_json_text": "CAST(CAST(:x AS STRING) AS VARIANT)",
+        # ---- numbers
+        "bin_floor_long": "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END",
+        "bin_long": "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END",
+        "bin_real": "CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END",
+        "either_nan": "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE)))",
+        "equal": "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END",
+        "equal_to_constant": "COALESCE(:a = :b, FALSE)",
+        "integer_divide_or_null": "CASE WHEN :b = 0 THEN NULL ELSE :a DIV :b END",
+        "modulo_floored": "((:a % :b) + abs(:b)) % abs(:b)",
+        "modulo_floored_or_null": "CASE WHEN :b = 0 THEN NULL ELSE ((:a % :b) + abs(:b)) % abs(:b) END",
+        "not_equal": "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE :a IS DISTINCT FROM :b END",
+        "not_equal_to_constant": ":a IS DISTINCT FROM :b",
+        "number_to_bool": "(:x <> 0)",
+        "real_equal": (
+            "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR "
+            "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN FALSE ELSE :a = :b END"),
+        "real_not_equal": (
+            "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR "
+            "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN TRUE ELSE :a <> :b END"),
+        "sqrt_or_nan": "CASE WHEN :x < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(:x) END",
+        "to_int32": "CAST(:d AS INT)",
+        "wrap_int32": "((:x + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648",
+        "row_number_from": ":n + :s - 1",
+        "rank_step": "CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
+        "percentile_nearest_rank": "CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)",
+        "input_order": "row_number() OVER (ORDER BY monotonically_increasing_id())",
+        # ---- IPv4
+        "ipv4_network_a": ":a DIV CAST(pow(2, 32 - :n) AS BIGINT)",
+        "ipv4_network_b": ":b DIV CAST(pow(2, 32 - :n) AS BIGINT)",
+        "ipv4_prefix_length": (
+            "CASE WHEN contains(:s, '/') THEN least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 32) ELSE 32 END"),
+        "ipv4_same_network": (
+            "CASE WHEN :a IS NULL OR :b IS NULL OR :n IS NULL THEN NULL "
+            "ELSE :a DIV CAST(pow(2, 32 - :n) AS BIGINT) = :b DIV CAST(pow(2, 32 - :n) AS BIGINT) END"),
+        "ipv4_text_to_number": (
+            r"CASE WHEN :s RLIKE '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}(/\\d{1,2})?$' "
+            + " ".join(f"AND CAST(split_part(split_part(:s, '/', 1), '.', {i}) AS BIGINT) <= 255" for i in (1, 2, 3, 4))
+            + " THEN " + " + ".join(f"CAST(split_part(split_part(:s, '/', 1), '.', {i}) AS BIGINT) * {m}"
+                                    for i, m in ((1, 16777216), (2, 65536), (3, 256), (4, 1)))
+            + " ELSE NULL END"),
+        # ---- datetime and timespan
+        "bin_datetime": (
+            "CASE WHEN :s <= 0 THEN NULL ELSE timestamp_micros(CAST(floor((unix_micros(:v) * 10 + 621355968000000000) "
+            "/ :s) AS BIGINT) * :s DIV 10 - 62135596800000000) END"),
+        **{f"calendar_difference_{unit}": text for unit, text in {
+            "year": "year(:a) - year(:b)",
+            "quarter": "(year(:a) * 4 + quarter(:a)) - (year(:b) * 4 + quarter(:b))",
+            "month": "(year(:a) * 12 + month(:a)) - (year(:b) * 12 + month(:b))",
+            "day": "datediff(CAST(:a AS DATE), CAST(:b AS DATE))",
+            "hour": "floor(unix_micros(:a) / 3600000000) - floor(unix_micros(:b) / 3600000000)",
+            "minute": "floor(unix_micros(:a) / 60000000) - floor(unix_micros(:b) / 60000000)",
+            "second": "floor(unix_micros(:a) / 1000000) - floor(unix_micros(:b) / 1000000)",
+            "millisecond": "floor(unix_micros(:a) / 1000) - floor(unix_micros(:b) / 1000)",
+            "microsecond": "unix_micros(:a) - unix_micros(:b)",
+        }.items()},
+        "datetime_add_years": ":v + make_interval(CAST(:n AS INT), 0, 0, 0, 0, 0, 0)",
+        "datetime_add_months": ":v + make_interval(0, CAST(:n AS INT), 0, 0, 0, 0, 0)",
+        "datetime_add_days": f"timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * {_MICROS_PER_DAY})",
+        "datetime_add_hours": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 3600000000)",
+        "datetime_add_minutes": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 60000000)",
+        "datetime_add_seconds": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 1000000)",
+        "datetime_difference_ticks": "(unix_micros(:a) - unix_micros(:b)) * 10",
+        "datetime_fraction_digits": "lpad(CAST(pmod(unix_micros(:v), 1000000) AS STRING), 6, '0') || '0'",
+        "datetime_part_year": "year(:v)", "datetime_part_quarter": "quarter(:v)", "datetime_part_month": "month(:v)",
+        "datetime_part_weekofyear": "weekofyear(:v)", "datetime_part_day": "day(:v)",
+        "datetime_part_dayofyear": "dayofyear(:v)", "datetime_part_hour": "hour(:v)",
+        "datetime_part_minute": "minute(:v)", "datetime_part_second": "second(:v)",
+        "datetime_part_millisecond": "pmod(unix_micros(:v), 1000000) DIV 1000",
+        "datetime_part_microsecond": "pmod(unix_micros(:v), 1000000)",
+        "datetime_part_nanosecond": "pmod(unix_micros(:v), 1000000) * 1000",
+        "datetime_to_json": f"CASE WHEN :x IS NULL THEN NULL ELSE CAST(date_format(:x, {_FORMAT}) || '0Z' AS VARIANT) END",
+        "datetime_to_kusto_ticks": "unix_micros(:x) * 10 + 621355968000000000",
+        "datetime_to_text": f"COALESCE(date_format(:t, {_FORMAT}) || '0Z', '')",
+        "datetime_to_ticks": "unix_micros(:x) * 10",
+        "dayofweek_ticks": "CAST(dayofweek(:v) - 1 AS BIGINT) * 864000000000",  # Spark: Sunday is 1
+        "end_of_day": f"timestamp_micros(unix_micros(:s) + {_MICROS_PER_DAY} - 1)",
+        "end_of_week": f"timestamp_micros(unix_micros(:s) + 7 * {_MICROS_PER_DAY} - 1)",
+        "end_of_month": "timestamp_micros(unix_micros(:s + make_interval(0, 1, 0, 0, 0, 0, 0)) - 1)",
+        "end_of_year": "timestamp_micros(unix_micros(:s + make_interval(1, 0, 0, 0, 0, 0, 0)) - 1)",
+        "hour_of_12": "CAST(((hour(:v) + 11) % 12) + 1 AS STRING)",
+        "kusto_ticks_to_datetime": "timestamp_micros((:x - 621355968000000000) DIV 10)",
+        "make_datetime": "try_make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DECIMAL(16, 6)))",
+        "make_timespan_ticks": "CAST(round(((:d * 24 + :h) * 60 + :m) * 600000000 + :s * 10000000) AS BIGINT)",
+        "microseconds_to_nanoseconds": ":d * 100",
+        "start_of_week": f"timestamp_micros(unix_micros(date_trunc('DAY', :v)) - (dayofweek(:v) - 1) * {_MICROS_PER_DAY})",
+        "strftime": "date_format(:v, :f)",
+        "text_to_datetime": "TRY_CAST(nullif(trim(:s), '') AS TIMESTAMP)",
+        "ticks_to_datetime": "timestamp_micros(CAST(:v DIV 10 AS BIGINT))",
+        "ticks_to_interval": "make_dt_interval(0, 0, 0, CAST(:b DIV 10 AS DECIMAL(18, 6)) / 1000000)",
+        "timespan_days": "abs(:t) DIV 864000000000",
+        "timespan_hours": "(abs(:t) DIV 36000000000) % 24",
+        "timespan_minutes": "(abs(:t) DIV 600000000) % 60",
+        "timespan_seconds": "(abs(:t) DIV 10000000) % 60",
+        "timespan_fraction_digits": "lpad(CAST(abs(:t) % 10000000 AS STRING), 7, '0')",
+        "timespan_from_text": (
+            r"CASE WHEN trim(:s) RLIKE '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$' THEN "
+            r"(CASE WHEN startswith(trim(:s), '-') THEN -1 ELSE 1 END) * ("
+            r"COALESCE(TRY_CAST(regexp_extract(trim(:s), '^-?(\\d+)\\.\\d{1,2}:', 1) AS BIGINT), 0) * 864000000000"
+            r" + CAST(regexp_extract(trim(:s), '(\\d{1,2}):\\d{2}', 1) AS BIGINT) * 36000000000"
+            r" + CAST(regexp_extract(trim(:s), ':(\\d{2})', 1) AS BIGINT) * 600000000"
+            r" + COALESCE(TRY_CAST(regexp_extract(trim(:s), ':\\d{2}:(\\d{2})', 1) AS BIGINT), 0) * 10000000"
+            r" + COALESCE(TRY_CAST(rpad(regexp_extract(trim(:s), '\\.(\\d{1,7})$', 1), 7, '0') AS BIGINT), 0))"
+            " ELSE NULL END"),
+        "timespan_to_text": (
+            "CASE WHEN :t IS NULL THEN '' ELSE (CASE WHEN :t < 0 THEN '-' ELSE '' END)"
+            " || (CASE WHEN abs(:t) >= 864000000000 THEN CAST(abs(:t) DIV 864000000000 AS STRING) || '.' ELSE '' END)"
+            " || lpad(CAST((abs(:t) DIV 36000000000) % 24 AS STRING), 2, '0') || ':'"
+            " || lpad(CAST((abs(:t) DIV 600000000) % 60 AS STRING), 2, '0') || ':'"
+            " || lpad(CAST((abs(:t) DIV 10000000) % 60 AS STRING), 2, '0')"
+            " || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS STRING), 7, '0')"
+            " ELSE '' END) END"),
+        "truncate_datetime": "date_trunc(:unit, :v)",
+        "unix_millis_to_datetime": "timestamp_micros(CAST(:x * 1000 AS BIGINT))",
+        "unix_seconds_to_datetime": "timestamp_micros(CAST(:x * 1000000 AS BIGINT))",
+        "weeks_between": (
+            f"CAST(((unix_micros(date_trunc('DAY', :a)) - (dayofweek(:a) - 1) * {_MICROS_PER_DAY}) - "
+            f"(unix_micros(date_trunc('DAY', :b)) - (dayofweek(:b) - 1) * {_MICROS_PER_DAY})) DIV 604800000000 AS BIGINT)"),
+        "range_datetime_rows": (
+            "SELECT timestamp_micros(unix_micros(:a) + id * (:s DIV 10)) AS v FROM "
+            "range(0, CAST(floor((unix_micros(:b) - unix_micros(:a)) * 10 / :s) AS BIGINT) + 1)"),
+        "range_number_rows": "SELECT :a + id * :s AS v FROM range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1)",
+        # ---- make-series
+        "series_axis_value": ":a + :i * :s",
+        "series_bin_count": "CAST(greatest(ceil((:b - :a) / :s), 0) AS BIGINT)",
+        "series_bin_count_from_max": "CAST(floor((max(:x) - :a) / :s) + 1 AS BIGINT)",
+        "series_bin_index": "CAST(floor((:x - :a) / :s) AS BIGINT)",
+        "series_bin_indexes": f"explode({_indexes(':n')})",
+        "series_in_range": ":x >= :a AND :x < :a + :n * :s",
+        "series_json_list": "CAST(transform(array_sort(collect_list(named_struct('i', :i, 'v', :v))), x -> x.v) AS VARIANT)",
+        "series_start_from_min": "floor(min(:a) / :s) * :s",
+        # ---- dynamic (VARIANT) and lists of it (ARRAY<VARIANT>)
+        "json_type": _vtype(":d"),
+        "json_null": "parse_json('null')",
+        "json_is_null": "(:x IS NULL OR is_variant_null(:x))",
+        "json_is_empty": (
+            "(:x IS NULL OR is_variant_null(:x) OR (schema_of_variant(:x) = 'STRING' "
+            "AND variant_get(:x, '$', 'string') = ''))"),
+        "json_to_text": _text_of(":d"),
+        "json_to_kql_text": f"COALESCE({_text_of(':d')}, '')",
+        "json_kql_type": (
+            "CASE WHEN :d IS NULL OR is_variant_null(:d) THEN 'null' "
+            "WHEN try_cast(:d AS ARRAY<VARIANT>) IS NOT NULL THEN 'array' "
+            "WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NOT NULL THEN 'dictionary' "
+            "WHEN schema_of_variant(:d) = 'STRING' THEN 'string' "
+            "WHEN schema_of_variant(:d) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'long' "
+            "WHEN schema_of_variant(:d) = 'BOOLEAN' THEN 'bool' ELSE 'real' END"),
+        "parse_json": "COALESCE(try_parse_json(:s), CAST(:s AS VARIANT))",
+        "text_to_json_or_null": "CASE WHEN :x IS NULL THEN NULL ELSE CAST(:s AS VARIANT) END",
+        "json_array_elements": "try_cast(:d AS ARRAY<VARIANT>)",
+        "json_array_length": (
+            "CASE WHEN try_cast(:d AS ARRAY<VARIANT>) IS NULL THEN NULL "
+            "ELSE CAST(size(try_cast(:d AS ARRAY<VARIANT>)) AS BIGINT) END"),
+        "json_array_contains": (
+            "array_contains(transform(try_cast(:d AS ARRAY<VARIANT>), e -> to_json(e)), to_json(CAST(:v AS VARIANT)))"),
+        "json_bag_keys": (
+            "CASE WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NULL THEN NULL "
+            "ELSE CAST(map_keys(try_cast(:d AS MAP<STRING, VARIANT>)) AS VARIANT) END"),
+        "json_index": (
+            "CASE WHEN :i >= 0 THEN get(try_cast(:t AS ARRAY<VARIANT>), CAST(:i AS INT)) "
+            "ELSE element_at(try_cast(:t AS ARRAY<VARIANT>), CAST(:i AS INT)) END"),
+        "json_member": "try_cast(:t AS MAP<STRING, VARIANT>)[:i]",
+        "json_flatten_arrays": "flatten(transform(:a, e -> COALESCE(try_cast(e AS ARRAY<VARIANT>), array(e))))",
+        "json_array_join": (
+            "COALESCE(array_join(transform(:l, e -> CASE WHEN is_variant_null(e) THEN '' "
+            "WHEN schema_of_variant(e) = 'STRING' THEN variant_get(e, '$', 'string') ELSE to_json(e) END), :d), '')"),
+        "json_list_index_of": (
+            "CASE WHEN :l IS NULL THEN NULL ELSE array_position(transform(:l, e -> CAST(e AS STRING)), "
+            "CAST(:v AS STRING)) - 1 END"),
+        "json_list_reverse": "CAST(reverse(:l) AS VARIANT)",
+        "json_list_rotate": (
+            "CASE WHEN size(:l) = 0 THEN CAST(:l AS VARIANT) ELSE CAST(concat("
+            "slice(:l, pmod(:n, size(:l)) + 1, size(:l) - pmod(:n, size(:l))), "
+            "slice(:l, 1, pmod(:n, size(:l)))) AS VARIANT) END"),
+        "json_list_sum": (
+            "CASE WHEN size(filter(transform(:l, e -> try_variant_get(e, '$', 'double')), x -> x IS NOT NULL)) = 0 "
+            "THEN NULL ELSE aggregate(filter(transform(:l, e -> try_variant_get(e, '$', 'double')), x -> x IS NOT NULL), "
+            "CAST(0 AS DOUBLE), (acc, x) -> acc + x) END"),
+        "json_merge_bags": (
+            f"parse_json(to_json(aggregate(:b, {_EMPTY_BAG}, (acc, e) -> map_concat(acc, "
+            f"COALESCE(try_cast(e AS MAP<STRING, VARIANT>), {_EMPTY_BAG})))))"),
+        "json_number_range": (
+            "CASE WHEN floor((:b - :a) / :s) < 0 THEN CAST(array() AS VARIANT) ELSE CAST(transform("
+            "sequence(0, CAST(floor((:b - :a) / :s) AS BIGINT)), i -> :a + i * :s) AS VARIANT) END"),
+        "json_zip": f"CAST(transform({_indexes(':n')}, i -> :p) AS VARIANT)",
+        "json_array_iff": (
+            f"CAST(transform({_indexes('size(:c)')}, i -> CASE WHEN try_variant_get(get(:c, i), '$', 'boolean') "
+            "THEN :t ELSE :f END) AS VARIANT)"),
+        "list_element_at_i": "get(:l, i)",
+        "list_element_at_i_or_json_null": "COALESCE(get(:l, i), parse_json('null'))",
+        "list_element": "get(:l, CAST(:i AS INT))",
+        "list_head": "slice(:a, 1, CAST(:n AS INT))",
+        "list_length": "size(:l)",
+        "list_distinct_first_seen": "transform(array_distinct(transform(:l, e -> to_json(e))), t -> parse_json(t))",
+        "unnest_range": f"explode({_indexes(':n')})",
+        "expand_json_elements": (
+            "CASE WHEN :d IS NULL OR :t = 'NULL' THEN array(CAST(NULL AS VARIANT)) "
+            "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
+            "WHEN :t = 'OBJECT' THEN transform(map_entries(CAST(:d AS MAP<STRING, VARIANT>)), "
+            "e -> parse_json(to_json(map(e.key, e.value)))) ELSE array(:d) END"),
+    }
