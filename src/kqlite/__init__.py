@@ -24,14 +24,27 @@ __all__ = [
 ]
 
 
-def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, **options: Any) -> Connection:
+def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, *,
+            backend: str = "duckdb", **options: Any) -> Connection:
     """Open a kqlite connection (in-memory DuckDB unless `database` names a file) and attach `tables`.
+
+    ``backend="spark"`` runs the same KQL on Apache Spark instead: ``spark=`` a SparkSession (default: a local
+    one), ``tables`` paths or URIs of Parquet/Delta/CSV/JSON data, ``"table:db.name"`` catalog tables or
+    DataFrames; ``flavour``, ``now`` and ``timeout`` as below (see docs/spark.md).
 
     Options: ``threads`` and ``memory_limit`` (DuckDB's, e.g. ``"4GB"``), ``timeout`` (seconds a query may
     run) and ``read_only`` (for a database file). A query that hits a limit raises KqlResourceError.
     ``evidence=[paths]`` reads files and folders of any format kqlite ingests (EVTX included) and attaches every
     table they hold; a value of ``tables`` may be such a path too. ``flavour`` ("auto", "defender",
     "sentinel"), ``now`` and ``external_policy`` are described in docs/semantics.md."""
+    if backend == "spark":
+        from kqlite.backends.spark import SparkConnection
+
+        if str(database) != ":memory:":
+            raise ValueError("the Spark backend reads tables where they are: give them as tables={name: path}")
+        return SparkConnection(tables, **options)  # type: ignore[return-value]
+    if backend != "duckdb":
+        raise ValueError(f"backend must be 'duckdb' or 'spark', not {backend!r}")
     return Connection(database, tables, **options)
 
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -20,6 +20,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from kqlite.backends.common import Explanation, choose_flavour, compile_in_flavour, result_notes
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.catalog import Catalog
@@ -27,12 +28,11 @@ from kqlite.compile.dialects import dialect_named
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
-from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlSemanticError
+from kqlite.errors import KqlDataError, KqlError, KqlResourceError
 from kqlite.result import Result
-from kqlite.schemas import FLAVOURS, differing_tables, flavour_only_tables, known_tables, table_schema
+from kqlite.schemas import FLAVOURS, differing_tables, known_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
-from kqlite.syntax.tokens import Kind, tokenize
 
 if TYPE_CHECKING:  # the externaldata package is imported when a query first reads external data
     from kqlite.external.policy import ExternalPolicy
@@ -62,15 +62,6 @@ class StoredTable:
     """A table of the database file itself (a kqlite store), attached like any other source."""
 
     name: str
-
-
-@dataclass
-class Explanation:
-    tables: list[str]
-    operators: list[str]
-    sql: str
-    flavour: str = "defender"
-    notes: list[str] = field(default_factory=list)
 
 
 # Hidden column of store tables: when each row was ingested (KQL's ingestion_time())
@@ -515,20 +506,8 @@ class Connection:
     # ------------------------------------------------------------ queries
 
     def choose_flavour(self, script: ast.Script) -> str:
-        """The flavour a query is written for: the connection's, or under "auto" Sentinel when it names a table
-        only Sentinel has, Defender when it names one only Defender has, else Defender unless only the
-        Sentinel flavour of its tables has the columns it names (decided by compiling: see `compile`)."""
-        if self.flavour != "auto":
-            return self.flavour
-        tokens = tokenize(script.text)
-        names = {tok.text for tok in tokens if tok.kind is Kind.IDENT}
-        # names the query defines itself (`let Usage = ...`, `... as Heartbeat`, `Event = count()`) are not tables
-        defined = {b.text for a, b in zip(tokens, tokens[1:], strict=False)
-                   if a.is_word("let", "as") and b.kind is Kind.IDENT}
-        defined |= {a.text for a, b in zip(tokens, tokens[1:], strict=False) if b.is_op("=") and a.kind is Kind.IDENT}
-        if (names - defined) & flavour_only_tables("sentinel"):
-            return "sentinel"
-        return "defender"
+        """The flavour a query is written for (see `kqlite.backends.common.choose_flavour`)."""
+        return choose_flavour(script, self.flavour)
 
     def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None, deadline: float | None = None,
@@ -540,20 +519,9 @@ class Connection:
         with deep_recursion():
             try:
                 script = parse(kql)
-                chosen = flavour or self.choose_flavour(script)
-                try:
-                    compiled = compile_script(script, self.catalog(chosen), **options)
-                except KqlSemanticError as first_error:
-                    if flavour or self.flavour != "auto" or chosen == "sentinel":
-                        raise
-                    # a query on tables both products have, naming columns only Sentinel's flavour has
-                    # (TimeGenerated, TenantId, ...): it was written for Sentinel
-                    try:
-                        compiled = compile_script(script, self.catalog("sentinel"), **options)
-                    except KqlError:
-                        raise first_error from None
-                    chosen = "sentinel"
-                compiled.flavour = chosen
+                compiled = compile_in_flavour(
+                    script, lambda chosen: compile_script(script, self.catalog(chosen), **options), flavour,
+                    self.flavour)
                 if not isinstance(compiled.sql, exp.Select | exp.Union):  # only ever one query, never a statement
                     raise KqlError("internal error: the compiler made something other than a query")
                 return compiled, compiled.sql_text()
@@ -579,10 +547,7 @@ class Connection:
                 limit = compiled.options.timeout
             table = self._execute(sql, started + limit if limit else None, limit)
         result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
-        result.notes = list(compiled.notes)
-        if compiled.options.max_records is not None and len(result) == compiled.options.max_records:
-            result.notes.append(f"the result may be truncated to {compiled.options.max_records:,} records "
-                                "(set truncationmaxrecords)")
+        result_notes(result, compiled)
         if len(result) == 0:
             hint = self.clock_hint(compiled)
             if hint:

@@ -53,9 +53,11 @@ class CompiledQuery:
     notes: list[str] = field(default_factory=list)
     now: datetime | None = None  # the instant now() and ago() used
     ago_window: int | None = None  # the longest constant ago() span, in ticks
+    dialect: Dialect = field(default_factory=lambda: dialect_named("duckdb"))  # the engine the SQL is for
 
-    def sql_text(self, dialect: str = "duckdb", pretty: bool = False) -> str:
-        return self.sql.sql(dialect=dialect, pretty=pretty, copy=False)  # the tree is ours: no defensive copy
+    def sql_text(self, pretty: bool = False) -> str:
+        """The SQL of the engine the query was compiled for."""
+        return self.dialect.generate(self.sql, pretty=pretty)
 
 
 def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
@@ -163,7 +165,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             final = final.limit(self.options.max_records, copy=False)
         return CompiledQuery(self.names.apply(final), result.columns, self.tables_used, operators,
                              options=self.options, notes=list(dict.fromkeys(self.notes)), now=self.now,
-                             ago_window=max(self.ago_windows, default=None))
+                             ago_window=max(self.ago_windows, default=None), dialect=self.dialect)
 
     def set_option(self, statement: ast.SetOption, env: Env) -> None:
         """`set name [= value]`: see `requests.py` for what each property does."""

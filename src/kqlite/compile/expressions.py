@@ -171,8 +171,7 @@ class ExprCompiler:
         target = self.compile(node.target)
         if target.type != "dynamic":
             raise self.semantic(f"'.{node.name}' needs a dynamic value, not {target.type}", node)
-        return Typed(exp.JSONExtract(this=target.sql, expression=sb.string(_json_key_path(node.name))), "dynamic",
-                     node.name)
+        return Typed(self.dialect.json_member(target.sql, node.name), "dynamic", node.name)
 
     def _Index(self, node: ast.Index) -> Typed:
         target = self.compile(node.target)
@@ -180,12 +179,9 @@ class ExprCompiler:
         if target.type != "dynamic":
             raise self.semantic(f"indexing needs a dynamic value, not {target.type}", node)
         if index.is_const and isinstance(index.const, str):
-            path = sb.string(_json_key_path(index.const))
-            return Typed(exp.JSONExtract(this=target.sql, expression=path), "dynamic", index.const)
+            return Typed(self.dialect.json_member(target.sql, index.const), "dynamic", index.const)
         if index.is_const and isinstance(index.const, int):
-            i = index.const
-            path = sb.string(f"$[{i}]" if i >= 0 else f"$[#{i}]")
-            return Typed(exp.JSONExtract(this=target.sql, expression=path), "dynamic")
+            return Typed(self.dialect.json_element(target.sql, index.const), "dynamic")
         if index.type in ("long", "int"):
             return Typed(self.dialect.shape("json_index", t=target.sql, i=index.sql), "dynamic")
         if index.type == "string":
@@ -421,11 +417,6 @@ class ExprCompiler:
     def _InList(self, node: ast.InList) -> Typed:
         self.compiler.operators_used.append(node.op)
         return self.compiler.functions.in_list(self, node)
-
-
-def _json_key_path(key: str) -> str:
-    escaped = key.replace("\\", "\\\\").replace('"', '\\"')
-    return f'$."{escaped}"'
 
 
 def _chain(node: ast.Expr, op: str) -> list[ast.Expr]:

@@ -170,7 +170,7 @@ class PluginOperators:
         for key, json_types in keys:
             types = {t for t in json_types if t != "NULL"}
             kql_type = _JSON_TO_KQL.get(next(iter(types)), "dynamic") if len(types) == 1 else "dynamic"
-            value = exp.JSONExtract(this=bag.sql.copy(), expression=sb.string('$."' + key.replace('"', '\\"') + '"'))
+            value = self.dialect.json_member(bag.sql.copy(), key)
             if kql_type != "dynamic":
                 value = self.functions.convert(c, Typed(value, "dynamic"), kql_type).sql
             name = unique_name(prefix + key, taken)

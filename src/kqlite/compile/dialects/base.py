@@ -69,6 +69,15 @@ class Dialect:
             tree = self._parsed[f"{name}()"] = sqlglot.parse_one(text, read=self.sqlglot_dialect)
         return fill_holes(tree.copy(), {f"a{i}": arg for i, arg in enumerate(args)})
 
+    def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
+        """value[key] of a dynamic value, for a key known when compiling."""
+        return self.shape("json_member", t=value, i=exp.Literal.string(key))
+
+    def json_element(self, value: exp.Expression, index: int) -> exp.Expression:
+        """value[index] of a dynamic array (negative: from the end), for an index known when compiling."""
+        return self.shape("json_index", t=value, i=exp.Literal.number(index) if index >= 0
+                          else exp.Neg(this=exp.Literal.number(-index)))
+
     def sql_type(self, kql_type: str) -> exp.DataType:
         return exp.DataType.build(self.TYPES[kql_type], dialect=self.sqlglot_dialect)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from sqlglot import exp
+
 from kqlite.compile.dialects.base import Dialect
 
 
@@ -21,6 +23,14 @@ class DuckDB(Dialect):
         "stddev_samp", "strlen", "struct_extract", "tan", "to_json", "trunc", "url_decode", "var_pop", "var_samp",
         "weekofyear", "year",
     )}
+
+    def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
+        escaped = key.replace("\\", "\\\\").replace('"', '\\"')
+        return exp.JSONExtract(this=value, expression=exp.Literal.string(f'$."{escaped}"'))
+
+    def json_element(self, value: exp.Expression, index: int) -> exp.Expression:
+        path = f"$[{index}]" if index >= 0 else f"$[#{index}]"
+        return exp.JSONExtract(this=value, expression=exp.Literal.string(path))
 
     DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {
         "yyyy": "%Y", "yy": "%y", "MM": "%m", "dd": "%d", "HH": "%H", "hh": "%I", "mm": "%M", "ss": "%S", "tt": "%p",

@@ -9,6 +9,7 @@ regex, `date_diff` counts whole units (calendar boundaries are computed here ins
 
 from __future__ import annotations
 
+import json
 from typing import ClassVar
 
 from sqlglot import exp
@@ -28,6 +29,7 @@ class KqliteSpark(_SqlglotSpark):
             exp.DataType.Type.TIMESTAMP: "TIMESTAMP",
             exp.DataType.Type.TIMESTAMPTZ: "TIMESTAMP",
             exp.DataType.Type.TIMESTAMPLTZ: "TIMESTAMP",
+            exp.DataType.Type.TIMESTAMPNTZ: "TIMESTAMP",
         }
         TRANSFORMS = {
             **_SqlglotSpark.Generator.TRANSFORMS,
@@ -76,6 +78,18 @@ class Spark(Dialect):
     sqlglot_dialect = "kqlitespark"
     window_needs_order = True
     regex_group_reference = "${}"
+
+    def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
+        # a variant path reads the one member without turning the object into a map
+        path = "$[" + json.dumps(key) + "]"
+        return exp.Anonymous(this="try_variant_get", expressions=[value, exp.Literal.string(path),
+                                                                  exp.Literal.string("variant")])
+
+    def json_element(self, value: exp.Expression, index: int) -> exp.Expression:
+        if index < 0:  # variant paths count from the start only
+            return super().json_element(value, index)
+        return exp.Anonymous(this="try_variant_get", expressions=[value, exp.Literal.string(f"$[{index}]"),
+                                                                  exp.Literal.string("variant")])
 
     DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {
         "yyyy": "yyyy", "yy": "yy", "MM": "MM", "dd": "dd", "HH": "HH", "hh": "hh", "mm": "mm", "ss": "ss", "tt": "a",
@@ -301,6 +315,9 @@ class Spark(Dialect):
             "WHEN schema_of_variant(:d) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN 'long' "
             "WHEN schema_of_variant(:d) = 'BOOLEAN' THEN 'bool' ELSE 'real' END"),
         "parse_json": "COALESCE(try_parse_json(:s), CAST(:s AS VARIANT))",
+        "text_to_dynamic": (
+            "CASE WHEN :s IS NULL OR trim(:s) = '' THEN NULL ELSE COALESCE(try_parse_json(:s), CAST(:s AS VARIANT)) END"),
+        "value_to_dynamic": "parse_json(to_json(:x))",
         "text_to_json_or_null": "CASE WHEN :x IS NULL THEN NULL ELSE CAST(:s AS VARIANT) END",
         "json_array_elements": "try_cast(:d AS ARRAY<VARIANT>)",
         "json_array_length": (

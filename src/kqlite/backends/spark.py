@@ -1,0 +1,385 @@
+"""The Spark backend: the same KQL, compiled through the Spark dialect, run by a SparkSession.
+
+Data stays where it is (Parquet, Delta, CSV, JSON on local disk or object storage, or tables of the session's
+catalog); each attached table is read through a temporary view shaped to its bundled schema. Results come back
+as Arrow and are the same `Result` the DuckDB backend returns.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+from sqlglot import exp
+
+from kqlite.backends.common import Explanation, choose_flavour, compile_in_flavour, result_notes
+from kqlite.compile import CompiledQuery, compile_script
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.catalog import Catalog
+from kqlite.compile.dialects import ShapeUnavailable, dialect_named
+from kqlite.compile.scope import Column, ident
+from kqlite.compile.sqlnames import SqlNames
+from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlUnsupportedError
+from kqlite.result import Result
+from kqlite.schemas import FLAVOURS, differing_tables, known_tables, table_schema
+from kqlite.syntax import ast, parse
+from kqlite.syntax.parser import deep_recursion
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+# Spark type name (DataType.typeName()) -> KQL type, for columns no bundled schema describes
+_SPARK_TO_KQL = {
+    "boolean": "bool", "byte": "int", "short": "int", "integer": "int", "long": "long", "float": "real",
+    "double": "real", "decimal": "decimal", "string": "string", "timestamp": "datetime", "timestamp_ntz": "datetime",
+    "date": "datetime", "variant": "dynamic", "array": "dynamic", "map": "dynamic", "struct": "dynamic",
+    "binary": "string", "varchar": "string", "char": "string",
+}
+_READERS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
+            ".orc": "orc", ".avro": "avro"}
+_STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
+_connection_numbers = itertools.count(1)
+
+# The settings kqlite's SQL relies on; a session the user gives gets them too (they are session-scoped).
+SESSION_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",  # datetimes are UTC instants, as in Kusto
+    "spark.sql.ansi.enabled": "false",  # Kusto: a bad conversion is null, an integer overflow wraps
+    "spark.sql.mapKeyDedupPolicy": "LAST_WIN",  # bag_merge and friends: a later key wins
+    "spark.sql.legacy.sizeOfNull": "false",  # size(null) is null, not -1
+}
+
+
+def local_session(threads: str = "*") -> SparkSession:
+    """A local SparkSession for kqlite: UTC, no UI, one shuffle partition per core."""
+    from pyspark.sql import SparkSession
+
+    builder = (SparkSession.builder.master(f"local[{threads}]").appName("kqlite")
+               .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+               .config("spark.sql.shuffle.partitions", "2" if threads == "*" else threads)
+               .config("spark.sql.adaptive.enabled", "false"))
+    for key, value in SESSION_SETTINGS.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkConnection:
+    """A kqlite session over a SparkSession (the user's, or a local one). Same query API as `Connection`."""
+
+    backend = "spark"
+
+    def __init__(self, tables: dict[str, Any] | None = None, *, spark: SparkSession | None = None,
+                 flavour: str = "auto", now: datetime | None = None, timeout: float | None = None):
+        if timeout is not None and timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        if flavour not in ("auto", *FLAVOURS):
+            raise ValueError(f"flavour must be 'auto', 'defender' or 'sentinel', not {flavour!r}")
+        _quiet_pyspark_logging()
+        self.spark = spark or local_session()
+        for key, value in SESSION_SETTINGS.items():
+            self.spark.conf.set(key, value)
+        self.dialect = dialect_named("spark")
+        self.flavour = flavour
+        self.now = now
+        self.timeout = timeout
+        self.names = SqlNames()
+        self._prefix = f"kqlite{next(_connection_numbers)}_"  # this connection's temporary views
+        self._sources: dict[str, DataFrame] = {}
+        self._views: dict[tuple[str, str], list[Column]] = {}
+        self._view_names: list[str] = []
+        self._lock = threading.RLock()
+        self._jobs = itertools.count(1)
+        for name, source in (tables or {}).items():
+            self.attach(name, source)
+
+    # ------------------------------------------------------------ data
+
+    def attach(self, name: str, source: Any, *, format: str | None = None, options: dict[str, str] | None = None
+               ) -> None:
+        """Make `source` queryable as table `name`: a Spark DataFrame, a path or URI of Parquet, Delta, CSV,
+        JSON lines, ORC or Avro data (local, ``s3a://``, ``abfss://``, ``hdfs://`` ...; a folder is read whole),
+        ``"table:db.name"`` for a table of the session's catalog, or a pyarrow Table / pandas DataFrame."""
+        frame = self._frame(source, format, options or {})
+        with self._lock:
+            previous = self._sources.get(name)
+            stale = [key for key in self._views if key[0] == name]
+            self._sources[name] = frame
+            for key in stale:
+                del self._views[key]
+            try:
+                self.table_columns(name, "defender")
+            except KqlDataError:
+                if previous is None:
+                    del self._sources[name]
+                else:
+                    self._sources[name] = previous
+                raise
+
+    def _frame(self, source: Any, format: str | None, options: dict[str, str]) -> DataFrame:
+        from pyspark.sql import DataFrame
+
+        if isinstance(source, DataFrame):
+            return source
+        if isinstance(source, pa.Table):
+            return self.spark.createDataFrame(source.to_pandas())
+        if type(source).__name__ == "DataFrame" and hasattr(source, "to_dict"):  # pandas
+            return self.spark.createDataFrame(source)
+        text = str(source)
+        try:
+            if text.startswith("table:"):
+                return self.spark.table(text.removeprefix("table:"))
+            reader = self.spark.read.options(**options)
+            kind = format or _format_of(text)
+            if kind == "csv":
+                reader = reader.option("header", "true").option("multiLine", "true").option("escape", '"')
+            return reader.format(kind).load(text)
+        except Exception as error:  # noqa: BLE001 - Spark raises many classes; the message says which
+            raise KqlDataError(f"cannot read {text}: {_first_line(error)}") from None
+
+    def has_table(self, name: str) -> bool:
+        return name in self._sources or name in _known_tables()
+
+    def view_name(self, table: str, flavour: str) -> str:
+        suffix = "_sentinel" if flavour == "sentinel" and table in differing_tables() else ""
+        return f"{self._prefix}{table}{suffix}"
+
+    def table_columns(self, name: str, flavour: str = "defender") -> list[Column]:
+        """The KQL columns of table `name` as a query of `flavour` sees it (its view made on first use)."""
+        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        key = (name, flavour)
+        with self._lock:
+            columns = self._views.get(key)
+            if columns is None:
+                if name not in self._sources and name not in _known_tables():
+                    raise KeyError(name)
+                frame, columns = self._shaped(name, flavour)
+                view = self.view_name(name, flavour)
+                frame.createOrReplaceTempView(view)
+                self._view_names.append(view)
+                self._views[key] = columns
+            return list(columns)
+
+    def _shaped(self, name: str, flavour: str) -> tuple[DataFrame, list[Column]]:
+        """The table as its schema says (missing columns empty, extra columns after), as a DataFrame."""
+        schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
+        source = self._sources.get(name)
+        columns: list[Column] = []
+        projections: list[exp.Expression] = []
+        present: dict[str, str] = {}
+        if source is not None:
+            present = {field.name: field.dataType.typeName() for field in source.schema.fields}
+        folded = {column.casefold(): column for column in reversed(list(present))}
+        used: set[str] = set()
+        for col_name, kql_type in schema:
+            columns.append(Column(col_name, kql_type))
+            found = col_name if col_name in present else None
+            if found is None and _STAND_INS.get(col_name) in present:
+                found = _STAND_INS[col_name]
+            if found is None and folded.get(col_name.casefold()) not in (None, *[c for c, _ in schema]):
+                found = folded[col_name.casefold()]
+            if found is not None:
+                used.add(found)
+                value = self._convert(exp.Column(this=ident(found)), present[found], kql_type)
+            elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
+                value = sb.string(name)
+            else:
+                value = sb.literal(kql_type, "" if kql_type == "string" else None)
+            projections.append(self._output(value, col_name))
+        schema_names = {c for f in FLAVOURS for c, _ in (table_schema(name, f) or [])}
+        for col_name, spark_type in present.items():
+            if col_name in used or col_name in schema_names:
+                continue
+            kql_type = _SPARK_TO_KQL.get(spark_type, "string")
+            columns.append(Column(col_name, kql_type))
+            projections.append(self._output(self._convert(exp.Column(this=ident(col_name)), spark_type, kql_type),
+                                            col_name))
+        select = exp.Select().select(*projections, copy=False)
+        if source is None:
+            select = select.where(exp.false(), copy=False)
+        else:
+            raw = f"{self._prefix}raw_{name}"
+            source.createOrReplaceTempView(raw)
+            self._view_names.append(raw)
+            select = select.from_(exp.Table(this=ident(raw)), copy=False)
+        try:
+            frame = self.spark.sql(self.dialect.generate(select))
+        except Exception as error:  # noqa: BLE001
+            raise KqlDataError(f"table {name}: cannot read its data: {_first_line(error)}") from None
+        return frame, columns
+
+    def _convert(self, ref: exp.Expression, spark_type: str, kql_type: str) -> exp.Expression:
+        """A column of the data as the KQL type its schema gives (bad values become null, as Kusto reads)."""
+        d = self.dialect
+        if kql_type == "string":
+            text = ref if spark_type == "string" else exp.Cast(this=ref, to=d.sql_type("string"))
+            return sb.coalesce(text, sb.string(""))
+        if kql_type == "dynamic":
+            if spark_type == "variant":
+                return ref
+            if spark_type == "string":
+                return d.shape("text_to_dynamic", s=ref)
+            return d.shape("value_to_dynamic", x=ref)
+        if kql_type == "timespan":
+            if spark_type == "string":
+                return d.shape("timespan_from_text", s=ref)
+            return exp.TryCast(this=ref, to=d.sql_type("long"))
+        if kql_type == "datetime" and spark_type == "string":
+            return d.shape("text_to_datetime", s=ref)
+        target = d.sql_type(kql_type)
+        if spark_type == "string":
+            return exp.TryCast(this=exp.Trim(this=ref), to=target)
+        return exp.TryCast(this=ref, to=target)
+
+    def _output(self, value: exp.Expression, column: str) -> exp.Expression:
+        return exp.alias_(value, exp.to_identifier(self.names.register(column), quoted=True), copy=False)
+
+    def catalog(self, flavour: str = "defender") -> Catalog:
+        return _SparkCatalog(self, flavour)
+
+    # ------------------------------------------------------------ queries
+
+    def choose_flavour(self, script: ast.Script) -> str:
+        return choose_flavour(script, self.flavour)
+
+    def compile(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
+                now: datetime | None = None, deadline: float | None = None,
+                variables: dict[str, Any] | None = None) -> tuple[CompiledQuery, str]:
+        """The compiled query and its Spark SQL text."""
+        options = {"names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
+                   "variables": variables, "dialect": self.dialect}
+        with deep_recursion():
+            try:
+                script = parse(kql)
+                compiled = compile_in_flavour(
+                    script, lambda chosen: compile_script(script, self.catalog(chosen), **options), flavour,
+                    self.flavour)
+                return compiled, compiled.sql_text()
+            except ShapeUnavailable as missing:
+                raise KqlUnsupportedError(f"{missing}: run this query on the DuckDB backend") from None
+            except RecursionError:
+                raise KqlError("the query is too deeply nested to compile; split it with let statements") from None
+
+    def query(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
+              params: dict[str, Any] | None = None, now: datetime | None = None,
+              variables: dict[str, Any] | None = None) -> Result:
+        """Run a KQL query on Spark and return its rows with Kusto's column names and types."""
+        started = time.monotonic()
+        limit = timeout if timeout is not None else self.timeout
+        compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now,
+                                     deadline=started + limit if limit else None, variables=variables)
+        if timeout is None and compiled.options.timeout:
+            limit = compiled.options.timeout
+        table = self._run(sql, compiled.columns, limit)
+        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+        result_notes(result, compiled)
+        return result
+
+    def _run(self, sql: str, columns: list[Column], limit: float | None) -> pa.Table:
+        """Run the SQL as one Spark job group (cancelled when the time limit passes) and fetch it as Arrow."""
+        from pyspark.sql import functions as F
+
+        group = f"{self._prefix}job{next(self._jobs)}"
+        context = self.spark.sparkContext
+        context.setJobGroup(group, "kqlite query", interruptOnCancel=True)
+        timer = threading.Timer(limit, context.cancelJobGroup, args=(group,)) if limit else None
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        try:
+            frame = self.spark.sql(sql)
+            # dynamic values leave Spark as JSON text, as they leave DuckDB
+            outputs = [F.to_json(frame[i]) if column.type == "dynamic" else frame[i]
+                       for i, column in enumerate(columns)]
+            frame = frame.select(*outputs)
+            return frame.toArrow()
+        except Exception as error:  # noqa: BLE001
+            if timer is not None and not timer.is_alive():
+                raise KqlResourceError(f"the query ran longer than its time limit ({limit:g} s) and was stopped",
+                                       ) from None
+            raise KqlError(f"the query failed on Spark: {_first_line(error)}") from None
+        finally:
+            if timer is not None:
+                timer.cancel()
+            context.setLocalProperty("spark.jobGroup.id", None)
+
+    def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
+                now: datetime | None = None) -> Explanation:
+        compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
+        return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour,
+                           list(compiled.notes))
+
+    def close(self) -> None:
+        """Drop this connection's temporary views (the session stays: it may be the user's)."""
+        with self._lock:
+            for view in self._view_names:
+                self.spark.catalog.dropTempView(view)
+            self._view_names.clear()
+            self._views.clear()
+
+    def __enter__(self) -> SparkConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _SparkCatalog(Catalog):
+    def __init__(self, connection: SparkConnection, flavour: str):
+        super().__init__()
+        self.connection = connection
+        self.flavour = flavour
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.connection.has_table(name)
+
+    def __getitem__(self, name: str) -> list[Column]:
+        return self.connection.table_columns(name, self.flavour)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(_known_tables() | self.connection._sources.keys()))
+
+    def __len__(self) -> int:
+        return len(_known_tables() | self.connection._sources.keys())
+
+    def relation(self, name: str) -> exp.Table:
+        self.connection.table_columns(name, self.flavour)
+        return exp.Table(this=ident(self.connection.view_name(name, self.flavour)))
+
+    def populated(self) -> list[str]:
+        return sorted(self.connection._sources)
+
+
+def _known_tables() -> frozenset[str]:
+    return frozenset(known_tables())
+
+
+def _format_of(path: str) -> str:
+    suffix = Path(path.rstrip("/")).suffix.lower()
+    if suffix in _READERS:
+        return _READERS[suffix]
+    if path.rstrip("/").endswith("_delta_log") or "/delta/" in path or suffix == ".delta":
+        return "delta"
+    return "parquet"  # a folder of a data lake: Parquet unless told (format="delta", "csv", ...)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("JVM stacktrace", "at ")):
+            return line[:500]
+    return type(error).__name__
+
+
+def _quiet_pyspark_logging() -> None:
+    # PySpark logs every failed query, with its Java stack, as JSON on stderr; kqlite reports errors itself
+    for name in ("pyspark", "py4j", "SQLQueryContextLogger"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
