@@ -333,8 +333,10 @@ class ExprCompiler:
             if op == "%":
                 # Kusto's modulo takes the divisor's magnitude: -5 % 3 == 1, -5.5 % 3 == 0.5
                 return Typed(self.dialect.shape("modulo_floored_or_null", a=a, b=b), result)
-            cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul, "/": exp.Div}[op]
-            if result in ("int", "long") and op != "/":
+            if op == "/":
+                return Typed(self.dialect.shape("real_divide", a=a, b=b), result)
+            cls = {"+": exp.Add, "-": exp.Sub, "*": exp.Mul}[op]
+            if result in ("int", "long"):
                 return Typed(cls(this=sb.cast(a, "long"), expression=b), "long" if "long" in (lt, rt) else result)
             return Typed(cls(this=a, expression=b), result)
         if lt == "datetime" and rt == "datetime" and op == "-":

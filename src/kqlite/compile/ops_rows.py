@@ -61,7 +61,7 @@ class RowOperators:
             select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order], copy=False)
         if self.apply_key:
             return self.limit_per_key(rel, [self.ordered(col_ref(n), d, nf) for n, d, nf in rel.order or []], count.sql)
-        select = select.limit(count.sql, copy=False)
+        select = select.limit(sb.whole_number(count), copy=False)
         return self.step(select, rel.columns, rel, keep_order=True)
 
     def op_Top(self, op: ast.Top, rel: Relation, env: Env) -> Relation:
@@ -70,7 +70,7 @@ class RowOperators:
         count = self.exprs(env, None).compile(op.count)
         if self.apply_key:
             return self.limit_per_key(rel, ordered, count.sql)
-        select = self.select_from(rel).select(*self.same_columns(rel), copy=False).order_by(*ordered, copy=False).limit(count.sql, copy=False)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False).order_by(*ordered, copy=False).limit(sb.whole_number(count), copy=False)
         out = self.step(select, rel.columns, rel)
         out.order = order
         return out

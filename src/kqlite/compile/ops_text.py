@@ -79,9 +79,8 @@ class TextOperators:
         c = self.exprs(env, rel)
         text = c.as_string(c.compile(op.source)).sql
         regex, columns = parse_pattern(op, self)
-        matched = exp.RegexpLike(this=text, expression=sb.string(regex))
-        extract = self.dialect.call("regexp_extract", [
-            text, sb.string(regex), exp.Array(expressions=[sb.string(f"g{i}") for i in range(len(columns))])])
+        matched = exp.RegexpLike(this=text, expression=sb.string(self.dialect.regex(regex)))
+        extract = self.dialect.regex_groups(text, regex, [f"g{i}" for i in range(len(columns))])
         step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
                                                exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True), copy=False)
         staged = self.step(step_in, [])

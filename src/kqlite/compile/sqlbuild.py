@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import sqlglot
 from sqlglot import exp
@@ -99,6 +100,14 @@ def literal(kql_type: str, value: object) -> exp.Expression:
     if kql_type == "guid":
         return cast(string(str(value)), "guid")
     raise ValueError(kql_type)
+
+
+def whole_number(value: Any) -> exp.Expression:
+    """A count or offset: a plain integer literal when it is a constant (engines want one in LIMIT and lag()),
+    else the expression. `value` is a compiled `Typed`."""
+    if value.is_const and isinstance(value.const, int) and not isinstance(value.const, bool) and value.const >= 0:
+        return exp.Literal.number(value.const)
+    return value.sql
 
 
 def coalesce(*args: exp.Expression) -> exp.Expression:

@@ -69,6 +69,23 @@ class Dialect:
             tree = self._parsed[f"{name}()"] = sqlglot.parse_one(text, read=self.sqlglot_dialect)
         return fill_holes(tree.copy(), {f"a{i}": arg for i, arg in enumerate(args)})
 
+    def regex(self, pattern: str) -> str:
+        """A regex in RE2 syntax (Kusto's) as the engine's regex library reads it."""
+        return pattern
+
+    def regex_groups(self, text: exp.Expression, regex: str, names: list[str]) -> exp.Expression:
+        """A struct of the named groups `(?P<name>...)` of the first match of `regex` (RE2 syntax) in `text`."""
+        return self.call("regexp_extract", [text, exp.Literal.string(regex),
+                                            exp.Array(expressions=[exp.Literal.string(n) for n in names])])
+
+    def filter_element(self) -> exp.Expression:
+        """In the test of the `json_list_filter_positions` shape: the element tested."""
+        return exp.column("e", table="_s", quoted=True)
+
+    def filter_position(self) -> exp.Expression:
+        """In the test of the `json_list_filter_positions` shape: the element's position, from 1."""
+        return exp.column("i", table="_s", quoted=True)
+
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
         """value[key] of a dynamic value, for a key known when compiling."""
         return self.shape("json_member", t=value, i=exp.Literal.string(key))

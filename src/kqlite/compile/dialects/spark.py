@@ -68,6 +68,31 @@ def _text_of(d: str) -> str:
             f"THEN variant_get({d}, '$', 'string') ELSE to_json({d}) END")
 
 
+def _group_numbers(regex: str) -> dict[str, int]:
+    """The number of each named group `(?<name>...)` of a regex: capturing groups count from 1, left to right."""
+    numbers: dict[str, int] = {}
+    count = 0
+    i = 0
+    in_class = False
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            if regex.startswith("(?<", i) and not regex.startswith(("(?<=", "(?<!"), i):
+                count += 1
+                numbers[regex[i + 3:regex.index(">", i)]] = count
+            elif not regex.startswith("(?", i):
+                count += 1
+        i += 1
+    return numbers
+
+
 _MICROS_PER_DAY = 86_400_000_000
 _FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
@@ -78,6 +103,33 @@ class Spark(Dialect):
     sqlglot_dialect = "kqlitespark"
     window_needs_order = True
     regex_group_reference = "${}"
+
+    def regex(self, pattern: str) -> str:
+        return pattern.replace("(?P<", "(?<")  # Java names groups (?<name>...)
+
+    def regex_groups(self, text: exp.Expression, regex: str, names: list[str]) -> exp.Expression:
+        # Spark's regexp_extract takes a group number: find each named group's number in the pattern
+        java = self.regex(regex)
+        numbers = _group_numbers(java)
+        fields: list[exp.Expression] = []
+        for name in names:
+            fields += [exp.Literal.string(name), exp.Anonymous(this="regexp_extract", expressions=[
+                text.copy(), exp.Literal.string(java), exp.Literal.number(numbers[name])])]
+        return exp.Anonymous(this="named_struct", expressions=fields)
+
+    def filter_element(self) -> exp.Expression:
+        return exp.column("e")
+
+    def filter_position(self) -> exp.Expression:
+        return exp.Add(this=exp.column("i"), expression=exp.Literal.number(1))
+
+    def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:
+        if name == "json_array":  # pack_array: the items are dynamic already
+            return exp.Cast(this=exp.Anonymous(this="array", expressions=list(args)), to=self.sql_type("dynamic"))
+        if name == "json_object":  # bag_pack: key, value, key, value ... (a later key wins)
+            pairs = exp.Anonymous(this="map", expressions=list(args))
+            return exp.Anonymous(this="parse_json", expressions=[exp.Anonymous(this="to_json", expressions=[pairs])])
+        return super().call(name, args)
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
         # a variant path reads the one member without turning the object into a map
@@ -114,6 +166,9 @@ class Spark(Dialect):
         "trunc": "CASE WHEN :a0 < 0 THEN ceil(:a0) ELSE floor(:a0) END",
         "json_type": _vtype(":a0"),
         "list_extract": "get(:a0, :a1 - 1)",
+        "json_merge_patch": (  # bag_merge: a later bag's keys win (one level, as Kusto's bag_merge)
+            f"parse_json(to_json(map_concat(COALESCE(try_cast(:a0 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}), "
+            f"COALESCE(try_cast(:a1 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}))))"),
     }
 
     TYPES: ClassVar[dict[str, str]] = {
@@ -181,6 +236,9 @@ class Spark(Dialect):
         "not_equal": "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE :a IS DISTINCT FROM :b END",
         "not_equal_to_constant": ":a IS DISTINCT FROM :b",
         "number_to_bool": "(:x <> 0)",
+        "real_divide": (  # Spark gives null for x / 0; Kusto (IEEE) gives an infinity or NaN
+            "CASE WHEN :b = 0 THEN (CASE WHEN :a > 0 THEN CAST('Infinity' AS DOUBLE) WHEN :a < 0 "
+            "THEN CAST('-Infinity' AS DOUBLE) ELSE CAST('NaN' AS DOUBLE) END) ELSE CAST(:a AS DOUBLE) / :b END"),
         "real_equal": (
             "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR "
             "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN FALSE ELSE :a = :b END"),
@@ -279,7 +337,9 @@ class Spark(Dialect):
             " || lpad(CAST((abs(:t) DIV 10000000) % 60 AS STRING), 2, '0')"
             " || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS STRING), 7, '0')"
             " ELSE '' END) END"),
-        "truncate_datetime": "date_trunc(:unit, :v)",
+        "start_of_day": "date_trunc('DAY', :v)",
+        "start_of_month": "date_trunc('MONTH', :v)",
+        "start_of_year": "date_trunc('YEAR', :v)",
         "unix_millis_to_datetime": "timestamp_micros(CAST(:x * 1000 AS BIGINT))",
         "unix_seconds_to_datetime": "timestamp_micros(CAST(:x * 1000000 AS BIGINT))",
         "weeks_between": (
@@ -296,7 +356,9 @@ class Spark(Dialect):
         "series_bin_index": "CAST(floor((:x - :a) / :s) AS BIGINT)",
         "series_bin_indexes": f"explode({_indexes(':n')})",
         "series_in_range": ":x >= :a AND :x < :a + :n * :s",
-        "series_json_list": "CAST(transform(array_sort(collect_list(named_struct('i', :i, 'v', :v))), x -> x.v) AS VARIANT)",
+        "series_json_list": (
+            "CAST(transform(array_sort(collect_list(named_struct('i', :i, 'v', :v)), "
+            "(l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END), x -> x.v) AS VARIANT)"),
         "series_start_from_min": "floor(min(:a) / :s) * :s",
         # ---- dynamic (VARIANT) and lists of it (ARRAY<VARIANT>)
         "json_type": _vtype(":d"),
@@ -352,12 +414,22 @@ class Spark(Dialect):
             f"parse_json(to_json(aggregate(:b, {_EMPTY_BAG}, (acc, e) -> map_concat(acc, "
             f"COALESCE(try_cast(e AS MAP<STRING, VARIANT>), {_EMPTY_BAG})))))"),
         "json_number_range": (
-            "CASE WHEN floor((:b - :a) / :s) < 0 THEN CAST(array() AS VARIANT) ELSE CAST(transform("
+            "CASE WHEN floor((:b - :a) / :s) < 0 THEN parse_json('[]') ELSE CAST(transform("
             "sequence(0, CAST(floor((:b - :a) / :s) AS BIGINT)), i -> :a + i * :s) AS VARIANT) END"),
         "json_zip": f"CAST(transform({_indexes(':n')}, i -> :p) AS VARIANT)",
         "json_array_iff": (
             f"CAST(transform({_indexes('size(:c)')}, i -> CASE WHEN try_variant_get(get(:c, i), '$', 'boolean') "
             "THEN :t ELSE :f END) AS VARIANT)"),
+        "json_list_sort_asc": "CAST(array_sort(:l, (x, y) -> CASE WHEN (x IS NULL OR is_variant_null(x)) AND (y IS NULL OR is_variant_null(y)) THEN 0 WHEN x IS NULL OR is_variant_null(x) THEN 1 WHEN y IS NULL OR is_variant_null(y) THEN -1 WHEN try_variant_get(x, '$', 'double') IS NOT NULL AND try_variant_get(y, '$', 'double') IS NOT NULL THEN 1 * (CASE WHEN try_variant_get(x, '$', 'double') < try_variant_get(y, '$', 'double') THEN -1 WHEN try_variant_get(x, '$', 'double') > try_variant_get(y, '$', 'double') THEN 1 ELSE 0 END) ELSE 1 * (CASE WHEN CAST(x AS STRING) < CAST(y AS STRING) THEN -1 WHEN CAST(x AS STRING) > CAST(y AS STRING) THEN 1 ELSE 0 END) END) AS VARIANT)",
+        "json_list_sort_desc": "CAST(array_sort(:l, (x, y) -> CASE WHEN (x IS NULL OR is_variant_null(x)) AND (y IS NULL OR is_variant_null(y)) THEN 0 WHEN x IS NULL OR is_variant_null(x) THEN 1 WHEN y IS NULL OR is_variant_null(y) THEN -1 WHEN try_variant_get(x, '$', 'double') IS NOT NULL AND try_variant_get(y, '$', 'double') IS NOT NULL THEN -1 * (CASE WHEN try_variant_get(x, '$', 'double') < try_variant_get(y, '$', 'double') THEN -1 WHEN try_variant_get(x, '$', 'double') > try_variant_get(y, '$', 'double') THEN 1 ELSE 0 END) ELSE -1 * (CASE WHEN CAST(x AS STRING) < CAST(y AS STRING) THEN -1 WHEN CAST(x AS STRING) > CAST(y AS STRING) THEN 1 ELSE 0 END) END) AS VARIANT)",
+        "json_list_slice": (
+            "CASE WHEN (CASE WHEN :e < 0 THEN size(:l) + :e ELSE :e END) < (CASE WHEN :s < 0 THEN greatest(size(:l) + :s, 0) "
+            "ELSE :s END) THEN parse_json('[]') ELSE CAST(slice(:l, CAST((CASE WHEN :s < 0 THEN "
+            "greatest(size(:l) + :s, 0) ELSE :s END) + 1 AS INT), CAST((CASE WHEN :e < 0 THEN size(:l) + :e ELSE :e END) - "
+            "(CASE WHEN :s < 0 THEN greatest(size(:l) + :s, 0) ELSE :s END) + 1 AS INT)) AS VARIANT) END"),
+        "json_list_filter_positions": "CAST(filter(:l, (e, i) -> :t) AS VARIANT)",
+        "list_first_position_is": "array_position(transform(:l, x -> to_json(x)), to_json(:e)) = :i",
+        "list_contains_or_empty": "array_contains(transform(COALESCE(:o, array()), x -> to_json(x)), to_json(:e))",
         "list_element_at_i": "get(:l, i)",
         "list_element_at_i_or_json_null": "COALESCE(get(:l, i), parse_json('null'))",
         "list_element": "get(:l, CAST(:i AS INT))",

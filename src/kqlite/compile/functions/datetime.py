@@ -49,7 +49,7 @@ class DatetimeFunctions:
                     v=value,
                 )
             else:
-                start = c.dialect.shape("truncate_datetime", unit=sb.string(unit), v=value)
+                start = c.dialect.shape(f"start_of_{unit}", v=value)
             if len(args) == 2:
                 step, times = {"day": ("days", 1), "week": ("days", 7), "month": ("months", 1), "year": ("years", 1)}[unit]
                 offset = args[1].sql if times == 1 else exp.Mul(this=args[1].sql, expression=sb.number(times))

@@ -87,9 +87,8 @@ class DynamicFunctions:
         if keep is None:
             for other in lists[1:]:
                 values = c.dialect.call("list_concat", [values, other])
-        element = exp.column("e", table="_s", quoted=True)
-        tests: list[exp.Expression] = [c.dialect.shape("list_first_position_is", l=values, e=element,
-                                                i=exp.column("i", table="_s", quoted=True))]
+        element, position = c.dialect.filter_element(), c.dialect.filter_position()
+        tests: list[exp.Expression] = [c.dialect.shape("list_first_position_is", l=values, e=element, i=position)]
         if keep is not None:
             contained = [c.dialect.shape("list_contains_or_empty", o=other, e=element)
                          for other in lists[1:]]

@@ -86,7 +86,8 @@ class StringFunctions:
         if rewrite.is_const:
             # Kusto writes group references $1; the engine's regex library may spell them otherwise
             reference = c.dialect.regex_group_reference
-            rewrite_sql = sb.string(re.sub(r"\$(\d)", lambda m: reference.format(m.group(1)), str(rewrite.const)))
+            rewrite_sql = sb.string(re.sub(r"\$(\d)|\\(\d)", lambda m: reference.format(m.group(1) or m.group(2)),
+                                           str(rewrite.const)))
         else:
             rewrite_sql = rewrite.sql
         return Typed(

@@ -115,7 +115,7 @@ class WindowFunctions:
     def _shift(self, c, node, args, sql_name):
         self.arity(c, node, args, 1, 3)
         x = args[0]
-        parts = [x.sql, args[1].sql if len(args) > 1 else exp.Literal.number(1)]
+        parts = [x.sql, sb.whole_number(args[1]) if len(args) > 1 else exp.Literal.number(1)]
         if len(args) == 3:
             if not args[2].is_const:
                 raise KqlSemanticError(
