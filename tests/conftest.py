@@ -10,6 +10,25 @@ import pytest
 from kqlite.cli import _demo_tables
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", choices=("duckdb", "spark"), default="duckdb",
+                     help="the engine the backend-parametrised tests (conformance, rules) run on")
+    parser.addoption("--conformance-sample", type=int, default=0, metavar="N",
+                     help="run an evenly spread N of the conformance cases (0: all)")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest) -> str:
+    """The engine under test: --backend (DuckDB by default)."""
+    chosen = request.config.getoption("backend")
+    if chosen == "spark":
+        try:
+            import pyspark  # noqa: F401
+        except ImportError:
+            pytest.exit("--backend spark needs pyspark: pip install 'kqlite[spark]'", returncode=4)
+    return chosen
+
+
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled demo data as a folder of <Table>.parquet files (for --data and evidence=)."""

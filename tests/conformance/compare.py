@@ -427,6 +427,25 @@ def is_ordered(query: str) -> bool:
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CASES_PATH = REPO_ROOT.parent / "shared" / "conformance" / "kusto-emulator-cases.jsonl"
 KNOWN_FAILURES_PATH = Path(__file__).resolve().parent / "known_failures.txt"
+BACKENDS = ("duckdb", "spark")
+
+
+def known_failures_path(backend: str = "duckdb") -> Path:
+    """Each backend keeps its own list: known_failures.txt (DuckDB), known_failures_spark.txt (Spark)."""
+    return KNOWN_FAILURES_PATH if backend == "duckdb" else KNOWN_FAILURES_PATH.with_name(f"known_failures_{backend}.txt")
+
+
+def backend_connect(backend: str = "duckdb") -> Callable[[], Any]:
+    """A function that opens a fresh kqlite connection on `backend` (Spark: one shared local session,
+    two threads, one shuffle partition, as CI runs it)."""
+    import kqlite
+
+    if backend == "duckdb":
+        return kqlite.connect
+    from kqlite.backends.spark import local_session
+
+    session = local_session("2", shuffle_partitions=1)
+    return lambda: kqlite.connect(backend=backend, spark=session)
 
 
 def case_key(case: dict) -> str:

@@ -4,6 +4,9 @@ One test per case, named by its key ``id.queryhash`` (the recorded ids repeat, t
 A case listed in known_failures.txt is an expected failure (xfail); when it passes, its test fails so
 that the list is trimmed. A crash is a failure even when listed. Regenerate the list with
 ``python tests/conformance/update_known_failures.py``.
+
+``--backend spark`` runs the cases on Spark against known_failures_spark.txt; ``--conformance-sample N``
+runs an evenly spread N of them (CI's Spark subset).
 """
 
 from __future__ import annotations
@@ -11,24 +14,50 @@ from __future__ import annotations
 import os
 
 import pytest
-from compare import CASES_PATH, case_key, load_cases, load_known_failures, run_case
+from compare import (
+    CASES_PATH,
+    backend_connect,
+    case_key,
+    known_failures_path,
+    load_cases,
+    load_known_failures,
+    run_case,
+)
 
 if not CASES_PATH.exists():
     pytest.skip(f"conformance cases not found at {CASES_PATH}", allow_module_level=True)
 
 CASES = load_cases()
-KNOWN_FAILURES = load_known_failures()
 TIMEOUT = float(os.environ.get("KQLITE_CONFORMANCE_TIMEOUT", "30"))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case_key(case) for case in CASES])
-def test_case(case, record_conformance):
-    result = run_case(case, timeout=TIMEOUT)
+@pytest.fixture(scope="session")
+def known_failures(backend):
+    return load_known_failures(known_failures_path(backend))
+
+
+@pytest.fixture(scope="session")
+def connect(backend):
+    return backend_connect(backend)
+
+
+def pytest_generate_tests(metafunc):
+    if "case" in metafunc.fixturenames:
+        sample = metafunc.config.getoption("conformance_sample")
+        cases = CASES
+        if sample and sample < len(CASES):  # evenly spread over the file, so every family is represented
+            cases = [CASES[i * len(CASES) // sample] for i in range(sample)]
+        metafunc.parametrize("case", cases, ids=[case_key(case) for case in cases])
+
+
+def test_case(case, record_conformance, backend, known_failures, connect):
+    result = run_case(case, connect=connect, timeout=TIMEOUT)
     record_conformance(result)
-    listed = result.key in KNOWN_FAILURES
+    listed = result.key in known_failures
     if result.passed and listed:
         pytest.fail(
-            f"{result.key} passes now: remove it from tests/conformance/known_failures.txt", pytrace=False
+            f"{result.key} passes now on {backend}: remove it from tests/conformance/"
+            f"{known_failures_path(backend).name}", pytrace=False
         )
     if not result.passed:
         message = f"{result.reason}\nquery: {case['query']}"
@@ -39,6 +68,7 @@ def test_case(case, record_conformance):
         pytest.fail(message, pytrace=False)
 
 
-def test_known_failures_name_existing_cases():
-    stale = sorted(KNOWN_FAILURES - {case_key(case) for case in CASES})
-    assert not stale, f"known_failures.txt lists names that are no case's key (id.queryhash): {stale}"
+def test_known_failures_name_existing_cases(known_failures, backend):
+    stale = sorted(known_failures - {case_key(case) for case in CASES})
+    assert not stale, (f"{known_failures_path(backend).name} lists names that are no case's key "
+                       f"(id.queryhash): {stale}")

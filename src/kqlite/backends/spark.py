@@ -8,6 +8,7 @@ as Arrow and are the same `Result` the DuckDB backend returns.
 from __future__ import annotations
 
 import itertools
+import os
 import logging
 import threading
 import time
@@ -56,13 +57,14 @@ SESSION_SETTINGS = {
 }
 
 
-def local_session(threads: str = "*") -> SparkSession:
-    """A local SparkSession for kqlite: UTC, no UI, one shuffle partition per core."""
+def local_session(threads: str = "*", shuffle_partitions: int | None = None) -> SparkSession:
+    """A local SparkSession for kqlite (or the one already running): UTC, no UI, few shuffle partitions."""
     from pyspark.sql import SparkSession
 
+    partitions = shuffle_partitions or (os.cpu_count() or 2 if threads == "*" else int(threads))
     builder = (SparkSession.builder.master(f"local[{threads}]").appName("kqlite")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
-               .config("spark.sql.shuffle.partitions", "2" if threads == "*" else threads)
+               .config("spark.sql.shuffle.partitions", str(partitions))
                .config("spark.sql.adaptive.enabled", "false"))
     for key, value in SESSION_SETTINGS.items():
         builder = builder.config(key, value)
@@ -253,7 +255,7 @@ class SparkConnection:
                 now: datetime | None = None, deadline: float | None = None,
                 variables: dict[str, Any] | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its Spark SQL text."""
-        options = {"names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
+        options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
                    "variables": variables, "dialect": self.dialect}
         with deep_recursion():
             try:
@@ -309,6 +311,13 @@ class SparkConnection:
             if timer is not None:
                 timer.cancel()
             context.setLocalProperty("spark.jobGroup.id", None)
+
+    def _probe(self, sql: str) -> list[tuple]:
+        """Run a compiler-made query (plugins whose output columns depend on the data read the data first)."""
+        try:
+            return [tuple(row) for row in self.spark.sql(sql).collect()]
+        except Exception as error:  # noqa: BLE001
+            raise KqlError(f"the query failed on Spark: {_first_line(error)}") from None
 
     def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None) -> Explanation:

@@ -123,7 +123,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     def run_probe(self, tree: exp.Expression) -> list[tuple]:
         """Run a partial query on the data, its names made SQL-safe as the final query's are."""
         assert self._probe is not None
-        return self._probe(self.names.apply(tree.copy()).sql("duckdb"))
+        return self._probe(self.dialect.generate(self.names.apply(tree.copy())))
 
     # ------------------------------------------------------------ errors
 

@@ -342,9 +342,8 @@ class ExprCompiler:
         if lt == "datetime" and rt == "datetime" and op == "-":
             return Typed(self.dialect.shape("datetime_difference_ticks", a=a, b=b), "timespan")
         if lt == "datetime" and rt == "timespan" and op in ("+", "-"):
-            micros = self.dialect.shape("ticks_to_interval", b=b)
-            cls = exp.Add if op == "+" else exp.Sub
-            return Typed(cls(this=a, expression=micros), "datetime")
+            name = "datetime_plus_ticks" if op == "+" else "datetime_minus_ticks"
+            return Typed(self.dialect.shape(name, a=a, b=b), "datetime")
         if lt == "timespan" and rt == "datetime" and op == "+":
             return self.arith("+", right, left, node)
         if lt == "timespan" and rt == "timespan":

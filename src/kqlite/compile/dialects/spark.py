@@ -153,7 +153,7 @@ class Spark(Dialect):
             "reverse", "url_decode", "stddev_samp", "stddev_pop", "var_samp", "var_pop", "exp", "ln", "log10", "log2",
             "cos", "sin", "tan", "greatest", "least", "year", "month", "day", "dayofyear", "hour", "weekofyear",
         )},
-        "ends_with": "endswith", "starts_with": "startswith", "list_concat": "concat", "list_sort": "array_sort",
+        "ends_with": "endswith", "starts_with": "startswith", "list_sort": "array_sort",
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
     }
 
@@ -166,6 +166,9 @@ class Spark(Dialect):
         "trunc": "CASE WHEN :a0 < 0 THEN ceil(:a0) ELSE floor(:a0) END",
         "json_type": _vtype(":a0"),
         "list_extract": "get(:a0, :a1 - 1)",
+        # DuckDB's list_concat reads a null list as empty
+        "list_concat": ("CASE WHEN :a0 IS NULL AND :a1 IS NULL THEN NULL ELSE concat("
+                        "COALESCE(:a0, CAST(array() AS ARRAY<VARIANT>)), COALESCE(:a1, CAST(array() AS ARRAY<VARIANT>))) END"),
         "json_merge_patch": (  # bag_merge: a later bag's keys win (one level, as Kusto's bag_merge)
             f"parse_json(to_json(map_concat(COALESCE(try_cast(:a0 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}), "
             f"COALESCE(try_cast(:a1 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}))))"),
@@ -314,7 +317,8 @@ class Spark(Dialect):
         "strftime": "date_format(:v, :f)",
         "text_to_datetime": "TRY_CAST(nullif(trim(:s), '') AS TIMESTAMP)",
         "ticks_to_datetime": "timestamp_micros(CAST(:v DIV 10 AS BIGINT))",
-        "ticks_to_interval": "make_dt_interval(0, 0, 0, CAST(:b DIV 10 AS DECIMAL(18, 6)) / 1000000)",
+        "datetime_plus_ticks": "timestamp_micros(unix_micros(:a) + :b DIV 10)",
+        "datetime_minus_ticks": "timestamp_micros(unix_micros(:a) - :b DIV 10)",
         "timespan_days": "abs(:t) DIV 864000000000",
         "timespan_hours": "(abs(:t) DIV 36000000000) % 24",
         "timespan_minutes": "(abs(:t) DIV 600000000) % 60",
@@ -362,6 +366,10 @@ class Spark(Dialect):
         "series_start_from_min": "floor(min(:a) / :s) * :s",
         # ---- dynamic (VARIANT) and lists of it (ARRAY<VARIANT>)
         "json_type": _vtype(":d"),
+        "bag_unpack_probe": (
+            f"SELECT k, collect_set({_vtype('v')}) FROM (SELECT r, e.pos AS p, e.key AS k, e.value AS v FROM "
+            "(SELECT :bag AS b, row_number() OVER (ORDER BY monotonically_increasing_id()) AS r FROM :src) AS t, "
+            "LATERAL variant_explode_outer(t.b) AS e WHERE e.key IS NOT NULL) GROUP BY k ORDER BY min(r * 1000000 + p)"),
         "json_null": "parse_json('null')",
         "json_is_null": "(:x IS NULL OR is_variant_null(:x))",
         "json_is_empty": (
