@@ -8,8 +8,8 @@ as Arrow and are the same `Result` the DuckDB backend returns.
 from __future__ import annotations
 
 import itertools
-import os
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -54,6 +54,7 @@ SESSION_SETTINGS = {
     "spark.sql.ansi.enabled": "false",  # Kusto: a bad conversion is null, an integer overflow wraps
     "spark.sql.mapKeyDedupPolicy": "LAST_WIN",  # bag_merge and friends: a later key wins
     "spark.sql.legacy.sizeOfNull": "false",  # size(null) is null, not -1
+    "spark.sql.caseSensitive": "true",  # KQL names are case-sensitive: LogonId and LogonID are two columns
 }
 
 
