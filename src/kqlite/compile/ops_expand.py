@@ -64,7 +64,8 @@ class ExpandOperators:
          copy=False)
         base = self.step(numbered, rel.columns)
         lengths = [self.dialect.shape("list_length", l=col_ref(f"_l{i}")) for i in range(len(lists))]
-        length = exp.Greatest(this=lengths[0], expressions=lengths[1:]) if len(lengths) > 1 else lengths[0]
+        # greatest() that skips nulls (an array column that is null in a row expands by the others)
+        length = self.dialect.call("greatest", lengths) if len(lengths) > 1 else lengths[0]
         idx_series = exp.alias_(self.dialect.shape("unnest_range", n=length), "_i", quoted=True)
         exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
                                                             *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series, copy=False), [])

@@ -93,6 +93,8 @@ def _group_numbers(regex: str) -> dict[str, int]:
     return numbers
 
 
+# split() on a delimiter taken literally (Spark's split takes a regex: the delimiter's metacharacters are escaped)
+_SPLIT = "split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\\\\\\$1'), -1)"
 _MICROS_PER_DAY = 86_400_000_000
 _FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
@@ -223,7 +225,10 @@ class Spark(Dialect):
             "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN :x = CAST('Infinity' AS DOUBLE) THEN 'Infinity' "
             "WHEN :x = CAST('-Infinity' AS DOUBLE) THEN '-Infinity' "
             "WHEN abs(:x) < 1e15 AND :x = floor(:x) THEN CAST(CAST(:x AS BIGINT) AS STRING) ELSE CAST(:x AS STRING) END"),
-        "string_split_json": "CAST(split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\\\\\\$1'), -1) AS VARIANT)",
+        "string_split_json": f"CAST({_SPLIT} AS VARIANT)",
+        "string_split_part_json": (
+            f"CASE WHEN :i >= 0 AND :i < size({_SPLIT}) THEN CAST(array(get({_SPLIT}, CAST(:i AS INT))) AS VARIANT) "
+            "ELSE NULL END"),
         "unquote": "regexp_replace(:v, :q, '$1')",
         "value_to_json_text": "CAST(CAST(:x AS STRING) AS VARIANT)",
         # ---- numbers

@@ -182,6 +182,6 @@ class DynamicFunctions:
             self.arity(c, node, args, 2, 16)
         lists = [self.json_list(c, node, a) for a in args]
         lengths = [c.dialect.shape("list_length", l=lst) for lst in lists]
-        longest = exp.Greatest(this=lengths[0], expressions=lengths[1:])
+        longest = c.dialect.call("greatest", lengths)
         pairs = exp.Array(expressions=[c.dialect.shape("list_element_at_i_or_json_null", l=lst) for lst in lists])
         return Typed(c.dialect.shape("json_zip", n=longest, p=pairs), "dynamic")

@@ -1,0 +1,91 @@
+WITH `_k0` AS (
+  SELECT
+    UNIX_MICROS(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10 AS `_start`,
+    CAST(36000000000 AS BIGINT) AS `_step`,
+    CAST(GREATEST(
+      CEIL(
+        (
+          (
+            UNIX_MICROS(CAST('2024-05-02 00:00:00' AS TIMESTAMP)) * 10
+          ) - (
+            UNIX_MICROS(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10
+          )
+        ) / CAST(36000000000 AS BIGINT)
+      ),
+      0
+    ) AS BIGINT) AS `_n`
+), `_k1` AS (
+  SELECT
+    `DeviceName` AS `_g0`,
+    CAST(FLOOR((
+      (
+        UNIX_MICROS(`Timestamp`) * 10
+      ) - `_p`.`_start`
+    ) / `_p`.`_step`) AS BIGINT) AS `_b`,
+    COUNT(*) AS `_a0`
+  FROM `DeviceNetworkEvents`
+  CROSS JOIN `_k0` AS `_p`
+  WHERE
+    (
+      UNIX_MICROS(`Timestamp`) * 10
+    ) >= `_p`.`_start`
+    AND (
+      UNIX_MICROS(`Timestamp`) * 10
+    ) < `_p`.`_start` + `_p`.`_n` * `_p`.`_step`
+  GROUP BY
+    1,
+    2
+), `_k2` AS (
+  SELECT DISTINCT
+    `DeviceName` AS `_g0`
+  FROM `DeviceNetworkEvents`
+), `_k3` AS (
+  SELECT
+    *,
+    EXPLODE(FILTER(SEQUENCE(0, GREATEST(`_p`.`_n`, 1)), i -> i < `_p`.`_n`)) AS `_i`
+  FROM `_k2`
+  CROSS JOIN `_k0` AS `_p`
+), `_k4` AS (
+  SELECT
+    `_c`.`_g0` AS `DeviceName`,
+    CAST(TRANSFORM(
+      ARRAY_SORT(
+        COLLECT_LIST(STRUCT(`_c`.`_i` AS i, COALESCE(`_x`.`_a0`, CAST(0 AS BIGINT)) AS v)),
+        (l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END
+      ),
+      x -> x.v
+    ) AS VARIANT) AS `Connections`,
+    CAST(TRANSFORM(
+      ARRAY_SORT(
+        COLLECT_LIST(
+          STRUCT(
+            `_c`.`_i` AS i,
+            CASE
+              WHEN TIMESTAMP_MICROS(CAST((
+                `_c`.`_start` + `_c`.`_i` * `_c`.`_step`
+              ) DIV 10 AS BIGINT)) IS NULL
+              THEN NULL
+              ELSE CAST(DATE_FORMAT(
+                TIMESTAMP_MICROS(CAST((
+                  `_c`.`_start` + `_c`.`_i` * `_c`.`_step`
+                ) DIV 10 AS BIGINT)),
+                'yyyy-MM-dd\'T\'HH:mm:ss.SSSSSS'
+              ) || '0Z' AS VARIANT)
+            END AS v
+          )
+        ),
+        (l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END
+      ),
+      x -> x.v
+    ) AS VARIANT) AS `Timestamp`
+  FROM `_k3` AS `_c`
+  LEFT JOIN `_k1` AS `_x`
+    ON `_x`.`_b` = `_c`.`_i` AND `_x`.`_g0` IS NOT DISTINCT FROM `_c`.`_g0`
+  GROUP BY
+    `_c`.`_g0`
+)
+SELECT
+  `DeviceName`,
+  `Connections`,
+  `Timestamp`
+FROM `_k4`

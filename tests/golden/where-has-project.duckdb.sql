@@ -1,0 +1,26 @@
+WITH "_k0" AS (
+  SELECT
+    *
+  FROM "DeviceProcessEvents"
+  WHERE
+    (
+      (
+        LOWER("FileName") = LOWER('powershell.exe')
+      )
+    )
+    AND (
+      CONTAINS(LOWER("ProcessCommandLine"), '-enc')
+      AND REGEXP_MATCHES("ProcessCommandLine", '(?i)\-enc(?:$|[^\pL\pN])')
+    )
+), "_k1" AS (
+  SELECT
+    "Timestamp" AS "Timestamp",
+    "DeviceName" AS "DeviceName",
+    "ProcessCommandLine" AS "ProcessCommandLine"
+  FROM "_k0"
+)
+SELECT
+  "Timestamp",
+  "DeviceName",
+  "ProcessCommandLine"
+FROM "_k1"
