@@ -8,6 +8,7 @@ both return the same number of rows, and prints best/median seconds and the kqli
 
     python benchmarks/bench_seed.py --rows 1000000 5000000 --data-dir benchmarks/data
     python benchmarks/bench_seed.py --rows 100000 --hand-only      # without kqlite (data + hand SQL only)
+    python benchmarks/bench_seed.py --rows 10000000 --spark        # also the seed on Spark (local[*])
 
 Data model (only the columns the query reads need realistic content; every schema column is present):
 per device a boot chain (smss, wininit, services, svchost DcomLaunch / RPCSS / netsvcs, userinit, explorer)
@@ -514,6 +515,21 @@ def bench(paths: dict[str, Path], repeat: int, hand_only: bool) -> dict[str, obj
     return {"kqlite": kqlite_times, "hand": hand_times, "result_rows": hand_rows}
 
 
+def bench_spark(paths: dict[str, Path], repeat: int, expected_rows: int) -> list[float]:
+    """The seed through kqlite's Spark backend on the same files (a local session, every core)."""
+    import kqlite
+    from kqlite.backends.spark import local_session
+
+    seed = (resources.files("kqlite") / "rules" / SEED_SQL_NAME).read_text(encoding="utf-8")
+    con = kqlite.connect(backend="spark", spark=local_session(),
+                         tables={name: str(path) for name, path in paths.items()})
+    times, rows = timed(lambda: len(con.query(seed)), repeat)
+    if rows != expected_rows:
+        raise SystemExit(f"row counts differ: kqlite on Spark {rows}, hand SQL {expected_rows}")
+    con.close()
+    return times
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000, 5_000_000], help="rows per table")
@@ -524,6 +540,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--hand-only", action="store_true", help="skip kqlite (data generation + hand SQL only)"
     )
+    parser.add_argument("--spark", action="store_true", help="also run the seed on kqlite's Spark backend")
     args = parser.parse_args(argv)
 
     print(
@@ -540,6 +557,10 @@ def main(argv: list[str] | None = None) -> None:
             kq_cells, ratio = f"{'-':>12} {'-':>11}", f"{'-':>6}"
         hand_cells = f"{min(hand):10.3f} {statistics.median(hand):9.3f}"
         print(f"{n_rows:>12,} {kq_cells} {hand_cells} {ratio} {result['result_rows']:>7}", flush=True)
+        if args.spark:
+            spark = bench_spark(paths, args.repeat, int(result["result_rows"]))  # type: ignore[arg-type]
+            print(f"{'':>12} on Spark: best {min(spark):.3f} s, median {statistics.median(spark):.3f} s "
+                  f"(same {result['result_rows']} rows)", flush=True)
     print(
         "seconds per query: best / median of --repeat runs after a warm-up; ratio = kqlite best / hand best"
     )

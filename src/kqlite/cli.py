@@ -243,6 +243,7 @@ class QuerySettings:
     allow_paths: list[Path] = field(default_factory=list)
     offline: bool = False
     local_utc_offset: timedelta | None = None
+    backend: str = "duckdb"
 
 
 def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
@@ -303,11 +304,13 @@ def query_settings_options(command: Callable) -> Callable:
                   help="A folder externaldata may read (besides the data folders and the current one).")
     @click.option("--offline", is_flag=True,
                   help="externaldata never downloads: http(s) URLs are read from the download cache only.")
+    @click.option("--backend", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
+                  help="The engine: DuckDB, embedded; or Apache Spark (a local session; docs/spark.md).")
     @local_offset_option
     @functools.wraps(command)
     def wrapper(*args: Any, flavour: str, now: datetime | None, params: dict[str, str], allow_paths: tuple[Path, ...],
-                offline: bool, local_utc_offset: timedelta | None, **kwargs: Any) -> Any:
-        settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset)
+                offline: bool, local_utc_offset: timedelta | None, backend: str, **kwargs: Any) -> Any:
+        settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset, backend)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -411,7 +414,7 @@ def _connect(inputs: Inputs) -> Any:
     tables = {name: str(source) if isinstance(source, Path) else source for name, source in inputs.tables.items()}
     if inputs.paths:
         tables = {**read_paths(inputs.paths, inputs.rejects_path, inputs.settings.local_utc_offset), **tables}
-    if inputs.db is not None and not inputs.db.exists():
+    if inputs.db is not None and not inputs.db.exists() and inputs.settings.backend == "duckdb":
         raise KqlError(f"{inputs.db}: no such store (make one with 'kqlite ingest PATH... --db {inputs.db}')")
     database = inputs.db if inputs.db is not None else ":memory:"
     settings = inputs.settings
@@ -420,8 +423,23 @@ def _connect(inputs: Inputs) -> Any:
     folders += [Path(s).parent for s in inputs.tables.values() if isinstance(s, Path)]
     policy = ExternalPolicy.default([*folders, *settings.allow_paths])
     policy.offline = settings.offline
+    if settings.backend == "spark":
+        return _connect_spark(inputs, tables, policy)
     return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, flavour=settings.flavour,
                           now=settings.now, external_policy=policy, **inputs.limits)
+
+
+def _connect_spark(inputs: Inputs, tables: dict[str, Any], policy: Any) -> Any:
+    """A Spark connection over a local session: data files are read by Spark where they are, evidence (EVTX,
+    exports) is read by kqlite first."""
+    if inputs.db is not None:
+        raise KqlError("--db is a DuckDB store: with --backend spark give the data as files (--data, --table)")
+    settings = inputs.settings
+    try:
+        return kqlite.connect(backend="spark", tables=tables, flavour=settings.flavour, now=settings.now,
+                              external_policy=policy)
+    except ImportError:
+        raise KqlError("--backend spark needs pyspark: pip install 'kqlite[spark]'") from None
 
 
 def read_paths(paths: list[Path], rejects_path: Path | None,

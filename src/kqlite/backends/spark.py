@@ -36,6 +36,8 @@ from kqlite.syntax.parser import deep_recursion
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
+    from kqlite.external.policy import ExternalPolicy
+
 # Spark type name (DataType.typeName()) -> KQL type, for columns no bundled schema describes
 _SPARK_TO_KQL = {
     "boolean": "bool", "byte": "int", "short": "int", "integer": "int", "long": "long", "float": "real",
@@ -80,7 +82,8 @@ class SparkConnection:
     backend = "spark"
 
     def __init__(self, tables: dict[str, Any] | None = None, *, spark: SparkSession | None = None,
-                 flavour: str = "auto", now: datetime | None = None, timeout: float | None = None):
+                 flavour: str = "auto", now: datetime | None = None, timeout: float | None = None,
+                 external_policy: ExternalPolicy | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -100,6 +103,9 @@ class SparkConnection:
         self._view_names: list[str] = []
         self._lock = threading.RLock()
         self._jobs = itertools.count(1)
+        self._external_policy = external_policy
+        self._local_paths: list[str] = []  # local files attached: externaldata may read beside them
+        self._external_views: dict[str, tuple[str, list[str]]] = {}
         for name, source in (tables or {}).items():
             self.attach(name, source)
 
@@ -136,6 +142,8 @@ class SparkConnection:
         if type(source).__name__ == "DataFrame" and hasattr(source, "to_dict"):  # pandas
             return self.spark.createDataFrame(source)
         text = str(source)
+        if "://" not in text and not text.startswith("table:"):
+            self._local_paths.append(text)
         try:
             if text.startswith("table:"):
                 return self.spark.table(text.removeprefix("table:"))
@@ -170,10 +178,11 @@ class SparkConnection:
                 self._views[key] = columns
             return list(columns)
 
-    def _shaped(self, name: str, flavour: str) -> tuple[DataFrame, list[Column]]:
+    def _shaped(self, name: str, flavour: str, schema: list[tuple[str, str]] | None = None,
+                source: DataFrame | None = None) -> tuple[DataFrame, list[Column]]:
         """The table as its schema says (missing columns empty, extra columns after), as a DataFrame."""
-        schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
-        source = self._sources.get(name)
+        schema = schema if schema is not None else table_schema(name, flavour) or []  # type: ignore[arg-type]
+        source = source if source is not None else self._sources.get(name)
         columns: list[Column] = []
         projections: list[exp.Expression] = []
         present: dict[str, str] = {}
@@ -244,6 +253,35 @@ class SparkConnection:
     def _output(self, value: exp.Expression, column: str) -> exp.Expression:
         return exp.alias_(value, exp.to_identifier(self.names.register(column), quoted=True), copy=False)
 
+    def external_policy(self) -> ExternalPolicy:
+        """Where externaldata may read: the policy given to connect(), else the current folder and the folders
+        of the local files attached (as on DuckDB)."""
+        if self._external_policy is not None:
+            return self._external_policy
+        from kqlite.external import ExternalPolicy
+
+        return ExternalPolicy.default(sorted({Path(p).resolve().parent for p in self._local_paths}))
+
+    def _external(self, columns: list[Column], uris: list[str], properties: dict[str, object]
+                  ) -> tuple[exp.Table, list[str]]:
+        """An externaldata operator's rows, read by kqlite (the same loader as on DuckDB), as a view of the
+        declared columns; the same operator in a later query reuses it."""
+        from kqlite.external import load_externaldata_report
+
+        key = repr((columns, uris, sorted(properties.items())))
+        with self._lock:
+            cached = self._external_views.get(key)
+            if cached is None:
+                declared = [(c.name, c.type) for c in columns]
+                load = load_externaldata_report(declared, uris, properties, self.external_policy())
+                frame = self.spark.createDataFrame(load.table.to_pandas()) if load.table.num_rows else None
+                view = f"{self._prefix}external{len(self._external_views) + 1}"
+                shaped, _ = self._shaped(view, "defender", declared, frame)
+                shaped.createOrReplaceTempView(view)
+                self._view_names.append(view)
+                cached = self._external_views[key] = (view, list(load.warnings))
+        return exp.Table(this=ident(cached[0])), cached[1]
+
     def catalog(self, flavour: str = "defender") -> Catalog:
         return _SparkCatalog(self, flavour)
 
@@ -256,7 +294,7 @@ class SparkConnection:
                 now: datetime | None = None, deadline: float | None = None,
                 variables: dict[str, Any] | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its Spark SQL text."""
-        options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
+        options = {"probe": self._probe, "external": self._external, "names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
                    "variables": variables, "dialect": self.dialect}
         with deep_recursion():
             try:
@@ -284,6 +322,13 @@ class SparkConnection:
         result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
         result_notes(result, compiled)
         return result
+
+    def stream(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
+               params: dict[str, Any] | None = None, now: datetime | None = None,
+               variables: dict[str, Any] | None = None) -> _ResultRows:
+        """The rows of a query a batch at a time (the result is fetched as Arrow, then handed out in batches)."""
+        result = self.query(kql, timeout=timeout, flavour=flavour, params=params, now=now, variables=variables)
+        return _ResultRows(result)
 
     def _run(self, sql: str, columns: list[Column], limit: float | None) -> pa.Table:
         """Run the SQL as one Spark job group (cancelled when the time limit passes) and fetch it as Arrow."""
@@ -341,6 +386,26 @@ class SparkConnection:
         self.close()
 
 
+class _ResultRows:
+    """`stream()`'s answer: the columns, types and notes, then the rows in batches of Python tuples."""
+
+    def __init__(self, result: Result, size: int = 10_000):
+        self.columns, self.types, self.notes = result.columns, result.types, result.notes
+        self._result, self._size = result, size
+
+    def __iter__(self) -> Iterator[list[tuple]]:
+        return self._result.iter_batches(self._size)
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> _ResultRows:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 class _SparkCatalog(Catalog):
     def __init__(self, connection: SparkConnection, flavour: str):
         super().__init__()
@@ -372,12 +437,14 @@ def _known_tables() -> frozenset[str]:
 
 
 def _format_of(path: str) -> str:
+    """The reader for a path: by its suffix; a local folder with a _delta_log is a Delta table; anything else
+    (a folder of a data lake, an object store prefix) is Parquet unless `attach(..., format=...)` says."""
     suffix = Path(path.rstrip("/")).suffix.lower()
     if suffix in _READERS:
         return _READERS[suffix]
-    if path.rstrip("/").endswith("_delta_log") or "/delta/" in path or suffix == ".delta":
+    if "://" not in path and (Path(path) / "_delta_log").is_dir():
         return "delta"
-    return "parquet"  # a folder of a data lake: Parquet unless told (format="delta", "csv", ...)
+    return "parquet"
 
 
 def _first_line(error: BaseException) -> str:
