@@ -9,6 +9,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.compile.naming import aggregate_name
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
@@ -99,8 +100,7 @@ class Aggregates:
 
     @staticmethod
     def named(prefix: str, arg: ast.Expr | None) -> str:
-        name = argument_name(arg)
-        return f"{prefix}_{name}" if name else f"{prefix}_"
+        return aggregate_name(prefix, argument_name(arg))
 
     # ------------------------------------------------------------------ counts
 

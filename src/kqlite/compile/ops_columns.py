@@ -10,6 +10,7 @@ from sqlglot import exp
 
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.compile.naming import extend_order
 from kqlite.compile.scope import Column, Relation, col_ref, matches_pattern
 from kqlite.syntax import ast
 
@@ -51,18 +52,13 @@ class ColumnOperators:
         self.operators_used.append("extend")
         c = self.exprs(env, rel)
         items = self.named_items(op.items, rel, env, "extend", c)
-        columns = list(rel.columns)
-        exprs: list[exp.Expression] = [col_ref(c.name) for c in rel.columns]
-        changed: set[str] = set()
-        for name, typed, _pos in items:
-            existing = next((i for i, c in enumerate(columns) if c.name == name), None)
-            if existing is not None:
-                columns[existing] = Column(name, typed.type)
-                exprs[existing] = typed.sql
-                changed.add(name)
-            else:
-                columns.append(Column(name, typed.type))
-                exprs.append(typed.sql)
+        values: dict[str, tuple[exp.Expression, str]] = {c.name: (col_ref(c.name), c.type) for c in rel.columns}
+        for name, typed, _pos in items:  # a later assignment of the same name wins
+            values[name] = (typed.sql, typed.type)
+        order = extend_order(rel.names(), [name for name, _, _ in items])
+        columns = [Column(name, values[name][1]) for name in order]
+        exprs = [values[name][0] for name in order]
+        changed = {name for name, _, _ in items if rel.column(name) is not None}
         source = self.with_pre_columns(rel, c)
         select = self.select_from(source).select(*[exp.alias_(e, col.name, quoted=True) for e, col in zip(exprs, columns, strict=True)], copy=False)
         select = self.keep_input_order(select, c)

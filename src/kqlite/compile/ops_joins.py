@@ -10,7 +10,8 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
-from kqlite.compile.scope import Column, Relation, col_ref, ident, matches_pattern, unique_name
+from kqlite.compile.naming import joined_names, union_columns
+from kqlite.compile.scope import Column, Relation, col_ref, ident, matches_pattern
 from kqlite.errors import KqlSemanticError
 from kqlite.syntax import ast
 
@@ -82,17 +83,11 @@ class JoinOperators:
             return self.step(select, keep.columns)
         left_nullable = kind in ("rightouter", "fullouter")
         right_nullable = kind in ("leftouter", "fullouter")
-        taken = set(left.names()) | set(right.names())
-        assigned = set(left.names())
         projections, columns = [], []
         for col in left.columns:
             projections.append(exp.alias_(self.outer_cell(col, "_l", left_nullable), col.name, quoted=True))
             columns.append(col)
-        for col in right.columns:
-            name = col.name
-            if name in assigned:
-                name = unique_name(name, taken | assigned)
-            assigned.add(name)
+        for col, name in zip(right.columns, joined_names(left.names(), right.names()), strict=True):
             projections.append(exp.alias_(self.outer_cell(col, "_r", right_nullable), name, quoted=True))
             columns.append(Column(name, col.type))
         join_kind = {"innerunique": None, "inner": None, "leftouter": "LEFT", "rightouter": "RIGHT", "fullouter": "FULL"}[kind]
@@ -120,15 +115,11 @@ class JoinOperators:
             eq = self.key_equal(lc, rc, "_l", "_r")
             condition = eq if condition is None else exp.And(this=condition, expression=eq)
         right_keys = {rc.name for _, rc in keys}
-        taken = set(left.names()) | set(right.names())
-        assigned = set(left.names())
         projections = [exp.alias_(col_ref(c.name, "_l"), c.name, quoted=True) for c in left.columns]
         columns = list(left.columns)
-        for col in right.columns:
-            if col.name in right_keys:
+        for col, name in zip(right.columns, joined_names(left.names(), right.names(), right_keys), strict=True):
+            if name is None:  # lookup outputs the left side's keys only
                 continue
-            name = unique_name(col.name, taken | assigned) if col.name in assigned else col.name
-            assigned.add(name)
             projections.append(exp.alias_(self.outer_cell(col, "_r", kind == "leftouter"), name, quoted=True))
             columns.append(Column(name, col.type))
         right_source = self.select_from(right, "_r").args["from_"].this
@@ -169,30 +160,9 @@ class JoinOperators:
 
     def union_relations(self, legs: list[tuple[Relation, str]], kind: str, withsource: str | None) -> Relation:
         """Rows of all legs; columns by (name, type) in order of first appearance (Kusto's outer union)."""
-        # columns: one per (name, type), by first appearance; clashing types become name_type
-        by_name: dict[str, list[str]] = {}
-        for leg_rel, _ in legs:
-            for col in leg_rel.columns:
-                types = by_name.setdefault(col.name, [])
-                if col.type not in types:
-                    types.append(col.type)
-        if kind == "inner":
-            common = set.intersection(*[{(c.name, c.type) for c in r.columns} for r, _ in legs])
-        out_cols: list[Column] = []
-        key_to_name: dict[tuple[str, str], str] = {}
-        taken: set[str] = set()
-        for leg_rel, _ in legs:
-            for col in leg_rel.columns:
-                key = (col.name, col.type)
-                if key in key_to_name:
-                    continue
-                if kind == "inner" and key not in common:
-                    continue
-                name = col.name if len(by_name[col.name]) == 1 else f"{col.name}_{col.type}"
-                name = unique_name(name, taken)
-                taken.add(name)
-                key_to_name[key] = name
-                out_cols.append(Column(name, col.type))
+        unioned = union_columns([[(c.name, c.type) for c in leg_rel.columns] for leg_rel, _ in legs], kind)
+        out_cols = [Column(name, kql_type) for name, kql_type, _ in unioned]
+        key_to_name = {key: name for name, _, key in unioned}
         if withsource:
             out_cols.insert(0, Column(withsource, "string"))
         selects = []

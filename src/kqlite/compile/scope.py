@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from functools import cache
 
 from sqlglot import exp
 
@@ -51,21 +49,5 @@ def col_ref(name: str, table: str | None = None) -> exp.Column:
     return exp.Column(this=ident(name), table=ident(table) if table else None)
 
 
-def unique_name(name: str, taken: set[str]) -> str:
-    """`name`, or `name` + the smallest positive integer that makes it unused (Kusto's rule)."""
-    if name not in taken:
-        return name
-    n = 1
-    while f"{name}{n}" in taken:
-        n += 1
-    return f"{name}{n}"
-
-
-@cache
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else re.escape(c) for c in pattern) + r"\Z")
-
-
-def matches_pattern(pattern: str, name: str) -> bool:
-    """Kusto column wildcards: `*` matches any run of characters; case-sensitive."""
-    return bool(_wildcard(pattern).match(name)) if "*" in pattern else pattern == name
+# Kusto's naming rules live in kqlite.compile.naming; these two are used everywhere
+from kqlite.compile.naming import matches_pattern, unique_name  # noqa: E402,F401
