@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates import Aggregates
 from kqlite.compile.catalog import Catalog
+from kqlite.compile.context import CompileContext, ExternalReader
 from kqlite.compile.defender_functions import builtin_env, is_builtin
 from kqlite.compile.dialects import Dialect, dialect_named
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
@@ -37,9 +38,6 @@ from kqlite.errors import (
     KqlUnsupportedError,
 )
 from kqlite.syntax import ast
-
-# Reads an externaldata operator's data (declared columns, URIs, properties) into a relation; with notes.
-ExternalReader = Callable[[list[Column], list[str], dict[str, object]], tuple[exp.Table, list[str]]]
 
 
 @dataclass
@@ -73,12 +71,12 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
     `params`: values of the parameters a `declare query_parameters` statement declares. `external` reads
     the data of an `externaldata` operator (columns, URIs, properties) into a relation. `dialect`: the SQL
     engine the query is for (DuckDB by default)."""
-    compiler = Compiler(script.text, catalog, now, probe, names, dialect)
-    compiler.params = dict(params or {})
-    compiler.external = external
-    compiler.deadline = deadline
-    compiler.variables = dict(variables or {})
-    return compiler.script(script)
+    ctx = CompileContext(
+        text=script.text, catalog=catalog if isinstance(catalog, Catalog) else Catalog(catalog),
+        dialect=dialect or dialect_named("duckdb"), now=now or datetime.now(UTC), names=names or SqlNames(),
+        params=dict(params or {}), variables=dict(variables or {}), external=external, run_sql=probe,
+        deadline=deadline)
+    return Compiler(ctx).script(script)
 
 
 _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long": "42", "int": "42", "real": "0.5",
@@ -90,28 +88,16 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
-    def __init__(self, text: str, catalog: Mapping[str, list[Column]], now: datetime | None = None,
-                 probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
-                 dialect: Dialect | None = None):
-        self.text = text
-        self.dialect = dialect or dialect_named("duckdb")
-        self.catalog = catalog if isinstance(catalog, Catalog) else Catalog(catalog)
-        self.names = names or SqlNames()
-        self._probe = probe
-        self.probe = self.run_probe if probe is not None else None
-        self.now = now or datetime.now(UTC)  # one instant for every now()/ago() of the query
-        self.params: dict[str, Any] = {}
-        self.external: ExternalReader | None = None
-        self.notes: list[str] = []  # what the user should know about the answer (empty enrichment, ...)
-        self.ago_windows: list[int] = []  # the constant spans of ago(), in ticks: the clock check reads them
-        self.options = RequestOptions()
-        self.deadline: float | None = None  # time.monotonic() by which compiling must be done
-        self.variables: dict[str, Any] = {}  # host-language values the script sees as scalar lets
+    def __init__(self, ctx: CompileContext | str, catalog: Mapping[str, list[Column]] | None = None):
+        if isinstance(ctx, str):  # Compiler(text, catalog): a bare compiler (tools and tests list its tables)
+            ctx = CompileContext(text=ctx, catalog=Catalog(catalog or {}), dialect=dialect_named("duckdb"),
+                                 now=datetime.now(UTC))
+        self.ctx = ctx
+        self.probe = self.run_probe if ctx.run_sql is not None else None
+        # the compiler's own traversal state: the CTE chain and what is being compiled right now
         self.ctes: list[exp.CTE] = []
         self.functions = Functions(self)
         self.aggregates = Aggregates(self)
-        self.tables_used: list[str] = []
-        self.operators_used: list[str] = []
         self._materialized: dict[int, Relation] = {}
         self._let_relations: dict[tuple[int, str | None], tuple[TabularBinding, Relation]] = {}
         self._calls: list[ast.FunctionDef] = []  # the user functions being compiled, innermost last
@@ -122,8 +108,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
 
     def run_probe(self, tree: exp.Expression) -> list[tuple]:
         """Run a partial query on the data, its names made SQL-safe as the final query's are."""
-        assert self._probe is not None
-        return self._probe(self.dialect.generate(self.names.apply(tree.copy())))
+        assert self.ctx.run_sql is not None
+        return self.ctx.run_sql(self.dialect.generate(self.names.apply(tree.copy())))
 
     # ------------------------------------------------------------ errors
 
@@ -674,3 +660,17 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             name = op.name if isinstance(op, ast.GenericOperator) else type(op).__name__.lower()
             raise self.unsupported(f"operator '{name}'", op.pos)
         return handler(op, rel, env)
+
+
+def _context_attribute(name: str) -> property:
+    def get(self: Compiler) -> Any:
+        return getattr(self.ctx, name)
+
+    def put(self: Compiler, value: Any) -> None:
+        setattr(self.ctx, name, value)
+
+    return property(get, put, doc=f"The compile context's {name} (see CompileContext).")
+
+
+for _field in fields(CompileContext):
+    setattr(Compiler, _field.name, _context_attribute(_field.name))

@@ -57,7 +57,8 @@ class ExprCompiler:
         self.relation = relation
         self.alias = alias
         self.text = compiler.text
-        self.dialect = compiler.dialect
+        self.ctx = compiler.ctx  # the compile's state (kqlite.compile.context)
+        self.dialect = compiler.ctx.dialect
         # hidden columns that must be computed in earlier SELECTs (level 0 first), for window functions
         self.pre_columns: list[list[tuple[str, exp.Expression]]] = [[], [], [], []]
         self._row_ordinal: exp.Expression | None = None
