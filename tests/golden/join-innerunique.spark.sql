@@ -77,7 +77,7 @@ WITH `_k0` AS (
     `ProcessUniqueId`,
     `InitiatingProcessUniqueId`,
     `LogonID~1`,
-    ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID()) AS `_rn`
+    MONOTONICALLY_INCREASING_ID() AS `_rn`
   FROM `DeviceProcessEvents`
 ), `_k2` AS (
   SELECT

@@ -80,7 +80,7 @@ WITH `_k0` AS (
     `InitiatingProcessRemoteSessionIP`,
     `InitiatingProcessUniqueId`,
     `LogonID~1`,
-    ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID()) AS `_rn`
+    MONOTONICALLY_INCREASING_ID() AS `_rn`
   FROM `_k3`
 ), `_k5` AS (
   SELECT
@@ -343,7 +343,7 @@ WITH `_k0` AS (
     `RemotePort`,
     `LocalIP`,
     `LocalPort`,
-    ROW_NUMBER() OVER (ORDER BY MONOTONICALLY_INCREASING_ID()) AS `_rn`
+    MONOTONICALLY_INCREASING_ID() AS `_rn`
   FROM `_k9`
 ), `_k11` AS (
   SELECT

@@ -259,7 +259,9 @@ class Spark(Dialect):
         "row_number_from": ":n + :s - 1",
         "rank_step": "CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
         "percentile_nearest_rank": "CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)",
-        "input_order": "row_number() OVER (ORDER BY monotonically_increasing_id())",
+        # input order: file split, then row in the split. A number to order by, not 1, 2, 3...: a window over
+        # every row would pull the whole table into one partition
+        "input_order": "monotonically_increasing_id()",
         # ---- IPv4
         "ipv4_network_a": ":a DIV CAST(pow(2, 32 - :n) AS BIGINT)",
         "ipv4_network_b": ":b DIV CAST(pow(2, 32 - :n) AS BIGINT)",
