@@ -13,10 +13,10 @@ WITH `_k0` AS (
     )
     OR (
       (
-        `ProcessCommandLine` RLIKE '(?i)(?:^|[^\\pL\\pN])certutil\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?i)(?:^|[^\\pL\\pN])mshta\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?i)(?:^|[^\\pL\\pN])regsvr32\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?i)(?:^|[^\\pL\\pN])rundll32\\.exe(?:$|[^\\pL\\pN])'
+        `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])certutil\\.exe(?:$|[^\\pL\\pN])'
+        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])mshta\\.exe(?:$|[^\\pL\\pN])'
+        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])regsvr32\\.exe(?:$|[^\\pL\\pN])'
+        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])rundll32\\.exe(?:$|[^\\pL\\pN])'
       )
     )
 )

@@ -10,7 +10,7 @@ WITH `_k0` AS (
     )
     AND (
       CONTAINS(LOWER(`ProcessCommandLine`), '-enc')
-      AND `ProcessCommandLine` RLIKE '(?i)\\-enc(?:$|[^\\pL\\pN])'
+      AND `ProcessCommandLine` RLIKE '(?iu)\\-enc(?:$|[^\\pL\\pN])'
     )
 ), `_k1` AS (
   SELECT

@@ -48,6 +48,7 @@ _SPARK_TO_KQL = {
 _READERS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
             ".orc": "orc", ".avro": "avro"}
 _STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
+_NUMBER_TYPES = {"int": "integer", "long": "long", "real": "double"}  # KQL type -> Spark type name
 _connection_numbers = itertools.count(1)
 
 # The settings kqlite's SQL relies on; a session the user gives gets them too (they are session-scoped).
@@ -83,7 +84,7 @@ class SparkConnection:
 
     def __init__(self, tables: dict[str, Any] | None = None, *, spark: SparkSession | None = None,
                  flavour: str = "auto", now: datetime | None = None, timeout: float | None = None,
-                 external_policy: ExternalPolicy | None = None):
+                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -106,10 +107,23 @@ class SparkConnection:
         self._external_policy = external_policy
         self._local_paths: list[str] = []  # local files attached: externaldata may read beside them
         self._external_views: dict[str, tuple[str, list[str]]] = {}
+        self.evidence_report = None  # what reading `evidence` found: files, rows per table, rejects
+        if evidence:
+            self.add_evidence(evidence)
         for name, source in (tables or {}).items():
             self.attach(name, source)
 
     # ------------------------------------------------------------ data
+
+    def add_evidence(self, paths: list[str | os.PathLike]) -> None:
+        """Read files, folders and archives of any format kqlite ingests (EVTX, Defender exports, ...) and attach
+        every table they hold; `evidence_report` says what was read (as on DuckDB)."""
+        from kqlite.ingest.pipeline import load
+
+        tables, report = load([Path(p) for p in paths])
+        self.evidence_report = report
+        for name, table in tables.items():
+            self.attach(name, table)
 
     def attach(self, name: str, source: Any, *, format: str | None = None, options: dict[str, str] | None = None
                ) -> None:
@@ -343,9 +357,16 @@ class SparkConnection:
             timer.start()
         try:
             frame = self.spark.sql(sql)
-            # dynamic values leave Spark as JSON text, as they leave DuckDB
-            outputs = [F.to_json(frame[i]) if column.type == "dynamic" else frame[i]
-                       for i, column in enumerate(columns)]
+            # dynamic values leave Spark as JSON text, as they leave DuckDB; a number leaves as its KQL type
+            # even where a Spark function typed it otherwise (floor() of a real is a BIGINT)
+            outputs = []
+            for i, column in enumerate(columns):
+                value = frame[i]
+                if column.type == "dynamic":
+                    value = F.to_json(value)
+                elif column.type in _NUMBER_TYPES and frame.schema.fields[i].dataType.typeName() != _NUMBER_TYPES[column.type]:
+                    value = value.cast(_NUMBER_TYPES[column.type])
+                outputs.append(value)
             frame = frame.select(*outputs)
             return frame.toArrow()
         except Exception as error:  # noqa: BLE001

@@ -374,7 +374,8 @@ class ExprCompiler:
         if base == "matches regex":
             if right.is_const:
                 self.compiler.functions.check_regex(str(right.const), node)
-            result: exp.Expression = exp.RegexpLike(this=a, expression=b)
+            pattern = sb.string(self.dialect.regex(str(right.const))) if right.is_const else b
+            result: exp.Expression = exp.RegexpLike(this=a, expression=pattern)
         elif base in ("has", "hasprefix", "hassuffix"):
             prefix, suffix = base != "hassuffix", base != "hasprefix"
             if right.is_const:
@@ -386,9 +387,10 @@ class ExprCompiler:
                     # A plain substring test first: cheap, and lets DuckDB skip the regex on most rows.
                     quick = (self.dialect.call("contains", [a, b]) if case_sensitive else
                              self.dialect.call("contains", [exp.Lower(this=a), sb.string(term.lower())]))
-                    result = exp.And(this=quick, expression=exp.RegexpLike(this=a, expression=sb.string(pattern)))
+                    result = exp.And(this=quick, expression=exp.RegexpLike(
+                        this=a, expression=sb.string(self.dialect.regex(pattern))))
             else:
-                pattern_parts = [sb.string("" if case_sensitive else "(?i)")]
+                pattern_parts = [sb.string("" if case_sensitive else self.dialect.regex("(?i)"))]
                 if prefix:
                     pattern_parts.append(sb.string(f"(?:^|[^{_TERM}])"))
                 pattern_parts.append(self.dialect.shape("regex_escape", s=b))

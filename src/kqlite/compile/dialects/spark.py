@@ -10,6 +10,7 @@ regex, `date_diff` counts whole units (calendar boundaries are computed here ins
 from __future__ import annotations
 
 import json
+import re
 from typing import ClassVar
 
 from sqlglot import exp
@@ -107,7 +108,9 @@ class Spark(Dialect):
     regex_group_reference = "${}"
 
     def regex(self, pattern: str) -> str:
-        return pattern.replace("(?P<", "(?<")  # Java names groups (?<name>...)
+        # Java names groups (?<name>...); its (?i) folds ASCII only where RE2's folds Unicode: (?iu)
+        return re.sub(r"\(\?([a-zA-Z]*)i([a-zA-Z]*)([:)])", lambda m: f"(?{m[1]}i{m[2]}" + ("" if "u" in m[1] + m[2] else "u") + m[3],
+                      pattern.replace("(?P<", "(?<"))
 
     def regex_groups(self, text: exp.Expression, regex: str, names: list[str]) -> exp.Expression:
         # Spark's regexp_extract takes a group number: find each named group's number in the pattern
@@ -234,7 +237,7 @@ class Spark(Dialect):
         # ---- numbers
         "bin_floor_long": "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END",
         "bin_long": "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END",
-        "bin_real": "CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END",
+        "bin_real": "CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS DOUBLE) END",  # floor() is a BIGINT
         "either_nan": "(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE)))",
         "equal": "CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END",
         "equal_to_constant": "COALESCE(:a = :b, FALSE)",

@@ -216,7 +216,7 @@ class CoreFunctions:
             for item in flat:
                 if item.is_const:
                     term = str(item.const) if item.type == "string" else c.as_string(item).sql.sql()
-                    parts.append(exp.RegexpLike(this=text, expression=sb.string(has_regex(term))))
+                    parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_regex(term)))))
                 else:
                     fake = ast.Binary(node.pos, "has", node.left, node.left)
                     parts.append(c.string_operator("has", left, item, fake).sql)

@@ -91,7 +91,7 @@ class StringFunctions:
         else:
             rewrite_sql = rewrite.sql
         return Typed(
-            c.dialect.shape("regex_replace_all", s=s.sql, p=pattern.sql, r=rewrite_sql), "string"
+            c.dialect.shape("regex_replace_all", s=s.sql, p=_regex(c, pattern), r=rewrite_sql), "string"
         )
 
     # Kusto's trim removes one match of the pattern at each end, not a run of them.
@@ -121,7 +121,7 @@ class StringFunctions:
             raise KqlUnsupportedError(f"{node.name}() with a non-constant pattern", c.text, node.pos)
         regex = shape.format(pattern.const)
         return Typed(
-            c.dialect.shape("regex_remove_all", s=c.as_string(s).sql, p=sb.string(regex)), "string"
+            c.dialect.shape("regex_remove_all", s=c.as_string(s).sql, p=sb.string(c.dialect.regex(regex))), "string"
         )
 
     def f_extract(self, c, node, args):
@@ -134,7 +134,7 @@ class StringFunctions:
         extracted = c.dialect.shape(
             "regex_extract_or_null",
             s=s.sql,
-            p=pattern.sql,
+            p=_regex(c, pattern),
             g=group.sql,
         )
         if len(node.args) == 4:
@@ -154,7 +154,7 @@ class StringFunctions:
     def f_extract_all(self, c, node, args):
         self.arity(c, node, args, 2)
         pattern, s = args[0], c.as_string(args[1])
-        return Typed(c.dialect.shape("regex_extract_all_json", s=s.sql, p=pattern.sql), "dynamic")
+        return Typed(c.dialect.shape("regex_extract_all_json", s=s.sql, p=_regex(c, pattern)), "dynamic")
 
     def f_reverse(self, c, node, args):
         self.arity(c, node, args, 1)
@@ -222,3 +222,10 @@ class StringFunctions:
     def f_base64_encode_tostring(self, c, node, args):
         self.arity(c, node, args, 1)
         return Typed(c.dialect.shape("base64_encode_text", s=c.as_string(args[0]).sql), "string")
+
+
+def _regex(c, pattern: Typed) -> exp.Expression:
+    """A regex argument: a constant (RE2, as Kusto writes it) in the engine's own regex syntax."""
+    if pattern.is_const and isinstance(pattern.const, str):
+        return sb.string(c.dialect.regex(pattern.const))
+    return pattern.sql
