@@ -108,12 +108,11 @@ def test_every_shape_parses_and_takes_the_same_holes_on_every_engine():
     assert extra <= {"text_to_dynamic", "value_to_dynamic"}, extra  # what only the Spark backend's views use
 
 
-def test_the_shapes_spark_lacks_are_few_and_named():
-    """A shape without Spark SQL refuses the query by name (never a silent translation); these are left."""
-    missing = sorted(set(dialect_named("duckdb").SHAPES) - set(dialect_named("spark").SHAPES))
-    assert missing == ["query_string_object", "regex_extract_struct", "url_object", "url_query_object"]  # parse_url()
-    with pytest.raises(ShapeUnavailable, match="spark backend cannot compute 'url_object'"):
-        dialect_named("spark").shape("url_object")
+def test_every_shape_has_spark_sql_and_a_missing_one_is_refused_by_name():
+    """A shape without an engine's SQL refuses the query by name (never a silent translation)."""
+    assert set(dialect_named("duckdb").SHAPES) <= set(dialect_named("spark").SHAPES)
+    with pytest.raises(ShapeUnavailable, match="spark backend cannot compute 'no_such_shape'"):
+        dialect_named("spark").shape("no_such_shape")
 
 
 def test_spark_group_numbers_skip_non_capturing_groups_classes_and_escapes():

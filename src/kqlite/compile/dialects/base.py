@@ -86,6 +86,12 @@ class Dialect:
         """In the test of the `json_list_filter_positions` shape: the element's position, from 1."""
         return exp.column("i", table="_s", quoted=True)
 
+    def regex_group(self, text: exp.Expression, regex: str, names: list[str], name: str) -> exp.Expression:
+        """Group `name` of the first match of `regex`, whose named groups are `names` in order."""
+        # struct_extract with the field's name as text: a field name written as an identifier would be renamed
+        # when the query has a column of that name in another case (Port)
+        return self.call("struct_extract", [self.regex_groups(text, regex, names), exp.Literal.string(name)])
+
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
         """value[key] of a dynamic value, for a key known when compiling."""
         return self.shape("json_member", t=value, i=exp.Literal.string(key))

@@ -164,7 +164,6 @@ class DuckDB(Dialect):
         "regex_escape": 'regexp_escape(:s)',
         "regex_extract_all_json": "CASE WHEN regexp_matches(:s, :p) THEN to_json(regexp_extract_all(:s, :p, CASE WHEN regexp_matches(:p, '\\(') THEN 1 ELSE 0 END)) ELSE NULL END",
         "regex_extract_or_null": 'CASE WHEN regexp_matches(:s, :p) THEN regexp_extract(:s, :p, :g) ELSE NULL END',
-        "regex_extract_struct": 'regexp_extract(:u, :re, :names)',
         "regex_first_group_trimmed": 'trim(regexp_extract(:s, :p, 1))',
         "regex_remove_all": "regexp_replace(:s, :p, '', 'g')",
         "regex_replace_all": "regexp_replace(:s, :p, :r, 'g')",

@@ -136,6 +136,11 @@ class Spark(Dialect):
             return exp.Anonymous(this="parse_json", expressions=[exp.Anonymous(this="to_json", expressions=[pairs])])
         return super().call(name, args)
 
+    def regex_group(self, text: exp.Expression, regex: str, names: list[str], name: str) -> exp.Expression:
+        java = self.regex(regex)
+        return exp.Anonymous(this="regexp_extract", expressions=[
+            text.copy(), exp.Literal.string(java), exp.Literal.number(_group_numbers(java)[name])])
+
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
         # a variant path reads the one member without turning the object into a map
         path = "$[" + json.dumps(key) + "]"
@@ -376,6 +381,16 @@ class Spark(Dialect):
         "series_start_from_min": "floor(min(:a) / :s) * :s",
         # ---- dynamic (VARIANT) and lists of it (ARRAY<VARIANT>)
         "json_type": _vtype(":d"),
+        "query_string_object": (  # a key given twice keeps its last value (mapKeyDedupPolicy=LAST_WIN)
+            "CASE WHEN size(filter(split(:q, '&'), p -> p <> '')) = 0 THEN parse_json('{}') ELSE "
+            "parse_json(to_json(map_from_entries(transform(filter(split(:q, '&'), p -> p <> ''), "
+            "p -> struct(split_part(p, '=', 1), CASE WHEN instr(p, '=') > 0 THEN substr(p, instr(p, '=') + 1) "
+            "ELSE '' END))))) END"),
+        "url_object": (
+            "CASE WHEN NOT :u RLIKE :re THEN parse_json('{}') ELSE parse_json(to_json(named_struct("
+            "'Scheme', :scheme, 'Host', :host, 'Port', :port, 'Path', :path, 'Username', :user, "
+            "'Password', :password, 'Query Parameters', :params, 'Fragment', :fragment))) END"),
+        "url_query_object": "parse_json(to_json(named_struct('Query Parameters', :o)))",
         "bag_unpack_probe": (
             f"SELECT k, collect_set({_vtype('v')}) FROM (SELECT r, e.pos AS p, e.key AS k, e.value AS v FROM "
             "(SELECT :bag AS b, row_number() OVER (ORDER BY monotonically_increasing_id()) AS r FROM :src) AS t, "

@@ -4,13 +4,13 @@ A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds K
 
 from __future__ import annotations
 
-from sqlglot import exp
-
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
 
 # scheme://[user[:password]@]host[:port][/path][?query][#fragment]: an absolute URL, as parse_url() wants
-_URL = r"^([A-Za-z][A-Za-z0-9+.\-]*)://(?:([^:@/?#]*)(?::([^@/?#]*))?@)?(\[[^\]]*\]|[^:/?#]*)(?::([0-9]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$"
+_URL = (r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?:(?P<user>[^:@/?#]*)(?::(?P<password>[^@/?#]*))?@)?"
+        r"(?P<host>\[[^\]]*\]|[^:/?#]*)(?::(?P<port>[0-9]*))?(?P<path>[^?#]*)(?:\?(?P<query>[^#]*))?"
+        r"(?:#(?P<fragment>.*))?$")
 _PARTS = ["scheme", "user", "password", "host", "port", "path", "query", "fragment"]
 
 
@@ -20,14 +20,9 @@ class UrlFunctions:
         """The parts of an absolute URL as a bag; text that is not one gives an empty bag."""
         self.arity(c, node, args, 1)
         url = c.as_string(args[0]).sql
-        names = exp.Array(expressions=[sb.string(name) for name in _PARTS])
-        parts = c.dialect.shape("regex_extract_struct", u=url, re=sb.string(_URL), names=names)
-        # struct_extract with the field's name as text: a field name written as an identifier would be
-        # renamed when the query has a column of that name in another case (Port)
-        field = {name: c.dialect.call("struct_extract", [parts.copy(), sb.string(name)])
-                 for name in _PARTS}
+        field = {name: c.dialect.regex_group(url, _URL, _PARTS, name) for name in _PARTS}
         params = c.dialect.shape("query_string_object", q=field["query"])
-        return Typed(c.dialect.shape("url_object", u=url, re=sb.string(_URL), params=params,
+        return Typed(c.dialect.shape("url_object", u=url, re=sb.string(c.dialect.regex(_URL)), params=params,
                              **{k: v for k, v in field.items() if k != "query"}), "dynamic")
 
     def f_parse_urlquery(self, c, node, args):
