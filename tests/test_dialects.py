@@ -21,7 +21,7 @@ from sqlglot import exp
 from kqlite.compile import compile_script
 from kqlite.compile.catalog import Catalog
 from kqlite.compile.dialects import ShapeUnavailable, dialect_named
-from kqlite.compile.dialects.spark import _group_numbers
+from kqlite.compile.dialects.base import group_numbers
 from kqlite.compile.scope import Column
 from kqlite.schemas import known_tables, table_schema
 from kqlite.syntax import parse
@@ -116,7 +116,8 @@ def test_every_shape_has_spark_sql_and_a_missing_one_is_refused_by_name():
 
 
 def test_spark_group_numbers_skip_non_capturing_groups_classes_and_escapes():
-    assert _group_numbers(r"(?s)a(b)(?<g0>x[(]y)\((?:z)(?<g1>.*)(?<=q)") == {"g0": 2, "g1": 3}
+    assert group_numbers(r"(?s)a(b)(?<g0>x[(]y)\((?:z)(?<g1>.*)(?<=q)") == {"g0": 2, "g1": 3}
+    assert group_numbers(r"(?P<g0>.*)(\d+)(?P<g1>.*)") == {"g0": 1, "g1": 3}
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -1052,3 +1052,9 @@ def test_bag_unpack_makes_one_typed_column_per_key_in_first_seen_order():
 def test_other_evaluate_plugins_are_refused():
     with pytest.raises(kqlite.KqlUnsupportedError):
         CON.query("print x = 1 | evaluate pivot(x)")
+
+
+def test_parse_regex_columns_skip_the_patterns_own_groups():
+    """The pattern's own capturing group (\\d+) is not a column: `rest` is what follows it."""
+    check('print s = "xabc-123-def" | parse kind=regex s with "x" letters:string @"-(\\d+)-" rest:string '
+          "| project letters, rest", ["letters", "rest"], [("abc", "def")])

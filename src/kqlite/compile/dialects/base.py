@@ -10,6 +10,35 @@ from sqlglot import exp
 from kqlite.compile.sqlbuild import fill_holes
 
 
+def group_numbers(regex: str) -> dict[str, int]:
+    """The number of each named group (`(?P<name>...)` or `(?<name>...)`) of a regex: capturing groups count
+    from 1, left to right."""
+    numbers: dict[str, int] = {}
+    count = 0
+    i = 0
+    in_class = False
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+        elif ch == "(":
+            named = regex.startswith("(?P<", i) or (regex.startswith("(?<", i)
+                                                    and not regex.startswith(("(?<=", "(?<!"), i))
+            if named:
+                count += 1
+                start = regex.index("<", i) + 1
+                numbers[regex[start:regex.index(">", start)]] = count
+            elif not regex.startswith("(?", i):
+                count += 1
+        i += 1
+    return numbers
+
+
 class ShapeUnavailable(LookupError):
     """The engine has no SQL for a shape the query needs."""
 
@@ -75,8 +104,12 @@ class Dialect:
 
     def regex_groups(self, text: exp.Expression, regex: str, names: list[str]) -> exp.Expression:
         """A struct of the named groups `(?P<name>...)` of the first match of `regex` (RE2 syntax) in `text`."""
+        # DuckDB names the groups by position: unnamed groups of the pattern's own get a name of their own
+        numbers = group_numbers(regex)
+        by_number = {number: name for name, number in numbers.items()}
+        positional = [by_number.get(n, f"_group{n}") for n in range(1, max(numbers.values(), default=0) + 1)]
         return self.call("regexp_extract", [text, exp.Literal.string(regex),
-                                            exp.Array(expressions=[exp.Literal.string(n) for n in names])])
+                                            exp.Array(expressions=[exp.Literal.string(n) for n in positional])])
 
     def filter_element(self) -> exp.Expression:
         """In the test of the `json_list_filter_positions` shape: the element tested."""

@@ -16,7 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
-from kqlite.compile.dialects.base import Dialect
+from kqlite.compile.dialects.base import Dialect, group_numbers
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -69,31 +69,6 @@ def _text_of(d: str) -> str:
             f"THEN variant_get({d}, '$', 'string') ELSE to_json({d}) END")
 
 
-def _group_numbers(regex: str) -> dict[str, int]:
-    """The number of each named group `(?<name>...)` of a regex: capturing groups count from 1, left to right."""
-    numbers: dict[str, int] = {}
-    count = 0
-    i = 0
-    in_class = False
-    while i < len(regex):
-        ch = regex[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = ch != "]"
-        elif ch == "[":
-            in_class = True
-        elif ch == "(":
-            if regex.startswith("(?<", i) and not regex.startswith(("(?<=", "(?<!"), i):
-                count += 1
-                numbers[regex[i + 3:regex.index(">", i)]] = count
-            elif not regex.startswith("(?", i):
-                count += 1
-        i += 1
-    return numbers
-
-
 # split() on a delimiter taken literally (Spark's split takes a regex: the delimiter's metacharacters are escaped)
 _SPLIT = "split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\\\\\\$1'), -1)"
 _MICROS_PER_DAY = 86_400_000_000
@@ -115,7 +90,7 @@ class Spark(Dialect):
     def regex_groups(self, text: exp.Expression, regex: str, names: list[str]) -> exp.Expression:
         # Spark's regexp_extract takes a group number: find each named group's number in the pattern
         java = self.regex(regex)
-        numbers = _group_numbers(java)
+        numbers = group_numbers(java)
         fields: list[exp.Expression] = []
         for name in names:
             fields += [exp.Literal.string(name), exp.Anonymous(this="regexp_extract", expressions=[
@@ -139,7 +114,7 @@ class Spark(Dialect):
     def regex_group(self, text: exp.Expression, regex: str, names: list[str], name: str) -> exp.Expression:
         java = self.regex(regex)
         return exp.Anonymous(this="regexp_extract", expressions=[
-            text.copy(), exp.Literal.string(java), exp.Literal.number(_group_numbers(java)[name])])
+            text.copy(), exp.Literal.string(java), exp.Literal.number(group_numbers(java)[name])])
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
         # a variant path reads the one member without turning the object into a map
