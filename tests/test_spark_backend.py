@@ -135,9 +135,15 @@ def test_a_query_over_its_time_limit_is_stopped(session):
     assert con.query("print 1").rows() == [(1,)]  # the session is usable afterwards
 
 
-def test_a_function_spark_cannot_compute_yet_is_refused_by_name(session):
+def test_a_shape_the_engine_lacks_refuses_the_query_by_name(session, monkeypatch):
+    """Every shape has Spark SQL today; one that did not would refuse the query, naming it and the backend."""
+    from kqlite.compile.dialects import dialect_named
+
+    spark = dialect_named("spark")
+    monkeypatch.setattr(spark, "SHAPES", {k: v for k, v in spark.SHAPES.items() if k != "url_object"})
+    monkeypatch.setattr(spark, "_parsed", {})
     con = kqlite.connect(backend="spark", spark=session)
-    with pytest.raises(kqlite.KqlUnsupportedError, match="spark backend"):
+    with pytest.raises(kqlite.KqlUnsupportedError, match="spark backend cannot compute 'url_object'"):
         con.query('print parse_url("https://a.example/b?c=1")')
 
 

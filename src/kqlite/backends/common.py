@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from sqlglot import exp
 
 from kqlite.compile import CompiledQuery
+from kqlite.compile.catalog import Catalog
+from kqlite.compile.scope import Column, ident
 from kqlite.errors import KqlError, KqlSemanticError
 from kqlite.result import Result
-from kqlite.schemas import flavour_only_tables
+from kqlite.schemas import flavour_only_tables, known_tables
 from kqlite.syntax import ast
 from kqlite.syntax.tokens import Kind, tokenize
 
@@ -57,6 +63,61 @@ def compile_in_flavour(script: ast.Script, compile_for: Callable[[str], Compiled
         chosen = "sentinel"
     compiled.flavour = chosen
     return compiled
+
+
+# A column the data lacks is read from its counterpart of the other flavour when the data has that one:
+# Defender exports carry Timestamp, Sentinel / Log Analytics exports TimeGenerated, for the same instant.
+STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
+
+
+def source_column(column: str, schema: list[tuple[str, str]], present: Collection[str]) -> str | None:
+    """The data's column that holds schema column `column`: the same name, else its other-flavour stand-in,
+    else the same name in another case (`timestamp` in a hand-made CSV) unless that is a schema column itself."""
+    if column in present:
+        return column
+    if STAND_INS.get(column) in present:
+        return STAND_INS[column]
+    folded = {name.casefold(): name for name in reversed(list(present))}
+    other_case = folded.get(column.casefold())
+    if other_case is not None and other_case not in {name for name, _ in schema}:
+        return other_case
+    return None
+
+
+class ConnectionCatalog(Catalog):
+    """A connection's tables as a query of one flavour sees them; views are made when a query names them.
+    The connection gives `has_table`, `table_columns`, `view_name`, `source_names` and `ingestion_time`."""
+
+    def __init__(self, connection: Any, flavour: str):
+        super().__init__()
+        self.connection = connection
+        self.flavour = flavour
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.connection.has_table(name)
+
+    def __getitem__(self, name: str) -> list[Column]:
+        return self.connection.table_columns(name, self.flavour)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(known_table_names() | set(self.connection.source_names())))
+
+    def __len__(self) -> int:
+        return len(known_table_names() | set(self.connection.source_names()))
+
+    def relation(self, name: str) -> exp.Table:
+        return exp.Table(this=ident(self.connection.view_name(name, self.flavour)))
+
+    def populated(self) -> list[str]:
+        return sorted(self.connection.source_names())
+
+    def ingestion_time(self, name: str) -> exp.Expression | None:
+        return self.connection.ingestion_time(name)
+
+
+@cache
+def known_table_names() -> frozenset[str]:
+    return frozenset(known_tables())
 
 
 def result_notes(result: Result, compiled: CompiledQuery) -> None:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,16 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from kqlite.backends.common import Explanation, choose_flavour, compile_in_flavour, result_notes
+from kqlite.backends.common import (
+    STAND_INS,
+    ConnectionCatalog,
+    Explanation,
+    choose_flavour,
+    compile_in_flavour,
+    known_table_names,
+    result_notes,
+    source_column,
+)
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.catalog import Catalog
@@ -30,7 +38,7 @@ from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError
 from kqlite.result import Result
-from kqlite.schemas import FLAVOURS, differing_tables, known_tables, table_schema
+from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 
@@ -67,9 +75,6 @@ class StoredTable:
 # Hidden column of store tables: when each row was ingested (KQL's ingestion_time())
 INGESTION_TIME_COLUMN = "_kqlite_ingestion_time"
 
-# A column the data lacks is read from its counterpart of the other flavour when the data has that one:
-# Defender exports carry Timestamp, Sentinel / Log Analytics exports TimeGenerated, for the same instant.
-_STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
 
 
 @dataclass
@@ -156,7 +161,7 @@ class Connection:
         return f"{table}@sentinel" if flavour == "sentinel" and table in differing_tables() else table
 
     def has_table(self, name: str) -> bool:
-        return name in self._sources or name in _known_tables()
+        return name in self._sources or name in known_table_names()
 
     def table_columns(self, name: str, flavour: str = "defender") -> list[Column]:
         """The KQL columns of table `name` as a query of `flavour` sees it (its view made on first use)."""
@@ -168,7 +173,7 @@ class Connection:
             columns = self._views.get(key)
             if columns is None:
                 source = self._sources.get(name)
-                if source is None and name not in _known_tables():
+                if source is None and name not in known_table_names():
                     raise KeyError(name)
                 try:
                     select, columns = self._shaped_select(name, flavour, source)
@@ -310,7 +315,6 @@ class Connection:
                 projections.append(self._output(sb.literal(kql_type, "" if kql_type == "string" else None), col_name))
             return exp.Select().select(*projections, copy=False).where(exp.Boolean(this=False), copy=False), columns
         present = source.columns
-        folded = {kql.casefold(): kql for kql in reversed(present)}
         null_free = source.null_free
         if null_free is None:
             text = [kql for kql, (_, duck_type) in present.items() if duck_type == "VARCHAR"]
@@ -318,16 +322,12 @@ class Connection:
         used: set[str] = set()
         for col_name, kql_type in schema:
             columns.append(Column(col_name, kql_type))
-            found = col_name if col_name in present else None
-            if found is None and _STAND_INS.get(col_name) in present:
-                found = _STAND_INS[col_name]
-            if found is None and folded.get(col_name.casefold()) not in (None, *[c for c, _ in schema]):
-                found = folded[col_name.casefold()]  # `timestamp` in a hand-made CSV is the schema's Timestamp
+            found = source_column(col_name, schema, present)
             if found is not None:
                 used.add(found)
                 raw, duck_type = present[found]
                 value = self._shape(name, source.raw, raw, duck_type, kql_type, found in null_free)
-                stand_in = _STAND_INS.get(col_name)
+                stand_in = STAND_INS.get(col_name)
                 if found == col_name and stand_in in present and kql_type == "datetime":
                     # rows of a Defender export and of a Sentinel one in the same table: each has one of the two
                     other_raw, other_type = present[stand_in]
@@ -501,7 +501,20 @@ class Connection:
 
     def catalog(self, flavour: str = "defender") -> Catalog:
         """The tables a query of `flavour` can name (every bundled schema, and every attached table)."""
-        return _ConnectionCatalog(self, flavour)
+        return ConnectionCatalog(self, flavour)
+
+    def source_names(self) -> list[str]:
+        """The tables that have data attached."""
+        return list(self._sources)
+
+    def ingestion_time(self, name: str) -> exp.Expression | None:
+        """KQL's ingestion_time() of a table's rows: a hidden column of a store, else when the data was read."""
+        source = self._sources.get(name)
+        if source is None:
+            return None
+        if INGESTION_TIME_COLUMN in source.columns:
+            return exp.Column(this=ident(INGESTION_TIME_COLUMN))
+        return sb.literal("datetime", source.read_at)
 
     # ------------------------------------------------------------ queries
 
@@ -785,46 +798,6 @@ class ResultStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _ConnectionCatalog(Catalog):
-    """A connection's tables as a query of one flavour sees them; views are made when a query names them."""
-
-    def __init__(self, connection: Connection, flavour: str):
-        super().__init__()
-        self.connection = connection
-        self.flavour = flavour
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.connection.has_table(name)
-
-    def __getitem__(self, name: str) -> list[Column]:
-        return self.connection.table_columns(name, self.flavour)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(_known_tables() | self.connection._sources.keys()))
-
-    def __len__(self) -> int:
-        return len(_known_tables() | self.connection._sources.keys())
-
-    def relation(self, name: str) -> exp.Table:
-        return exp.Table(this=ident(self.connection.view_name(name, self.flavour)))
-
-    def populated(self) -> list[str]:
-        return sorted(self.connection._sources)
-
-    def ingestion_time(self, name: str) -> exp.Expression | None:
-        source = self.connection._sources.get(name)
-        if source is None:
-            return None
-        if INGESTION_TIME_COLUMN in source.columns:
-            return exp.Column(this=ident(INGESTION_TIME_COLUMN))
-        return sb.literal("datetime", source.read_at)
-
-
-@cache
-def _known_tables() -> frozenset[str]:
-    return frozenset(known_tables())
 
 
 def _same_setting(current: Any, wanted: str | bool) -> bool:

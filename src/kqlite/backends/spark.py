@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 from sqlglot import exp
 
-from kqlite.backends.common import Explanation, choose_flavour, compile_in_flavour, result_notes
+from kqlite.backends.common import (
+    ConnectionCatalog,
+    Explanation,
+    choose_flavour,
+    compile_in_flavour,
+    known_table_names,
+    result_notes,
+    source_column,
+)
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.catalog import Catalog
@@ -29,7 +37,7 @@ from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlUnsupportedError
 from kqlite.result import Result
-from kqlite.schemas import FLAVOURS, differing_tables, known_tables, table_schema
+from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 
@@ -47,7 +55,6 @@ _SPARK_TO_KQL = {
 }
 _READERS = {".parquet": "parquet", ".csv": "csv", ".json": "json", ".jsonl": "json", ".ndjson": "json",
             ".orc": "orc", ".avro": "avro"}
-_STAND_INS = {"Timestamp": "TimeGenerated", "TimeGenerated": "Timestamp"}
 _NUMBER_TYPES = {"int": "integer", "long": "long", "real": "double"}  # KQL type -> Spark type name
 _connection_numbers = itertools.count(1)
 
@@ -170,7 +177,7 @@ class SparkConnection:
             raise KqlDataError(f"cannot read {text}: {_first_line(error)}") from None
 
     def has_table(self, name: str) -> bool:
-        return name in self._sources or name in _known_tables()
+        return name in self._sources or name in known_table_names()
 
     def view_name(self, table: str, flavour: str) -> str:
         suffix = "_sentinel" if flavour == "sentinel" and table in differing_tables() else ""
@@ -183,7 +190,7 @@ class SparkConnection:
         with self._lock:
             columns = self._views.get(key)
             if columns is None:
-                if name not in self._sources and name not in _known_tables():
+                if name not in self._sources and name not in known_table_names():
                     raise KeyError(name)
                 frame, columns = self._shaped(name, flavour)
                 view = self.view_name(name, flavour)
@@ -202,15 +209,10 @@ class SparkConnection:
         present: dict[str, str] = {}
         if source is not None:
             present = {field.name: field.dataType.typeName() for field in source.schema.fields}
-        folded = {column.casefold(): column for column in reversed(list(present))}
         used: set[str] = set()
         for col_name, kql_type in schema:
             columns.append(Column(col_name, kql_type))
-            found = col_name if col_name in present else None
-            if found is None and _STAND_INS.get(col_name) in present:
-                found = _STAND_INS[col_name]
-            if found is None and folded.get(col_name.casefold()) not in (None, *[c for c, _ in schema]):
-                found = folded[col_name.casefold()]
+            found = source_column(col_name, schema, present)
             if found is not None:
                 used.add(found)
                 value = self._convert(exp.Column(this=ident(found)), present[found], kql_type)
@@ -297,7 +299,14 @@ class SparkConnection:
         return exp.Table(this=ident(cached[0])), cached[1]
 
     def catalog(self, flavour: str = "defender") -> Catalog:
-        return _SparkCatalog(self, flavour)
+        return ConnectionCatalog(self, flavour)
+
+    def source_names(self) -> list[str]:
+        return list(self._sources)
+
+    def ingestion_time(self, name: str) -> exp.Expression | None:
+        """ingestion_time() on Spark: when the data was attached is not tracked (null)."""
+        return None
 
     # ------------------------------------------------------------ queries
 
@@ -425,36 +434,6 @@ class _ResultRows:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-class _SparkCatalog(Catalog):
-    def __init__(self, connection: SparkConnection, flavour: str):
-        super().__init__()
-        self.connection = connection
-        self.flavour = flavour
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.connection.has_table(name)
-
-    def __getitem__(self, name: str) -> list[Column]:
-        return self.connection.table_columns(name, self.flavour)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(_known_tables() | self.connection._sources.keys()))
-
-    def __len__(self) -> int:
-        return len(_known_tables() | self.connection._sources.keys())
-
-    def relation(self, name: str) -> exp.Table:
-        self.connection.table_columns(name, self.flavour)
-        return exp.Table(this=ident(self.connection.view_name(name, self.flavour)))
-
-    def populated(self) -> list[str]:
-        return sorted(self.connection._sources)
-
-
-def _known_tables() -> frozenset[str]:
-    return frozenset(known_tables())
 
 
 def _format_of(path: str) -> str:
