@@ -49,7 +49,7 @@ def connect_backend(backend: str):
         return kqlite.connect
     from kqlite.backends.spark import local_session
 
-    session = local_session("2", shuffle_partitions=1)
+    session = local_session("2", shuffle_partitions=1, adaptive=False)
     return lambda **options: kqlite.connect(backend="spark", spark=session, **options)
 
 

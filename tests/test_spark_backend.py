@@ -27,7 +27,7 @@ pytestmark = pytest.mark.spark
 
 @pytest.fixture(scope="module")
 def session():
-    return local_session("2", shuffle_partitions=1)
+    return local_session("2", shuffle_partitions=1, adaptive=False)
 
 
 @pytest.fixture(scope="module")

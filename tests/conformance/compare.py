@@ -444,7 +444,7 @@ def backend_connect(backend: str = "duckdb") -> Callable[[], Any]:
         return kqlite.connect
     from kqlite.backends.spark import local_session
 
-    session = local_session("2", shuffle_partitions=1)
+    session = local_session("2", shuffle_partitions=1, adaptive=False)
     return lambda: kqlite.connect(backend=backend, spark=session)
 
 

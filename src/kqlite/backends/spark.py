@@ -68,15 +68,17 @@ SESSION_SETTINGS = {
 }
 
 
-def local_session(threads: str = "*", shuffle_partitions: int | None = None) -> SparkSession:
-    """A local SparkSession for kqlite (or the one already running): UTC, no UI, few shuffle partitions."""
+def local_session(threads: str = "*", shuffle_partitions: int | None = None, adaptive: bool = True) -> SparkSession:
+    """A local SparkSession for kqlite (or the one already running): UTC, no UI, few shuffle partitions.
+    Adaptive execution (on by default) turns a join with a small side into a broadcast once it knows the
+    size; tests turn it off for plans that do not change from run to run."""
     from pyspark.sql import SparkSession
 
     partitions = shuffle_partitions or (os.cpu_count() or 2 if threads == "*" else int(threads))
     builder = (SparkSession.builder.master(f"local[{threads}]").appName("kqlite")
                .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                .config("spark.sql.shuffle.partitions", str(partitions))
-               .config("spark.sql.adaptive.enabled", "false"))
+               .config("spark.sql.adaptive.enabled", str(adaptive).lower()))
     for key, value in SESSION_SETTINGS.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
