@@ -1058,3 +1058,19 @@ def test_parse_regex_columns_skip_the_patterns_own_groups():
     """The pattern's own capturing group (\\d+) is not a column: `rest` is what follows it."""
     check('print s = "xabc-123-def" | parse kind=regex s with "x" letters:string @"-(\\d+)-" rest:string '
           "| project letters, rest", ["letters", "rest"], [("abc", "def")])
+
+
+def test_base64_decode_tostring_decodes_utf8_and_gives_empty_for_invalid_utf8():
+    # PowerShell's -EncodedCommand is UTF-16LE: decoded as UTF-8 it keeps its NUL bytes, as Kusto gives it
+    check('print a = base64_decode_tostring("SQBGAA=="), b = base64_decode_tostring("/w=="), '
+          'c = base64_decode_tostring("aGVsbG8="), d = base64_decode_tostring("not base64!")',
+          ["a", "b", "c", "d"], [("I\x00F\x00", "", "hello", "")])
+
+
+def test_replace_is_replace_regex_with_the_text_last():
+    check('print r = replace(@"(\\d+)", "<$1>", "a12b3")', ["r"], [("a<12>b<3>",)])
+
+
+def test_has_any_with_a_number_looks_for_its_text():
+    check('print s = "abc 123" | extend a = s has_any (123), b = s has_any (124, "zzz"), c = s has_all (123, "abc")',
+          ["s", "a", "b", "c"], [("abc 123", True, False, True)])

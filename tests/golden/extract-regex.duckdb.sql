@@ -160,7 +160,7 @@ WITH "_k0" AS (
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     "LogonID~1" AS "LogonID~1",
     "Encoded" AS "Encoded",
-    COALESCE(TRY_CAST(FROM_BASE64("Encoded") AS TEXT), '') AS "Decoded"
+    COALESCE(TRY(DECODE(FROM_BASE64("Encoded"))), '') AS "Decoded"
   FROM "_k1"
 )
 SELECT

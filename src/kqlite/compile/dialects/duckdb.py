@@ -43,7 +43,7 @@ class DuckDB(Dialect):
 
     SHAPES: ClassVar[dict[str, str]] = {
         "bag_unpack_probe": 'SELECT k, list(DISTINCT json_type(json_extract(b, \'$."\' || k || \'"\'))) FROM (SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) WHERE json_type(b) = \'OBJECT\') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))',
-        "base64_decode_text": "COALESCE(TRY_CAST(from_base64(:s) AS VARCHAR), '')",
+        "base64_decode_text": "COALESCE(TRY(decode(from_base64(:s))), '')",
         "base64_encode_text": 'to_base64(encode(:s))',
         "bin_datetime": 'CASE WHEN :s <= 0 THEN NULL ELSE make_timestamp(CAST(floor((epoch_us(:v) * 10 + 621355968000000000) / :s) AS BIGINT) * :s // 10 - 62135596800000000) END',
         "bin_floor_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END',

@@ -214,12 +214,12 @@ class CoreFunctions:
                 return Typed(exp.Boolean(this=op == "has_all"), "bool")
             parts = []
             for item in flat:
-                if item.is_const:
-                    term = str(item.const) if item.type == "string" else c.as_string(item).sql.sql()
+                if item.is_const and item.type == "string":
+                    term = str(item.const)
                     parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_regex(term)))))
-                else:
+                else:  # a number, a datetime...: its text as tostring() writes it, as `has 123` reads it
                     fake = ast.Binary(node.pos, "has", node.left, node.left)
-                    parts.append(c.string_operator("has", left, item, fake).sql)
+                    parts.append(c.string_operator("has", left, c.as_string(item), fake).sql)
             combined = parts[0]
             for part in parts[1:]:
                 combined = (exp.Or if op == "has_any" else exp.And)(this=combined, expression=part)
@@ -378,7 +378,6 @@ _ALIASES = {
     "toreal": "todouble",
     "pack": "bag_pack",
     "pack_dictionary": "bag_pack",
-    "replace": "replace_string",
 }
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.

@@ -80,6 +80,11 @@ class StringFunctions:
             c.dialect.shape("replace_text", s=s, a=a, b=b), "string"
         )
 
+    def f_replace(self, c, node, args):
+        """The deprecated replace(regex, rewrite, text): replace_regex with the text last."""
+        self.arity(c, node, args, 3)
+        return self.f_replace_regex(c, node, [args[2], args[0], args[1]])
+
     def f_replace_regex(self, c, node, args):
         self.arity(c, node, args, 3)
         s, pattern, rewrite = (c.as_string(x) for x in args)
