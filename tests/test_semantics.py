@@ -1074,3 +1074,23 @@ def test_replace_is_replace_regex_with_the_text_last():
 def test_has_any_with_a_number_looks_for_its_text():
     check('print s = "abc 123" | extend a = s has_any (123), b = s has_any (124, "zzz"), c = s has_all (123, "abc")',
           ["s", "a", "b", "c"], [("abc 123", True, False, True)])
+
+
+def test_series_element_wise_fill_and_fir():
+    check("print s = dynamic([10, 20, null, 40]) "
+          "| extend d = series_subtract(s, 5), m = series_multiply(s, s), r = series_add(s, 0.5), "
+          "g = series_greater(s, 15), ff = series_fill_forward(s), fb = series_fill_backward(s), "
+          "fc = series_fill_const(s, 0), f = series_fir(series_fill_const(s, 0), dynamic([1, -1]), false, false)",
+          ["s", "d", "m", "r", "g", "ff", "fb", "fc", "f"],
+          [([10, 20, None, 40], [5, 15, None, 35], [100, 400, None, 1600], [10.5, 20.5, None, 40.5],
+            [False, True, None, True], [10, 20, 20, 40], [10, 20, 40, 40], [10, 20, 0, 40], [10, 10, -20, 40])])
+
+
+def test_series_stats_dynamic_and_pearson():
+    result = CON.query("print e = series_stats_dynamic(dynamic([10, 20])), "
+                       "p = series_pearson_correlation(dynamic([1, 2, 3]), dynamic([2, 4, 7]))")
+    (stats, pearson), = result.rows()
+    assert result.types == ["dynamic", "real"]
+    assert stats == {"min": 10.0, "min_idx": 0, "max": 20.0, "max_idx": 1, "avg": 15.0,
+                     "stdev": pytest.approx(7.0710678118654755), "variance": 50.0, "sum": 30.0, "len": 2}
+    assert pearson == pytest.approx(0.9933992677987828)  # numpy.corrcoef([1, 2, 3], [2, 4, 7])

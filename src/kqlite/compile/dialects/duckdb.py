@@ -42,6 +42,22 @@ class DuckDB(Dialect):
     }
 
     SHAPES: ClassVar[dict[str, str]] = {
+        # series
+        "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
+        "json_number": "TRY_CAST(json_extract_string(:e, '$') AS DOUBLE)",
+        "json_last_non_null_upto_i": "list_filter(list_slice(:l, 1, i + 1), e -> json_type(e) <> 'NULL')[-1]",
+        "json_first_non_null_from_i": "list_filter(list_slice(:l, i + 1, len(:l)), e -> json_type(e) <> 'NULL')[1]",
+        "list_element_at_i_minus": 'CASE WHEN i - :k >= 0 THEN :l[i - :k + 1] ELSE NULL END',
+        "json_list_numbers": "list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE))",
+        "list_min": 'list_min(:l)',
+        "list_max": 'list_max(:l)',
+        "list_min_index": 'list_position(:l, list_min(:l)) - 1',
+        "list_max_index": 'list_position(:l, list_max(:l)) - 1',
+        "list_average": 'list_avg(:l)',
+        "list_stdev": 'list_stddev_samp(:l)',
+        "list_variance": 'list_var_samp(:l)',
+        "list_total": 'list_sum(:l)',
+        "list_pearson": '(SELECT corr("_p"."x", "_p"."y") FROM (SELECT unnest(:a) AS "x", unnest(:b) AS "y") AS "_p")',
         "bag_unpack_probe": 'SELECT k, list(DISTINCT json_type(json_extract(b, \'$."\' || k || \'"\'))) FROM (SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) WHERE json_type(b) = \'OBJECT\') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))',
         "base64_decode_text": "COALESCE(TRY(decode(from_base64(:s))), '')",
         "base64_encode_text": 'to_base64(encode(:s))',

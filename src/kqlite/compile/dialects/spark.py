@@ -165,6 +165,22 @@ class Spark(Dialect):
     }
 
     SHAPES: ClassVar[dict[str, str]] = {
+        # ---- series
+        "json_integer": "CASE WHEN schema_of_variant(:e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN try_variant_get(:e, '$', 'bigint') ELSE NULL END",
+        "json_number": "try_variant_get(:e, '$', 'double')",
+        "json_last_non_null_upto_i": 'element_at(filter(slice(:l, 1, i + 1), e -> e IS NOT NULL AND NOT is_variant_null(e)), -1)',
+        "json_first_non_null_from_i": 'element_at(filter(slice(:l, i + 1, size(:l)), e -> e IS NOT NULL AND NOT is_variant_null(e)), 1)',
+        "list_element_at_i_minus": 'CASE WHEN i - :k >= 0 THEN get(:l, i - :k) ELSE NULL END',
+        "json_list_numbers": "transform(:l, e -> try_variant_get(e, '$', 'double'))",
+        "list_min": 'array_min(:l)',
+        "list_max": 'array_max(:l)',
+        "list_min_index": 'array_position(:l, array_min(:l)) - 1',
+        "list_max_index": 'array_position(:l, array_max(:l)) - 1',
+        "list_average": '(aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:l, x -> x IS NOT NULL)))',
+        "list_variance": '(aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + (x - (aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:l, x -> x IS NOT NULL)))) * (x - (aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:l, x -> x IS NOT NULL))))) / (size(filter(:l, x -> x IS NOT NULL)) - 1))',
+        "list_stdev": 'sqrt((aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + (x - (aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:l, x -> x IS NOT NULL)))) * (x - (aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:l, x -> x IS NOT NULL))))) / (size(filter(:l, x -> x IS NOT NULL)) - 1)))',
+        "list_total": 'CASE WHEN size(filter(:l, x -> x IS NOT NULL)) = 0 THEN NULL ELSE aggregate(filter(:l, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) END',
+        "list_pearson": 'aggregate(zip_with(:a, :b, (x, y) -> (x - (aggregate(filter(:a, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:a, x -> x IS NOT NULL)))) * (y - (aggregate(filter(:b, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:b, x -> x IS NOT NULL))))), CAST(0 AS DOUBLE), (acc, v) -> acc + v) / sqrt(aggregate(transform(:a, x -> (x - (aggregate(filter(:a, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:a, x -> x IS NOT NULL)))) * (x - (aggregate(filter(:a, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:a, x -> x IS NOT NULL))))), CAST(0 AS DOUBLE), (acc, v) -> acc + v) * aggregate(transform(:b, y -> (y - (aggregate(filter(:b, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:b, x -> x IS NOT NULL)))) * (y - (aggregate(filter(:b, x -> x IS NOT NULL), CAST(0 AS DOUBLE), (acc, x) -> acc + x) / size(filter(:b, x -> x IS NOT NULL))))), CAST(0 AS DOUBLE), (acc, v) -> acc + v))',
         # ---- text
         "base64_decode_text": "COALESCE(try_validate_utf8(CAST(try_to_binary(:s, 'base64') AS STRING)), '')",
         "base64_encode_text": "base64(encode(:s, 'UTF-8'))",

@@ -6,6 +6,7 @@ from kqlite.compile.functions.dynamic import DynamicFunctions
 from kqlite.compile.functions.logic import LogicFunctions
 from kqlite.compile.functions.network import NetworkFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
+from kqlite.compile.functions.series import SeriesFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.urls import UrlFunctions
 from kqlite.compile.functions.windows import WindowFunctions
@@ -21,6 +22,7 @@ class Functions(
     NetworkFunctions,
     SchemaFunctions,
     UrlFunctions,
+    SeriesFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 

@@ -1,0 +1,187 @@
+"""Series functions: element-wise arithmetic and comparison, filling, FIR filters, statistics and correlation of
+the dynamic arrays make-series produces.
+
+A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds KQL function <name>. Elements
+are read as reals; a missing element (shorter series, null) gives null, as in Kusto."""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.expressions import Typed
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+
+_ARITHMETIC = {"add": exp.Add, "subtract": exp.Sub, "multiply": exp.Mul}
+_COMPARISONS = {"greater": exp.GT, "greater_equals": exp.GTE, "less": exp.LT, "less_equals": exp.LTE,
+                "equals": exp.EQ, "not_equals": exp.NEQ}
+
+
+class SeriesFunctions:
+    # ------------------------------------------------------------ element-wise
+
+    def _elementwise(self, c, node, args, combine, integers=None) -> Typed:
+        """Element i of the result: combine(a_i, b_i) on reals; `integers` (for + - *): on longs where both
+        elements are whole numbers, as Kusto keeps long series long."""
+        self.arity(c, node, args, 2)
+        d = c.dialect
+        reals, longs, lengths = [], [], []
+        for arg in args:
+            if arg.type == "dynamic":
+                items = self.json_list(c, node, arg)
+                lengths.append(d.shape("list_length", l=items))
+                element = d.shape("list_element_at_i", l=items)
+                reals.append(d.shape("json_number", e=element))
+                longs.append(d.shape("json_integer", e=element.copy()))
+            elif arg.type in ("int", "long", "real", "decimal"):
+                reals.append(sb.cast(arg.sql, "real"))
+                longs.append(sb.cast(arg.sql, "long") if arg.type in ("int", "long") else sb.null("long"))
+            else:
+                raise KqlSemanticError(f"{node.name}() takes dynamic arrays or numbers, got {arg.type}",
+                                       c.text, node.pos)
+        if not lengths:
+            raise KqlSemanticError(f"{node.name}() needs at least one dynamic array", c.text, node.pos)
+        size = lengths[0] if len(lengths) == 1 else d.call("greatest", lengths)
+        element = self.json_of(Typed(*combine(*reals)))
+        if integers is not None:
+            both_whole = exp.and_(*[exp.Not(this=exp.Is(this=v.copy(), expression=exp.Null())) for v in longs])
+            whole = self.json_of(Typed(integers(*longs), "long"))
+            element = exp.Case(ifs=[exp.If(this=both_whole, true=whole)], default=element)
+        return Typed(d.shape("json_zip", n=size, p=element), "dynamic")
+
+    def _arithmetic(name: str):  # noqa: N805
+        def build(self, c, node, args):
+            def apply(a, b):
+                return _ARITHMETIC[name](this=a, expression=b)
+
+            return self._elementwise(c, node, args, lambda a, b: (apply(a, b), "real"), apply)
+
+        return build
+
+    def _comparison(name: str):  # noqa: N805
+        def build(self, c, node, args):
+            return self._elementwise(c, node, args, lambda a, b: (_COMPARISONS[name](this=a, expression=b), "bool"))
+
+        return build
+
+    f_series_add = _arithmetic("add")
+    f_series_subtract = _arithmetic("subtract")
+    f_series_multiply = _arithmetic("multiply")
+    f_series_greater = _comparison("greater")
+    f_series_greater_equals = _comparison("greater_equals")
+    f_series_less = _comparison("less")
+    f_series_less_equals = _comparison("less_equals")
+    f_series_equals = _comparison("equals")
+    f_series_not_equals = _comparison("not_equals")
+
+    def f_series_divide(self, c, node, args):
+        # Kusto divides as reals: x / 0 is an infinity or NaN
+        return self._elementwise(c, node, args, lambda a, b: (c.dialect.shape("real_divide", a=a, b=b), "real"))
+
+    # ------------------------------------------------------------ filling
+
+    def f_series_fill_const(self, c, node, args):
+        """Missing values (null, or the placeholder given as a third argument) become the constant."""
+        self.arity(c, node, args, 2, 3)
+        d = c.dialect
+        items = self.json_list(c, node, args[0])
+        element = d.shape("list_element_at_i", l=items)
+        missing = d.shape("json_is_null", x=element.copy())
+        if len(args) == 3:
+            placeholder = self.json_of(args[2])
+            missing = exp.or_(missing, exp.EQ(this=self.json_of(Typed(d.shape("json_number", e=element.copy()),
+                                                                         "real")),
+                                              expression=placeholder))
+        value = exp.Case(ifs=[exp.If(this=missing, true=self.json_of(args[1]))], default=element.copy())
+        return Typed(d.shape("json_zip", n=d.shape("list_length", l=items.copy()), p=value), "dynamic")
+
+    def f_series_fill_forward(self, c, node, args):
+        return self._fill_from(c, node, args, "json_last_non_null_upto_i")
+
+    def f_series_fill_backward(self, c, node, args):
+        return self._fill_from(c, node, args, "json_first_non_null_from_i")
+
+    def _fill_from(self, c, node, args, shape: str) -> Typed:
+        """Each missing value takes the nearest present one before (forward) or after (backward) it; missing
+        values with none on that side stay missing."""
+        self.arity(c, node, args, 1, 2)
+        if len(args) == 2 and not (args[1].is_const and args[1].const is None):
+            raise KqlUnsupportedError(f"{node.name}() with a missing-value placeholder", c.text, node.pos)
+        d = c.dialect
+        items = self.json_list(c, node, args[0])
+        value = d.shape(shape, l=items)
+        return Typed(d.shape("json_zip", n=d.shape("list_length", l=items.copy()), p=value), "dynamic")
+
+    # ------------------------------------------------------------ filters
+
+    def f_series_fir(self, c, node, args):
+        """y[i] = sum over j of filter[j] * x[i - j] (x before the start is 0); normalize divides by the sum of
+        the filter (the default when the filter's sum is not 0 ... as Kusto: default true)."""
+        self.arity(c, node, args, 2, 4)
+        d = c.dialect
+        series, coefficients = args[0], args[1]
+        if not (coefficients.is_const and isinstance(coefficients.const, list)
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in coefficients.const)
+                and coefficients.const):
+            raise KqlUnsupportedError("series_fir() with a filter that is not a constant array of numbers",
+                                      c.text, node.pos)
+        normalize, center = True, False
+        for position, value in ((2, "normalize"), (3, "center")):
+            if len(args) > position:
+                if not (args[position].is_const and isinstance(args[position].const, bool)):
+                    raise KqlUnsupportedError(f"series_fir() with a non-constant {value}", c.text, node.pos)
+                if value == "normalize":
+                    normalize = args[position].const
+                else:
+                    center = args[position].const
+        if center:
+            raise KqlUnsupportedError("series_fir() with center=true", c.text, node.pos)
+        weights = [float(v) for v in coefficients.const]
+        total = sum(weights)
+        if normalize and total == 0:
+            raise KqlSemanticError("series_fir(): a filter whose sum is 0 cannot be normalized", c.text, node.pos)
+        items = self.json_list(c, node, series)
+        terms = []
+        for lag, weight in enumerate(weights):
+            earlier = d.shape("json_number", e=d.shape("list_element_at_i_minus", l=items.copy(),
+                                                         k=exp.Literal.number(lag)))
+            terms.append(exp.Mul(this=sb.number(weight / total if normalize else weight),
+                                 expression=sb.coalesce(earlier, sb.number(0.0))))
+        value = terms[0]
+        for term in terms[1:]:
+            value = exp.Add(this=value, expression=term)
+        element = self.json_of(Typed(value, "real"))
+        if not normalize and all(float(w).is_integer() for w in weights):
+            # whole weights on a whole-number series keep it whole (Kusto: [5, 10, -5, 10], not reals)
+            current = d.shape("json_integer", e=d.shape("list_element_at_i", l=items.copy()))
+            whole = self.json_of(Typed(sb.cast(value.copy(), "long"), "long"))
+            element = exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=current, expression=exp.Null())),
+                                           true=whole)], default=element)
+        return Typed(d.shape("json_zip", n=d.shape("list_length", l=items.copy()), p=element), "dynamic")
+
+    # ------------------------------------------------------------ statistics
+
+    def f_series_stats_dynamic(self, c, node, args):
+        """min, min_idx, max, max_idx, avg, stdev (sample), variance (sample), sum, len of the numeric elements."""
+        self.arity(c, node, args, 1, 2)
+        d = c.dialect
+        numbers = d.shape("json_list_numbers", l=self.json_list(c, node, args[0]))
+        stats = {
+            "min": d.shape("list_min", l=numbers), "min_idx": d.shape("list_min_index", l=numbers),
+            "max": d.shape("list_max", l=numbers), "max_idx": d.shape("list_max_index", l=numbers),
+            "avg": d.shape("list_average", l=numbers), "stdev": d.shape("list_stdev", l=numbers),
+            "variance": d.shape("list_variance", l=numbers), "sum": d.shape("list_total", l=numbers),
+            "len": d.shape("list_length", l=numbers),
+        }
+        items: list[exp.Expression] = []
+        for name, value in stats.items():
+            kql_type = "long" if name in ("min_idx", "max_idx", "len") else "real"
+            items += [sb.string(name), self.json_of(Typed(sb.cast(value, kql_type), kql_type))]
+        return Typed(d.call("json_object", items), "dynamic")
+
+    def f_series_pearson_correlation(self, c, node, args):
+        """Pearson's r of two series of the same length (null when either is constant)."""
+        self.arity(c, node, args, 2)
+        d = c.dialect
+        a, b = (d.shape("json_list_numbers", l=self.json_list(c, node, arg)) for arg in args)
+        return Typed(d.shape("list_pearson", a=a, b=b), "real")
