@@ -1094,3 +1094,21 @@ def test_series_stats_dynamic_and_pearson():
     assert stats == {"min": 10.0, "min_idx": 0, "max": 20.0, "max_idx": 1, "avg": 15.0,
                      "stdev": pytest.approx(7.0710678118654755), "variance": 50.0, "sum": 30.0, "len": 2}
     assert pearson == pytest.approx(0.9933992677987828)  # numpy.corrcoef([1, 2, 3], [2, 4, 7])
+
+
+def test_indexof_from_a_start_position():
+    check('datatable(s:string)["abcabcabc", "aaa", "xyz"] '
+          '| project s, a = indexof(s, "a", 2), b = indexof(s, "a", -3), c = indexof(s, "a", 99)',
+          ["s", "a", "b", "c"], [("abcabcabc", 3, 6, -1), ("aaa", 2, 0, -1), ("xyz", -1, -1, -1)])
+
+
+def test_array_shift_and_split():
+    check("print d = dynamic([10, 20, 30]) | extend r = array_shift_right(d, 1), l = array_shift_left(d, 1), "
+          "f = array_shift_right(d, 2, -1), p = array_split(d, 1), q = array_split(d, dynamic([1, 2]))",
+          ["d", "r", "l", "f", "p", "q"],
+          [([10, 20, 30], [None, 10, 20], [20, 30, None], [-1, -1, 10], [[10], [20, 30]], [[10], [20], [30]])])
+
+
+def test_strcat_array_writes_null_elements_as_empty():
+    check('print a = strcat_array(dynamic([1, null, 3]), "-"), y = format_datetime(datetime(2007-03-09), "y-M-d")',
+          ["a", "y"], [("1--3", "7-3-9")])

@@ -420,8 +420,12 @@ class Spark(Dialect):
         "json_member": "try_cast(:t AS MAP<STRING, VARIANT>)[:i]",
         "json_flatten_arrays": "flatten(transform(:a, e -> COALESCE(try_cast(e AS ARRAY<VARIANT>), array(e))))",
         "json_array_join": (
-            "COALESCE(array_join(transform(:l, e -> CASE WHEN is_variant_null(e) THEN '' "
+            "COALESCE(array_join(transform(:l, e -> CASE WHEN e IS NULL OR is_variant_null(e) THEN '' "
             "WHEN schema_of_variant(e) = 'STRING' THEN variant_get(e, '$', 'string') ELSE to_json(e) END), :d), '')"),
+        "index_of_text_from": (
+            "CASE WHEN (CASE WHEN :i < 0 THEN greatest(length(:a) + :i, 0) ELSE :i END) > length(:a) THEN -1 WHEN :b = '' THEN (CASE WHEN :i < 0 THEN greatest(length(:a) + :i, 0) ELSE :i END) "
+            "WHEN instr(substr(:a, (CASE WHEN :i < 0 THEN greatest(length(:a) + :i, 0) ELSE :i END) + 1), :b) = 0 THEN -1 "
+            "ELSE instr(substr(:a, (CASE WHEN :i < 0 THEN greatest(length(:a) + :i, 0) ELSE :i END) + 1), :b) - 1 + (CASE WHEN :i < 0 THEN greatest(length(:a) + :i, 0) ELSE :i END) END"),
         "json_list_index_of": (
             "CASE WHEN :l IS NULL THEN NULL ELSE array_position(transform(:l, e -> CAST(e AS STRING)), "
             "CAST(:v AS STRING)) - 1 END"),

@@ -186,12 +186,15 @@ class DatetimeFunctions:
         simple = c.dialect.DATETIME_FORMAT_CODES  # Kusto's fixed-width tokens in the engine's format syntax
         numeric = {"M": "month", "d": "day", "H": "hour", "h": None, "m": "minute", "s": "second"}
         for token in re.findall(
-            r"yyyy|yy|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)
+            r"yyyy|yy|y|MM|M|dd|d|HH|H|hh|h|mm|m|ss|s|tt|f{1,7}|F{1,7}|\\.|.", str(fmt.const)
         ):
             if token in simple:
                 pieces.append(c.dialect.shape("strftime", v=value.sql, f=sb.string(simple[token])))
             elif token in numeric and numeric[token]:
                 pieces.append(sb.cast(c.dialect.shape(f"datetime_part_{numeric[token]}", v=value.sql), "string"))
+            elif token == "y":  # the year in the century, without a leading zero
+                year = c.dialect.shape("datetime_part_year", v=value.sql)
+                pieces.append(sb.cast(exp.Mod(this=year, expression=sb.number(100)), "string"))
             elif token == "h":
                 pieces.append(
                     c.dialect.shape("hour_of_12", v=value.sql)

@@ -162,6 +162,39 @@ class DynamicFunctions:
         n = args[1].sql if left else exp.Neg(this=exp.Paren(this=args[1].sql))
         return Typed(c.dialect.shape("json_list_rotate", l=items, n=n), "dynamic")
 
+    def f_array_shift_left(self, c, node, args):
+        return self._shift_array(c, node, args, left=True)
+
+    def f_array_shift_right(self, c, node, args):
+        return self._shift_array(c, node, args, left=False)
+
+    def _shift_array(self, c, node, args, left: bool) -> Typed:
+        """Elements move by n places; the places they leave take the fill value (null by default)."""
+        self.arity(c, node, args, 2, 3)
+        d = c.dialect
+        items = self.json_list(c, node, args[0])
+        shift = args[1].sql if not left else exp.Neg(this=exp.Paren(this=args[1].sql))
+        moved = d.shape("list_element_at_i_minus", l=items, k=shift)
+        if len(args) == 3:
+            moved = sb.coalesce(moved, self.json_of(args[2]))
+        return Typed(d.shape("json_zip", n=d.shape("list_length", l=items.copy()), p=moved), "dynamic")
+
+    def f_array_split(self, c, node, args):
+        """The array cut before each index (a constant number or array of numbers): len(indexes) + 1 parts."""
+        self.arity(c, node, args, 2)
+        cuts = args[1].const if args[1].is_const else None
+        cuts = [cuts] if isinstance(cuts, int) and not isinstance(cuts, bool) else cuts
+        if not (isinstance(cuts, list) and all(isinstance(i, int) and not isinstance(i, bool) for i in cuts)):
+            raise KqlUnsupportedError("array_split() with indexes that are not constant whole numbers", c.text, node.pos)
+        d = c.dialect
+        items = self.json_list(c, node, args[0])
+        bounds = [0, *cuts]
+        parts = []
+        for start, end in zip(bounds, [*cuts, None], strict=True):
+            last = sb.number(-1) if end is None else sb.number(end - 1)
+            parts.append(d.shape("json_list_slice", l=items.copy(), s=sb.number(start), e=last))
+        return Typed(d.call("json_array", parts), "dynamic")
+
     def f_array_rotate_left(self, c, node, args):
         return self._rotate(c, node, args, True)
 

@@ -59,11 +59,12 @@ class StringFunctions:
 
     def f_indexof(self, c, node, args):
         self.arity(c, node, args, 2, 5)
-        if len(args) > 2:
-            raise KqlUnsupportedError("indexof() with start/length/occurrence", c.text, node.pos)
-        return Typed(
-            sb.cast(c.dialect.shape("index_of_text", a=c.as_string(args[0]).sql, b=c.as_string(args[1]).sql), "long"), "long"
-        )
+        if len(args) > 3:
+            raise KqlUnsupportedError("indexof() with length or occurrence", c.text, node.pos)
+        text, lookup = c.as_string(args[0]).sql, c.as_string(args[1]).sql
+        if len(args) == 3:  # from `start` (negative: that many characters before the end)
+            return Typed(sb.cast(c.dialect.shape("index_of_text_from", a=text, b=lookup, i=args[2].sql), "long"), "long")
+        return Typed(sb.cast(c.dialect.shape("index_of_text", a=text, b=lookup), "long"), "long")
 
     def f_split(self, c, node, args):
         self.arity(c, node, args, 2, 3)
