@@ -79,13 +79,32 @@ WITH "_k0" AS (
           CAST(2.0 AS DOUBLE)
         )
       )) < 1e15
-      THEN CAST(CAST((
+      THEN (
+        CASE
+          WHEN (
+            (
+              "i"
+            ) / (
+              CAST(2.0 AS DOUBLE)
+            )
+          ) = 0
+          AND 1 / (
+            (
+              "i"
+            ) / (
+              CAST(2.0 AS DOUBLE)
+            )
+          ) < 0
+          THEN '-'
+          ELSE ''
+        END
+      ) || CAST(CAST((
         (
           "i"
         ) / (
           CAST(2.0 AS DOUBLE)
         )
-      ) AS BIGINT) AS TEXT)
+      ) AS BIGINT) AS TEXT) || '.0'
       ELSE CAST((
         (
           "i"

@@ -190,7 +190,58 @@ WITH `_k0` AS (
           )
         END
       )
-      THEN CAST(CAST(CASE
+      THEN (
+        CASE
+          WHEN CASE
+            WHEN (
+              CAST(2.0 AS DOUBLE)
+            ) = 0
+            THEN (
+              CASE
+                WHEN (
+                  `i`
+                ) > 0
+                THEN CAST('Infinity' AS DOUBLE)
+                WHEN (
+                  `i`
+                ) < 0
+                THEN CAST('-Infinity' AS DOUBLE)
+                ELSE CAST('NaN' AS DOUBLE)
+              END
+            )
+            ELSE CAST((
+              `i`
+            ) AS DOUBLE) / (
+              CAST(2.0 AS DOUBLE)
+            )
+          END = 0
+          AND 1 / CASE
+            WHEN (
+              CAST(2.0 AS DOUBLE)
+            ) = 0
+            THEN (
+              CASE
+                WHEN (
+                  `i`
+                ) > 0
+                THEN CAST('Infinity' AS DOUBLE)
+                WHEN (
+                  `i`
+                ) < 0
+                THEN CAST('-Infinity' AS DOUBLE)
+                ELSE CAST('NaN' AS DOUBLE)
+              END
+            )
+            ELSE CAST((
+              `i`
+            ) AS DOUBLE) / (
+              CAST(2.0 AS DOUBLE)
+            )
+          END < 0
+          THEN '-'
+          ELSE ''
+        END
+      ) || CAST(CAST(CASE
         WHEN (
           CAST(2.0 AS DOUBLE)
         ) = 0
@@ -212,7 +263,7 @@ WITH `_k0` AS (
         ) AS DOUBLE) / (
           CAST(2.0 AS DOUBLE)
         )
-      END AS BIGINT) AS STRING)
+      END AS BIGINT) AS STRING) || '.0'
       ELSE CAST(CASE
         WHEN (
           CAST(2.0 AS DOUBLE)

@@ -177,7 +177,7 @@ class DuckDB(Dialect):
         "rank_step": 'CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END',
         "real_equal": 'CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR (isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN FALSE ELSE :a = :b END',
         "real_not_equal": 'CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR (isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN TRUE ELSE :a <> :b END',
-        "real_to_text": "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN isinf(:x) AND :x > 0 THEN 'Infinity' WHEN isinf(:x) THEN '-Infinity' WHEN :x = trunc(:x) AND abs(:x) < 1e15 THEN CAST(CAST(:x AS BIGINT) AS VARCHAR) ELSE CAST(:x AS VARCHAR) END",
+        "real_to_text": "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN isinf(:x) AND :x > 0 THEN 'Infinity' WHEN isinf(:x) THEN '-Infinity' WHEN :x = trunc(:x) AND abs(:x) < 1e15 THEN (CASE WHEN :x = 0 AND 1 / :x < 0 THEN '-' ELSE '' END) || CAST(CAST(:x AS BIGINT) AS VARCHAR) || '.0' ELSE CAST(:x AS VARCHAR) END",
         "regex_escape": 'regexp_escape(:s)',
         "regex_extract_all_json": "CASE WHEN regexp_matches(:s, :p) THEN to_json(regexp_extract_all(:s, :p, CASE WHEN regexp_matches(:p, '\\(') THEN 1 ELSE 0 END)) ELSE NULL END",
         "regex_extract_or_null": 'CASE WHEN regexp_matches(:s, :p) THEN regexp_extract(:s, :p, :g) ELSE NULL END',

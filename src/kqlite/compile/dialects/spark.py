@@ -223,7 +223,8 @@ class Spark(Dialect):
         "real_to_text": (
             "CASE WHEN :x IS NULL THEN '' WHEN isnan(:x) THEN 'NaN' WHEN :x = CAST('Infinity' AS DOUBLE) THEN 'Infinity' "
             "WHEN :x = CAST('-Infinity' AS DOUBLE) THEN '-Infinity' "
-            "WHEN abs(:x) < 1e15 AND :x = floor(:x) THEN CAST(CAST(:x AS BIGINT) AS STRING) ELSE CAST(:x AS STRING) END"),
+            "WHEN abs(:x) < 1e15 AND :x = floor(:x) THEN (CASE WHEN :x = 0 AND 1 / :x < 0 THEN '-' ELSE '' END) || "
+            "CAST(CAST(:x AS BIGINT) AS STRING) || '.0' ELSE CAST(:x AS STRING) END"),
         "string_split_json": f"CAST({_SPLIT} AS VARIANT)",
         "string_split_part_json": (
             f"CASE WHEN :i >= 0 AND :i < size({_SPLIT}) THEN CAST(array(get({_SPLIT}, CAST(:i AS INT))) AS VARIANT) "
