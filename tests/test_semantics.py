@@ -1112,3 +1112,14 @@ def test_array_shift_and_split():
 def test_strcat_array_writes_null_elements_as_empty():
     check('print a = strcat_array(dynamic([1, null, 3]), "-"), y = format_datetime(datetime(2007-03-09), "y-M-d")',
           ["a", "y"], [("1--3", "7-3-9")])
+
+
+def test_make_list_of_dynamic_lists_elements_and_keeps_nulls():
+    check('datatable(g:string, v:dynamic)["p", dynamic([1, 2]), "p", dynamic([3]), "q", dynamic(null), "q", dynamic(5)] '
+          "| summarize ml = make_list(v), ms = make_set(v) by g",
+          ["g", "ml", "ms"], [("p", [1, 2, 3], [1, 2, 3]), ("q", [None, 5], [5])])
+
+
+def test_text_to_number_trims_tabs_and_line_breaks():
+    check('datatable(s:string)["\\t456\\t", " 7\\n", "0b101"] | extend i = toint(s), r = toreal(s)',
+          ["s", "i", "r"], [("\t456\t", 456, 456.0), (" 7\n", 7, 7.0), ("0b101", None, None)])

@@ -152,20 +152,30 @@ WITH "_k0" AS (
       ''
     ) AS "Command",
     TRY_CAST(CASE
-      WHEN REGEXP_MATCHES(TRIM((
-        "Fields" -> '$."Count"'
-      ) ->> '$'), '^[+-]?0[xX][0-9a-fA-F]+$')
-      THEN TRY_CAST((
-        '0x' || REGEXP_EXTRACT(TRIM((
+      WHEN REGEXP_MATCHES(
+        TRIM(REGEXP_REPLACE((
           "Fields" -> '$."Count"'
-        ) ->> '$'), '0[xX]([0-9a-fA-F]+)', 1)
+        ) ->> '$', '^\s+|\s+$', '', 'g')),
+        '^[+-]?0[xX][0-9a-fA-F]+$'
+      )
+      THEN TRY_CAST((
+        '0x' || REGEXP_EXTRACT(
+          TRIM(REGEXP_REPLACE((
+            "Fields" -> '$."Count"'
+          ) ->> '$', '^\s+|\s+$', '', 'g')),
+          '0[xX]([0-9a-fA-F]+)',
+          1
+        )
       ) AS BIGINT)
-      WHEN REGEXP_MATCHES(TRIM((
+      WHEN REGEXP_MATCHES(
+        TRIM(REGEXP_REPLACE((
+          "Fields" -> '$."Count"'
+        ) ->> '$', '^\s+|\s+$', '', 'g')),
+        '^[+-]?[0-9]+$'
+      )
+      THEN TRY_CAST(TRIM(REGEXP_REPLACE((
         "Fields" -> '$."Count"'
-      ) ->> '$'), '^[+-]?[0-9]+$')
-      THEN TRY_CAST(TRIM((
-        "Fields" -> '$."Count"'
-      ) ->> '$') AS BIGINT)
+      ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
       ELSE NULL
     END AS INT) AS "Count"
   FROM "_k0"

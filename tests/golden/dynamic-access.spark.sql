@@ -147,24 +147,32 @@ WITH `_k0` AS (
     ) AS `Command`,
     CAST(CASE
       WHEN TRIM(
-        CASE
-          WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-          THEN NULL
-          WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
-          THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
-          ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-        END
+        REGEXP_REPLACE(
+          CASE
+            WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+            THEN NULL
+            WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
+            THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
+            ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+          END,
+          '^\\s+|\\s+$',
+          ''
+        )
       ) RLIKE '^[+-]?0[xX][0-9a-fA-F]+$'
       THEN (
         CASE
           WHEN TRIM(
-            CASE
-              WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-              THEN NULL
-              WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
-              THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
-              ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-            END
+            REGEXP_REPLACE(
+              CASE
+                WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+                THEN NULL
+                WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
+                THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
+                ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+              END,
+              '^\\s+|\\s+$',
+              ''
+            )
           ) LIKE '-%'
           THEN -1
           ELSE 1
@@ -172,13 +180,17 @@ WITH `_k0` AS (
       ) * TRY_CAST(CONV(
         REGEXP_EXTRACT(
           TRIM(
-            CASE
-              WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-              THEN NULL
-              WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
-              THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
-              ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-            END
+            REGEXP_REPLACE(
+              CASE
+                WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+                THEN NULL
+                WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
+                THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
+                ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+              END,
+              '^\\s+|\\s+$',
+              ''
+            )
           ),
           '0[xX]([0-9a-fA-F]+)'
         ),
@@ -186,22 +198,30 @@ WITH `_k0` AS (
         10
       ) AS BIGINT)
       WHEN TRIM(
-        CASE
-          WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-          THEN NULL
-          WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
-          THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
-          ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-        END
+        REGEXP_REPLACE(
+          CASE
+            WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+            THEN NULL
+            WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
+            THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
+            ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+          END,
+          '^\\s+|\\s+$',
+          ''
+        )
       ) RLIKE '^[+-]?[0-9]+$'
       THEN TRY_CAST(TRIM(
-        CASE
-          WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-          THEN NULL
-          WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
-          THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
-          ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
-        END
+        REGEXP_REPLACE(
+          CASE
+            WHEN IS_VARIANT_NULL(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+            THEN NULL
+            WHEN SCHEMA_OF_VARIANT(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant')) = 'STRING'
+            THEN VARIANT_GET(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'), '$', 'string')
+            ELSE TO_JSON(TRY_VARIANT_GET(`Fields`, '$["Count"]', 'variant'))
+          END,
+          '^\\s+|\\s+$',
+          ''
+        )
       ) AS BIGINT)
       ELSE NULL
     END AS INT) AS `Count`

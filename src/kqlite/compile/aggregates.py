@@ -199,6 +199,8 @@ class Aggregates:
 
     def _list(self, c, node, x: Typed, condition, prefix, distinct, keep_nulls=False, limit: Typed | None = None):
         value = self.compiler.functions.json_of(x)
+        # a dynamic null is a value: make_list keeps it (as make_list_with_nulls does for every type)
+        keep_nulls = keep_nulls or (x.type == "dynamic" and not distinct)
         conditions = [] if keep_nulls else [_not_null(x.sql)]
         if condition is not None:
             conditions.append(condition)
@@ -208,10 +210,10 @@ class Aggregates:
         if keep_nulls:
             value = sb.coalesce(value, c.dialect.shape("json_null"))
         agg = _filter(exp.ArrayAgg(this=value), where)
+        if x.type == "dynamic":
+            # the elements of arrays are listed one by one (make_list of [1, 2] and [3] is [1, 2, 3])
+            agg = c.dialect.shape("json_flatten_arrays", a=agg)
         if distinct:
-            if x.type == "dynamic":
-                # elements of arrays are unioned, in first-seen order
-                agg = c.dialect.shape("json_flatten_arrays", a=agg)
             agg = c.dialect.shape("list_distinct_first_seen", l=agg)
         # the size cap: an explicit max, or 128 for the deprecated makeset()/makelist()
         if limit is None and node.name in ("makeset", "makelist"):

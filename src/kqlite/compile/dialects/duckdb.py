@@ -44,6 +44,7 @@ class DuckDB(Dialect):
     SHAPES: ClassVar[dict[str, str]] = {
         # series
         "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
+        "trim_whitespace": "regexp_replace(:s, '^\\s+|\\s+$', '', 'g')",
         "json_number": "TRY_CAST(json_extract_string(:e, '$') AS DOUBLE)",
         "json_last_non_null_upto_i": "list_filter(list_slice(:l, 1, i + 1), e -> json_type(e) <> 'NULL')[-1]",
         "json_first_non_null_from_i": "list_filter(list_slice(:l, i + 1, len(:l)), e -> json_type(e) <> 'NULL')[1]",

@@ -167,6 +167,7 @@ class Spark(Dialect):
     SHAPES: ClassVar[dict[str, str]] = {
         # ---- series
         "json_integer": "CASE WHEN schema_of_variant(:e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN try_variant_get(:e, '$', 'bigint') ELSE NULL END",
+        "trim_whitespace": "regexp_replace(:s, '^\\\\s+|\\\\s+$', '')",
         "json_number": "try_variant_get(:e, '$', 'double')",
         "json_last_non_null_upto_i": 'element_at(filter(slice(:l, 1, i + 1), e -> e IS NOT NULL AND NOT is_variant_null(e)), -1)',
         "json_first_non_null_from_i": 'element_at(filter(slice(:l, i + 1, size(:l)), e -> e IS NOT NULL AND NOT is_variant_null(e)), 1)',

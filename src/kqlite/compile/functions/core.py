@@ -119,7 +119,7 @@ class CoreFunctions:
         if target in ("long", "int"):
             if t.type == "string":
                 # whole numbers only ("5.9" is not an int), or hex ("0xFF")
-                value = c.dialect.shape("text_to_long", s=x)
+                value = c.dialect.shape("text_to_long", s=c.dialect.shape("trim_whitespace", s=x))
                 return Typed(sb.try_cast(value, target), target)
             if t.type in ("real", "decimal"):
                 return Typed(sb.try_cast(c.dialect.call("trunc", [x]), target), target)
@@ -132,7 +132,8 @@ class CoreFunctions:
                 return Typed(c.dialect.shape("datetime_to_kusto_ticks", x=x), "long")
         if target in ("real", "decimal"):
             if t.type == "string":  # DuckDB would read "1_000" as 1000; Kusto does not
-                return Typed(sb.try_cast(c.dialect.shape("text_to_real", s=x), target), target)
+                trimmed = c.dialect.shape("trim_whitespace", s=x)  # tabs and line breaks too, not only spaces
+                return Typed(sb.try_cast(c.dialect.shape("text_to_real", s=trimmed), target), target)
             if t.type in NUMERIC + ("bool", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
         if target == "bool":
