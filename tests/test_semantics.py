@@ -1123,3 +1123,10 @@ def test_make_list_of_dynamic_lists_elements_and_keeps_nulls():
 def test_text_to_number_trims_tabs_and_line_breaks():
     check('datatable(s:string)["\\t456\\t", " 7\\n", "0b101"] | extend i = toint(s), r = toreal(s)',
           ["s", "i", "r"], [("\t456\t", 456, 456.0), (" 7\n", 7, 7.0), ("0b101", None, None)])
+
+
+@pytest.mark.spark_differs("Spark's VARIANT keeps object keys sorted: the merged bag's keys come alphabetically")
+def test_make_bag_keeps_a_keys_first_value_and_first_seen_key_order():
+    check('datatable(d:dynamic)[dynamic({"b": 1}), dynamic({"a": 2}), dynamic({"b": 3, "c": 4}), dynamic(5)] '
+          "| summarize m = make_bag(d) | extend k = bag_keys(m)",
+          ["m", "k"], [({"b": 1, "a": 2, "c": 4}, ["b", "a", "c"])])

@@ -143,7 +143,8 @@ class DuckDB(Dialect):
         "json_list_sort_desc": "to_json(list_transform(list_concat(list_filter(list_sort(list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, 'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e}), 'DESC'), x -> x.n = 0), list_filter(list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, 'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e}), x -> x.n = 1)), x -> x.v))",
         "json_list_sum": "list_sum(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))",
         "json_member": 'json_extract(:t, \'$."\' || replace(:i, \'"\', \'\\"\') || \'"\')',
-        "json_merge_bags": 'list_reduce(:b, (a, e) -> json_merge_patch(a, e))',
+        # a key's first value wins; keys stay in first-seen order
+        "json_merge_bags": "to_json(map_from_entries(list_filter(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), (e, i) -> list_position(list_transform(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), f -> f.key), e.key) = i)))",
         "json_null": "'null'::JSON",
         "json_number_range": 'to_json(list_transform(range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1), i -> :a + i * :s))',
         "json_to_kql_text": "COALESCE(CASE json_type(:d) WHEN 'NULL' THEN '' WHEN 'VARCHAR' THEN json_extract_string(:d, '$') ELSE CAST(:d AS VARCHAR) END, '')",

@@ -441,7 +441,7 @@ class Spark(Dialect):
             "THEN NULL ELSE aggregate(filter(transform(:l, e -> try_variant_get(e, '$', 'double')), x -> x IS NOT NULL), "
             "CAST(0 AS DOUBLE), (acc, x) -> acc + x) END"),
         "json_merge_bags": (
-            f"parse_json(to_json(aggregate(:b, {_EMPTY_BAG}, (acc, e) -> map_concat(acc, "
+            f"parse_json(to_json(aggregate(reverse(:b), {_EMPTY_BAG}, (acc, e) -> map_concat(acc, "  # first bag wins
             f"COALESCE(try_cast(e AS MAP<STRING, VARIANT>), {_EMPTY_BAG})))))"),
         "json_number_range": (
             "CASE WHEN floor((:b - :a) / :s) < 0 THEN parse_json('[]') ELSE CAST(transform("
