@@ -1130,3 +1130,15 @@ def test_make_bag_keeps_a_keys_first_value_and_first_seen_key_order():
     check('datatable(d:dynamic)[dynamic({"b": 1}), dynamic({"a": 2}), dynamic({"b": 3, "c": 4}), dynamic(5)] '
           "| summarize m = make_bag(d) | extend k = bag_keys(m)",
           ["m", "k"], [({"b": 1, "a": 2, "c": 4}, ["b", "a", "c"])])
+
+
+def test_columns_named_like_lambda_variables_do_not_meet_them():
+    """Functions built from lambdas (mv-expand of bags, make_bag, array sorts, zip) work on columns named e,
+    x, i, ... (the engines would otherwise read `e.key` as the column e, or an aggregate of e as the lambda's)."""
+    check('datatable(e:dynamic, x:long, i:long)[dynamic({"a": 1}), 3, 7, dynamic({"b": 2}), 3, 7] '
+          "| summarize m = make_bag(e), s = array_sort_asc(make_list(i)) by x",
+          ["x", "m", "s"], [(3, {"a": 1, "b": 2}, [7, 7])])
+    check('print e = dynamic({"a": 1}), d = dynamic([3, 1]) | mv-expand kind=array e | extend s = array_sort_desc(d)',
+          ["e", "d", "s"], [(["a", 1], [3, 1], [3, 1])])
+    check("print d = dynamic([1, 2, 3, 4]), e = dynamic([5, 6, 7]) | mv-expand d, e limit 2",
+          ["d", "e"], [(1, 5), (2, 6)])

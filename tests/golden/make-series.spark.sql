@@ -42,7 +42,7 @@ WITH `_k0` AS (
 ), `_k3` AS (
   SELECT
     *,
-    EXPLODE(FILTER(SEQUENCE(0, GREATEST(`_p`.`_n`, 1)), i -> i < `_p`.`_n`)) AS `_i`
+    EXPLODE(FILTER(SEQUENCE(0, GREATEST(`_p`.`_n`, 1)), __kq_i -> __kq_i < `_p`.`_n`)) AS `_i`
   FROM `_k2`
   CROSS JOIN `_k0` AS `_p`
 ), `_k4` AS (
@@ -51,9 +51,9 @@ WITH `_k0` AS (
     CAST(TRANSFORM(
       ARRAY_SORT(
         COLLECT_LIST(STRUCT(`_c`.`_i` AS i, COALESCE(`_x`.`_a0`, CAST(0 AS BIGINT)) AS v)),
-        (l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END
+        (__kq_l, __kq_r) -> CASE WHEN __kq_l.i < __kq_r.i THEN -1 WHEN __kq_l.i > __kq_r.i THEN 1 ELSE 0 END
       ),
-      x -> x.v
+      __kq_x -> __kq_x.v
     ) AS VARIANT) AS `Connections`,
     CAST(TRANSFORM(
       ARRAY_SORT(
@@ -74,9 +74,9 @@ WITH `_k0` AS (
             END AS v
           )
         ),
-        (l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END
+        (__kq_l, __kq_r) -> CASE WHEN __kq_l.i < __kq_r.i THEN -1 WHEN __kq_l.i > __kq_r.i THEN 1 ELSE 0 END
       ),
-      x -> x.v
+      __kq_x -> __kq_x.v
     ) AS VARIANT) AS `Timestamp`
   FROM `_k3` AS `_c`
   LEFT JOIN `_k1` AS `_x`

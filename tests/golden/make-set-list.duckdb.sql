@@ -9,10 +9,13 @@ WITH "_k0" AS (
               ARRAY_AGG(TO_JSON("FileName")) FILTER(WHERE
                 NOT "FileName" IS NULL)
             ),
-            LAMBDA e, i : LIST_POSITION((
-              ARRAY_AGG(TO_JSON("FileName")) FILTER(WHERE
-                NOT "FileName" IS NULL)
-            ), e) = i
+            LAMBDA __kq_e, __kq_i : LIST_POSITION(
+              (
+                ARRAY_AGG(TO_JSON("FileName")) FILTER(WHERE
+                  NOT "FileName" IS NULL)
+              ),
+              __kq_e
+            ) = __kq_i
           ),
           1,
           CAST(10 AS BIGINT)

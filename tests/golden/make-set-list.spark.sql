@@ -10,10 +10,10 @@ WITH `_k0` AS (
                 COLLECT_LIST(CAST(`FileName` AS VARIANT)) FILTER(WHERE
                   NOT `FileName` IS NULL)
               ),
-              e -> TO_JSON(e)
+              __kq_e -> TO_JSON(__kq_e)
             )
           ),
-          t -> PARSE_JSON(t)
+          __kq_t -> PARSE_JSON(__kq_t)
         ),
         1,
         CAST(CAST(10 AS BIGINT) AS INT)

@@ -292,7 +292,7 @@ WITH "_k0" AS (
       WHEN "_t0" = 'OBJECT'
       THEN LIST_TRANSFORM(
         MAP_ENTRIES(CAST("_d0" AS MAP(TEXT, JSON))),
-        LAMBDA e : JSON_OBJECT(e.key, e.value)
+        LAMBDA __kq_e : JSON_OBJECT(STRUCT_EXTRACT(__kq_e, 'key'), STRUCT_EXTRACT(__kq_e, 'value'))
       )
       ELSE ["_d0"]
     END AS "_l0"
@@ -445,22 +445,22 @@ WITH "_k0" AS (
         ELSE CAST("_l0"["_i" + 1] AS TEXT)
       END,
       ''
-    ) AS "Key~1"
+    ) AS "Key"
   FROM "_k4"
 ), "_k6" AS (
   SELECT
-    "Key~1" AS "_g0",
+    "Key" AS "_g0",
     COUNT(*) AS "_a0"
   FROM "_k5"
   GROUP BY
     1
 ), "_k7" AS (
   SELECT
-    "_g0" AS "Key~1",
+    "_g0" AS "Key",
     "_a0" AS "count_"
   FROM "_k6"
 )
 SELECT
-  "Key~1",
+  "Key",
   "count_"
 FROM "_k7"

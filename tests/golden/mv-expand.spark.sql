@@ -304,7 +304,7 @@ WITH `_k0` AS (
       WHEN `_t0` = 'OBJECT'
       THEN TRANSFORM(
         MAP_ENTRIES(CAST(`_d0` AS MAP<STRING, VARIANT>)),
-        e -> PARSE_JSON(TO_JSON(MAP(e.key, e.value)))
+        __kq_e -> PARSE_JSON(TO_JSON(MAP(__kq_e.key, __kq_e.value)))
       )
       ELSE ARRAY(`_d0`)
     END AS `_l0`
@@ -378,7 +378,7 @@ WITH `_k0` AS (
     `InitiatingProcessUniqueId`,
     `Fields`,
     `_l0`,
-    EXPLODE(FILTER(SEQUENCE(0, GREATEST(SIZE(`_l0`), 1)), i -> i < SIZE(`_l0`))) AS `_i`
+    EXPLODE(FILTER(SEQUENCE(0, GREATEST(SIZE(`_l0`), 1)), __kq_i -> __kq_i < SIZE(`_l0`))) AS `_i`
   FROM `_k3`
 ), `_k5` AS (
   SELECT

@@ -3,13 +3,13 @@ WITH "_k0" AS (
     CAST(v AS BIGINT) AS "i"
   FROM (
     SELECT
-      CAST(1 AS BIGINT) + i * CAST(1 AS BIGINT) AS v
+      CAST(1 AS BIGINT) + __kq_i * CAST(1 AS BIGINT) AS v
     FROM RANGE(
       0,
       CAST(FLOOR((
         CAST(5 AS BIGINT) - CAST(1 AS BIGINT)
       ) / CAST(1 AS BIGINT)) AS BIGINT) + 1
-    ) AS t(i)
+    ) AS __kq_t(__kq_i)
   ) AS "_r"
 ), "_k1" AS (
   SELECT

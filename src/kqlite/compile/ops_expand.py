@@ -24,8 +24,11 @@ class ExpandOperators:
 
     def op_MvExpand(self, op: ast.MvExpand, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("mv-expand")
-        if op.limit is not None or op.kind != "bag":
-            raise self.unsupported("mv-expand with limit or kind=array", op.pos)
+        limit = None
+        if op.limit is not None:
+            limit = self.exprs(env, None).compile(op.limit)
+            if not (limit.is_const and isinstance(limit.const, int) and not isinstance(limit.const, bool)):
+                raise self.semantic("mv-expand limit takes a constant whole number", op.pos)
         c = self.exprs(env, rel)
         targets = []
         for item, to_type in op.items:
@@ -56,8 +59,9 @@ class ExpandOperators:
         for i in range(len(targets)):
             # a bag becomes one single-key bag per property, in document order; the cast to a MAP reads
             # the object once (json_keys then one json_extract per key read it once per key)
-            lists.append(self.dialect.shape(
-                "expand_json_elements", d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
+            # kind=array: a bag's properties become [key, value] arrays instead of one-key bags
+            shape = "expand_json_elements" if op.kind == "bag" else "expand_json_elements_as_arrays"
+            lists.append(self.dialect.shape(shape, d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
         numbered = self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
@@ -66,6 +70,8 @@ class ExpandOperators:
         lengths = [self.dialect.shape("list_length", l=col_ref(f"_l{i}")) for i in range(len(lists))]
         # greatest() that skips nulls (an array column that is null in a row expands by the others)
         length = self.dialect.call("greatest", lengths) if len(lengths) > 1 else lengths[0]
+        if limit is not None:  # at most this many rows from each row
+            length = self.dialect.call("least", [length, sb.whole_number(limit)])
         idx_series = exp.alias_(self.dialect.shape("unnest_range", n=length), "_i", quoted=True)
         exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
                                                             *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series, copy=False), [])

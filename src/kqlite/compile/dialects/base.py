@@ -39,6 +39,36 @@ def group_numbers(regex: str) -> dict[str, int]:
     return numbers
 
 
+# The variables shapes use in lambdas (and the shapes that run inside another shape's lambda read, such as
+# list_element_at_i's `i`). A query's own column of the same name must not be captured by them, nor capture
+# them: every such name in a shape is renamed to lambda_variable(name).
+LAMBDA_VARIABLES = frozenset({"e", "i", "x", "y", "a", "b", "p", "f", "l", "r", "acc", "v", "t", "k"})
+
+
+def lambda_variable(name: str) -> str:
+    return f"__kq_{name}"
+
+
+def hide_lambda_variables(tree: exp.Expression) -> exp.Expression:
+    """Rename the lambda variables of a parsed shape (and the free uses of them a shape makes inside another
+    shape's lambda), so that they cannot meet a column of the query: a column `e` would otherwise shadow
+    `e.key` in DuckDB, or an aggregate over a column `e` would be read as one over the lambda's `e`."""
+    for identifier in list(tree.find_all(exp.Identifier)):
+        if identifier.quoted or identifier.name not in LAMBDA_VARIABLES:
+            continue
+        parent = identifier.parent
+        if isinstance(parent, exp.Column) and parent.args.get("table") is not None and parent.this is identifier:
+            continue  # x.v: v is a field of the variable x
+        if isinstance(parent, exp.Dot) and parent.expression is identifier:
+            continue
+        if isinstance(parent, exp.PropertyEQ) and parent.this is identifier:
+            continue  # a struct literal's key
+        if isinstance(parent, exp.Alias) and parent.parent is tree:
+            continue  # an output column of a shape that is a query (range's v): the compiler reads it
+        identifier.replace(exp.to_identifier(lambda_variable(identifier.name)))
+    return tree
+
+
 class ShapeUnavailable(LookupError):
     """The engine has no SQL for a shape the query needs."""
 
@@ -82,7 +112,7 @@ class Dialect:
                 text = self.SHAPES[name]
             except KeyError:
                 raise ShapeUnavailable(self.name, name) from None
-            tree = self._parsed[name] = sqlglot.parse_one(text, read=self.sqlglot_dialect)
+            tree = self._parsed[name] = hide_lambda_variables(sqlglot.parse_one(text, read=self.sqlglot_dialect))
         return fill_holes(tree.copy(), parts)
 
     def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:

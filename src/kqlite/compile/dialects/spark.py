@@ -16,7 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
-from kqlite.compile.dialects.base import Dialect, group_numbers
+from kqlite.compile.dialects.base import Dialect, group_numbers, lambda_variable
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -98,10 +98,10 @@ class Spark(Dialect):
         return exp.Anonymous(this="named_struct", expressions=fields)
 
     def filter_element(self) -> exp.Expression:
-        return exp.column("e")
+        return exp.column(lambda_variable("e"))
 
     def filter_position(self) -> exp.Expression:
-        return exp.Add(this=exp.column("i"), expression=exp.Literal.number(1))
+        return exp.Add(this=exp.column(lambda_variable("i")), expression=exp.Literal.number(1))
 
     def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:
         if name == "json_array":  # pack_array: the items are dynamic already
@@ -472,4 +472,9 @@ class Spark(Dialect):
             "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
             "WHEN :t = 'OBJECT' THEN transform(map_entries(CAST(:d AS MAP<STRING, VARIANT>)), "
             "e -> parse_json(to_json(map(e.key, e.value)))) ELSE array(:d) END"),
+        "expand_json_elements_as_arrays": (
+            "CASE WHEN :d IS NULL OR :t = 'NULL' THEN array(CAST(NULL AS VARIANT)) "
+            "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
+            "WHEN :t = 'OBJECT' THEN transform(map_entries(CAST(:d AS MAP<STRING, VARIANT>)), "
+            "e -> CAST(array(CAST(e.key AS VARIANT), e.value) AS VARIANT)) ELSE array(:d) END"),
     }
