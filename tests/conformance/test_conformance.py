@@ -12,6 +12,7 @@ runs an evenly spread N of them (CI's Spark subset).
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from compare import (
@@ -28,6 +29,7 @@ if not CASES_PATH.exists():
     pytest.skip(f"conformance cases not found at {CASES_PATH}", allow_module_level=True)
 
 CASES = load_cases()
+ORDER_DEPENDENT = load_known_failures(Path(__file__).with_name("order_dependent.txt"))
 TIMEOUT = float(os.environ.get("KQLITE_CONFORMANCE_TIMEOUT", "30"))
 
 
@@ -54,6 +56,8 @@ def test_case(case, record_conformance, backend, known_failures, connect):
     result = run_case(case, connect=connect, timeout=TIMEOUT)
     record_conformance(result)
     listed = result.key in known_failures
+    if result.passed and listed and result.key in ORDER_DEPENDENT:
+        return  # passes by the luck of an order kqlite does not fix (order_dependent.txt)
     if result.passed and listed:
         pytest.fail(
             f"{result.key} passes now on {backend}: remove it from tests/conformance/"
@@ -69,6 +73,6 @@ def test_case(case, record_conformance, backend, known_failures, connect):
 
 
 def test_known_failures_name_existing_cases(known_failures, backend):
-    stale = sorted(known_failures - {case_key(case) for case in CASES})
+    stale = sorted((known_failures | ORDER_DEPENDENT) - {case_key(case) for case in CASES})
     assert not stale, (f"{known_failures_path(backend).name} lists names that are no case's key "
                        f"(id.queryhash): {stale}")

@@ -7,6 +7,7 @@ both engines honest in every run. Expected failures are those of known_failures_
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from compare import (
@@ -28,6 +29,7 @@ SAMPLE = int(os.environ.get("KQLITE_SPARK_SAMPLE", "60"))
 CASES = load_cases()
 SAMPLED = [CASES[i * len(CASES) // SAMPLE] for i in range(SAMPLE)]
 KNOWN = load_known_failures(known_failures_path("spark"))
+ORDER_DEPENDENT = load_known_failures(Path(__file__).with_name("order_dependent.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +43,8 @@ def spark_connect(backend):
 def test_case_on_spark(case, spark_connect):
     result = run_case(case, connect=spark_connect, timeout=60)
     listed = result.key in KNOWN
+    if result.passed and listed and result.key in ORDER_DEPENDENT:
+        return  # passes by the luck of an order kqlite does not fix (order_dependent.txt)
     if result.passed and listed:
         pytest.fail(f"{result.key} passes now on Spark: remove it from known_failures_spark.txt", pytrace=False)
     if not result.passed:
