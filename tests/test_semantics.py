@@ -1142,3 +1142,12 @@ def test_columns_named_like_lambda_variables_do_not_meet_them():
           ["e", "d", "s"], [(["a", 1], [3, 1], [3, 1])])
     check("print d = dynamic([1, 2, 3, 4]), e = dynamic([5, 6, 7]) | mv-expand d, e limit 2",
           ["d", "e"], [(1, 5), (2, 6)])
+
+
+def test_conversions_of_dynamic_numbers_and_timespan_text_with_units():
+    check('print i = toint(dynamic(9.99)), n = tolong(dynamic(-2.5)), a = toint(dynamic([1])), t = toint(dynamic("12"))',
+          ["i", "n", "a", "t"], [(9, -2, None, 12)])
+    check('datatable(s:string)["1d", "2h", "90s", "-1d", "5ms", "1.5", "01:00:00"] | extend ts = totimespan(s)',
+          ["s", "ts"], [("1d", timedelta(days=1)), ("2h", timedelta(hours=2)), ("90s", timedelta(seconds=90)),
+                        ("-1d", timedelta(days=-1)), ("5ms", timedelta(milliseconds=5)), ("1.5", None),
+                        ("01:00:00", timedelta(hours=1))])

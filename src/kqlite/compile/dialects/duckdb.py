@@ -45,6 +45,8 @@ class DuckDB(Dialect):
         # series
         "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
         "trim_whitespace": "regexp_replace(:s, '^\\s+|\\s+$', '', 'g')",
+        "json_is_number": "json_type(:d) IN ('BIGINT', 'UBIGINT', 'DOUBLE')",
+        "timespan_from_unit_text": "CASE WHEN regexp_matches(trim(:s), '^-?[0-9]+(\\.[0-9]+)?(d|h|m|s|ms|microsecond|tick)$') THEN CAST(round(CAST(regexp_extract(trim(:s), '^(-?[0-9]+(\\.[0-9]+)?)', 1) AS DOUBLE) * CASE regexp_extract(trim(:s), '(d|h|m|s|ms|microsecond|tick)$', 1) WHEN 'd' THEN 864000000000 WHEN 'h' THEN 36000000000 WHEN 'm' THEN 600000000 WHEN 's' THEN 10000000 WHEN 'ms' THEN 10000 WHEN 'microsecond' THEN 10 WHEN 'tick' THEN 1 END) AS BIGINT) ELSE NULL END",
         "json_number": "TRY_CAST(json_extract_string(:e, '$') AS DOUBLE)",
         "json_last_non_null_upto_i": "list_filter(list_slice(:l, 1, i + 1), e -> json_type(e) <> 'NULL')[-1]",
         "json_first_non_null_from_i": "list_filter(list_slice(:l, i + 1, len(:l)), e -> json_type(e) <> 'NULL')[1]",

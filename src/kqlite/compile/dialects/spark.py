@@ -168,6 +168,8 @@ class Spark(Dialect):
         # ---- series
         "json_integer": "CASE WHEN schema_of_variant(:e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN try_variant_get(:e, '$', 'bigint') ELSE NULL END",
         "trim_whitespace": "regexp_replace(:s, '^\\\\s+|\\\\s+$', '')",
+        "json_is_number": "schema_of_variant(:d) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT', 'DOUBLE', 'FLOAT') OR schema_of_variant(:d) LIKE 'DECIMAL%'",
+        "timespan_from_unit_text": "CASE WHEN trim(:s) RLIKE '^-?[0-9]+(\\\\.[0-9]+)?(d|h|m|s|ms|microsecond|tick)$' THEN CAST(round(CAST(regexp_extract(trim(:s), '^(-?[0-9]+(\\\\.[0-9]+)?)', 1) AS DOUBLE) * CASE regexp_extract(trim(:s), '(d|h|m|s|ms|microsecond|tick)$', 1) WHEN 'd' THEN 864000000000 WHEN 'h' THEN 36000000000 WHEN 'm' THEN 600000000 WHEN 's' THEN 10000000 WHEN 'ms' THEN 10000 WHEN 'microsecond' THEN 10 WHEN 'tick' THEN 1 END) AS BIGINT) ELSE NULL END",
         "json_number": "try_variant_get(:e, '$', 'double')",
         "json_last_non_null_upto_i": 'element_at(filter(slice(:l, 1, i + 1), e -> e IS NOT NULL AND NOT is_variant_null(e)), -1)',
         "json_first_non_null_from_i": 'element_at(filter(slice(:l, i + 1, size(:l)), e -> e IS NOT NULL AND NOT is_variant_null(e)), 1)',

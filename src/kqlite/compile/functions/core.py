@@ -111,7 +111,13 @@ class CoreFunctions:
             return t
         x = t.sql
         if t.type == "dynamic":
-            if target in ("long", "int", "real", "decimal", "bool"):
+            if target in ("long", "int"):  # a dynamic number is truncated (9.99 -> 9), text is read as text
+                number = Typed(c.dialect.shape("json_number", e=x), "real")
+                as_text = self.convert(c, Typed(c.dialect.shape("json_to_text", d=x), "string"), target)
+                return Typed(exp.Case(ifs=[exp.If(this=c.dialect.shape("json_is_number", d=x.copy()),
+                                                  true=self.convert(c, number, target).sql)],
+                                      default=as_text.sql), target)
+            if target in ("real", "decimal", "bool"):
                 inner = c.dialect.shape("json_to_text", d=x)
                 return self.convert(c, Typed(inner, "string"), target)
             if target in ("datetime", "timespan", "guid"):
@@ -149,7 +155,9 @@ class CoreFunctions:
                 return Typed(c.dialect.shape("kusto_ticks_to_datetime", x=x), "datetime")
         if target == "timespan":
             if t.type == "string":
-                return Typed(c.dialect.shape("timespan_from_text", s=x), "timespan")
+                # [d.]hh:mm[:ss[.fffffff]], or a number with a unit as KQL writes timespans (1d, 2h, 90s, 5ms)
+                return Typed(sb.coalesce(c.dialect.shape("timespan_from_text", s=x),
+                                         c.dialect.shape("timespan_from_unit_text", s=x.copy())), "timespan")
             if t.type in NUMERIC:
                 return Typed(sb.try_cast(x, "long"), "timespan")
         if target == "guid" and t.type == "string":
