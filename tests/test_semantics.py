@@ -1151,3 +1151,13 @@ def test_conversions_of_dynamic_numbers_and_timespan_text_with_units():
           ["s", "ts"], [("1d", timedelta(days=1)), ("2h", timedelta(hours=2)), ("90s", timedelta(seconds=90)),
                         ("-1d", timedelta(days=-1)), ("5ms", timedelta(milliseconds=5)), ("1.5", None),
                         ("01:00:00", timedelta(hours=1))])
+
+
+def test_min_of_reals_with_a_nan_is_nan_and_make_timespan_checks_its_parts():
+    rows = sorted(CON.query("datatable(k:long, v:real)[1, 1.5, 1, real(nan), 1, 2.5, 3, 4.0] "
+                            "| summarize mn = min(v), mx = max(v), mi = minif(v, v > 2) by k").rows())
+    (k1, mn1, mx1, mi1), three = rows
+    assert (k1, math.isnan(mn1), math.isnan(mx1), mi1) == (1, True, True, 2.5)
+    assert three == (3, 4.0, 4.0, 4.0)
+    check("print a = make_timespan(25, 70), b = make_timespan(2, 30), c = make_timespan(1, 2, 3, 4.5)",
+          ["a", "b", "c"], [(None, timedelta(hours=2, minutes=30), timedelta(days=1, hours=2, minutes=3, seconds=4.5))])

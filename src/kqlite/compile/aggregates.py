@@ -177,6 +177,10 @@ class Aggregates:
         if x.type == "dynamic":
             x = self.compiler.functions.convert(c, x, "real")
         agg = _filter(sql_cls(this=x.sql), condition)
+        if x.type == "real" and sql_cls is exp.Min:
+            # Kusto's min of reals with a NaN is NaN; the engines order NaN above every number
+            has_nan = _filter(c.dialect.call("bool_or", [c.dialect.call("isnan", [x.sql])]), condition)
+            agg = exp.Case(ifs=[exp.If(this=has_nan, true=sb.number(float("nan")))], default=agg)
         return [AggColumn(self.named(prefix, node.args[0]), x.type, agg)]
 
     def min(self, c, node, by):

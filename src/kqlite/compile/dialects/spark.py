@@ -134,7 +134,7 @@ class Spark(Dialect):
 
     FUNCTIONS: ClassVar[dict[str, str]] = {
         **{name: name for name in (
-            "any_value", "concat_ws", "contains", "first", "isnan", "lag", "lead", "md5", "nullif", "regexp_extract",
+            "any_value", "bool_or", "concat_ws", "contains", "first", "isnan", "lag", "lead", "md5", "nullif", "regexp_extract",
             "reverse", "url_decode", "stddev_samp", "stddev_pop", "var_samp", "var_pop", "exp", "ln", "log10", "log2",
             "cos", "sin", "tan", "greatest", "least", "year", "month", "day", "dayofyear", "hour", "weekofyear",
         )},

@@ -155,7 +155,12 @@ class DatetimeFunctions:
             h, m, s, d = args[0].sql, args[1].sql, args[2].sql, exp.Literal.number(0)
         else:
             d, h, m, s = args[0].sql, args[1].sql, args[2].sql, args[3].sql
-        return Typed(c.dialect.shape("make_timespan_ticks", d=d, h=h, m=m, s=s), "timespan")
+        # a component out of its range (25 hours, 70 minutes) makes no timespan: null, as Kusto gives
+        valid = exp.and_(*[exp.Between(this=part.copy(), low=sb.number(0), high=sb.number(high))
+                           for part, high in ((h, 23), (m, 59))],
+                         exp.GTE(this=s.copy(), expression=sb.number(0)), exp.LT(this=s.copy(), expression=sb.number(60)))
+        ticks = c.dialect.shape("make_timespan_ticks", d=d, h=h, m=m, s=s)
+        return Typed(exp.Case(ifs=[exp.If(this=valid, true=ticks)], default=sb.null("timespan")), "timespan")
 
     def f_unixtime_seconds_todatetime(self, c, node, args):
         self.arity(c, node, args, 1)
