@@ -198,3 +198,10 @@ def test_the_cli_hunt_on_spark_writes_the_same_alerts_as_on_duckdb(tmp_path):
     duck = hunt()
     assert duck.count("\n") >= 3  # the demo's attack alerts
     assert hunt("--backend", "spark") == duck
+
+
+def test_bag_unpack_reads_the_keys_from_the_data(session):
+    con = kqlite.connect(backend="spark", spark=session)
+    result = con.query('print d = dynamic({"b": 1, "a": "two", "c": [3]}) | evaluate bag_unpack(d)')
+    assert dict(zip(result.columns, result.types, strict=True)) == {"a": "string", "b": "long", "c": "dynamic"}
+    assert dict(zip(result.columns, result.rows()[0], strict=True)) == {"a": "two", "b": 1, "c": [3]}

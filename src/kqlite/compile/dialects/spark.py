@@ -386,10 +386,11 @@ class Spark(Dialect):
             "'Scheme', :scheme, 'Host', :host, 'Port', :port, 'Path', :path, 'Username', :user, "
             "'Password', :password, 'Query Parameters', :params, 'Fragment', :fragment))) END"),
         "url_query_object": "parse_json(to_json(named_struct('Query Parameters', :o)))",
-        "bag_unpack_probe": (
-            f"SELECT k, collect_set({_vtype('v')}) FROM (SELECT r, e.pos AS p, e.key AS k, e.value AS v FROM "
-            "(SELECT :bag AS b, row_number() OVER (ORDER BY monotonically_increasing_id()) AS r FROM :src) AS t, "
-            "LATERAL variant_explode_outer(t.b) AS e WHERE e.key IS NOT NULL) GROUP BY k ORDER BY min(r * 1000000 + p)"),
+        "bag_unpack_probe": (  # names outside LAMBDA_VARIABLES: this is a query, not a lambda
+            f"SELECT kk, collect_set({_vtype('vv')}) FROM (SELECT rn, ex.pos AS pp, ex.key AS kk, ex.value AS vv FROM "
+            "(SELECT :bag AS bag, row_number() OVER (ORDER BY monotonically_increasing_id()) AS rn FROM :src) "
+            "AS src_rows, LATERAL variant_explode_outer(src_rows.bag) AS ex WHERE ex.key IS NOT NULL) "
+            "GROUP BY kk ORDER BY min(rn * 1000000 + pp)"),
         "json_null": "parse_json('null')",
         "json_is_null": "(:x IS NULL OR is_variant_null(:x))",
         "json_is_empty": (
