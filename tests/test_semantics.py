@@ -1161,3 +1161,9 @@ def test_min_of_reals_with_a_nan_is_nan_and_make_timespan_checks_its_parts():
     assert three == (3, 4.0, 4.0, 4.0)
     check("print a = make_timespan(25, 70), b = make_timespan(2, 30), c = make_timespan(1, 2, 3, 4.5)",
           ["a", "b", "c"], [(None, timedelta(hours=2, minutes=30), timedelta(days=1, hours=2, minutes=3, seconds=4.5))])
+
+
+def test_toint_of_text_out_of_an_ints_range_is_null():
+    check('datatable(s:string)["2147483647", "2147483648", "-2147483649"] | extend i = toint(s), l = tolong(s)',
+          ["s", "i", "l"], [("2147483647", 2147483647, 2147483647), ("2147483648", None, 2147483648),
+                            ("-2147483649", None, -2147483649)])

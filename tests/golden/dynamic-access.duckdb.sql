@@ -156,33 +156,63 @@ WITH "_k0" AS (
       THEN TRY_CAST(TRUNC(TRY_CAST((
         "Fields" -> '$."Count"'
       ) ->> '$' AS DOUBLE)) AS INT)
-      ELSE TRY_CAST(CASE
-        WHEN REGEXP_MATCHES(
-          TRIM(REGEXP_REPLACE((
-            "Fields" -> '$."Count"'
-          ) ->> '$', '^\s+|\s+$', '', 'g')),
-          '^[+-]?0[xX][0-9a-fA-F]+$'
-        )
-        THEN TRY_CAST((
-          '0x' || REGEXP_EXTRACT(
+      ELSE CASE
+        WHEN CASE
+          WHEN REGEXP_MATCHES(
             TRIM(REGEXP_REPLACE((
               "Fields" -> '$."Count"'
             ) ->> '$', '^\s+|\s+$', '', 'g')),
-            '0[xX]([0-9a-fA-F]+)',
-            1
+            '^[+-]?0[xX][0-9a-fA-F]+$'
           )
-        ) AS BIGINT)
-        WHEN REGEXP_MATCHES(
-          TRIM(REGEXP_REPLACE((
+          THEN TRY_CAST((
+            '0x' || REGEXP_EXTRACT(
+              TRIM(REGEXP_REPLACE((
+                "Fields" -> '$."Count"'
+              ) ->> '$', '^\s+|\s+$', '', 'g')),
+              '0[xX]([0-9a-fA-F]+)',
+              1
+            )
+          ) AS BIGINT)
+          WHEN REGEXP_MATCHES(
+            TRIM(REGEXP_REPLACE((
+              "Fields" -> '$."Count"'
+            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            '^[+-]?[0-9]+$'
+          )
+          THEN TRY_CAST(TRIM(REGEXP_REPLACE((
             "Fields" -> '$."Count"'
-          ) ->> '$', '^\s+|\s+$', '', 'g')),
-          '^[+-]?[0-9]+$'
-        )
-        THEN TRY_CAST(TRIM(REGEXP_REPLACE((
-          "Fields" -> '$."Count"'
-        ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
-        ELSE NULL
-      END AS INT)
+          ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
+          ELSE NULL
+        END BETWEEN -2147483648 AND 2147483647
+        THEN CAST(CASE
+          WHEN REGEXP_MATCHES(
+            TRIM(REGEXP_REPLACE((
+              "Fields" -> '$."Count"'
+            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            '^[+-]?0[xX][0-9a-fA-F]+$'
+          )
+          THEN TRY_CAST((
+            '0x' || REGEXP_EXTRACT(
+              TRIM(REGEXP_REPLACE((
+                "Fields" -> '$."Count"'
+              ) ->> '$', '^\s+|\s+$', '', 'g')),
+              '0[xX]([0-9a-fA-F]+)',
+              1
+            )
+          ) AS BIGINT)
+          WHEN REGEXP_MATCHES(
+            TRIM(REGEXP_REPLACE((
+              "Fields" -> '$."Count"'
+            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            '^[+-]?[0-9]+$'
+          )
+          THEN TRY_CAST(TRIM(REGEXP_REPLACE((
+            "Fields" -> '$."Count"'
+          ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
+          ELSE NULL
+        END AS INT)
+        ELSE CAST(NULL AS INT)
+      END
     END AS "Count"
   FROM "_k0"
 ), "_k2" AS (

@@ -126,6 +126,10 @@ class CoreFunctions:
             if t.type == "string":
                 # whole numbers only ("5.9" is not an int), or hex ("0xFF")
                 value = c.dialect.shape("text_to_long", s=c.dialect.shape("trim_whitespace", s=x))
+                if target == "int":  # out of an int's range is null (an engine's cast may wrap it instead)
+                    fits = exp.Between(this=value.copy(), low=sb.number(-2**31), high=sb.number(2**31 - 1))
+                    return Typed(exp.Case(ifs=[exp.If(this=fits, true=sb.cast(value, "int"))],
+                                          default=sb.null("int")), target)
                 return Typed(sb.try_cast(value, target), target)
             if t.type in ("real", "decimal"):
                 return Typed(sb.try_cast(c.dialect.call("trunc", [x]), target), target)
