@@ -8,6 +8,7 @@ Spark with ``pytest tests/conformance --backend spark``.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pyarrow as pa
@@ -19,6 +20,8 @@ from kqlite.alerts import alerts_of
 from kqlite.detections import load_rules
 
 pytest.importorskip("pyspark", reason="the Spark backend needs pyspark (pip install 'kqlite[spark]')")
+if shutil.which("java") is None:
+    pytest.skip("the Spark backend needs a Java 17 runtime on PATH (.ci/run installs one)", allow_module_level=True)
 
 from kqlite.backends.spark import local_session  # noqa: E402
 

@@ -7,6 +7,7 @@ both engines honest in every run. Expected failures are those of known_failures_
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,8 @@ from compare import (
 if not CASES_PATH.exists():
     pytest.skip(f"conformance cases not found at {CASES_PATH}", allow_module_level=True)
 pytest.importorskip("pyspark", reason="the Spark backend needs pyspark (pip install 'kqlite[spark]')")
+if shutil.which("java") is None:
+    pytest.skip("the Spark backend needs a Java 17 runtime on PATH (.ci/run installs one)", allow_module_level=True)
 
 pytestmark = pytest.mark.spark
 SAMPLE = int(os.environ.get("KQLITE_SPARK_SAMPLE", "60"))
