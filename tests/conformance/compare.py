@@ -435,6 +435,36 @@ def known_failures_path(backend: str = "duckdb") -> Path:
     return KNOWN_FAILURES_PATH if backend == "duckdb" else KNOWN_FAILURES_PATH.with_name(f"known_failures_{backend}.txt")
 
 
+ORDER_DEPENDENT_PATH = KNOWN_FAILURES_PATH.with_name("order_dependent.txt")
+
+
+def sample_cases(cases: list[dict], size: int) -> list[dict]:
+    """`size` cases evenly spread over the file, so every family is represented (all when size is 0)."""
+    if not size or size >= len(cases):
+        return cases
+    return [cases[i * len(cases) // size] for i in range(size)]
+
+
+def settle(result: CaseResult, query: str, known: set[str], backend: str = "duckdb") -> None:
+    """The pytest verdict of a case against the backend's known failures: a listed case that passes fails
+    (take it off the list) unless order_dependent.txt names it; a listed failure is expected (xfail) unless
+    it is a crash; any other failure fails."""
+    import pytest
+
+    listed = result.key in known
+    if result.passed:
+        if listed and result.key not in load_known_failures(ORDER_DEPENDENT_PATH):
+            pytest.fail(f"{result.key} passes now on {backend}: remove it from tests/conformance/"
+                        f"{known_failures_path(backend).name}", pytrace=False)
+        return
+    message = f"{result.reason}\nquery: {query}"
+    if listed and result.crashed:
+        message += "\n(a crash is never an expected failure: listing it does not excuse it)"
+    elif listed:
+        pytest.xfail(message)
+    pytest.fail(message, pytrace=False)
+
+
 def backend_connect(backend: str = "duckdb") -> Callable[[], Any]:
     """A function that opens a fresh kqlite connection on `backend` (Spark: one shared local session,
     two threads, one shuffle partition, as CI runs it)."""

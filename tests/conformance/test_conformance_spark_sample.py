@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 from compare import (
@@ -19,6 +18,8 @@ from compare import (
     load_cases,
     load_known_failures,
     run_case,
+    sample_cases,
+    settle,
 )
 
 if not CASES_PATH.exists():
@@ -28,11 +29,8 @@ if shutil.which("java") is None:
     pytest.skip("the Spark backend needs a Java 17 runtime on PATH (.ci/run installs one)", allow_module_level=True)
 
 pytestmark = pytest.mark.spark
-SAMPLE = int(os.environ.get("KQLITE_SPARK_SAMPLE", "60"))
-CASES = load_cases()
-SAMPLED = [CASES[i * len(CASES) // SAMPLE] for i in range(SAMPLE)]
+CASES = sample_cases(load_cases(), int(os.environ.get("KQLITE_SPARK_SAMPLE", "60")))
 KNOWN = load_known_failures(known_failures_path("spark"))
-ORDER_DEPENDENT = load_known_failures(Path(__file__).with_name("order_dependent.txt"))
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +40,6 @@ def spark_connect(backend):
     return backend_connect("spark")
 
 
-@pytest.mark.parametrize("case", SAMPLED, ids=[case_key(case) for case in SAMPLED])
+@pytest.mark.parametrize("case", CASES, ids=[case_key(case) for case in CASES])
 def test_case_on_spark(case, spark_connect):
-    result = run_case(case, connect=spark_connect, timeout=60)
-    listed = result.key in KNOWN
-    if result.passed and listed and result.key in ORDER_DEPENDENT:
-        return  # passes by the luck of an order kqlite does not fix (order_dependent.txt)
-    if result.passed and listed:
-        pytest.fail(f"{result.key} passes now on Spark: remove it from known_failures_spark.txt", pytrace=False)
-    if not result.passed:
-        if listed and not result.crashed:
-            pytest.xfail(result.reason)
-        pytest.fail(f"{result.reason}\nquery: {case['query']}", pytrace=False)
+    settle(run_case(case, connect=spark_connect, timeout=60), case["query"], KNOWN, "spark")
