@@ -44,14 +44,20 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture(scope="session")
-def connect_backend(backend: str):
-    """A function that opens a kqlite connection on the engine under test (Spark: one shared local session,
-    two threads, one shuffle partition)."""
-    if backend == "duckdb":
-        return kqlite.connect
+def spark_session():
+    """The one local Spark session of a test run: two threads, one shuffle partition, no adaptive execution
+    (stable plans), as CI runs it."""
     from kqlite.backends.spark import local_session
 
-    session = local_session("2", shuffle_partitions=1, adaptive=False)
+    return local_session("2", shuffle_partitions=1, adaptive=False)
+
+
+@pytest.fixture(scope="session")
+def connect_backend(backend: str, request: pytest.FixtureRequest):
+    """A function that opens a kqlite connection on the engine under test (Spark: the shared session)."""
+    if backend == "duckdb":
+        return kqlite.connect
+    session = request.getfixturevalue("spark_session")
     return lambda **options: kqlite.connect(backend="spark", spark=session, **options)
 
 

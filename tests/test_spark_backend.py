@@ -23,14 +23,12 @@ pytest.importorskip("pyspark", reason="the Spark backend needs pyspark (pip inst
 if shutil.which("java") is None:
     pytest.skip("the Spark backend needs a Java 17 runtime on PATH (.ci/run installs one)", allow_module_level=True)
 
-from kqlite.backends.spark import local_session  # noqa: E402
-
 pytestmark = pytest.mark.spark
 
 
 @pytest.fixture(scope="module")
-def session():
-    return local_session("2", shuffle_partitions=1, adaptive=False)
+def session(spark_session):
+    return spark_session
 
 
 @pytest.fixture(scope="module")
