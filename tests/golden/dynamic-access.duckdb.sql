@@ -159,56 +159,96 @@ WITH "_k0" AS (
       ELSE CASE
         WHEN CASE
           WHEN REGEXP_MATCHES(
-            TRIM(REGEXP_REPLACE((
-              "Fields" -> '$."Count"'
-            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            TRIM(
+              TRIM(
+                (
+                  "Fields" -> '$."Count"'
+                ) ->> '$',
+                ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+              )
+            ),
             '^[+-]?0[xX][0-9a-fA-F]+$'
           )
           THEN TRY_CAST((
             '0x' || REGEXP_EXTRACT(
-              TRIM(REGEXP_REPLACE((
-                "Fields" -> '$."Count"'
-              ) ->> '$', '^\s+|\s+$', '', 'g')),
+              TRIM(
+                TRIM(
+                  (
+                    "Fields" -> '$."Count"'
+                  ) ->> '$',
+                  ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+                )
+              ),
               '0[xX]([0-9a-fA-F]+)',
               1
             )
           ) AS BIGINT)
           WHEN REGEXP_MATCHES(
-            TRIM(REGEXP_REPLACE((
-              "Fields" -> '$."Count"'
-            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            TRIM(
+              TRIM(
+                (
+                  "Fields" -> '$."Count"'
+                ) ->> '$',
+                ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+              )
+            ),
             '^[+-]?[0-9]+$'
           )
-          THEN TRY_CAST(TRIM(REGEXP_REPLACE((
-            "Fields" -> '$."Count"'
-          ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
+          THEN TRY_CAST(TRIM(
+            TRIM(
+              (
+                "Fields" -> '$."Count"'
+              ) ->> '$',
+              ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+            )
+          ) AS BIGINT)
           ELSE NULL
         END BETWEEN -2147483648 AND 2147483647
         THEN CAST(CASE
           WHEN REGEXP_MATCHES(
-            TRIM(REGEXP_REPLACE((
-              "Fields" -> '$."Count"'
-            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            TRIM(
+              TRIM(
+                (
+                  "Fields" -> '$."Count"'
+                ) ->> '$',
+                ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+              )
+            ),
             '^[+-]?0[xX][0-9a-fA-F]+$'
           )
           THEN TRY_CAST((
             '0x' || REGEXP_EXTRACT(
-              TRIM(REGEXP_REPLACE((
-                "Fields" -> '$."Count"'
-              ) ->> '$', '^\s+|\s+$', '', 'g')),
+              TRIM(
+                TRIM(
+                  (
+                    "Fields" -> '$."Count"'
+                  ) ->> '$',
+                  ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+                )
+              ),
               '0[xX]([0-9a-fA-F]+)',
               1
             )
           ) AS BIGINT)
           WHEN REGEXP_MATCHES(
-            TRIM(REGEXP_REPLACE((
-              "Fields" -> '$."Count"'
-            ) ->> '$', '^\s+|\s+$', '', 'g')),
+            TRIM(
+              TRIM(
+                (
+                  "Fields" -> '$."Count"'
+                ) ->> '$',
+                ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+              )
+            ),
             '^[+-]?[0-9]+$'
           )
-          THEN TRY_CAST(TRIM(REGEXP_REPLACE((
-            "Fields" -> '$."Count"'
-          ) ->> '$', '^\s+|\s+$', '', 'g')) AS BIGINT)
+          THEN TRY_CAST(TRIM(
+            TRIM(
+              (
+                "Fields" -> '$."Count"'
+              ) ->> '$',
+              ' ' || CHR(9) || CHR(10) || CHR(12) || CHR(13)
+            )
+          ) AS BIGINT)
           ELSE NULL
         END AS INT)
         ELSE CAST(NULL AS INT)

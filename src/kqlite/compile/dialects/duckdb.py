@@ -44,7 +44,8 @@ class DuckDB(Dialect):
     SHAPES: ClassVar[dict[str, str]] = {
         # series
         "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
-        "trim_whitespace": "regexp_replace(:s, '^\\s+|\\s+$', '', 'g')",
+        # RE2's \s (space, tab, line feed, form feed, carriage return), without a regex per value
+        "trim_whitespace": "trim(:s, ' ' || chr(9) || chr(10) || chr(12) || chr(13))",
         "json_is_number": "json_type(:d) IN ('BIGINT', 'UBIGINT', 'DOUBLE')",
         "timespan_from_unit_text": "CASE WHEN regexp_matches(trim(:s), '^-?[0-9]+(\\.[0-9]+)?(d|h|m|s|ms|microsecond|tick)$') THEN CAST(round(CAST(regexp_extract(trim(:s), '^(-?[0-9]+(\\.[0-9]+)?)', 1) AS DOUBLE) * CASE regexp_extract(trim(:s), '(d|h|m|s|ms|microsecond|tick)$', 1) WHEN 'd' THEN 864000000000 WHEN 'h' THEN 36000000000 WHEN 'm' THEN 600000000 WHEN 's' THEN 10000000 WHEN 'ms' THEN 10000 WHEN 'microsecond' THEN 10 WHEN 'tick' THEN 1 END) AS BIGINT) ELSE NULL END",
         "json_number": "TRY_CAST(json_extract_string(:e, '$') AS DOUBLE)",
