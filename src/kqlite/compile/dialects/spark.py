@@ -266,8 +266,7 @@ class Spark(Dialect):
         # every row would pull the whole table into one partition
         "input_order": "monotonically_increasing_id()",
         # ---- IPv4
-        "ipv4_network_a": ":a DIV CAST(pow(2, 32 - :n) AS BIGINT)",
-        "ipv4_network_b": ":b DIV CAST(pow(2, 32 - :n) AS BIGINT)",
+        "ipv4_network": ":a DIV CAST(pow(2, 32 - :n) AS BIGINT)",
         "ipv4_prefix_length": (
             "CASE WHEN contains(:s, '/') THEN least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 32) ELSE 32 END"),
         "ipv4_same_network": (

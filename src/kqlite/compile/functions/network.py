@@ -65,6 +65,6 @@ class NetworkFunctions:
         a, b = ipv4_number(c.dialect, c.as_string(args[0]).sql), ipv4_number(c.dialect, c.as_string(args[1]).sql)
         if len(args) == 3:
             prefix = args[2].sql
-            a = c.dialect.shape("ipv4_network_a", a=a, n=prefix)
-            b = c.dialect.shape("ipv4_network_b", b=b, n=prefix)
+            a = c.dialect.shape("ipv4_network", a=a, n=prefix)
+            b = c.dialect.shape("ipv4_network", a=b, n=prefix)
         return Typed(c.dialect.shape("compare_three_way", a=a, b=b), "long")
