@@ -24,6 +24,7 @@ from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_rows import RowOperators
+from kqlite.compile.ops_scan import ScanOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
 from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_literal
@@ -84,7 +85,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
-               PluginOperators):
+               PluginOperators, ScanOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
@@ -105,6 +106,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         # inside an mv-apply subquery: the column that tells the input rows apart (kept by every operator)
         self.apply_key: str | None = None
         self.hidden_count = 0  # numbers the hidden columns that window functions compute
+        self.recursive = False  # a CTE refers to itself (scan): the WITH is WITH RECURSIVE
 
     def run_probe(self, tree: exp.Expression) -> list[tuple]:
         """Run a partial query on the data, its names made SQL-safe as the final query's are."""
@@ -313,7 +315,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if relation.order:
             select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in relation.order], copy=False)
         if self.ctes:
-            select.set("with_", exp.With(expressions=list(self.ctes)))
+            select.set("with_", exp.With(expressions=list(self.ctes), recursive=self.recursive or None))
         return select
 
     @staticmethod

@@ -167,7 +167,7 @@ class PluginOperators:
             bag=bag.sql, src=rel.source.copy())
         select = keys_sql if isinstance(keys_sql, exp.Select) else exp.select(exp.Star()).from_(keys_sql)
         if self.ctes:
-            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes]))
+            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes], recursive=self.recursive or None))
         keys = self.probe(select)
         bag_name = plugin.args[0].name
         kept = [col for col in rel.columns if col.name != bag_name]

@@ -318,6 +318,34 @@ class Invoke(Operator):
 
 
 @dataclass
+class ScanDeclare:
+    """`name: type [= default]` in scan's declare clause."""
+
+    name: str
+    type: str
+    default: Expr | None
+    pos: int
+
+
+@dataclass
+class ScanStep:
+    """`step name [output=all|last|none]: condition [=> col = expr, ...];`"""
+
+    name: str
+    output: str
+    condition: Expr
+    assignments: list[tuple[str, Expr, int]]
+    pos: int
+
+
+@dataclass
+class Scan(Operator):
+    match_id: str | None
+    declares: list[ScanDeclare]
+    steps: list[ScanStep]
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 

@@ -29,7 +29,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "scan", "top-hitters",
+    "top-hitters",
     "find", "partition", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
@@ -482,6 +482,8 @@ class _Parser:
             return ast.MvApply(pos, expand, operators)
         if name == "top-nested":
             return self.top_nested(pos)
+        if name == "scan":
+            return self.scan(pos)
         if name == "make-series":
             return self.make_series(pos)
         if name == "invoke":
@@ -558,6 +560,57 @@ class _Parser:
             if self.operator_name().text != "top-nested":
                 raise self.error("'top-nested' after ',' in a top-nested operator")
         return ast.TopNested(pos, levels)
+
+    def scan(self, pos: int) -> ast.Scan:
+        """`scan [with_match_id=Name] [declare (name:type[=default], ...)] with (step ...; ...)`."""
+        match_id = None
+        declares: list[ast.ScanDeclare] = []
+        while True:
+            if self.accept_word("with_match_id"):
+                self.expect_op("=")
+                match_id, _ = self.identifier("the match id column's name")
+            elif self.accept_word("declare"):
+                self.expect_op("(")
+                while not self.tok.is_op(")"):
+                    name, name_pos = self.identifier("a column name")
+                    self.expect_op(":")
+                    kind = self.type_name()
+                    default = self.expression() if self.accept_op("=") else None
+                    declares.append(ast.ScanDeclare(name, kind, default, name_pos))
+                    if not self.accept_op(","):
+                        break
+                self.expect_op(")")
+            else:
+                break
+        self.expect_word("with")
+        self.expect_op("(")
+        steps: list[ast.ScanStep] = []
+        while self.tok.is_word("step"):
+            self.advance()
+            name, step_pos = self.identifier("a step name")
+            output = "all"
+            if self.accept_word("output"):
+                self.expect_op("=")
+                output = self.accept_word("all", "last", "none") or ""
+                if not output:
+                    raise self.error("all, last or none after 'output='")
+            self.expect_op(":")
+            condition = self.expression()
+            assignments: list[tuple[str, ast.Expr, int]] = []
+            if self.accept_op("=>"):
+                while True:
+                    column, column_pos = self.identifier("a declared column to assign")
+                    self.expect_op("=")
+                    assignments.append((column, self.expression(), column_pos))
+                    if not self.accept_op(","):
+                        break
+            if not self.accept_op(";") and not self.tok.is_op(")"):
+                raise self.error("';' after the step")
+            steps.append(ast.ScanStep(name, output, condition, assignments, step_pos))
+        if not steps:
+            raise self.error("at least one `step name: condition;` in scan's with (...)")
+        self.expect_op(")")
+        return ast.Scan(pos, match_id, declares, steps)
 
     def make_series(self, pos: int) -> ast.MakeSeries:
         self.skip_hints()
