@@ -65,6 +65,9 @@ SESSION_SETTINGS = {
     "spark.sql.mapKeyDedupPolicy": "LAST_WIN",  # bag_merge and friends: a later key wins
     "spark.sql.legacy.sizeOfNull": "false",  # size(null) is null, not -1
     "spark.sql.caseSensitive": "true",  # KQL names are case-sensitive: LogonId and LogonID are two columns
+    # scan reads one row per recursion level (per partition): as many levels and rows as the input has
+    "spark.sql.cteRecursionLevelLimit": "-1",
+    "spark.sql.cteRecursionRowLimit": "-1",
 }
 
 

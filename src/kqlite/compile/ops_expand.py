@@ -132,6 +132,40 @@ class ExpandOperators:
                         on=exp.EQ(this=col_ref(key, "_n"), expression=col_ref(key, "_s")), copy=False))
         return self.step(select, kept + out_sub)
 
+    def op_Partition(self, op: ast.Partition, rel: Relation, env: Env) -> Relation:
+        """The operators run on the rows of each value of the column apart, as mv-apply runs its subquery on
+        each row's expansion: every operator keeps a hidden key (a number per value) and works per key."""
+        self.operators_used.append("partition")
+        by = rel.column(op.by.name)
+        if by is None:
+            raise self.semantic(f"partition by '{op.by.name}': no such column", op.by.pos)
+        if by.type == "dynamic":
+            raise self.semantic("partition needs a column of a scalar type, not dynamic", op.by.pos,
+                                "convert it first, e.g. extend Key = tostring(Column)")
+        if self.apply_key is not None:
+            raise self.unsupported("partition inside mv-apply or another partition", op.pos)
+        key = unique_name("_partition", set(rel.names()))
+        number = exp.Window(this=exp.Anonymous(this="dense_rank", expressions=[]),
+                            order=exp.Order(expressions=[exp.Ordered(this=col_ref(by.name), nulls_first=True)]))
+        keyed = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                       exp.alias_(sb.cast(number, "long"), key, quoted=True), copy=False),
+                          rel.columns + [Column(key, "long")])
+        if rel.order:  # each partition sees its rows in the order they came
+            keyed.order = list(rel.order)
+            keyed.serialized = rel.serialized
+        self.apply_key = key
+        try:
+            sub = keyed
+            for inner in op.subquery:
+                sub = self.operator(inner, sub, env)
+        finally:
+            self.apply_key = None
+        if sub.column(key) is None:
+            raise self.unsupported("this partition subquery (one of its operators mixes the partitions)", op.pos)
+        kept = [c for c in sub.columns if c.name != key]
+        out = self.step(self.select_from(sub).select(*[col_ref(c.name) for c in kept], copy=False), kept)
+        return out
+
 
 # JSON value types (DuckDB's json_type) -> the KQL type bag_unpack gives a column whose values all have it.
 _JSON_TO_KQL = {"BIGINT": "long", "UBIGINT": "long", "DOUBLE": "real", "VARCHAR": "string", "BOOLEAN": "bool"}

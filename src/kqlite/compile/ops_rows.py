@@ -11,6 +11,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.defender_functions import PROFILE_TABLE, is_builtin
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding
+from kqlite.compile.expressions import Typed
 from kqlite.compile.scope import Column, Relation, col_ref, ident
 from kqlite.syntax import ast
 
@@ -89,6 +90,8 @@ class RowOperators:
             select = self.select_from(rel).select(*self.same_columns(rel), copy=False).distinct(copy=False)
             return self.step(select, rel.columns)
         items = self.named_items(op.items, rel, env, "distinct")
+        if self.apply_key and all(name != self.apply_key for name, _, _ in items):  # per partition
+            items = [(self.apply_key, Typed(col_ref(self.apply_key), "long", self.apply_key), op.pos), *items]
         columns = [Column(name, t.type) for name, t, _ in items]
         select = self.select_from(rel).select(*[exp.alias_(t.sql, name, quoted=True) for name, t, _ in items], copy=False).distinct(copy=False)
         return self.step(select, columns)
@@ -96,6 +99,9 @@ class RowOperators:
     def op_Count(self, op: ast.Count, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("count")
         select = self.select_from(rel).select(exp.alias_(exp.Count(this=exp.Star()), "Count", quoted=True), copy=False)
+        if self.apply_key:  # per partition
+            select = select.select(col_ref(self.apply_key), copy=False).group_by(col_ref(self.apply_key), copy=False)
+            return self.step(select, [Column("Count", "long"), Column(self.apply_key, "long")])
         return self.step(select, [Column("Count", "long")])
 
     def op_Invoke(self, op: ast.Invoke, rel: Relation, env: Env) -> Relation:

@@ -26,7 +26,6 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
-from kqlite.compile.expressions import ExprCompiler
 from kqlite.compile.scope import Column, Relation, col_ref, ident
 from kqlite.compile.types import normalize_type
 from kqlite.syntax import ast
@@ -99,7 +98,7 @@ class _Layers:
 class ScanOperators:
     def op_Scan(self, op: ast.Scan, rel: Relation, env: Env, partition: list[str] | None = None) -> Relation:
         self.operators_used.append("scan")
-        partition = partition or []
+        partition = partition or ([self.apply_key] if self.apply_key else [])
         names = [s.name for s in op.steps]
         for i, step in enumerate(op.steps):
             if step.name in names[:i]:
@@ -258,7 +257,6 @@ class _ScanPlan:
 
     def iteration(self, state_name: str, names: list[str], part_cols: list[str], numbered: exp.Table) -> exp.Select:
         """The recursive member: the state joined to the next row, then one layer of SELECTs per step."""
-        k = self.k
         read = {c.name for c in self.rel.columns}
         first = exp.Select()
         first = first.select(*[exp.alias_(col_ref(p, "s"), p, quoted=True) for p in part_cols], copy=False)
@@ -306,18 +304,14 @@ class _ScanPlan:
         k = step.number
         c1, c2 = f"__q_c1_{k}", f"__q_c2_{k}"
         active = col_ref(f"__q_a{k}")
-        # layer 1: which check matches
-        tests: dict[str, exp.Expression] = {}
+        # layer 1: which check matches (check 2 only where check 1 did not)
         if k > 1:
-            tests[c1] = exp.and_(col_ref(f"__q_a{k - 1}"),
-                                 sb.coalesce(self.resolve(step.condition, k - 1, k, {}), exp.false()))
+            layers.push({c1: exp.and_(col_ref(f"__q_a{k - 1}"),
+                                      sb.coalesce(self.resolve(step.condition, k - 1, k, {}), exp.false()))})
         else:
-            tests[c1] = exp.false()
-        eligible = exp.true() if k == 1 else active
-        tests[c2] = exp.and_(exp.not_(col_ref(c1)) if k > 1 else exp.true(), eligible,
-                             sb.coalesce(self.resolve(step.condition, k, k, {}), exp.false()))
-        layers.push({c1: tests[c1]} if k == 1 else {c1: tests[c1]})
-        layers.push({c2: tests[c2]})
+            layers.push({c1: exp.false()})
+        eligible = exp.true() if k == 1 else exp.and_(exp.not_(col_ref(c1)), active.copy())
+        layers.push({c2: exp.and_(eligible, sb.coalesce(self.resolve(step.condition, k, k, {}), exp.false()))})
         # layer 2: the assigned values, under the state each check reads
         under1: dict[str, exp.Expression] = {}
         under2: dict[str, exp.Expression] = {}

@@ -346,6 +346,14 @@ class Scan(Operator):
 
 
 @dataclass
+class Partition(Operator):
+    """`partition [hints] by Column (operators)`: the operators run on the rows of each value apart."""
+
+    by: Name
+    subquery: list[Operator]
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 

@@ -30,7 +30,7 @@ RESERVED_NAMES = {
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
     "top-hitters",
-    "find", "partition", "sample", "sample-distinct", "fork",
+    "find", "sample", "sample-distinct", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -484,6 +484,8 @@ class _Parser:
             return self.top_nested(pos)
         if name == "scan":
             return self.scan(pos)
+        if name == "partition":
+            return self.partition(pos)
         if name == "make-series":
             return self.make_series(pos)
         if name == "invoke":
@@ -560,6 +562,22 @@ class _Parser:
             if self.operator_name().text != "top-nested":
                 raise self.error("'top-nested' after ',' in a top-nested operator")
         return ast.TopNested(pos, levels)
+
+    def partition(self, pos: int) -> ast.Partition:
+        self.skip_hints()
+        self.expect_word("by")
+        column, column_pos = self.identifier("the column to partition by")
+        self.skip_hints()
+        if not self.tok.is_op("("):
+            raise self.error("'(' and the operators to run on each partition",
+                             hint="partition by Column (top 3 by Timestamp); the { ... $input ... } form is not supported yet")
+        self.advance()
+        self.accept_op("|")
+        operators = [self.operator()]
+        while self.accept_op("|"):
+            operators.append(self.operator())
+        self.expect_op(")")
+        return ast.Partition(pos, ast.Name(column_pos, column), operators)
 
     def scan(self, pos: int) -> ast.Scan:
         """`scan [with_match_id=Name] [declare (name:type[=default], ...)] with (step ...; ...)`."""
