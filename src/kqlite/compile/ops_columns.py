@@ -36,8 +36,12 @@ class ColumnOperators:
         out = []
         counter = 0
         for item in items:
+            if self.is_tuple_call(item.expr, env):
+                out += self.spread_columns(item, c, what)
+                continue
             if item.names is not None:
-                raise self.unsupported(f"'(a, b) = ...' in {what}", item.expr.pos)
+                raise self.semantic(f"'(a, b) = ...' needs a function of several results, such as series_fit_line()",
+                                    item.expr.pos)
             typed = c.compile(item.expr)
             name = item.name
             if name is None:
@@ -47,6 +51,23 @@ class ColumnOperators:
                 name = f"Column{counter}"
             out.append((name, typed, item.expr.pos))
         return out
+
+    def is_tuple_call(self, node: ast.Expr, env: Env) -> bool:
+        return isinstance(node, ast.Call) and node.name in self.functions.tuples and env.lookup(node.name) is None
+
+    def spread_columns(self, item: ast.NamedExpr, c: ExprCompiler, what: str) -> list[tuple[str, Typed, int]]:
+        """The columns of series_stats() and its kind: named by `(a, b) = ` or `a = ` (the first ones), else
+        `<function>_<argument column>_<result>` as Kusto names them."""
+        if what not in ("extend", "project"):
+            raise self.unsupported(f"{item.expr.name}() in {what}", item.expr.pos)
+        call = item.expr
+        results = self.functions.columns_of(c, call)
+        names = item.names if item.names is not None else ([item.name] if item.name else [])
+        if len(names) > len(results):
+            raise self.semantic(f"{call.name}() gives {len(results)} columns, not {len(names)}", call.pos)
+        argument = call.args[0].name if call.args and isinstance(call.args[0], ast.Name) else ""
+        return [(names[i] if i < len(names) else f"{call.name}_{argument}_{field}", typed, call.pos)
+                for i, (field, typed) in enumerate(results)]
 
     def op_Extend(self, op: ast.Extend, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("extend")

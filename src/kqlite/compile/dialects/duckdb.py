@@ -52,6 +52,12 @@ class DuckDB(Dialect):
         "json_last_non_null_upto_i": "list_filter(list_slice(:l, 1, i + 1), e -> json_type(e) <> 'NULL')[-1]",
         "json_first_non_null_from_i": "list_filter(list_slice(:l, i + 1, len(:l)), e -> json_type(e) <> 'NULL')[1]",
         "list_element_at_i_minus": 'CASE WHEN i - :k >= 0 THEN :l[i - :k + 1] ELSE NULL END',
+        # a series computed element by element from the earlier outputs (series_iir): :p reads them with
+        # fold_output_at_i_minus
+        "json_fold_reals": 'to_json(list_reduce(range(:n), (acc, i) -> list_append(acc, CAST(:p AS DOUBLE)), CAST([] AS DOUBLE[])))',
+        "fold_output_at_i_minus": 'CASE WHEN i - :k >= 0 THEN acc[i - :k + 1] ELSE NULL END',
+        "loop_index": 'i',  # inside json_zip's :p, the element's position from 0
+        "list_position_dot": 'list_sum(list_transform(:l, (e, p) -> e * p))',  # sum of e * position (from 1)
         "json_list_numbers": "list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE))",
         "list_min": 'list_min(:l)',
         "list_max": 'list_max(:l)',

@@ -38,6 +38,13 @@ class CoreFunctions:
                 self.table[attr[2:]] = getattr(self, attr)
         for alias, target in _ALIASES.items():
             self.table[alias] = self.table[target]
+        # functions that return several columns (series_stats, series_fit_line): name -> builder of the columns
+        self.tuples: dict[str, Callable[[ExprCompiler, ast.Call, list[Typed]], list[tuple[str, Typed]]]] = {
+            attr[2:]: getattr(self, attr) for attr in dir(self) if attr.startswith("t_")}
+
+    def columns_of(self, c: ExprCompiler, node: ast.Call) -> list[tuple[str, Typed]]:
+        """The columns a function of several results gives (extend/project spread them)."""
+        return self.tuples[node.name](c, node, [c.compile(arg) for arg in node.args])
 
     def call(self, c: ExprCompiler, node: ast.Call) -> Typed:
         name = node.name
@@ -52,6 +59,13 @@ class CoreFunctions:
                 "use it inside `| summarize ...`",
             )
         builder = self.table.get(name)
+        if builder is None and name in self.tuples:
+            raise KqlSemanticError(
+                f"{name}() returns several columns, so it cannot be part of an expression",
+                c.text,
+                node.pos,
+                f"use it alone in extend or project: extend (a, b) = {name}(...)",
+            )
         if builder is None:
             raise KqlUnsupportedError(
                 f"function {name}() is not supported by kqlite yet",

@@ -159,7 +159,92 @@ class SeriesFunctions:
                                            true=whole)], default=element)
         return Typed(d.shape("json_zip", n=d.shape("list_length", l=items.copy()), p=element), "dynamic")
 
+    def f_series_iir(self, c, node, args):
+        """Infinite impulse response: y[i] = (sum of b[j] * x[i - j] - sum over j >= 1 of a[j] * y[i - j]) / a[0]
+        (values before the start are 0), with constant numerator (b) and denominator (a) arrays."""
+        self.arity(c, node, args, 3)
+        d = c.dialect
+        numerators, denominators = (self.constant_numbers(c, node, arg, what)
+                                    for arg, what in ((args[1], "numerators"), (args[2], "denominators")))
+        if denominators[0] == 0:
+            raise KqlSemanticError("series_iir(): the first denominator must not be 0", c.text, node.pos)
+        items = self.json_list(c, node, args[0])
+        terms: list[exp.Expression] = []
+        for lag, weight in enumerate(numerators):
+            earlier = d.shape("json_number", e=d.shape("list_element_at_i_minus", l=items.copy(),
+                                                         k=exp.Literal.number(lag)))
+            terms.append(exp.Mul(this=sb.number(weight / denominators[0]), expression=sb.coalesce(earlier, sb.number(0.0))))
+        for lag, weight in enumerate(denominators[1:], 1):
+            earlier = d.shape("fold_output_at_i_minus", k=exp.Literal.number(lag))
+            terms.append(exp.Mul(this=sb.number(-weight / denominators[0]), expression=sb.coalesce(earlier, sb.number(0.0))))
+        value = terms[0]
+        for term in terms[1:]:
+            value = exp.Add(this=value, expression=term)
+        return Typed(d.shape("json_fold_reals", n=d.shape("list_length", l=items.copy()), p=value), "dynamic")
+
+    def constant_numbers(self, c, node, arg: Typed, what: str) -> list[float]:
+        if not (arg.is_const and isinstance(arg.const, list) and arg.const
+                and all(isinstance(v, int | float) and not isinstance(v, bool) for v in arg.const)):
+            raise KqlUnsupportedError(f"{node.name}() with {what} that are not a constant array of numbers",
+                                      c.text, node.pos)
+        return [float(v) for v in arg.const]
+
     # ------------------------------------------------------------ statistics
+
+    def series_numbers(self, c, node, args) -> exp.Expression:
+        return c.dialect.shape("json_list_numbers", l=self.json_list(c, node, args[0]))
+
+    def t_series_stats(self, c, node, args) -> list[tuple[str, Typed]]:
+        """min, min_idx, max, max_idx, avg, stdev and variance (sample) of the numeric elements: 7 columns."""
+        self.arity(c, node, args, 1, 2)
+        d = c.dialect
+        numbers = self.series_numbers(c, node, args)
+        shapes = {"min": "list_min", "min_idx": "list_min_index", "max": "list_max", "max_idx": "list_max_index",
+                  "avg": "list_average", "stdev": "list_stdev", "variance": "list_variance"}
+        out = []
+        for name, shape in shapes.items():
+            kql_type = "long" if name.endswith("_idx") else "real"
+            out.append((name, Typed(sb.cast(d.shape(shape, l=numbers.copy()), kql_type), kql_type)))
+        return out
+
+    def t_series_fit_line(self, c, node, args) -> list[tuple[str, Typed]]:
+        """Least squares line over x = 1, 2, ... n (as Kusto's interception shows): rsquare, slope, variance and
+        rvariance (sample, of the values and of the residuals), interception, line_fit."""
+        self.arity(c, node, args, 1)
+        d = c.dialect
+        numbers = self.series_numbers(c, node, args)
+
+        def num(value: float) -> exp.Expression:
+            return sb.number(value)
+
+        def div(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            return exp.Div(this=exp.Paren(this=a), expression=exp.Paren(this=b))
+
+        def mul(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            return exp.Mul(this=exp.Paren(this=a), expression=exp.Paren(this=b))
+
+        def sub(a: exp.Expression, b: exp.Expression) -> exp.Expression:
+            return exp.Sub(this=exp.Paren(this=a), expression=exp.Paren(this=b))
+
+        n = sb.cast(d.shape("list_length", l=numbers.copy()), "real")
+        sum_y = d.shape("list_total", l=numbers.copy())
+        sum_xy = d.shape("list_position_dot", l=numbers.copy())
+        mean_x = div(exp.Add(this=n.copy(), expression=num(1.0)), num(2.0))
+        # over x = 1..n: sum (x - mean x)^2 = n (n^2 - 1) / 12
+        sxx = div(mul(n.copy(), sub(mul(n.copy(), n.copy()), num(1.0))), num(12.0))
+        sxy = sub(sum_xy, mul(mean_x.copy(), sum_y.copy()))
+        slope = div(sxy, sxx)
+        interception = sub(div(sum_y.copy(), n.copy()), mul(slope.copy(), mean_x.copy()))
+        variance = d.shape("list_variance", l=numbers.copy())
+        # r^2 = explained / total sum of squares = slope * sxy / ((n - 1) variance)
+        rsquare = div(mul(slope.copy(), sxy.copy()), mul(sub(n.copy(), num(1.0)), variance.copy()))
+        rvariance = mul(sub(num(1.0), rsquare.copy()), variance.copy())
+        position = sb.cast(exp.Add(this=d.shape("loop_index"), expression=exp.Literal.number(1)), "real")
+        point = exp.Add(this=mul(slope.copy(), position), expression=exp.Paren(this=interception.copy()))
+        line = d.shape("json_zip", n=d.shape("list_length", l=numbers.copy()), p=self.json_of(Typed(point, "real")))
+        return [("rsquare", Typed(rsquare, "real")), ("slope", Typed(slope, "real")),
+                ("variance", Typed(variance, "real")), ("rvariance", Typed(rvariance, "real")),
+                ("interception", Typed(interception, "real")), ("line_fit", Typed(line, "dynamic"))]
 
     def f_series_stats_dynamic(self, c, node, args):
         """min, min_idx, max, max_idx, avg, stdev (sample), variance (sample), sum, len of the numeric elements."""
