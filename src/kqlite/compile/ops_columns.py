@@ -40,7 +40,7 @@ class ColumnOperators:
                 out += self.spread_columns(item, c, what)
                 continue
             if item.names is not None:
-                raise self.semantic(f"'(a, b) = ...' needs a function of several results, such as series_fit_line()",
+                raise self.semantic("'(a, b) = ...' needs a function of several results, such as series_fit_line()",
                                     item.expr.pos)
             typed = c.compile(item.expr)
             name = item.name
