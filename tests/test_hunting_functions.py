@@ -93,3 +93,33 @@ def test_an_unsupported_aggregate_says_so():
 def test_datetime_diff_refuses_text(con):
     with pytest.raises(kqlite.KqlSemanticError, match="compares datetimes"):
         con.query('print datetime_diff("day", now(), "2024-01-01")')
+
+
+def test_series_fit_line_spreads_into_columns_as_the_documentation_shows(con):
+    row = one(con, "print y=dynamic([2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]) "
+                   "| extend (RSquare, Slope, Variance, RVariance, Interception, LineFit)=series_fit_line(y)")
+    rsquare, slope, variance, rvariance, interception, line = row[1:]
+    assert (round(rsquare, 3), round(slope, 3), round(variance, 3), round(rvariance, 3), round(interception, 3)) == (
+        0.983, 2.731, 98.629, 1.686, -1.667)
+    assert [round(v, 3) for v in line[:3]] == [1.064, 3.795, 6.526] and len(line) == 12
+
+
+def test_functions_of_several_columns_take_kusto_names(con):
+    result = con.query("print s=dynamic([1, 2, 3]) | extend series_stats(s)")
+    assert result.columns == ["s", "series_stats_s_min", "series_stats_s_min_idx", "series_stats_s_max",
+                              "series_stats_s_max_idx", "series_stats_s_avg", "series_stats_s_stdev",
+                              "series_stats_s_variance"]
+    assert result.rows() == [([1, 2, 3], 1.0, 0, 3.0, 2, 2.0, 1.0, 1.0)]
+    named = con.query("print s=dynamic([4, 1]) | project lowest = series_stats(dynamic([4, 1]))")
+    assert named.columns[:2] == ["lowest", "series_stats__min_idx"] and named.rows()[0][:2] == (1.0, 1)
+    with pytest.raises(kqlite.KqlSemanticError, match="several columns"):
+        con.query("print s=dynamic([1]) | where series_stats(s) > 0")
+    with pytest.raises(kqlite.KqlSemanticError, match="gives 7 columns, not 8"):
+        con.query("print s=dynamic([1]) | extend (a, b, c, d, e, f, g, h) = series_stats(s)")
+
+
+def test_series_iir_feeds_back_its_outputs(con):
+    # numerators [1], denominators [1, -1]: y[i] = x[i] + y[i - 1], a running sum
+    assert one(con, "print series_iir(dynamic([1, 2, 3, 4]), dynamic([1]), dynamic([1, -1]))") == ([1.0, 3.0, 6.0, 10.0],)
+    # y[i] = (x[i] + x[i - 1]) / 2 - 0.5 y[i - 1]
+    assert one(con, "print series_iir(dynamic([2, 4]), dynamic([1, 1]), dynamic([2, 1]))") == ([1.0, 2.5],)
