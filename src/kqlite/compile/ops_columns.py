@@ -56,8 +56,9 @@ class ColumnOperators:
         return isinstance(node, ast.Call) and node.name in self.functions.tuples and env.lookup(node.name) is None
 
     def spread_columns(self, item: ast.NamedExpr, c: ExprCompiler, what: str) -> list[tuple[str, Typed, int]]:
-        """The columns of series_stats() and its kind: named by `(a, b) = ` or `a = ` (the first ones), else
-        `<function>_<argument column>_<result>` as Kusto names them."""
+        """The columns of series_stats() and its kind: `(a, b) = ` or `a = ` takes the first results under those
+        names and only them (as the engine does; Microsoft's analyzer would add the others), a bare call all of
+        them as `<function>_<argument column>_<result>`."""
         if what not in ("extend", "project"):
             raise self.unsupported(f"{item.expr.name}() in {what}", item.expr.pos)
         call = item.expr
@@ -66,8 +67,9 @@ class ColumnOperators:
         if len(names) > len(results):
             raise self.semantic(f"{call.name}() gives {len(results)} columns, not {len(names)}", call.pos)
         argument = call.args[0].name if call.args and isinstance(call.args[0], ast.Name) else ""
-        return [(names[i] if i < len(names) else f"{call.name}_{argument}_{field}", typed, call.pos)
-                for i, (field, typed) in enumerate(results)]
+        if names:
+            return [(name, typed, call.pos) for name, (_, typed) in zip(names, results, strict=False)]
+        return [(f"{call.name}_{argument}_{field}", typed, call.pos) for field, typed in results]
 
     def op_Extend(self, op: ast.Extend, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("extend")
