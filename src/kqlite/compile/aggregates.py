@@ -75,6 +75,9 @@ class Aggregates:
             "stdevif": self.stat("stddev_samp", "stdevif", True), "varianceif": self.stat("var_samp", "varianceif", True),
             "make_bag": self.make_bag, "make_bag_if": self.make_bag_if,
             "percentile": self.percentile, "percentiles": self.percentiles,
+            # functions added with the issue-12 function batch
+            "binary_all_and": self.bitwise("bit_and"), "binary_all_or": self.bitwise("bit_or"),
+            "binary_all_xor": self.bitwise("bit_xor"),
         }
 
     def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
@@ -377,3 +380,18 @@ class Aggregates:
         x, p = self.args(c, node, 2)
         name = node.args[0].name if isinstance(node.args[0], ast.Name) else "take_anyif_"
         return [AggColumn(name, x.type, _filter(c.dialect.call("any_value", [x.sql]), self.condition(c, p, node)))]
+
+
+    # ------------------------------------------------------------------ functions added with the issue-12 batch
+
+    def bitwise(self, sql_name: str):
+        """binary_all_and/or/xor: the bits of a group's non-null ints or longs, in the argument's type; named
+        after the argument's column as the analyzer names them (Column1 for an expression)."""
+        def build(c, node, by):
+            (x,) = self.args(c, node, 1)
+            if x.type not in ("int", "long"):
+                raise KqlSemanticError(f"{node.name}() expects an int or long, got {x.type}", c.text, node.pos)
+            agg = sb.cast(c.dialect.call(sql_name, [x.sql]), x.type)
+            return [AggColumn(argument_name(node.args[0]) or "Column1", x.type, agg)]
+
+        return build
