@@ -5,6 +5,7 @@ Kusto analyzer (../shared/tools/kusto-oracle) gives them. Runs on the engine und
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -19,6 +20,10 @@ def _connection(connect_backend):
     CON = connect_backend()
     yield
     CON.close()
+
+
+def dt(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
 
 
 def one(query: str, types: list[str] | None = None) -> tuple:
@@ -102,3 +107,74 @@ def test_bitwise_aggregates_keep_the_argument_type_and_name():
     assert result.columns == ["x", "x1", "x2", "y"]
     assert result.types == ["long", "long", "long", "int"]
     assert result.rows() == [(8, 14, 6, 14)]
+
+
+# ---------------------------------------------------------------------------------------------- text
+
+def test_hashes_and_character_tests():
+    row = one("print hash_sha1('abc'), hash_sha1(''), isascii('abc~'), isascii('é'), isascii(''), isutf8('é')",
+              ["string", "string", "bool", "bool", "bool", "bool"])
+    assert row == ("a9993e364706816aba3e25717850c26c9cd0d89d", "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+                   True, False, True, True)
+
+
+def test_regex_quote_escapes_what_re2_quotes():
+    assert one("print regex_quote('(so$me.Te^xt) a-b_é')") == ("\\(so\\$me\\.Te\\^xt\\)\\ a\\-b_é",)
+    assert one("print 'a.b' matches regex regex_quote('a.b'), 'axb' matches regex regex_quote('a.b')") == (True, False)
+
+
+def test_translate_maps_extra_characters_to_the_last_replacement():
+    row = one("print translate('krasp', 'otsku', 'spark'), translate('abc', 'x', 'abc'), translate('abc', '', 'ab'), "
+              "translate('ab', 'xyz', 'aabbc')", ["string"] * 4)
+    assert row == ("kusto", "xxx", "", "xxyyc")
+
+
+def test_url_encoding_writes_lower_case_escapes():
+    row = one("print url_encode('https://www.bing.com/hello world/'), "
+              "url_encode_component('https://www.bing.com/hello world/'), url_encode('é~*'), url_encode('')")
+    assert row == ("https%3a%2f%2fwww.bing.com%2fhello+world%2f", "https%3a%2f%2fwww.bing.com%2fhello%20world%2f",
+                   "%c3%a9%7e*", "")
+
+
+def test_tohex_writes_twos_complement_in_the_value_size():
+    row = one("print tohex(256), tohex(-256), tohex(toint(-256), 8), tohex(256, 8), tohex(256, 2), tohex(0), "
+              "tohex(-1, 20)", ["string"] * 7)
+    assert row == ("100", "ffffffffffffff00", "ffffff00", "00000100", "100", "0", "ffffffffffffffff")
+
+
+def test_repeat_builds_an_array():
+    row = one("print repeat(1, 3), repeat('a', 0), repeat(true, -1), repeat(datetime(2020-01-01), 2), "
+              "repeat(long(null), 2)", ["dynamic"] * 5)
+    assert row == ([1, 1, 1], [], None, ["2020-01-01T00:00:00.0000000Z"] * 2, [None, None])
+    with pytest.raises(kqlite.KqlSemanticError):
+        CON.query("print repeat(dynamic({'a': 1}), 3)")  # the engine refuses a dynamic value
+
+
+def test_deprecated_aliases():
+    assert one("print toboolean('true'), toboolean(0), array_strcat(dynamic([1, 'a', 2.5]), '-')",
+               ["bool", "bool", "string"]) == (True, False, "1-a-2.5")
+
+
+def test_unix_micro_and_nanoseconds():
+    row = one("print unixtime_microseconds_todatetime(1546300800000000), "
+              "unixtime_nanoseconds_todatetime(1546300800123456789), unixtime_microseconds_todatetime(1.9), "
+              "unixtime_nanoseconds_todatetime(long(null)), unixtime_nanoseconds_todatetime(-1)", ["datetime"] * 5)
+    assert row == (dt(2019, 1, 1), dt(2019, 1, 1, 0, 0, 0, 123456), dt(1970, 1, 1, 0, 0, 0, 1), None,
+                   dt(1969, 12, 31, 23, 59, 59, 999999))
+
+
+def test_extract_json_follows_a_json_path():
+    row = one("""print extract_json('$.name', '{"name": "John", "age": 30}'),
+        extract_json('$.age', '{"name": "John", "age": 30}', typeof(long)),
+        extractjson("$['a'].b[1]", '{"a": {"b": [1, {"c": 2}]}}'), extract_json('$.x', '{}'),
+        extract_json('$.a', 'not json'), extract_json('$.a', '{"a": [1,2]}', typeof(dynamic)),
+        extract_json('$', '"x"')""", ["string", "long", "string", "string", "string", "dynamic", "string"])
+    assert row == ("John", 30, '{"c":2}', "", "", [1, 2], "x")
+    with pytest.raises(kqlite.KqlUnsupportedError, match="JSONPath"):
+        CON.query("print extract_json('$..a', '{}')")
+
+
+def test_random_values():
+    row = one("print gettype(new_guid()), isnotempty(tostring(new_guid())), rand() < 1.0, "
+              "rand(10) between (0.0 .. 9.0), rand(1)", ["string", "bool", "bool", "bool", "real"])
+    assert row == ("guid", True, True, True, 0.0)

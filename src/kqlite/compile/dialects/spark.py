@@ -144,7 +144,8 @@ class Spark(Dialect):
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
         # functions added with the issue-12 function batch
         **{name: name for name in ("acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "bit_count",
-                                             "bit_and", "bit_or", "bit_xor")},
+                                             "bit_and", "bit_or", "bit_xor", "sha1", "uuid")},
+        "random": "rand",
     }
 
     FUNCTION_SHAPES: ClassVar[dict[str, str]] = {
@@ -495,4 +496,20 @@ class Spark(Dialect):
         # Java's << and >> on a long keep the low 6 bits of the shift: value << (shift % 64), wrapping
         "shift_left_64": "CASE WHEN :n < 0 THEN NULL ELSE shiftleft(:x, CAST(:n % 64 AS INT)) END",
         "shift_right_64": "CASE WHEN :n < 0 THEN NULL ELSE shiftright(:x, CAST(:n % 64 AS INT)) END",
+        # RE2::QuoteMeta: every character but [A-Za-z0-9_] and non-ASCII gets a backslash
+        "regex_quote_meta": r"regexp_replace(:s, '([^A-Za-z0-9_\\x{80}-\\x{10FFFF}])', '\\\\$1')",
+        "translate_chars": (
+            "translate(:s, :a, CASE WHEN :b = '' THEN '' ELSE rpad(:b, CAST(greatest(length(:a), length(:b)) AS INT), right(:b, 1)) END)"),
+        "url_encode_form": (
+            "array_join(transform(split(:s, ''), e -> CASE WHEN e RLIKE '^[A-Za-z0-9_.!*()-]$' THEN e WHEN e = ' ' "
+            "THEN '+' ELSE regexp_replace(lower(hex(encode(e, 'UTF-8'))), '(..)', '%$1') END), '')"),
+        "url_encode_component": (
+            "array_join(transform(split(:s, ''), e -> CASE WHEN e RLIKE '^[A-Za-z0-9_.!*()-]$' THEN e "
+            "ELSE regexp_replace(lower(hex(encode(e, 'UTF-8'))), '(..)', '%$1') END), '')"),
+        "hex_of_long": "lower(hex(:x))",
+        "zero_pad_left": "CASE WHEN length(:s) < :n THEN lpad(:s, CAST(:n AS INT), '0') ELSE :s END",
+        "json_repeat": "CASE WHEN :n < 0 THEN NULL ELSE CAST(array_repeat(:v, CAST(:n AS INT)) AS VARIANT) END",
+        "unix_micros_to_datetime": "timestamp_micros(:x)",
+        "unix_nanos_to_datetime": "timestamp_micros((:x - pmod(:x, 1000)) DIV 1000)",
+        "is_valid_utf8": "is_valid_utf8(:s)",
     }

@@ -10,6 +10,7 @@ from kqlite.compile.functions.network import NetworkFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.series import SeriesFunctions
 from kqlite.compile.functions.strings import StringFunctions
+from kqlite.compile.functions.text import TextFunctions
 from kqlite.compile.functions.urls import UrlFunctions
 from kqlite.compile.functions.windows import WindowFunctions
 
@@ -27,6 +28,7 @@ class Functions(
     SeriesFunctions,
     MathFunctions,
     BinaryFunctions,
+    TextFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
