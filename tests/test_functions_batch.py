@@ -178,3 +178,49 @@ def test_random_values():
     row = one("print gettype(new_guid()), isnotempty(tostring(new_guid())), rand() < 1.0, "
               "rand(10) between (0.0 .. 9.0), rand(1)", ["string", "bool", "bool", "bool", "real"])
     assert row == ("guid", True, True, True, 0.0)
+
+
+# ---------------------------------------------------------------------------------------------- bags and sets
+
+def test_bag_has_key_counts_a_null_valued_key():
+    row = one("print bag_has_key(dynamic({'a': 1, 'n': null}), 'a'), bag_has_key(dynamic({'a': 1, 'n': null}), 'n'), "
+              "bag_has_key(dynamic({'a': 1}), 'b'), bag_has_key(dynamic({'a': {'b': 2}}), '$.a.b'), "
+              "bag_has_key(dynamic({'a': {'b': 2}}), \"$['a'].c\"), bag_has_key(dynamic([1]), 'a')", ["bool"] * 6)
+    assert row == (True, True, False, True, False, False)
+
+
+def test_set_equals_and_jaccard_index_ignore_order_and_repeats():
+    assert one("print set_equals(dynamic([1, 2, 3]), dynamic([3, 2, 1, 1])), "
+               "set_equals(dynamic([1, 2]), dynamic([1, 2, 3])), set_equals(dynamic([]), dynamic([]))",
+               ["bool"] * 3) == (True, False, True)
+    row = one("print jaccard_index(dynamic([1, 2, 3]), dynamic([1, 2, 3, 4])), jaccard_index(dynamic([1, 1]), "
+              "dynamic([2])), jaccard_index(dynamic(['a', 'b']), dynamic(['b', 'a', 'a'])), "
+              "jaccard_index(dynamic([]), dynamic([]))", ["real"] * 4)
+    close(row, (0.75, 0.0, 1.0, math.nan))
+
+
+def test_bag_pack_columns_and_pack_all_keep_nulls_and_empty_strings():
+    rows = CON.query("datatable(a:long, s:string, t:datetime)[1, 'x', datetime(2020-01-01), long(null), '', "
+                     "datetime(null)] | project b = bag_pack_columns(a, s), p = pack_all()").rows()
+    assert rows == [({"a": 1, "s": "x"}, {"a": 1, "s": "x", "t": "2020-01-01T00:00:00.0000000Z"}),
+                    ({"a": None, "s": ""}, {"a": None, "s": "", "t": None})]
+
+
+# ---------------------------------------------------------------------------------------------- statistics
+
+def test_covariances_and_conditional_population_variance():
+    result = CON.query("range x from 1 to 4 step 1 | extend y = x * x | summarize covariance(x, y), "
+                       "covariancep(x, y), covarianceif(x, y, x > 1), covariancepif(x, y, x > 1), "
+                       "variancepif(x, x > 1)")
+    assert result.columns == ["covariance_x", "covariancep_x", "covarianceif_x", "covariancepif_x", "variancepif_x"]
+    assert result.types == ["real"] * 5
+    close(result.rows()[0], (25 / 3, 25 / 4, 6.0, 4.0, 2 / 3))
+    assert one("print x = 1 | summarize covariance(x, x), covariancep(x, x)") == (0.0, 0.0)
+
+
+def test_percentiles_array_is_one_dynamic_array():
+    result = CON.query("range x from 1 to 10 step 1 | summarize percentiles_array(x, 50, 95.5, 100), "
+                       "p2 = percentiles_array(x, dynamic([5, 50]))")
+    assert result.columns == ["percentiles_x", "p2"]
+    assert result.types == ["dynamic", "dynamic"]
+    assert result.rows() == [([5, 10, 10], [1, 5])]

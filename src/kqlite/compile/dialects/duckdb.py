@@ -24,7 +24,7 @@ class DuckDB(Dialect):
         "weekofyear", "year",
         # functions added with the issue-12 function batch
         "acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "gamma", "lgamma", "bit_count",
-        "bit_and", "bit_or", "bit_xor", "sha1", "uuid", "random",
+        "bit_and", "bit_or", "bit_xor", "sha1", "uuid", "random", "covar_samp", "covar_pop",
     )}
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:

@@ -144,7 +144,8 @@ class Spark(Dialect):
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
         # functions added with the issue-12 function batch
         **{name: name for name in ("acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "bit_count",
-                                             "bit_and", "bit_or", "bit_xor", "sha1", "uuid")},
+                                             "bit_and", "bit_or", "bit_xor", "sha1", "uuid",
+                                             "covar_samp", "covar_pop")},
         "random": "rand",
     }
 

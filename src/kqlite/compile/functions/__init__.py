@@ -1,5 +1,6 @@
 """KQL scalar functions, one module per domain; `Functions` combines them into one table (name -> builder)."""
 
+from kqlite.compile.functions.bags import BagFunctions
 from kqlite.compile.functions.binary import BinaryFunctions
 from kqlite.compile.functions.core import CoreFunctions
 from kqlite.compile.functions.datetime import DatetimeFunctions
@@ -29,6 +30,7 @@ class Functions(
     MathFunctions,
     BinaryFunctions,
     TextFunctions,
+    BagFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
