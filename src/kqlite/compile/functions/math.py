@@ -39,7 +39,8 @@ _SB = (1.0, 3.03380607434824582924e+01, 3.25792512996573918826e+02, 1.5367295860
 
 
 def _n(value: float) -> exp.Expression:
-    return sb.number(value)
+    # a double, not a decimal literal: Spark computes with decimals (and rounds them) otherwise
+    return sb.cast(sb.number(value), "real")
 
 
 def _horner(x: exp.Expression, coefficients: tuple[float, ...]) -> exp.Expression:
