@@ -75,6 +75,15 @@ class Aggregates:
             "stdevif": self.stat("stddev_samp", "stdevif", True), "varianceif": self.stat("var_samp", "varianceif", True),
             "make_bag": self.make_bag, "make_bag_if": self.make_bag_if,
             "percentile": self.percentile, "percentiles": self.percentiles,
+            # functions added with the issue-12 function batch
+            "binary_all_and": self.bitwise("bit_and"), "binary_all_or": self.bitwise("bit_or"),
+            "binary_all_xor": self.bitwise("bit_xor"),
+            "variancepif": self.stat("var_pop", "variancepif", True),
+            "covariance": self.covariance("covar_samp", "covariance"),
+            "covariancep": self.covariance("covar_pop", "covariancep"),
+            "covarianceif": self.covariance("covar_samp", "covarianceif", True),
+            "covariancepif": self.covariance("covar_pop", "covariancepif", True),
+            "percentiles_array": self.percentiles_array,
         }
 
     def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
@@ -377,3 +386,47 @@ class Aggregates:
         x, p = self.args(c, node, 2)
         name = node.args[0].name if isinstance(node.args[0], ast.Name) else "take_anyif_"
         return [AggColumn(name, x.type, _filter(c.dialect.call("any_value", [x.sql]), self.condition(c, p, node)))]
+
+
+    # ------------------------------------------------------------------ functions added with the issue-12 batch
+
+    def bitwise(self, sql_name: str):
+        """binary_all_and/or/xor: the bits of a group's non-null ints or longs, in the argument's type; named
+        after the argument's column as the analyzer names them (Column1 for an expression)."""
+        def build(c, node, by):
+            (x,) = self.args(c, node, 1)
+            if x.type not in ("int", "long"):
+                raise KqlSemanticError(f"{node.name}() expects an int or long, got {x.type}", c.text, node.pos)
+            agg = sb.cast(c.dialect.call(sql_name, [x.sql]), x.type)
+            return [AggColumn(argument_name(node.args[0]) or "Column1", x.type, agg)]
+
+        return build
+
+    def covariance(self, sql_name: str, prefix: str, conditional: bool = False):
+        """covariance (sample) and covariancep (population) of two numbers, 0 for a group too small (as variance);
+        named after the first argument."""
+        def build(c, node, by):
+            args = self.args(c, node, 3 if conditional else 2)
+            for a in args[:2]:
+                if a.type not in ("int", "long", "real", "decimal"):
+                    raise KqlSemanticError(f"{node.name}() expects numbers, got {a.type}", c.text, node.pos)
+            x, y = (sb.cast(a.sql, "real") for a in args[:2])
+            agg = _filter(c.dialect.call(sql_name, [x, y]), self.condition(c, args[2], node) if conditional else None)
+            return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(0.0)))]
+
+        return build
+
+    def percentiles_array(self, c, node, by):
+        """percentiles as one dynamic array, the percentages given one by one or as a constant array."""
+        args = self.args(c, node, 2, 64)
+        x, percents = args[0], args[1:]
+        if len(percents) == 1 and percents[0].type == "dynamic":
+            listed = percents[0].const if percents[0].is_const else None
+            if not (isinstance(listed, list) and all(isinstance(p, int | float) for p in listed)):
+                raise KqlSemanticError(f"{node.name}(): the percentages must be a constant array of numbers",
+                                       c.text, node.pos)
+            percents = [Typed(sb.number(p), "real", None, p) for p in listed]
+        values = [self._nearest_rank(c, node, x, p, "").sql for p in percents]
+        json_values = [self.compiler.functions.json_of(Typed(v, x.type)) for v in values]
+        array = c.dialect.call("json_array", json_values)
+        return [AggColumn(self.named("percentiles", node.args[0]), "dynamic", array)]

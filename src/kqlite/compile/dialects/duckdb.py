@@ -22,6 +22,9 @@ class DuckDB(Dialect):
         "md5", "month", "nullif", "regexp_extract", "reverse", "sha256", "sign", "sin", "starts_with", "stddev_pop",
         "stddev_samp", "strlen", "struct_extract", "tan", "to_json", "trunc", "url_decode", "var_pop", "var_samp",
         "weekofyear", "year",
+        # functions added with the issue-12 function batch
+        "acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "gamma", "lgamma", "bit_count",
+        "bit_and", "bit_or", "bit_xor", "sha1", "uuid", "random", "covar_samp", "covar_pop",
     )}
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
@@ -243,4 +246,18 @@ class DuckDB(Dialect):
         "value_to_json_text": 'to_json(CAST(:x AS VARCHAR))',
         "weeks_between": "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)",
         "wrap_int32": '((:x + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648',
+        # functions added with the issue-12 function batch
+        # x << n overflows BIGINT with an error: shift a HUGEINT, then keep the low 64 bits (two's complement)
+        "shift_left_64": "CASE WHEN :n < 0 THEN NULL ELSE CAST(CASE WHEN ((CAST(:x AS HUGEINT) * (CAST(1 AS HUGEINT) << CAST(:n % 64 AS INTEGER))) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616 >= 9223372036854775808 THEN ((CAST(:x AS HUGEINT) * (CAST(1 AS HUGEINT) << CAST(:n % 64 AS INTEGER))) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616 - 18446744073709551616 ELSE ((CAST(:x AS HUGEINT) * (CAST(1 AS HUGEINT) << CAST(:n % 64 AS INTEGER))) % 18446744073709551616 + 18446744073709551616) % 18446744073709551616 END AS BIGINT) END",
+        "shift_right_64": 'CASE WHEN :n < 0 THEN NULL ELSE :x >> CAST(:n % 64 AS INTEGER) END',
+        "regex_quote_meta": 'regexp_escape(:s)',  # RE2::QuoteMeta
+        "translate_chars": "translate(:s, :a, CASE WHEN :b = '' THEN '' ELSE rpad(:b, CAST(greatest(length(:a), length(:b)) AS INT), right(:b, 1)) END)",
+        "url_encode_form": "array_to_string(list_transform(string_split(:s, ''), e -> CASE WHEN regexp_matches(e, '^[A-Za-z0-9_.!*()-]$') THEN e WHEN e = ' ' THEN '+' ELSE regexp_replace(lower(hex(encode(e))), '(..)', '%\\1', 'g') END), '')",
+        "url_encode_component": "array_to_string(list_transform(string_split(:s, ''), e -> CASE WHEN regexp_matches(e, '^[A-Za-z0-9_.!*()-]$') THEN e ELSE regexp_replace(lower(hex(encode(e))), '(..)', '%\\1', 'g') END), '')",
+        "hex_of_long": 'lower(to_hex(:x))',
+        "zero_pad_left": "CASE WHEN length(:s) < :n THEN lpad(:s, CAST(:n AS INTEGER), '0') ELSE :s END",
+        "json_repeat": 'CASE WHEN :n < 0 THEN NULL ELSE to_json(list_transform(range(CAST(:n AS BIGINT)), i -> :v)) END',
+        "unix_micros_to_datetime": 'make_timestamp(:x)',
+        "unix_nanos_to_datetime": 'make_timestamp((:x - ((:x % 1000) + 1000) % 1000) // 1000)',
+        "is_valid_utf8": 'CASE WHEN :s IS NULL THEN NULL ELSE TRUE END',  # a VARCHAR is valid UTF-8 by construction
     }

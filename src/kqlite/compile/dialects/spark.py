@@ -74,6 +74,8 @@ _SPLIT = "split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\
 _MICROS_PER_DAY = 86_400_000_000
 _FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
+_COMMONS_GAMMA = ("CASE WHEN {x} IS NOT NULL THEN reflect('org.apache.commons.math3.special.Gamma', '{m}', "
+                  "CAST({x} AS DOUBLE)) END")
 
 
 class Spark(Dialect):
@@ -140,6 +142,11 @@ class Spark(Dialect):
         )},
         "ends_with": "endswith", "starts_with": "startswith", "list_sort": "array_sort",
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
+        # functions added with the issue-12 function batch
+        **{name: name for name in ("acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "bit_count",
+                                             "bit_and", "bit_or", "bit_xor", "sha1", "uuid",
+                                             "covar_samp", "covar_pop")},
+        "random": "rand",
     }
 
     FUNCTION_SHAPES: ClassVar[dict[str, str]] = {
@@ -157,6 +164,13 @@ class Spark(Dialect):
         "json_merge_patch": (  # bag_merge: a later bag's keys win (one level, as Kusto's bag_merge)
             f"parse_json(to_json(map_concat(COALESCE(try_cast(:a0 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}), "
             f"COALESCE(try_cast(:a1 AS MAP<STRING, VARIANT>), {_EMPTY_BAG}))))"),
+        # functions added with the issue-12 function batch
+        # Spark has no gamma functions: Apache Commons Math's (a jar Spark ships) through reflect(), which
+        # returns text; its logGamma is NaN below 0, where log|gamma(x)| = log(pi / |sin(pi x)|) - logGamma(1 - x)
+        "gamma": f"CAST({_COMMONS_GAMMA.format(m='gamma', x=':a0')} AS DOUBLE)",
+        "lgamma": (f"CASE WHEN :a0 > 0 THEN CAST({_COMMONS_GAMMA.format(m='logGamma', x=':a0')} AS DOUBLE) "
+                   f"ELSE ln(pi() / abs(sin(pi() * :a0))) - CAST({_COMMONS_GAMMA.format(m='logGamma', x='1 - :a0')} "
+                   "AS DOUBLE) END"),
     }
 
     TYPES: ClassVar[dict[str, str]] = {
@@ -483,4 +497,24 @@ class Spark(Dialect):
             "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
             "WHEN :t = 'OBJECT' THEN transform(map_entries(CAST(:d AS MAP<STRING, VARIANT>)), "
             "e -> CAST(array(CAST(e.key AS VARIANT), e.value) AS VARIANT)) ELSE array(:d) END"),
+        # functions added with the issue-12 function batch
+        # Java's << and >> on a long keep the low 6 bits of the shift: value << (shift % 64), wrapping
+        "shift_left_64": "CASE WHEN :n < 0 THEN NULL ELSE shiftleft(:x, CAST(:n % 64 AS INT)) END",
+        "shift_right_64": "CASE WHEN :n < 0 THEN NULL ELSE shiftright(:x, CAST(:n % 64 AS INT)) END",
+        # RE2::QuoteMeta: every character but [A-Za-z0-9_] and non-ASCII gets a backslash
+        "regex_quote_meta": r"regexp_replace(:s, '([^A-Za-z0-9_\\x{80}-\\x{10FFFF}])', '\\\\$1')",
+        "translate_chars": (
+            "translate(:s, :a, CASE WHEN :b = '' THEN '' ELSE rpad(:b, CAST(greatest(length(:a), length(:b)) AS INT), right(:b, 1)) END)"),
+        "url_encode_form": (
+            "array_join(transform(split(:s, ''), e -> CASE WHEN e RLIKE '^[A-Za-z0-9_.!*()-]$' THEN e WHEN e = ' ' "
+            "THEN '+' ELSE regexp_replace(lower(hex(encode(e, 'UTF-8'))), '(..)', '%$1') END), '')"),
+        "url_encode_component": (
+            "array_join(transform(split(:s, ''), e -> CASE WHEN e RLIKE '^[A-Za-z0-9_.!*()-]$' THEN e "
+            "ELSE regexp_replace(lower(hex(encode(e, 'UTF-8'))), '(..)', '%$1') END), '')"),
+        "hex_of_long": "lower(hex(:x))",
+        "zero_pad_left": "CASE WHEN length(:s) < :n THEN lpad(:s, CAST(:n AS INT), '0') ELSE :s END",
+        "json_repeat": "CASE WHEN :n < 0 THEN NULL ELSE CAST(array_repeat(:v, CAST(:n AS INT)) AS VARIANT) END",
+        "unix_micros_to_datetime": "timestamp_micros(:x)",
+        "unix_nanos_to_datetime": "timestamp_micros((:x - pmod(:x, 1000)) DIV 1000)",
+        "is_valid_utf8": "is_valid_utf8(:s)",
     }

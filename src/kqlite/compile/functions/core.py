@@ -405,7 +405,11 @@ _ALIASES = {
     "toreal": "todouble",
     "pack": "bag_pack",
     "pack_dictionary": "bag_pack",
+    # functions added with the issue-12 function batch
+    "toboolean": "tobool",
+    "array_strcat": "strcat_array",
+    "extractjson": "extract_json",
 }
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.
-_RAW_ARGS = {"toscalar": True}
+_RAW_ARGS = {"toscalar": True, "extract_json": True, "extractjson": True}
