@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.compile.types import NUMERIC, widest_number
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
@@ -180,6 +181,11 @@ class DatetimeFunctions:
             if value.type == "datetime"
             else c.arith("+", binned, fixed, node)
         )
+        if value.type in NUMERIC and size.type in NUMERIC and fixed.type in NUMERIC:
+            # numbers widen to the widest of the three (an int to a long)
+            wide = {"int": "long"}.get(widest_number(value.type, size.type, fixed.type),
+                                       widest_number(value.type, size.type, fixed.type))
+            return Typed(result.sql if result.type == wide else sb.cast(result.sql, wide), wide, value.name)
         return Typed(result.sql, value.type if value.type != "int" else "long", value.name)
 
     def f_format_datetime(self, c, node, args):

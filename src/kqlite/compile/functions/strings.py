@@ -176,7 +176,7 @@ class StringFunctions:
     def f_strcmp(self, c, node, args):
         self.arity(c, node, args, 2)
         a, b = c.as_string(args[0]).sql, c.as_string(args[1]).sql
-        return Typed(c.dialect.shape("compare_text", a=a, b=b), "int")
+        return Typed(sb.cast(c.dialect.shape("compare_text", a=a, b=b), "long"), "long")
 
     def f_isempty(self, c, node, args):
         self.arity(c, node, args, 1)
