@@ -116,13 +116,13 @@ class Aggregates:
         return [AggColumn(self.named("countif", node.args[0]), "long", _filter(exp.Count(this=exp.Star()), self.condition(c, p, node)))]
 
     def dcount(self, c, node, by):
-        args = self.args(c, node, 1, 2)
+        args = self.args(c, node, 1, 1 if node.name == "count_distinct" else 2)  # dcount's accuracy
         x = args[0]
         prefix = "dcount" if node.name == "dcount" else "count_distinct"
         return [AggColumn(self.named(prefix, node.args[0]), "long", exp.Count(this=exp.Distinct(expressions=[x.sql])))]
 
     def dcountif(self, c, node, by):
-        args = self.args(c, node, 2, 3)
+        args = self.args(c, node, 2, 2 if node.name == "count_distinctif" else 3)  # dcountif's accuracy
         agg = exp.Count(this=exp.Distinct(expressions=[args[0].sql]))
         prefix = "dcountif" if node.name == "dcountif" else "count_distinctif"
         return [AggColumn(self.named(prefix, node.args[0]), "long", _filter(agg, self.condition(c, args[1], node)))]

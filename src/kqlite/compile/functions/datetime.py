@@ -141,15 +141,25 @@ class DatetimeFunctions:
         return Typed(c.dialect.shape("microseconds_to_nanoseconds", d=diff.sql), "long")
 
     def f_make_datetime(self, c, node, args):
-        self.arity(c, node, args, 3, 7)
-        parts = [a.sql for a in args] + [exp.Literal.number(0)] * (6 - len(args))
+        self.arity(c, node, args, 3, 6)
+        for a in args:
+            if a.type not in NUMERIC:
+                raise KqlSemanticError(f"make_datetime() takes numbers, got {a.type}", c.text, node.pos)
+        # year to minute are whole numbers (a real's fraction is dropped); the second keeps its fraction
+        parts = [self.convert(c, a, "long").sql if i < 5 else a.sql for i, a in enumerate(args)]
+        parts += [exp.Literal.number(0)] * (6 - len(args))
         return Typed(
             c.dialect.shape("make_datetime", y=parts[0], mo=parts[1], d=parts[2], h=parts[3], mi=parts[4], s=parts[5]),
             "datetime",
         )
 
     def f_make_timespan(self, c, node, args):
-        self.arity(c, node, args, 2, 5)
+        self.arity(c, node, args, 2, 4)
+        for a in args:
+            if a.type not in NUMERIC:
+                raise KqlSemanticError(f"make_timespan() takes numbers, got {a.type}", c.text, node.pos)
+        # an int part is widened first: the ticks of a few minutes overflow an int
+        args = [Typed(sb.cast(a.sql, "long"), "long") if a.type == "int" else a for a in args]
         if len(args) == 2:
             h, m, s, d = args[0].sql, args[1].sql, exp.Literal.number(0), exp.Literal.number(0)
         elif len(args) == 3:

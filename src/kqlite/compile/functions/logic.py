@@ -155,7 +155,5 @@ class LogicFunctions:
             return Typed(binned if result == "real" else sb.cast(binned, result), result, name)
         raise KqlSemanticError(f"bin() cannot round {value.type} by {size.type}", c.text, node.pos)
 
-    def f_floor(self, c, node, args):
-        if len(args) == 1:
-            return Typed(exp.Floor(this=args[0].sql), args[0].type)
+    def f_floor(self, c, node, args):  # Kusto's floor() is bin(): it always takes the bin size
         return self.f_bin(c, node, args)
