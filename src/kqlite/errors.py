@@ -32,6 +32,14 @@ class KqlPositionedError(KqlError):
         return "\n".join(parts)
 
 
+def placed(error: KqlPositionedError, text: str, offset: int | None, name: str) -> KqlPositionedError:
+    """`error` (raised without a position) again, at `offset` of `text` and naming the function `name`."""
+    if error.offset is not None or offset is None:
+        return error
+    message = error.message if f"{name}(" in error.message else f"{name}(): {error.message}"
+    return type(error)(message, text, offset, error.hint)
+
+
 class KqlSyntaxError(KqlPositionedError):
     """The query text is not valid KQL."""
 

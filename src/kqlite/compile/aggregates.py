@@ -10,7 +10,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
-from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -93,7 +93,10 @@ class Aggregates:
                 raise KqlSemanticError(f"{node.name}() is not an aggregate; summarize needs aggregates such as count(), sum(), make_set()",
                                        c.text, node.pos)
             raise KqlUnsupportedError(f"aggregate {node.name}() is not supported by kqlite yet", c.text, node.pos)
-        return builder(c, node, by_names)
+        try:
+            return builder(c, node, by_names)
+        except KqlPositionedError as error:  # one raised without a place (a conversion...): at this call
+            raise placed(error, c.text, node.pos, node.name) from None
 
     def args(self, c: ExprCompiler, node: ast.Call, low: int, high: int | None = None) -> list[Typed]:
         high = low if high is None else high
@@ -122,13 +125,13 @@ class Aggregates:
         return [AggColumn(self.named("countif", node.args[0]), "long", _filter(exp.Count(this=exp.Star()), self.condition(c, p, node)))]
 
     def dcount(self, c, node, by):
-        args = self.args(c, node, 1, 2)
+        args = self.args(c, node, 1, 1 if node.name == "count_distinct" else 2)  # dcount's accuracy
         x = args[0]
         prefix = "dcount" if node.name == "dcount" else "count_distinct"
         return [AggColumn(self.named(prefix, node.args[0]), "long", exp.Count(this=exp.Distinct(expressions=[x.sql])))]
 
     def dcountif(self, c, node, by):
-        args = self.args(c, node, 2, 3)
+        args = self.args(c, node, 2, 2 if node.name == "count_distinctif" else 3)  # dcountif's accuracy
         agg = exp.Count(this=exp.Distinct(expressions=[args[0].sql]))
         prefix = "dcountif" if node.name == "dcountif" else "count_distinctif"
         return [AggColumn(self.named(prefix, node.args[0]), "long", _filter(agg, self.condition(c, args[1], node)))]
@@ -160,6 +163,8 @@ class Aggregates:
         agg = _filter(exp.Avg(this=x.sql), condition)
         if x.type == "timespan":
             return [AggColumn(self.named(prefix, node.args[0]), "timespan", sb.cast(exp.Round(this=agg), "long"))]
+        if x.type == "decimal":  # Kusto's average of decimals is a decimal (null, not NaN, of no rows)
+            return [AggColumn(self.named(prefix, node.args[0]), "decimal", sb.cast(agg, "decimal"))]
         return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(float("nan"))))]
 
     def avg(self, c, node, by):
@@ -174,6 +179,13 @@ class Aggregates:
         def build(c, node, by):
             args = self.args(c, node, 2 if conditional else 1)
             x = args[0]
+            if x.type == "dynamic":
+                x = self.compiler.functions.convert(c, x, "real")
+            if x.type == "datetime":
+                raise KqlUnsupportedError(f"{node.name}() of datetimes is not supported by kqlite yet", c.text,
+                                          node.pos, "take the variance of a number, such as datetime - datetime(1970-01-01)")
+            if x.type not in ("int", "long", "real", "decimal", "timespan", "bool"):
+                raise KqlSemanticError(f"{node.name}() needs a number, got {x.type}", c.text, node.pos)
             agg = _filter(c.dialect.call(sql_name, [sb.cast(x.sql, "real")]),
                           self.condition(c, args[1], node) if conditional else None)
             return [AggColumn(self.named(prefix, node.args[0]), "real", sb.coalesce(agg, sb.number(0.0)))]
@@ -234,6 +246,8 @@ class Aggregates:
         if limit is not None:
             if limit.type not in ("int", "long"):
                 raise KqlSemanticError(f"{node.name}(): the maximum size must be a whole number", c.text, node.pos)
+            if not limit.is_const:
+                raise KqlSemanticError(f"{node.name}(): the maximum size must be a constant", c.text, node.pos)
             agg = c.dialect.shape("list_head", a=agg, n=limit.sql)
         agg = c.dialect.call("to_json", [agg])
         return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
@@ -268,30 +282,41 @@ class Aggregates:
         if x.type not in ("int", "long", "real", "decimal", "datetime", "timespan"):
             raise KqlSemanticError(f"{node.name}() needs numbers, datetimes or timespans, got {x.type}", c.text,
                                    node.pos)
-        if not (p.is_const and isinstance(p.const, int | float) and 0 <= p.const <= 100):
-            raise KqlSemanticError(f"{node.name}(): the percentage must be a constant from 0 to 100", c.text,
-                                   node.pos)
         ordered = c.dialect.call("list_sort", [_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
-        rank = c.dialect.shape("percentile_nearest_rank", p=sb.number(float(p.const)),
+        rank = c.dialect.shape("percentile_nearest_rank", p=sb.number(self._percent(c, node, p)),
                        x=x.sql)
-        return AggColumn(name, x.type, c.dialect.call("list_extract", [ordered, rank]))
+        value = c.dialect.call("list_extract", [ordered, rank])
+        # Kusto widens the element type: an int's percentile is a long, a decimal's a real
+        result = {"int": "long", "decimal": "real"}.get(x.type, x.type)
+        return AggColumn(name, result, value if result == x.type else sb.cast(value, result))
 
     @staticmethod
-    def _percent_label(value: float) -> str:
-        text = f"{value:g}" if float(value) != int(value) else str(int(value))
+    def _percent(c, node, p: Typed) -> float:
+        """The constant percentage (0 to 100) of a percentile."""
+        if p.type not in ("int", "long", "real", "decimal") or not p.is_const or p.const is None:
+            raise KqlSemanticError(f"{node.name}(): the percentage must be a constant from 0 to 100", c.text,
+                                   node.pos)
+        value = float(p.const)
+        if not 0 <= value <= 100:
+            raise KqlSemanticError(f"{node.name}(): the percentage must be a constant from 0 to 100", c.text,
+                                   node.pos)
+        return value
+
+    def _percent_label(self, c, node, p: Typed) -> str:
+        value = self._percent(c, node, p)
+        text = f"{value:g}" if value != int(value) else str(int(value))
         return text.replace(".", "_")
 
     def percentile(self, c, node, by):
         x, p = self.args(c, node, 2)
-        name = f"{self.named('percentile', node.args[0])}_{self._percent_label(p.const) if p.is_const else ''}"
+        name = f"{self.named('percentile', node.args[0])}_{self._percent_label(c, node, p)}"
         return [self._nearest_rank(c, node, x, p, name)]
 
     def percentiles(self, c, node, by):
         args = self.args(c, node, 2, 64)
         x, percents = args[0], args[1:]
         base = self.named("percentile", node.args[0])
-        return [self._nearest_rank(c, node, x, p, f"{base}_{self._percent_label(p.const) if p.is_const else ''}")
-                for p in percents]
+        return [self._nearest_rank(c, node, x, p, f"{base}_{self._percent_label(c, node, p)}") for p in percents]
 
     def make_list(self, c, node, by):
         args = self.args(c, node, 1, 2)

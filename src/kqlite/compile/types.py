@@ -47,3 +47,12 @@ def numeric_result(a: str, b: str) -> str:
         if wider in (a, b):
             return wider
     return "long"
+
+
+def widest_number(*types: str) -> str:
+    """The type Kusto gives bin(), bin_at(), max_of() and min_of() of numbers: the widest of them, decimal
+    over real over long over int."""
+    for wider in ("decimal", "real", "long", "int"):
+        if wider in types:
+            return wider
+    return "long"

@@ -11,7 +11,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed, has_regex
 from kqlite.compile.types import NUMERIC, numeric_result
-from kqlite.errors import KqlSemanticError, KqlUnsupportedError
+from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -75,7 +75,10 @@ class CoreFunctions:
             )
         special = _RAW_ARGS.get(name)
         args = [] if special else [c.compile(arg) for arg in node.args]
-        return builder(c, node, args)
+        try:
+            return builder(c, node, args)
+        except KqlPositionedError as error:  # one raised without a place (a conversion...): at this call
+            raise placed(error, c.text, node.pos, name) from None
 
     def arity(self, c: ExprCompiler, node: ast.Call, args: list, low: int, high: int | None = None) -> None:
         high = low if high is None else high
@@ -153,7 +156,8 @@ class CoreFunctions:
             if t.type in ("bool", "long", "int", "timespan"):
                 return Typed(sb.try_cast(x, target), target)
             if t.type == "datetime":
-                return Typed(c.dialect.shape("datetime_to_kusto_ticks", x=x), "long")
+                ticks = Typed(c.dialect.shape("datetime_to_kusto_ticks", x=x), "long")
+                return ticks if target == "long" else self.convert(c, ticks, target)
         if target in ("real", "decimal"):
             if t.type == "string":  # DuckDB would read "1_000" as 1000; Kusto does not
                 trimmed = c.dialect.shape("trim_whitespace", s=x)  # tabs and line breaks too, not only spaces

@@ -11,6 +11,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed
+from kqlite.compile.types import NUMERIC, widest_number
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
@@ -140,15 +141,25 @@ class DatetimeFunctions:
         return Typed(c.dialect.shape("microseconds_to_nanoseconds", d=diff.sql), "long")
 
     def f_make_datetime(self, c, node, args):
-        self.arity(c, node, args, 3, 7)
-        parts = [a.sql for a in args] + [exp.Literal.number(0)] * (6 - len(args))
+        self.arity(c, node, args, 3, 6)
+        for a in args:
+            if a.type not in NUMERIC:
+                raise KqlSemanticError(f"make_datetime() takes numbers, got {a.type}", c.text, node.pos)
+        # year to minute are whole numbers (a real's fraction is dropped); the second keeps its fraction
+        parts = [self.convert(c, a, "long").sql if i < 5 else a.sql for i, a in enumerate(args)]
+        parts += [exp.Literal.number(0)] * (6 - len(args))
         return Typed(
             c.dialect.shape("make_datetime", y=parts[0], mo=parts[1], d=parts[2], h=parts[3], mi=parts[4], s=parts[5]),
             "datetime",
         )
 
     def f_make_timespan(self, c, node, args):
-        self.arity(c, node, args, 2, 5)
+        self.arity(c, node, args, 2, 4)
+        for a in args:
+            if a.type not in NUMERIC:
+                raise KqlSemanticError(f"make_timespan() takes numbers, got {a.type}", c.text, node.pos)
+        # an int part is widened first: the ticks of a few minutes overflow an int
+        args = [Typed(sb.cast(a.sql, "long"), "long") if a.type == "int" else a for a in args]
         if len(args) == 2:
             h, m, s, d = args[0].sql, args[1].sql, exp.Literal.number(0), exp.Literal.number(0)
         elif len(args) == 3:
@@ -180,6 +191,11 @@ class DatetimeFunctions:
             if value.type == "datetime"
             else c.arith("+", binned, fixed, node)
         )
+        if value.type in NUMERIC and size.type in NUMERIC and fixed.type in NUMERIC:
+            # numbers widen to the widest of the three (an int to a long)
+            wide = {"int": "long"}.get(widest_number(value.type, size.type, fixed.type),
+                                       widest_number(value.type, size.type, fixed.type))
+            return Typed(result.sql if result.type == wide else sb.cast(result.sql, wide), wide, value.name)
         return Typed(result.sql, value.type if value.type != "int" else "long", value.name)
 
     def f_format_datetime(self, c, node, args):

@@ -23,6 +23,8 @@ class DynamicFunctions:
         step = args[2].sql if len(args) == 3 else exp.Literal.number(1)
         if start.type not in ("int", "long", "real") or stop.type not in ("int", "long", "real"):
             raise KqlUnsupportedError("range() over non-numbers", c.text, node.pos)
+        if len(args) == 3 and args[2].type not in ("int", "long", "real"):
+            raise KqlSemanticError(f"range() of numbers needs a numeric step, got {args[2].type}", c.text, node.pos)
         # inclusive of stop, as Kusto's range()
         return Typed(c.dialect.shape("json_number_range", a=start.sql, b=stop.sql, s=step), "dynamic")
 
@@ -44,9 +46,8 @@ class DynamicFunctions:
         return Typed(c.dialect.shape("json_array_length", d=t.sql), "long")
 
     def f_pack_array(self, c, node, args):
+        self.arity(c, node, args, 1, 32767)
         items = [self.json_of(a) for a in args]
-        if not items:
-            return Typed(sb.literal("dynamic", []), "dynamic")
         return Typed(c.dialect.call("json_array", items), "dynamic")
 
     def f_bag_pack(self, c, node, args):

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
-from kqlite.compile.types import NUMERIC
+from kqlite.compile.types import NUMERIC, widest_number
 from kqlite.errors import KqlSemanticError
 
 if TYPE_CHECKING:
@@ -61,6 +61,8 @@ class LogicFunctions:
 
     def f_abs(self, c, node, args):
         self.arity(c, node, args, 1)
+        if args[0].type == "int":  # Kusto's abs() of an int is a long
+            return Typed(exp.Abs(this=sb.cast(args[0].sql, "long")), "long")
         return Typed(exp.Abs(this=args[0].sql), args[0].type)
 
     def f_round(self, c, node, args):
@@ -99,7 +101,7 @@ class LogicFunctions:
 
     def f_sign(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(c.dialect.call("sign", [args[0].sql]), args[0].type)
+        return Typed(sb.cast(c.dialect.call("sign", [args[0].sql]), "real"), "real")  # Kusto's sign() is a real
 
     def f_isnan(self, c, node, args):
         self.arity(c, node, args, 1)
@@ -122,6 +124,12 @@ class LogicFunctions:
     def _extreme(self, c, node, args, sql_name):
         self.arity(c, node, args, 2, 64)
         result_type = args[0].type
+        if all(a.type in NUMERIC for a in args):  # numbers widen: max_of(1, 2.5) is a real
+            result_type = widest_number(*(a.type for a in args))
+            return Typed(c.dialect.call(sql_name, [self._cast_to(a, result_type) for a in args]), result_type)
+        if all(a.type in NUMERIC for a in args):  # numbers widen: max_of(1, 2.5) is a real
+            result_type = widest_number(*(a.type for a in args))
+            return Typed(c.dialect.call(sql_name, [self._cast_to(a, result_type) for a in args]), result_type)
         for a in args[1:]:
             result_type = self._unify(c, node, Typed(a.sql, result_type), a)[0].type
         return Typed(
@@ -140,17 +148,12 @@ class LogicFunctions:
         if value.type == "timespan" and size.type == "timespan":
             return Typed(c.dialect.shape("bin_long", v=value.sql, s=size.sql), "timespan", name)
         if value.type in NUMERIC and size.type in NUMERIC:
-            result = (
-                value.type
-                if value.type in ("real", "decimal") or size.type not in ("real", "decimal")
-                else "real"
-            )
-            if result in ("int", "long"):
+            result = {"int": "long"}.get(widest_number(value.type, size.type), widest_number(value.type, size.type))
+            if result == "long":
                 return Typed(sb.cast(c.dialect.shape("bin_floor_long", v=value.sql, s=size.sql), result), result, name)
-            return Typed(c.dialect.shape("bin_real", v=value.sql, s=size.sql), result, name)
+            binned = c.dialect.shape("bin_real", v=value.sql, s=size.sql)
+            return Typed(binned if result == "real" else sb.cast(binned, result), result, name)
         raise KqlSemanticError(f"bin() cannot round {value.type} by {size.type}", c.text, node.pos)
 
-    def f_floor(self, c, node, args):
-        if len(args) == 1:
-            return Typed(exp.Floor(this=args[0].sql), args[0].type)
+    def f_floor(self, c, node, args):  # Kusto's floor() is bin(): it always takes the bin size
         return self.f_bin(c, node, args)

@@ -34,7 +34,7 @@ class StringFunctions:
         return Typed(sb.concat([c.as_string(a).sql for a in args]), "string")
 
     def f_strcat_delim(self, c, node, args):
-        self.arity(c, node, args, 2, 65)
+        self.arity(c, node, args, 3, 65)  # the delimiter and at least two values
         return Typed(
             c.dialect.call("concat_ws", [c.as_string(a).sql for a in args]), "string"
         )
@@ -135,8 +135,11 @@ class StringFunctions:
         pattern, group, s = args[0], args[1], c.as_string(args[2])
         if pattern.is_const:
             self.check_regex(str(pattern.const), node)
-        if group.is_const and isinstance(group.const, int):
+        if group.is_const and isinstance(group.const, int) and not isinstance(group.const, bool):
             group = Typed(exp.Literal.number(group.const), "int")  # DuckDB wants a constant INTEGER here
+        else:
+            raise KqlUnsupportedError("extract() with a capture group that is not a constant whole number", c.text,
+                                      node.pos, "give the group's number, such as 1")
         extracted = c.dialect.shape(
             "regex_extract_or_null",
             s=s.sql,
@@ -176,7 +179,7 @@ class StringFunctions:
     def f_strcmp(self, c, node, args):
         self.arity(c, node, args, 2)
         a, b = c.as_string(args[0]).sql, c.as_string(args[1]).sql
-        return Typed(c.dialect.shape("compare_text", a=a, b=b), "int")
+        return Typed(sb.cast(c.dialect.shape("compare_text", a=a, b=b), "long"), "long")
 
     def f_isempty(self, c, node, args):
         self.arity(c, node, args, 1)
