@@ -28,6 +28,8 @@ class DuckDB(Dialect):
     )}
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
+        if key == "":  # a JSON path cannot name the empty key; a map can
+            return self.shape("json_member_empty_key", t=value)
         escaped = key.replace("\\", "\\\\").replace('"', '\\"')
         return exp.JSONExtract(this=value, expression=exp.Literal.string(f'$."{escaped}"'))
 
@@ -154,7 +156,8 @@ class DuckDB(Dialect):
         "json_list_sort_asc": "to_json(list_transform(list_sort(list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, 'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e}), 'ASC'), x -> struct_extract(x, 'v')))",
         "json_list_sort_desc": "to_json(list_transform(list_concat(list_filter(list_sort(list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, 'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e}), 'DESC'), x -> struct_extract(x, 'n') = 0), list_filter(list_transform(:l, e -> {'n': CASE WHEN json_type(e) = 'NULL' THEN 1 ELSE 0 END, 'k': TRY_CAST(json_extract_string(e, '$') AS DOUBLE), 's': json_extract_string(e, '$'), 'v': e}), x -> struct_extract(x, 'n') = 1)), x -> struct_extract(x, 'v')))",
         "json_list_sum": "list_sum(list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE)))",
-        "json_member": 'json_extract(:t, \'$."\' || replace(:i, \'"\', \'\\"\') || \'"\')',
+        "json_member": "CASE WHEN :i = '' THEN TRY_CAST(:t AS MAP(VARCHAR, JSON))[''] ELSE json_extract(:t, '$.\"' || replace(nullif(:i, ''), '\"', '\\\"') || '\"') END",
+        "json_member_empty_key": "TRY_CAST(:t AS MAP(VARCHAR, JSON))['']",
         # a key's first value wins; keys stay in first-seen order
         "json_merge_bags": "to_json(map_from_entries(list_filter(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), (e, i) -> list_position(list_transform(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), f -> struct_extract(f, 'key')), struct_extract(e, 'key')) = i)))",
         "json_null": "'null'::JSON",

@@ -440,6 +440,7 @@ class Spark(Dialect):
             "CASE WHEN :i >= 0 THEN get(try_cast(:t AS ARRAY<VARIANT>), CAST(:i AS INT)) "
             "ELSE element_at(try_cast(:t AS ARRAY<VARIANT>), CAST(:i AS INT)) END"),
         "json_member": "try_cast(:t AS MAP<STRING, VARIANT>)[:i]",
+        "json_member_empty_key": "try_cast(:t AS MAP<STRING, VARIANT>)['']",
         "json_flatten_arrays": "flatten(transform(:a, e -> COALESCE(try_cast(e AS ARRAY<VARIANT>), array(e))))",
         "json_array_join": (
             "COALESCE(array_join(transform(:l, e -> CASE WHEN e IS NULL OR is_variant_null(e) THEN '' "
