@@ -175,9 +175,35 @@ class PluginOperators:
     def op_Evaluate(self, op: ast.Evaluate, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("evaluate")
         plugin = op.plugin
-        if plugin.name != "bag_unpack":
+        if plugin.name == "pivot":
+            out = self.pivot(plugin, rel, env)
+        elif plugin.name == "bag_unpack":
+            out = self.bag_unpack(plugin, rel, env)
+        else:
             raise self.unsupported(f"evaluate plugin '{plugin.name}'", plugin.pos)
-        return self.bag_unpack(plugin, rel, env)
+        return self.output_schema(op, out, env) if op.schema is not None else out
+
+    def output_schema(self, op: ast.Evaluate, out: Relation, env: Env) -> Relation:
+        """`evaluate plugin(...) : (name: type, ...)`: the columns the query expects, in its order and types;
+        a column the data did not give is an error, as in Kusto."""
+        declared = []
+        for name, type_name in op.schema or []:
+            kql_type = normalize_type(type_name)
+            if kql_type is None:
+                raise self.semantic(f"unknown type '{type_name}' for column '{name}'", op.pos)
+            declared.append(Column(name, kql_type))
+        missing = [c.name for c in declared if out.column(c.name) is None]
+        if missing:
+            raise self.semantic(f"{op.plugin.name}() did not give the declared column(s) {', '.join(missing)}", op.pos,
+                                "the output schema after ':' must name columns the data gives")
+        projections = []
+        for col in declared:
+            have = out.column(col.name)
+            value: exp.Expression = col_ref(col.name)
+            if have.type != col.type:
+                value = self.functions.convert(self.exprs(env, out), Typed(value, have.type), col.type).sql
+            projections.append(exp.alias_(value, col.name, quoted=True))
+        return self.step(self.select_from(out).select(*projections, copy=False), declared)
 
     def bag_unpack(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
         """One column per property of the bags, typed from the values (two passes: the keys and their

@@ -183,6 +183,7 @@ class Count(Operator):
 @dataclass
 class Evaluate(Operator):
     plugin: Call
+    schema: list[tuple[str, str]] | None = None  # `: (name: type, ...)`, the output the query expects
 
 
 @dataclass

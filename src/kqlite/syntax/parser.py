@@ -443,7 +443,9 @@ class _Parser:
             plugin, plugin_pos = self.identifier("a plugin name after 'evaluate'")
             if not self.tok.is_op("("):
                 raise self.error("'(' after the plugin name")
-            return ast.Evaluate(pos, self.call_rest(plugin, plugin_pos))
+            call = self.call_rest(plugin, plugin_pos)
+            schema = self.declared_columns(self.tok, "the output schema") if self.accept_op(":") else None
+            return ast.Evaluate(pos, call, schema)
         if name == "summarize":
             return self.summarize(pos)
         if name == "join":

@@ -1,0 +1,61 @@
+"""evaluate plugins beyond bag_unpack: pivot (columns read from the data), and the `: (schema)` that any
+plugin's output may be declared with. Results worked out by hand from pivot-plugin.md's examples."""
+
+from __future__ import annotations
+
+import pytest
+
+import kqlite
+
+STORMS = """datatable(State:string, EventType:string, DeathsDirect:long, Source:string)[
+    "ARKANSAS","Heavy Rain",1,"Emergency Manager", "ARIZONA","Lightning",1,"Newspaper",
+    "ARIZONA","Flash Flood",2,"Trained Spotter", "ARIZONA","Flash Flood",3,"Broadcast Media",
+    "ARKANSAS","Heat",3,"Newspaper", "ARIZONA","Flash Flood",1,"Newspaper"]
+"""
+
+
+@pytest.fixture(scope="module")
+def con(connect_backend):
+    connection = connect_backend()
+    yield connection
+    connection.close()
+
+
+def test_pivot_counts_each_value_in_first_seen_order(con):
+    result = con.query(STORMS + "| project State, EventType | evaluate pivot(State)")
+    assert result.columns == ["EventType", "ARKANSAS", "ARIZONA"]  # the order the states first appear in
+    assert sorted(result.rows()) == [("Flash Flood", 0, 3), ("Heat", 1, 0), ("Heavy Rain", 1, 0), ("Lightning", 0, 1)]
+
+
+def test_pivot_with_an_aggregate_and_group_columns(con):
+    summed = con.query(STORMS + "| evaluate pivot(State, sum(DeathsDirect), EventType)")
+    assert summed.columns == ["EventType", "ARKANSAS", "ARIZONA"]
+    assert sorted(summed.rows()) == [("Flash Flood", 0, 6), ("Heat", 3, 0), ("Heavy Rain", 1, 0), ("Lightning", 0, 1)]
+    two = con.query(STORMS + "| evaluate pivot(State, sum(DeathsDirect), EventType, Source)")
+    assert two.columns == ["EventType", "Source", "ARKANSAS", "ARIZONA"]
+    assert ("Flash Flood", "Newspaper", 0, 1) in two.rows() and len(two.rows()) == 6
+    sets = con.query(STORMS + "| evaluate pivot(State, make_set(Source), EventType) | where EventType == 'Heat'")
+    assert sets.rows() == [("Heat", ["Newspaper"], [])]
+
+
+def test_pivot_of_no_rows_keeps_the_group_columns(con):
+    result = con.query(STORMS + "| where false | evaluate pivot(State, sum(DeathsDirect), EventType)")
+    assert result.columns == ["EventType"] and result.rows() == []
+
+
+def test_a_declared_output_schema_orders_types_and_checks_the_columns(con):
+    query = STORMS + "| project State, EventType | evaluate pivot(State): (ARIZONA:real, EventType:string)"
+    result = con.query(query)
+    assert result.columns == ["ARIZONA", "EventType"]
+    assert sorted(result.rows()) == [(0.0, "Heat"), (0.0, "Heavy Rain"), (1.0, "Lightning"), (3.0, "Flash Flood")]
+    with pytest.raises(kqlite.KqlSemanticError, match="did not give the declared column"):
+        con.query(STORMS + "| project State, EventType | evaluate pivot(State): (EventType:string, TEXAS:long)")
+    assert con.query('print d=dynamic({"a":1,"b":"x"}) | evaluate bag_unpack(d): (b:string, a:long)').rows() == [
+        ("x", 1)]
+
+
+def test_pivot_errors_name_the_problem(con):
+    with pytest.raises(kqlite.KqlSemanticError, match="cannot aggregate with percentile"):
+        con.query(STORMS + "| evaluate pivot(State, percentile(DeathsDirect, 50))")
+    with pytest.raises(kqlite.KqlSemanticError, match="column to pivot"):
+        con.query(STORMS + "| evaluate pivot(Nope)")
