@@ -12,8 +12,8 @@ import kqlite
 
 
 @pytest.fixture(scope="module")
-def con() -> kqlite.Connection:
-    return kqlite.connect()
+def con(connect_backend) -> kqlite.Connection:
+    return connect_backend()  # the engine of --backend
 
 
 def one(con: kqlite.Connection, query: str) -> tuple:
@@ -127,3 +127,21 @@ def test_series_iir_feeds_back_its_outputs(con):
     assert one(con, "print series_iir(dynamic([1, 2, 3, 4]), dynamic([1]), dynamic([1, -1]))") == ([1.0, 3.0, 6.0, 10.0],)
     # y[i] = (x[i] + x[i - 1]) / 2 - 0.5 y[i - 1]
     assert one(con, "print series_iir(dynamic([2, 4]), dynamic([1, 1]), dynamic([2, 1]))") == ([1.0, 2.5],)
+
+
+def test_membership_in_arrays_the_query_computes(con):
+    """`in`, `!in`, `in~`, has_any and has_all over toscalar(make_set(...)) and over a dynamic column: the list
+    is known only when the query runs."""
+    rows = con.query('let l = toscalar(datatable(x:string)["a", "b"] | summarize make_set(x)); '
+                     'datatable(s:string)["a x", "c", "b"] | extend h = s has_any (l), i = s in (l), n = s !in (l), '
+                     'ci = toupper(s) in~ (l), ha = s has_all (l), mixed = s has_all (l, "x")').rows()
+    assert rows == [("a x", True, False, True, False, False, False), ("c", False, False, True, False, False, False),
+                    ("b", True, True, False, True, False, False)]
+    numbers = con.query('let l = toscalar(datatable(x:long)[1, 5] | summarize make_set(x)); '
+                        'datatable(s:long)[1, 2, long(null)] | extend i = s in (l), n = s !in (l), m = s in (l, 2)').rows()
+    assert numbers == [(1, True, False, True), (2, False, True, True), (None, False, True, False)]
+    per_row = con.query('datatable(s:string, d:dynamic)["a", dynamic(["a", "b"]), "c", dynamic(["x"])] '
+                        '| extend i = s in (d), h = s has_any (d)').rows()
+    assert [(r[2], r[3]) for r in per_row] == [(True, True), (False, False)]
+    assert one(con, 'let l = toscalar(print x = dynamic([])); print "a" has_any (l), "a" has_all (l), "a" in (l)') == (
+        False, True, False)

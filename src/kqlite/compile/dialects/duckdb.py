@@ -62,6 +62,13 @@ class DuckDB(Dialect):
         "json_fold_reals": 'to_json(list_reduce(range(:n), (acc, i) -> list_append(acc, CAST(:p AS DOUBLE)), CAST([] AS DOUBLE[])))',
         "fold_output_at_i_minus": 'CASE WHEN i - :k >= 0 THEN acc[i - :k + 1] ELSE NULL END',
         "loop_index": 'i',  # inside json_zip's :p, the element's position from 0
+        # whether :p (which reads the element as loop_element) holds for some / every element of the list
+        "list_any": 'coalesce(list_bool_or(list_transform(:l, e -> coalesce(:p, false))), false)',
+        "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
+        "loop_element": 'e',
+        # the same over a list that is a subquery's value (toscalar): Spark takes no subquery in a lambda
+        "list_any_of_subquery": 'EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE coalesce(:p, false))',
+        "list_all_of_subquery": 'NOT EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE NOT coalesce(:p, false))',
         "list_position_dot": 'list_sum(list_transform(:l, (e, p) -> e * p))',  # sum of e * position (from 1)
         "json_list_numbers": "list_transform(:l, e -> TRY_CAST(json_extract_string(e, '$') AS DOUBLE))",
         "list_min": 'list_min(:l)',

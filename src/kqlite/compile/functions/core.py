@@ -230,15 +230,18 @@ class CoreFunctions:
             return self._finish_in(left, result, op.startswith("!"))
         items = [c.compile(item) for item in node.items]
         flat: list[Typed] = []
+        computed: list[Typed] = []  # dynamic arrays the query computes (toscalar(make_set(...)), a column)
         for item in items:
             if item.type == "dynamic" and item.is_const and isinstance(item.const, list):
                 for value in _flatten(item.const):
                     kql_type = _json_type(value)
                     flat.append(Typed(sb.literal(kql_type, value), kql_type, None, value))
             elif item.type == "dynamic" and not item.is_const:
-                raise KqlUnsupportedError(f"{op} with a non-constant dynamic list", c.text, node.pos)
+                computed.append(item)
             else:
                 flat.append(item)
+        if computed:
+            return self._in_computed_lists(c, node, left, flat, computed)
         if op in ("has_any", "has_all"):
             text = c.as_string(left).sql
             if not flat:
@@ -271,6 +274,41 @@ class CoreFunctions:
             lhs_sql = exp.Lower(this=c.as_string(left).sql)
         result = exp.In(this=lhs_sql, expressions=values)
         return self._finish_in(left, result, op.startswith("!"))
+
+    def _in_computed_lists(self, c: ExprCompiler, node: ast.InList, left: Typed, flat: list[Typed],
+                           computed: list[Typed]) -> Typed:
+        """in / in~ / has_any / has_all over arrays known only when the query runs: each element (a scalar; nested
+        arrays are not flattened) is tested in a lambda; the constants of the same list join in."""
+        op = node.op
+        base = op.lstrip("!")
+        every = base == "has_all"
+        parts: list[exp.Expression] = []
+        if flat:
+            if not all(t.is_const for t in flat):
+                raise KqlUnsupportedError(f"{op} mixing computed lists with non-constant values", c.text, node.pos)
+            constants = ast.InList(node.pos, base, node.left, [ast.Literal(node.pos, "dynamic", [t.const for t in flat])])
+            parts.append(self.in_list(c, constants).sql)
+        element = Typed(c.dialect.shape("loop_element"), "dynamic")
+        if base in ("has_any", "has_all"):
+            fake = ast.Binary(node.pos, "has", node.left, node.left)
+            test = c.string_operator("has", left, self.to_string(element), fake).sql
+        elif base == "in~":
+            test = exp.EQ(this=exp.Lower(this=c.as_string(left).sql), expression=exp.Lower(this=self.to_string(element).sql))
+        else:
+            value = element if left.type == "dynamic" else self.convert(c, element, left.type)
+            a, b = c.comparable(left, value, node)
+            test = exp.EQ(this=a.sql, expression=b.sql)
+        for listed in computed:
+            shape = "list_all" if every else "list_any"
+            if listed.sql.find(exp.Subquery, exp.Select) is not None:
+                shape += "_of_subquery"
+            parts.append(c.dialect.shape(shape, l=self.json_list(c, node, listed), p=test.copy()))
+        result = parts[0]
+        for part in parts[1:]:
+            result = (exp.And if every else exp.Or)(this=result, expression=part)
+        if base in ("has_any", "has_all"):
+            return Typed(exp.Paren(this=result), "bool")
+        return self._finish_in(left, exp.Paren(this=result), op.startswith("!"))
 
     def _has_terms_of_table(self, c: ExprCompiler, node: ast.InList, left: Typed,
                             sub: tuple[exp.Select, str]) -> Typed:
