@@ -222,7 +222,16 @@ class ExprCompiler:
             op, term = "hassuffix", term[1:]
         if "*" in term:
             raise self.unsupported("a search term with '*' inside it", node)
-        return self.any_column(op, Typed(sb.string(term), "string", None, term), node)
+        if node.case_sensitive:
+            op += "_cs"
+        value = Typed(sb.string(term), "string", None, term)
+        if node.column is not None:  # Column:"term"
+            column = self.relation.column(node.column) if self.relation is not None else None
+            if column is None:
+                raise self.semantic(f"search: no column '{node.column}'", node)
+            fake = ast.Binary(node.pos, op, node, node)
+            return self.string_operator(op, Typed(col_ref(column.name, self.alias), column.type), value, fake)
+        return self.any_column(op, value, node)
 
     def any_column(self, op: str, right: Typed, node: ast.Expr) -> Typed:
         """`* has "x"`: true where any column (as text) satisfies the operator."""

@@ -25,8 +25,6 @@ class TextOperators:
 
     def op_Search(self, op: ast.Search, rel: Relation | None, env: Env) -> Relation:
         self.operators_used.append("search")
-        if op.case_sensitive:
-            raise self.unsupported("search kind=case_sensitive", op.pos)
         if rel is not None:
             legs = [(rel, "search_arg0")]
         else:

@@ -270,9 +270,12 @@ class ParseKv(Operator):
 
 @dataclass
 class SearchTerm(Expr):
-    """A bare literal in a `search` predicate: true where any column has it as a term."""
+    """A bare literal in a `search` predicate: true where any column has it as a term (`Column:"term"`: where
+    that column has it)."""
 
     text: str
+    column: str | None = None
+    case_sensitive: bool = False
 
 
 @dataclass

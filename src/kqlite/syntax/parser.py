@@ -62,6 +62,7 @@ class _Parser:
         self.tokens = tokenize(text)
         self.i = 0
         self.depth = 0
+        self.in_search = False  # `Column:"term"` is a term only in a search predicate
 
     # ------------------------------------------------------------ token helpers
 
@@ -722,7 +723,11 @@ class _Parser:
                 if not self.accept_op(","):
                     break
             self.expect_op(")")
-        predicate = _search_terms(self.expression())
+        self.in_search = True
+        try:
+            predicate = _search_terms(self.expression(), case_sensitive)
+        finally:
+            self.in_search = False
         return ast.Search(pos, predicate, tables, case_sensitive)
 
     def at_operator_end(self) -> bool:
@@ -1083,6 +1088,10 @@ class _Parser:
     def primary(self) -> ast.Expr:
         tok = self.tok
         kind = tok.kind
+        if self.in_search and kind is Kind.IDENT and self.peek().is_op(":") and self.peek(2).kind is Kind.STRING:
+            self.advance()
+            self.advance()  # Column:"term" in a search predicate
+            return ast.SearchTerm(tok.pos, str(self.advance().value), tok.text)
         if kind is Kind.INT:
             self.advance()
             return ast.Literal(tok.pos, "long", tok.value)
@@ -1279,15 +1288,18 @@ class _Parser:
         raise self.error("a JSON value (array, object, string, number, true, false, null)", tok)
 
 
-def _search_terms(node: ast.Expr) -> ast.Expr:
+def _search_terms(node: ast.Expr, case_sensitive: bool = False) -> ast.Expr:
     """In a search predicate, a bare literal in a boolean position means 'any column has this term'."""
     if isinstance(node, ast.Literal) and node.type == "string" and node.value is not None:
-        return ast.SearchTerm(node.pos, str(node.value))
+        return ast.SearchTerm(node.pos, str(node.value), None, case_sensitive)
+    if isinstance(node, ast.SearchTerm):
+        return ast.SearchTerm(node.pos, node.text, node.column, case_sensitive)
     if isinstance(node, ast.Literal) and node.type in ("long", "real"):
         # the engine searches only for text terms: a bare number matches no row
         return ast.Literal(node.pos, "bool", False)
     if isinstance(node, ast.Binary) and node.op in ("and", "or"):
-        return ast.Binary(node.pos, node.op, _search_terms(node.left), _search_terms(node.right))
+        return ast.Binary(node.pos, node.op, _search_terms(node.left, case_sensitive),
+                          _search_terms(node.right, case_sensitive))
     if isinstance(node, ast.Call) and node.name == "not" and len(node.args) == 1:
-        return ast.Call(node.pos, "not", [_search_terms(node.args[0])])
+        return ast.Call(node.pos, "not", [_search_terms(node.args[0], case_sensitive)])
     return node
