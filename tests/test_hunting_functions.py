@@ -36,9 +36,16 @@ def test_set_functions_keep_first_seen_order_and_distinct_elements(con):
     row = one(con, "print a = dynamic([1, 2, 3, 2, 5]) | project set_union(a, dynamic([9, 1])), "
                    "set_intersect(a, dynamic([5, 2, 7])), set_difference(a, dynamic([2]), dynamic([5]))")
     assert row == ([1, 2, 3, 5, 9], [2, 5], [1, 3])
-    computed = one(con, "let before = toscalar(print p = dynamic([443, 80])); "
-                        "print now = dynamic([80, 8443, 22]) | project set_difference(now, before)")
-    assert computed == ([8443, 22],)
+
+
+def test_set_functions_of_a_computed_array(con, backend):
+    query = ("let before = toscalar(print p = dynamic([443, 80])); "
+             "print now = dynamic([80, 8443, 22]) | project set_difference(now, before)")
+    if backend == "spark":  # Spark takes no subquery inside the higher-order functions set_* are written with
+        with pytest.raises(kqlite.KqlUnsupportedError, match="toscalar"):
+            con.query(query)
+        return
+    assert one(con, query) == ([8443, 22],)
 
 
 def test_datetime_part(con):

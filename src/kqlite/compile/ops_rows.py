@@ -78,11 +78,50 @@ class RowOperators:
 
     def limit_per_key(self, rel: Relation, ordered: list[exp.Ordered], count: exp.Expression) -> Relation:
         """take/top inside mv-apply: the first rows of each input row's group, not of the whole table."""
+        if not ordered and self.dialect.window_needs_order:  # any rows will do: the first ones read
+            ordered = [exp.Ordered(this=self.dialect.shape("input_order"))]
         window = exp.Window(this=exp.RowNumber(), partition_by=[col_ref(self.apply_key)],
                             order=exp.Order(expressions=ordered) if ordered else None)
         select = self.select_from(rel).select(*self.same_columns(rel), copy=False)
         select.set("qualify", exp.Qualify(this=exp.LTE(this=window, expression=count)))
         return self.step(select, rel.columns)
+
+    def op_Sample(self, op: ast.Sample, rel: Relation, env: Env) -> Relation:
+        """`sample N`: N rows picked at random; `sample-distinct N of Column`: N of its distinct values."""
+        self.operators_used.append("sample" if op.column is None else "sample-distinct")
+        count = self.exprs(env, None).compile(op.count)
+        if count.type not in ("long", "int"):
+            raise self.semantic("sample needs a whole number of rows", op.pos)
+        if op.column is not None:
+            if rel.column(op.column.name) is None:
+                raise self.semantic(f"sample-distinct: no column '{op.column.name}'", op.column.pos)
+            rel = self.op_Distinct(ast.Distinct(op.pos, [ast.NamedExpr(None, op.column)]), rel, env)
+        at_random = [exp.Ordered(this=exp.Rand())]
+        if self.apply_key:  # engines refuse a volatile window order: draw the numbers a step earlier
+            drawn = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                           exp.alias_(exp.Rand(), "_sample", quoted=True), copy=False),
+                              rel.columns)
+            drawn.exact = False
+            return self.limit_per_key(drawn, [exp.Ordered(this=col_ref("_sample"))], count.sql)
+        select = self.select_from(rel).select(*self.same_columns(rel), copy=False)
+        select = select.order_by(*at_random, copy=False).limit(sb.whole_number(count), copy=False)
+        return self.step(select, rel.columns)
+
+    def op_TopHitters(self, op: ast.TopHitters, rel: Relation, env: Env) -> Relation:
+        """The N values of a column seen most often (or with the largest sum of a weight), largest first; exact
+        counts where Kusto's are approximate."""
+        self.operators_used.append("top-hitters")
+        if rel.column(op.column.name) is None:
+            raise self.semantic(f"top-hitters: no column '{op.column.name}'", op.column.pos)
+        if op.weight is None:
+            name, aggregate = f"approximate_count_{op.column.name}", ast.Call(op.pos, "count", [])
+        else:
+            weight_name = op.weight.name if isinstance(op.weight, ast.Name) else ""
+            name, aggregate = f"approximate_sum_{weight_name}", ast.Call(op.pos, "sum", [op.weight])
+        summarize = ast.Summarize(op.pos, [ast.NamedExpr(name, aggregate)], [ast.NamedExpr(None, op.column)])
+        counted = self.op_Summarize(summarize, rel, env)
+        return self.op_Top(ast.Top(op.pos, op.count, ast.SortKey(ast.Name(op.pos, name), True, None)),
+                           counted, env)
 
     def op_Distinct(self, op: ast.Distinct, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("distinct")

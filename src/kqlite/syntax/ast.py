@@ -358,6 +358,23 @@ class Partition(Operator):
 
 
 @dataclass
+class Sample(Operator):
+    """`sample N`: N rows at random; `sample-distinct N of Column`: N of its distinct values."""
+
+    count: Expr
+    column: Name | None = None
+
+
+@dataclass
+class TopHitters(Operator):
+    """`top-hitters N of Column [by Weight]`: the N most frequent values (or of largest total weight)."""
+
+    count: Expr
+    column: Name
+    weight: Expr | None = None
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 

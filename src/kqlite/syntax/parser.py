@@ -29,8 +29,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "top-hitters",
-    "find", "sample", "sample-distinct", "fork",
+    "find", "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -489,6 +488,18 @@ class _Parser:
             return self.scan(pos)
         if name == "partition":
             return self.partition(pos)
+        if name == "sample":
+            self.skip_hints()
+            return ast.Sample(pos, self.expression())
+        if name in ("sample-distinct", "top-hitters"):
+            self.skip_hints()
+            count = self.expression()
+            self.expect_word("of")
+            column, column_pos = self.identifier("a column name after 'of'")
+            if name == "sample-distinct":
+                return ast.Sample(pos, count, ast.Name(column_pos, column))
+            weight = self.expression() if self.accept_word("by") else None
+            return ast.TopHitters(pos, count, ast.Name(column_pos, column), weight)
         if name == "make-series":
             return self.make_series(pos)
         if name == "invoke":

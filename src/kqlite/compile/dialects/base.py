@@ -95,6 +95,7 @@ class Dialect:
     materialized_ctes: ClassVar[bool] = False  # WITH x AS MATERIALIZED (...)
     window_needs_order: ClassVar[bool] = False  # ROW_NUMBER() OVER () is refused or non-deterministic
     regex_group_reference: ClassVar[str] = "\\{}"  # how a regex replacement names group {n}
+    lambda_subqueries: ClassVar[bool] = True  # a lambda's body may hold a subquery (a toscalar() value)
     # format_datetime's fixed-width tokens (yyyy, MM, ..., tt) -> the engine's format codes
     DATETIME_FORMAT_CODES: ClassVar[dict[str, str]] = {}
 
@@ -113,7 +114,11 @@ class Dialect:
             except KeyError:
                 raise ShapeUnavailable(self.name, name) from None
             tree = self._parsed[name] = hide_lambda_variables(sqlglot.parse_one(text, read=self.sqlglot_dialect))
-        return fill_holes(tree.copy(), parts)
+        filled = fill_holes(tree.copy(), parts)
+        if not self.lambda_subqueries and any(lam.find(exp.Subquery, exp.Select) is not None
+                                              for lam in filled.find_all(exp.Lambda)):
+            raise ShapeUnavailable(self.name, f"{name} of a toscalar() value")
+        return filled
 
     def call(self, name: str, args: list[exp.Expression]) -> exp.Expression:
         """A call of the engine's function that means `name` (same arguments, same result)."""

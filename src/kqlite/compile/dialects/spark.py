@@ -82,6 +82,7 @@ class Spark(Dialect):
     name = "spark"
     sqlglot_dialect = "kqlitespark"
     window_needs_order = True
+    lambda_subqueries = False  # "Subquery expressions are not supported within higher-order functions"
     regex_group_reference = "${}"
 
     def regex(self, pattern: str) -> str:
