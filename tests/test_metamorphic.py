@@ -133,3 +133,20 @@ def test_sort_then_take_is_top(con, p, column, n, order):
     first = f"{TABLE} | where {p} | sort by {column} {order} | take {n} | project {column}"
     second = f"{TABLE} | where {p} | top {n} by {column} {order} | project {column}"
     same_answer(con, first, second)
+
+
+TERMS = ["alpha", "BETA", "gamma", "x-ray", ".exe", "ray.", "-", "a", "x-ray.exe", "", "beta gamma", "Ray"]
+
+
+@FUZZ
+@given(terms=st.lists(st.sampled_from(TERMS), min_size=1, max_size=6))
+def test_has_any_is_the_or_of_has_and_has_all_the_and(con, terms):
+    """has_any over many terms compiles to one alternation grouped by the terms' boundary needs: it must answer
+    as the terms tested one by one."""
+    listed = ", ".join(f'"{t}"' for t in terms)
+    same_answer(con, f"{TABLE} | where s has_any ({listed})",
+                f"{TABLE} | where " + " or ".join(f's has "{t}"' for t in terms))
+    same_answer(con, f"{TABLE} | where s has_all ({listed})",
+                f"{TABLE} | where " + " and ".join(f's has "{t}"' for t in terms))
+    same_answer(con, f"{TABLE} | where not(s has_any ({listed}))",
+                f"{TABLE} | where " + " and ".join(f's !has "{t}"' for t in terms))

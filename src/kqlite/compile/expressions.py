@@ -48,6 +48,21 @@ def has_regex(term: str, *, prefix: bool = True, suffix: bool = True, case_sensi
     return ("" if case_sensitive else "(?i)") + left + body + right
 
 
+def has_any_regex(terms: list[str]) -> str:
+    """One RE2 pattern true where any of `terms` occurs as a whole term (case-insensitive): the terms grouped by
+    which ends need a term boundary (a term starting or ending with a non-word character needs none there),
+    each group one alternation, so a list of hundreds of terms is one regex scan, not one per term."""
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for term in dict.fromkeys(terms):  # first-seen order, duplicates once
+        groups.setdefault((term[:1].isalnum(), term[-1:].isalnum()), []).append(re.escape(term))
+    branches = []
+    for (starts_term, ends_term), escaped in groups.items():
+        left = f"(?:^|[^{_TERM}])" if starts_term else ""
+        right = f"(?:$|[^{_TERM}])" if ends_term else ""
+        branches.append(f"{left}(?:{'|'.join(escaped)}){right}")
+    return "(?i)" + "|".join(f"(?:{b})" for b in branches)
+
+
 class ExprCompiler:
     """Compiles scalar expressions against one input relation (referenced by `alias`)."""
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
-from kqlite.compile.expressions import ExprCompiler, Typed, has_regex
+from kqlite.compile.expressions import ExprCompiler, Typed, has_any_regex, has_regex
 from kqlite.compile.types import NUMERIC, numeric_result
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
@@ -247,8 +247,16 @@ class CoreFunctions:
             if not flat:
                 return Typed(exp.Boolean(this=op == "has_all"), "bool")
             parts = []
+            words = [str(item.const) for item in flat if item.is_const and item.type == "string"]
+            if "" in words and op == "has_any":  # every text has the empty term
+                return Typed(exp.true(), "bool")
+            if op == "has_any" and len(words) > 1:  # one alternation, one scan of the text
+                parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_any_regex(words)))))
+                words = []
             for item in flat:
                 if item.is_const and item.type == "string":
+                    if str(item.const) not in words:
+                        continue
                     term = str(item.const)
                     parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_regex(term)))))
                 else:  # a number, a datetime...: its text as tostring() writes it, as `has 123` reads it
