@@ -518,4 +518,24 @@ class Spark(Dialect):
         "unix_micros_to_datetime": "timestamp_micros(:x)",
         "unix_nanos_to_datetime": "timestamp_micros((:x - pmod(:x, 1000)) DIV 1000)",
         "is_valid_utf8": "is_valid_utf8(:s)",
+        # dynamic, parsing and hash functions (issue 12, second batch)
+        "json_bag_without": (
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(map_filter("
+            "try_cast(:b AS MAP<STRING, VARIANT>), (k, v) -> NOT array_contains(:names, k)))) ELSE NULL END"),
+        "json_bag_replace": (
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(transform_values("
+            "try_cast(:b AS MAP<STRING, VARIANT>), (k, v) -> CASE WHEN k = :key THEN COALESCE(CAST(:value AS VARIANT), "
+            "parse_json('null')) ELSE v END))) ELSE :b END"),
+        "json_bag_set": (  # mapKeyDedupPolicy=LAST_WIN: a key there keeps its place and takes the new value
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(map_concat("
+            "try_cast(:b AS MAP<STRING, VARIANT>), map(:key, COALESCE(CAST(:value AS VARIANT), parse_json('null')))))) "
+            "ELSE NULL END"),
+        "json_bag_or_empty": "CASE WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NOT NULL THEN :d ELSE parse_json('{}') END",
+        "json_bag_or_self": "CASE WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NOT NULL THEN :n ELSE :d END",
+        "json_bag_zip": (  # LAST_WIN: a repeated key keeps its first place and takes its last value
+            "CASE WHEN try_cast(:k AS ARRAY<VARIANT>) IS NOT NULL AND try_cast(:v AS ARRAY<VARIANT>) IS NOT NULL "
+            "THEN parse_json(to_json(map_from_entries(filter(transform(try_cast(:k AS ARRAY<VARIANT>), (e, i) -> "
+            "struct(CASE WHEN schema_of_variant(e) = 'STRING' THEN variant_get(e, '$', 'string') END AS key, "
+            "COALESCE(get(try_cast(:v AS ARRAY<VARIANT>), i), parse_json('null')) AS value)), x -> x.key IS NOT NULL)))) "
+            "ELSE NULL END"),
     }
