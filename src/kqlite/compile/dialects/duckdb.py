@@ -6,12 +6,15 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from kqlite.compile.dialects.base import Dialect
+from kqlite.compile.dialects.base import Dialect, command_line_fold
 
 # a bag's key/value pairs, in order
 _ENTRIES = "map_entries(CAST(:b AS MAP(VARCHAR, JSON)))"
 # bag_zip's keys as text, null for those that are not strings
 _KEY_TEXTS = "list_transform(CAST(:k AS JSON[]), e -> CASE WHEN json_type(e) = 'VARCHAR' THEN json_extract_string(e, '$') END)"
+
+_COMMAND_LINE_STEP = command_line_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}",
+                                       "list_append({l}, {v})", "({a} // {b})")
 
 
 class DuckDB(Dialect):
@@ -289,4 +292,9 @@ class DuckDB(Dialect):
             f"i -> {_KEY_TEXTS}[i] IS NOT NULL AND list_position({_KEY_TEXTS}, {_KEY_TEXTS}[i]) = i), "
             f"i -> {{'key': {_KEY_TEXTS}[i], 'value': CAST(:v AS JSON[])[len({_KEY_TEXTS}) + 1 - "
             f"list_position(list_reverse({_KEY_TEXTS}), {_KEY_TEXTS}[i])]}}))) ELSE NULL END"),
+        # a fold over the characters (base.command_line_fold); the one-element list binds its result to r
+        "split_command_line_windows": (
+            "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
+            f"{_COMMAND_LINE_STEP}, {{'args': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0, 'qc': 0, 'bc': 0, 'qr': FALSE}})], "
+            "r -> CASE WHEN r.ph IN (1, 2, 4) THEN list_append(r.args, r.cur) ELSE r.args END)[1])"),
     }

@@ -16,7 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
-from kqlite.compile.dialects.base import Dialect, group_numbers, lambda_variable
+from kqlite.compile.dialects.base import Dialect, command_line_fold, group_numbers, lambda_variable
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -76,6 +76,10 @@ _FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
 _COMMONS_GAMMA = ("CASE WHEN {x} IS NOT NULL THEN reflect('org.apache.commons.math3.special.Gamma', '{m}', "
                   "CAST({x} AS DOUBLE)) END")
+
+_COMMAND_LINE_STEP = command_line_fold(
+    lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
+    "concat({l}, array({v}))", "CAST({a} DIV {b} AS INT)")
 
 
 class Spark(Dialect):
@@ -538,4 +542,9 @@ class Spark(Dialect):
             "struct(CASE WHEN schema_of_variant(e) = 'STRING' THEN variant_get(e, '$', 'string') END AS key, "
             "COALESCE(get(try_cast(:v AS ARRAY<VARIANT>), i), parse_json('null')) AS value)), x -> x.key IS NOT NULL)))) "
             "ELSE NULL END"),
+        # a fold over the characters (base.command_line_fold)
+        "split_command_line_windows": (
+            "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('args', CAST(array() AS ARRAY<STRING>), "
+            f"'cur', '', 'ph', 0, 'qc', 0, 'bc', 0, 'qr', FALSE), (acc, x) -> {_COMMAND_LINE_STEP}, "
+            "r -> CASE WHEN r.ph IN (1, 2, 4) THEN concat(r.args, array(r.cur)) ELSE r.args END) AS VARIANT)"),
     }
