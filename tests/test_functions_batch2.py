@@ -1,4 +1,4 @@
-"""Functions of the issue-12 second batch (bag_remove_keys, bag_set_key, bag_zip, parse_command_line): values
+"""Functions of the issue-12 second batch (bag_remove_keys, bag_set_key, bag_zip, parse_command_line, parse_csv): values
 worked out by hand from Kusto's documentation and, for parse_command_line, from CommandLineToArgvW's rules
 (result types are checked against the analyzer by tests/test_function_types.py)."""
 
@@ -94,6 +94,32 @@ def test_parse_command_line_only_knows_windows(con):
         con.query("print parse_command_line('a b', 'linux')")
 
 
+def test_parse_csv_reads_the_first_record(con):
+    row = one(con, "print parse_csv('aa,\"b,b,b\",cc,\"Escaping quotes: \"\"Title\"\"\",\"line1\\nline2\"'), "
+                   "parse_csv('record1,a,b,c\\nrecord2,x,y,z')")
+    assert row == (["aa", "b,b,b", "cc", 'Escaping quotes: "Title"', "line1\nline2"], ["record1", "a", "b", "c"])
+    # empty fields are kept; an empty text is one empty field
+    assert one(con, "print parse_csv(',x,'), parse_csv(''), parse_csv('\"\"')") == (["", "x", ""], [""], [""])
+
+
 def kql_string(text: str) -> str:
     """A KQL string literal of any text."""
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\t", "\\t") + '"'
+
+
+@pytest.mark.spark
+def test_the_batch_on_spark(spark_session):
+    """The same values on Spark (VARIANT bags, folds with aggregate())."""
+    pytest.importorskip("pyspark")
+    spark = kqlite.connect(backend="spark", spark=spark_session)
+    try:
+        row = one(spark, "print bag_remove_keys(dynamic({'key1': 123, 'key2': {'prop1': 'abc', 'prop2': 'xyz'}, "
+                         "'key3': [100, 200]}), dynamic(['$.key2.prop1', 'key3'])), "
+                         "bag_set_key(dynamic({'key1': 123}), '$.key2.prop1', 'abc'), "
+                         "bag_zip(dynamic(['a', 8, 'c']), dynamic([1, 2])), "
+                         "parse_command_line(@'p a\\\"b \"c d\" e\\\\f', 'windows'), "
+                         "parse_csv('aa,\"b,b\",\"q\"\"\"\\nx,y')")
+        assert row == ({"key1": 123, "key2": {"prop2": "xyz"}}, {"key1": 123, "key2": {"prop1": "abc"}},
+                       {"a": 1, "c": None}, ["p", 'a"b', "c d", "e\\\\f"], ["aa", "b,b", 'q"'])
+    finally:
+        spark.close()

@@ -215,3 +215,28 @@ def command_line_fold(struct: Callable[[list[tuple[str, str]]], str], append: st
         f"WHEN x = {backslash} THEN {state('acc.args', cur + ' || x', '4', qc, bc + ' + 1', 'FALSE')} "
         f"WHEN x = {quote} THEN {state('acc.args', unquote, '4', f'CASE WHEN {bc} % 2 = 0 THEN {qc} + 1 ELSE {qc} END', '0', 'TRUE')} "
         f"ELSE {state('acc.args', cur + ' || x', '4', qc, '0', 'FALSE')} END")
+
+
+def csv_fold(struct: Callable[[list[tuple[str, str]]], str], append: str) -> str:
+    """The step of a fold over a text's characters (`x`) that reads its first CSV record (RFC 4180): fields
+    split at commas, a field in double quotes may hold commas, line feeds and "" for a quote; the record ends
+    at the first line feed outside quotes. Engine pieces as command_line_fold's.
+
+    The state `acc`: `fields` so far, the field being read `cur`, the phase `ph` (0 a field starts, 1 in a
+    field without quotes, 2 in quotes, 3 a quote in quotes just read: it closes them or starts "", 4 the
+    record ended). A character after the closing quote is kept, as in a field without quotes."""
+    quote, comma, line_feed, empty = "'\"'", "','", "chr(10)", "''"
+    pushed = append.format(l="acc.fields", v="acc.cur")
+
+    def state(fields: str, cur: str, ph: str) -> str:
+        return struct([("fields", fields), ("cur", cur), ("ph", ph)])
+
+    return (
+        "CASE WHEN acc.ph = 4 THEN acc "
+        f"WHEN acc.ph = 2 THEN (CASE WHEN x = {quote} THEN {state('acc.fields', 'acc.cur', '3')} "
+        f"ELSE {state('acc.fields', 'acc.cur || x', '2')} END) "
+        f"WHEN acc.ph = 3 AND x = {quote} THEN {state('acc.fields', 'acc.cur || x', '2')} "
+        f"WHEN acc.ph = 0 AND x = {quote} THEN {state('acc.fields', 'acc.cur', '2')} "
+        f"WHEN x = {comma} THEN {state(pushed, empty, '0')} "
+        f"WHEN x = {line_feed} THEN {state('acc.fields', 'acc.cur', '4')} "
+        f"ELSE {state('acc.fields', 'acc.cur || x', '1')} END")

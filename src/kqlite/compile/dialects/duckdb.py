@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from kqlite.compile.dialects.base import Dialect, command_line_fold
+from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
 
 # a bag's key/value pairs, in order
 _ENTRIES = "map_entries(CAST(:b AS MAP(VARCHAR, JSON)))"
@@ -15,6 +15,8 @@ _KEY_TEXTS = "list_transform(CAST(:k AS JSON[]), e -> CASE WHEN json_type(e) = '
 
 _COMMAND_LINE_STEP = command_line_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}",
                                        "list_append({l}, {v})", "({a} // {b})")
+
+_CSV_STEP = csv_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}", "list_append({l}, {v})")
 
 
 class DuckDB(Dialect):
@@ -297,4 +299,8 @@ class DuckDB(Dialect):
             "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
             f"{_COMMAND_LINE_STEP}, {{'args': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0, 'qc': 0, 'bc': 0, 'qr': FALSE}})], "
             "r -> CASE WHEN r.ph IN (1, 2, 4) THEN list_append(r.args, r.cur) ELSE r.args END)[1])"),
+        "split_csv_record": (  # a fold over the characters (base.csv_fold)
+            "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
+            f"{_CSV_STEP}, {{'fields': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0}})], "
+            "r -> list_append(r.fields, r.cur))[1])"),
     }

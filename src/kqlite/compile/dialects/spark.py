@@ -16,7 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
-from kqlite.compile.dialects.base import Dialect, command_line_fold, group_numbers, lambda_variable
+from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -80,6 +80,9 @@ _COMMONS_GAMMA = ("CASE WHEN {x} IS NOT NULL THEN reflect('org.apache.commons.ma
 _COMMAND_LINE_STEP = command_line_fold(
     lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
     "concat({l}, array({v}))", "CAST({a} DIV {b} AS INT)")
+
+_CSV_STEP = csv_fold(lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
+                     "concat({l}, array({v}))")
 
 
 class Spark(Dialect):
@@ -547,4 +550,7 @@ class Spark(Dialect):
             "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('args', CAST(array() AS ARRAY<STRING>), "
             f"'cur', '', 'ph', 0, 'qc', 0, 'bc', 0, 'qr', FALSE), (acc, x) -> {_COMMAND_LINE_STEP}, "
             "r -> CASE WHEN r.ph IN (1, 2, 4) THEN concat(r.args, array(r.cur)) ELSE r.args END) AS VARIANT)"),
+        "split_csv_record": (  # a fold over the characters (base.csv_fold)
+            "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('fields', CAST(array() AS ARRAY<STRING>), "
+            f"'cur', '', 'ph', 0), (acc, x) -> {_CSV_STEP}, r -> concat(r.fields, array(r.cur))) AS VARIANT)"),
     }
