@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import sqlglot
@@ -175,3 +176,72 @@ class Dialect:
     def generate(self, tree: exp.Expression, pretty: bool = False) -> str:
         """The engine's SQL text for a compiled tree."""
         return tree.sql(dialect=self.sqlglot_dialect, pretty=pretty, copy=False)
+
+
+def command_line_fold(struct: Callable[[list[tuple[str, str]]], str], append: str, idiv: str) -> str:
+    """The step of a fold over a command line's characters (`x`) that splits it as Windows'
+    CommandLineToArgvW does (shell32, as Wine documents it), written with the engine's struct constructor
+    `struct` (of name/value pairs), list append `append` ({l}, {v}) and whole division `idiv` ({a}, {b}).
+
+    The state `acc`: `args` so far, the argument being read `cur`, the phase `ph` (0 nothing read yet, 1 and 2
+    the program name unquoted and quoted, 3 between arguments, 4 in an argument), `qc` the quote count (1 in
+    quotes), `bc` the backslashes just read, `qr` a run of quotes goes on. The program name ends at the next
+    quote or blank and knows no escapes; after it, 2n backslashes and a quote are n backslashes and a quote
+    that opens or closes quotes, 2n + 1 backslashes and a quote are n backslashes and a literal quote, other
+    backslashes are literal, and in a run of quotes every third one is literal."""
+    blank = "(x = ' ' OR x = chr(9))"
+    quote_run = "(acc.ph = 4 AND acc.qr AND x = '\"')"
+    # a run of quotes that ended on 2 leaves the quotes; between arguments everything starts over
+    cur = "(CASE WHEN acc.ph = 3 THEN '' ELSE acc.cur END)"
+    bc = "(CASE WHEN acc.ph = 3 THEN 0 ELSE acc.bc END)"
+    qc = "(CASE WHEN acc.ph = 3 THEN 0 WHEN acc.qr AND acc.qc = 2 THEN 0 ELSE acc.qc END)"
+    half = idiv.format(a=bc, b="2")
+    pushed = append.format(l="acc.args", v="acc.cur")
+
+    def state(args: str, cur_: str, ph: str, qc_: str, bc_: str, qr: str) -> str:
+        return struct([("args", args), ("cur", cur_), ("ph", ph), ("qc", qc_), ("bc", bc_), ("qr", qr)])
+
+    empty, quote, backslash = "''", "'\"'", "chr(92)"
+    unquote = (f"CASE WHEN {bc} % 2 = 0 THEN left({cur}, length({cur}) - {half}) "
+               f"ELSE left({cur}, length({cur}) - {half} - 1) || {quote} END")
+    first = (f"CASE WHEN x = {quote} THEN {state('acc.args', empty, '2', '0', '0', 'FALSE')} "
+             f"WHEN {blank} THEN {state(append.format(l='acc.args', v=empty), empty, '3', '0', '0', 'FALSE')} "
+             f"ELSE {state('acc.args', 'x', '1', '0', '0', 'FALSE')} END")
+    third_quote = (f"CASE WHEN acc.qc = 2 THEN acc.cur || {quote} ELSE acc.cur END",
+                   "CASE WHEN acc.qc = 2 THEN 0 ELSE acc.qc + 1 END")
+    return (
+        f"CASE WHEN acc.ph = 0 THEN ({first}) "
+        f"WHEN acc.ph = 1 AND {blank} OR acc.ph = 2 AND x = {quote} "
+        f"THEN {state(pushed, empty, '3', '0', '0', 'FALSE')} "
+        f"WHEN acc.ph IN (1, 2) THEN {state('acc.args', 'acc.cur || x', 'acc.ph', '0', '0', 'FALSE')} "
+        f"WHEN acc.ph = 3 AND {blank} THEN acc "
+        f"WHEN {quote_run} THEN {state('acc.args', third_quote[0], '4', third_quote[1], '0', 'TRUE')} "
+        f"WHEN {blank} AND {qc} = 0 THEN {state(pushed, empty, '3', '0', '0', 'FALSE')} "
+        f"WHEN x = {backslash} THEN {state('acc.args', cur + ' || x', '4', qc, bc + ' + 1', 'FALSE')} "
+        f"WHEN x = {quote} THEN {state('acc.args', unquote, '4', f'CASE WHEN {bc} % 2 = 0 THEN {qc} + 1 ELSE {qc} END', '0', 'TRUE')} "
+        f"ELSE {state('acc.args', cur + ' || x', '4', qc, '0', 'FALSE')} END")
+
+
+def csv_fold(struct: Callable[[list[tuple[str, str]]], str], append: str) -> str:
+    """The step of a fold over a text's characters (`x`) that reads its first CSV record (RFC 4180): fields
+    split at commas, a field in double quotes may hold commas, line feeds and "" for a quote; the record ends
+    at the first line feed outside quotes. Engine pieces as command_line_fold's.
+
+    The state `acc`: `fields` so far, the field being read `cur`, the phase `ph` (0 a field starts, 1 in a
+    field without quotes, 2 in quotes, 3 a quote in quotes just read: it closes them or starts "", 4 the
+    record ended). A character after the closing quote is kept, as in a field without quotes."""
+    quote, comma, line_feed, empty = "'\"'", "','", "chr(10)", "''"
+    pushed = append.format(l="acc.fields", v="acc.cur")
+
+    def state(fields: str, cur: str, ph: str) -> str:
+        return struct([("fields", fields), ("cur", cur), ("ph", ph)])
+
+    return (
+        "CASE WHEN acc.ph = 4 THEN acc "
+        f"WHEN acc.ph = 2 THEN (CASE WHEN x = {quote} THEN {state('acc.fields', 'acc.cur', '3')} "
+        f"ELSE {state('acc.fields', 'acc.cur || x', '2')} END) "
+        f"WHEN acc.ph = 3 AND x = {quote} THEN {state('acc.fields', 'acc.cur || x', '2')} "
+        f"WHEN acc.ph = 0 AND x = {quote} THEN {state('acc.fields', 'acc.cur', '2')} "
+        f"WHEN x = {comma} THEN {state(pushed, empty, '0')} "
+        f"WHEN x = {line_feed} THEN {state('acc.fields', 'acc.cur', '4')} "
+        f"ELSE {state('acc.fields', 'acc.cur || x', '1')} END")

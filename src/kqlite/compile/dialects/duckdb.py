@@ -6,7 +6,17 @@ from typing import ClassVar
 
 from sqlglot import exp
 
-from kqlite.compile.dialects.base import Dialect
+from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
+
+# a bag's key/value pairs, in order
+_ENTRIES = "map_entries(CAST(:b AS MAP(VARCHAR, JSON)))"
+# bag_zip's keys as text, null for those that are not strings
+_KEY_TEXTS = "list_transform(CAST(:k AS JSON[]), e -> CASE WHEN json_type(e) = 'VARCHAR' THEN json_extract_string(e, '$') END)"
+
+_COMMAND_LINE_STEP = command_line_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}",
+                                       "list_append({l}, {v})", "({a} // {b})")
+
+_CSV_STEP = csv_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}", "list_append({l}, {v})")
 
 
 class DuckDB(Dialect):
@@ -270,4 +280,34 @@ class DuckDB(Dialect):
         "unix_micros_to_datetime": 'make_timestamp(:x)',
         "unix_nanos_to_datetime": 'make_timestamp((:x - ((:x % 1000) + 1000) % 1000) // 1000)',
         "is_valid_utf8": 'CASE WHEN :s IS NULL THEN NULL ELSE TRUE END',  # a VARCHAR is valid UTF-8 by construction
+        # dynamic, parsing and hash functions (issue 12, second batch)
+        "json_bag_without": (
+            f"CASE WHEN json_type(:b) = 'OBJECT' THEN to_json(map_from_entries(list_filter({_ENTRIES}, "
+            "e -> NOT list_contains(:names, struct_extract(e, 'key'))))) ELSE NULL END"),
+        "json_bag_replace": (  # the key's value replaced, where the key is there
+            f"CASE WHEN json_type(:b) = 'OBJECT' THEN to_json(map_from_entries(list_transform({_ENTRIES}, "
+            "e -> CASE WHEN struct_extract(e, 'key') = :key THEN {'key': :key, 'value': CAST(:value AS JSON)} "
+            "ELSE e END))) ELSE :b END"),
+        "json_bag_set": (  # replaced in place, or added at the end
+            f"CASE WHEN json_type(:b) = 'OBJECT' THEN to_json(map_from_entries(list_concat(list_transform({_ENTRIES}, "
+            "e -> CASE WHEN struct_extract(e, 'key') = :key THEN {'key': :key, 'value': CAST(:value AS JSON)} "
+            "ELSE e END), CASE WHEN list_contains(json_keys(:b), :key) THEN [] "
+            "ELSE [{'key': :key, 'value': CAST(:value AS JSON)}] END))) ELSE NULL END"),
+        "json_bag_or_empty": "CASE WHEN json_type(:d) = 'OBJECT' THEN :d ELSE '{}'::JSON END",
+        "json_bag_or_self": "CASE WHEN json_type(:d) = 'OBJECT' THEN :n ELSE :d END",
+        "json_bag_zip": (  # a repeated key: its first place, its last value
+            "CASE WHEN json_type(:k) = 'ARRAY' AND json_type(:v) = 'ARRAY' THEN to_json(map_from_entries("
+            f"list_transform(list_filter(range(1, len({_KEY_TEXTS}) + 1), "
+            f"i -> {_KEY_TEXTS}[i] IS NOT NULL AND list_position({_KEY_TEXTS}, {_KEY_TEXTS}[i]) = i), "
+            f"i -> {{'key': {_KEY_TEXTS}[i], 'value': CAST(:v AS JSON[])[len({_KEY_TEXTS}) + 1 - "
+            f"list_position(list_reverse({_KEY_TEXTS}), {_KEY_TEXTS}[i])]}}))) ELSE NULL END"),
+        # a fold over the characters (base.command_line_fold); the one-element list binds its result to r
+        "split_command_line_windows": (
+            "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
+            f"{_COMMAND_LINE_STEP}, {{'args': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0, 'qc': 0, 'bc': 0, 'qr': FALSE}})], "
+            "r -> CASE WHEN r.ph IN (1, 2, 4) THEN list_append(r.args, r.cur) ELSE r.args END)[1])"),
+        "split_csv_record": (  # a fold over the characters (base.csv_fold)
+            "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
+            f"{_CSV_STEP}, {{'fields': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0}})], "
+            "r -> list_append(r.fields, r.cur))[1])"),
     }

@@ -16,7 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
-from kqlite.compile.dialects.base import Dialect, group_numbers, lambda_variable
+from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -76,6 +76,13 @@ _FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
 _COMMONS_GAMMA = ("CASE WHEN {x} IS NOT NULL THEN reflect('org.apache.commons.math3.special.Gamma', '{m}', "
                   "CAST({x} AS DOUBLE)) END")
+
+_COMMAND_LINE_STEP = command_line_fold(
+    lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
+    "concat({l}, array({v}))", "CAST({a} DIV {b} AS INT)")
+
+_CSV_STEP = csv_fold(lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
+                     "concat({l}, array({v}))")
 
 
 class Spark(Dialect):
@@ -524,4 +531,32 @@ class Spark(Dialect):
         "unix_micros_to_datetime": "timestamp_micros(:x)",
         "unix_nanos_to_datetime": "timestamp_micros((:x - pmod(:x, 1000)) DIV 1000)",
         "is_valid_utf8": "is_valid_utf8(:s)",
+        # dynamic, parsing and hash functions (issue 12, second batch)
+        "json_bag_without": (
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(map_filter("
+            "try_cast(:b AS MAP<STRING, VARIANT>), (k, v) -> NOT array_contains(:names, k)))) ELSE NULL END"),
+        "json_bag_replace": (
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(transform_values("
+            "try_cast(:b AS MAP<STRING, VARIANT>), (k, v) -> CASE WHEN k = :key THEN COALESCE(CAST(:value AS VARIANT), "
+            "parse_json('null')) ELSE v END))) ELSE :b END"),
+        "json_bag_set": (  # mapKeyDedupPolicy=LAST_WIN: a key there keeps its place and takes the new value
+            "CASE WHEN try_cast(:b AS MAP<STRING, VARIANT>) IS NOT NULL THEN parse_json(to_json(map_concat("
+            "try_cast(:b AS MAP<STRING, VARIANT>), map(:key, COALESCE(CAST(:value AS VARIANT), parse_json('null')))))) "
+            "ELSE NULL END"),
+        "json_bag_or_empty": "CASE WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NOT NULL THEN :d ELSE parse_json('{}') END",
+        "json_bag_or_self": "CASE WHEN try_cast(:d AS MAP<STRING, VARIANT>) IS NOT NULL THEN :n ELSE :d END",
+        "json_bag_zip": (  # LAST_WIN: a repeated key keeps its first place and takes its last value
+            "CASE WHEN try_cast(:k AS ARRAY<VARIANT>) IS NOT NULL AND try_cast(:v AS ARRAY<VARIANT>) IS NOT NULL "
+            "THEN parse_json(to_json(map_from_entries(filter(transform(try_cast(:k AS ARRAY<VARIANT>), (e, i) -> "
+            "struct(CASE WHEN schema_of_variant(e) = 'STRING' THEN variant_get(e, '$', 'string') END AS key, "
+            "COALESCE(get(try_cast(:v AS ARRAY<VARIANT>), i), parse_json('null')) AS value)), x -> x.key IS NOT NULL)))) "
+            "ELSE NULL END"),
+        # a fold over the characters (base.command_line_fold)
+        "split_command_line_windows": (
+            "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('args', CAST(array() AS ARRAY<STRING>), "
+            f"'cur', '', 'ph', 0, 'qc', 0, 'bc', 0, 'qr', FALSE), (acc, x) -> {_COMMAND_LINE_STEP}, "
+            "r -> CASE WHEN r.ph IN (1, 2, 4) THEN concat(r.args, array(r.cur)) ELSE r.args END) AS VARIANT)"),
+        "split_csv_record": (  # a fold over the characters (base.csv_fold)
+            "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('fields', CAST(array() AS ARRAY<STRING>), "
+            f"'cur', '', 'ph', 0), (acc, x) -> {_CSV_STEP}, r -> concat(r.fields, array(r.cur))) AS VARIANT)"),
     }

@@ -8,6 +8,7 @@ from kqlite.compile.functions.dynamic import DynamicFunctions
 from kqlite.compile.functions.logic import LogicFunctions
 from kqlite.compile.functions.math import MathFunctions
 from kqlite.compile.functions.network import NetworkFunctions
+from kqlite.compile.functions.parsing import ParsingFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.series import SeriesFunctions
 from kqlite.compile.functions.strings import StringFunctions
@@ -31,6 +32,7 @@ class Functions(
     BinaryFunctions,
     TextFunctions,
     BagFunctions,
+    ParsingFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 

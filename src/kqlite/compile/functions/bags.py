@@ -1,5 +1,5 @@
 """Property-bag and set functions of the issue-12 batch: bag_has_key, bag_pack_columns, pack_all, set_equals,
-jaccard_index.
+jaccard_index; and of its second batch: bag_remove_keys, bag_set_key, bag_zip.
 
 A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds KQL function <name>."""
 
@@ -73,3 +73,71 @@ class BagFunctions:
         ratio = exp.Div(this=sb.cast(common, "real"), expression=sb.cast(every, "real"), typed=False, safe=False)
         zero = exp.EQ(this=every.copy(), expression=sb.number(0))
         return Typed(exp.Case(ifs=[exp.If(this=zero, true=sb.number(float("nan")))], default=ratio), "real")
+
+    def f_bag_remove_keys(self, c, node, args):
+        """The bag without the given keys: names of the first level, or `$.a.b` paths into nested bags (a
+        path through a value that is not a bag removes nothing). Not a bag: null."""
+        self.arity(c, node, args, 2)
+        bag, keys = args
+        if bag.type != "dynamic" or keys.type != "dynamic":
+            raise KqlSemanticError("bag_remove_keys() expects a dynamic bag and a dynamic array of keys",
+                                   c.text, node.pos)
+        if not (keys.is_const and isinstance(keys.const, list) and all(isinstance(k, str) for k in keys.const)):
+            raise KqlUnsupportedError("bag_remove_keys() with keys that are not a constant array of strings",
+                                      c.text, node.pos)
+        paths = [self._key_path(c, node, key) for key in keys.const]
+        return Typed(self._without(c, bag.sql, paths), "dynamic")
+
+    def _key_path(self, c, node, key: str) -> list[str]:
+        """A key argument as the member names it goes through: `$.a.b` is a path, any other text one name."""
+        if not key.startswith("$"):
+            return [key]
+        steps = json_path_steps(key)
+        if not steps or any(isinstance(step, int) for step in steps):
+            # the documentation: array indexing and the root path are not supported
+            raise KqlSemanticError(f"{node.name}(): '{key}' is not a path of member names ($.a.b)",
+                                   c.text, node.pos)
+        return [str(step) for step in steps]
+
+    def _without(self, c, bag: exp.Expression, paths: list[list[str]]) -> exp.Expression:
+        """`bag` without the first-level keys of `paths`; a longer path rewrites the member it goes into."""
+        names = [path[0] for path in paths if len(path) == 1]
+        result = c.dialect.shape("json_bag_without", b=bag, names=exp.Array(expressions=[sb.string(n) for n in names]))
+        inner: dict[str, list[list[str]]] = {}
+        for path in paths:
+            if len(path) > 1 and path[0] not in names:
+                inner.setdefault(path[0], []).append(path[1:])
+        for name, rest in inner.items():
+            member = c.dialect.json_member(bag.copy(), name)
+            # a member that is not a bag is kept as it is
+            value = c.dialect.shape("json_bag_or_self", d=member, n=self._without(c, member.copy(), rest))
+            result = c.dialect.shape("json_bag_replace", b=result, key=sb.string(name), value=value)
+        return result
+
+    def f_bag_set_key(self, c, node, args):
+        """The bag with the key set to the value (replaced in place when it is there); a `$.a.b` path makes the
+        bags it goes through, where missing. Not a bag: null."""
+        self.arity(c, node, args, 3)
+        bag, key, value = args
+        if bag.type != "dynamic":
+            raise KqlSemanticError("bag_set_key() expects a dynamic property bag", c.text, node.pos)
+        if not (key.is_const and isinstance(key.const, str)):
+            raise KqlUnsupportedError("bag_set_key() with a key that is not a constant string", c.text, node.pos)
+        path = self._key_path(c, node, key.const)
+        return Typed(self._set(c, bag.sql, path, self.json_of(value)), "dynamic")
+
+    def _set(self, c, bag: exp.Expression, path: list[str], value: exp.Expression) -> exp.Expression:
+        if len(path) > 1:
+            # the member the path goes into, or a new bag when it is missing or not a bag
+            member = c.dialect.shape("json_bag_or_empty", d=c.dialect.json_member(bag.copy(), path[0]))
+            value = self._set(c, member, path[1:], value)
+        return c.dialect.shape("json_bag_set", b=bag, key=sb.string(path[0]), value=value)
+
+    def f_bag_zip(self, c, node, args):
+        """A bag of keys[i]: values[i]; keys that are not strings are left out, a key without a value gets
+        null, values without a key are dropped. Either argument not an array: null."""
+        self.arity(c, node, args, 2)
+        keys, values = args
+        if keys.type != "dynamic" or values.type != "dynamic":
+            raise KqlSemanticError("bag_zip() expects two dynamic arrays", c.text, node.pos)
+        return Typed(c.dialect.shape("json_bag_zip", k=keys.sql, v=values.sql), "dynamic")
