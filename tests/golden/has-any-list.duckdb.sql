@@ -13,10 +13,10 @@ WITH "_k0" AS (
     )
     OR (
       (
-        REGEXP_MATCHES("ProcessCommandLine", '(?i)(?:^|[^\pL\pN])certutil\.exe(?:$|[^\pL\pN])')
-        OR REGEXP_MATCHES("ProcessCommandLine", '(?i)(?:^|[^\pL\pN])mshta\.exe(?:$|[^\pL\pN])')
-        OR REGEXP_MATCHES("ProcessCommandLine", '(?i)(?:^|[^\pL\pN])regsvr32\.exe(?:$|[^\pL\pN])')
-        OR REGEXP_MATCHES("ProcessCommandLine", '(?i)(?:^|[^\pL\pN])rundll32\.exe(?:$|[^\pL\pN])')
+        REGEXP_MATCHES(
+          "ProcessCommandLine",
+          '(?i)(?:(?:^|[^\pL\pN])(?:certutil\.exe|mshta\.exe|regsvr32\.exe|rundll32\.exe)(?:$|[^\pL\pN]))'
+        )
       )
     )
 )

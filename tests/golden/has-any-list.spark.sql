@@ -13,10 +13,7 @@ WITH `_k0` AS (
     )
     OR (
       (
-        `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])certutil\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])mshta\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])regsvr32\\.exe(?:$|[^\\pL\\pN])'
-        OR `ProcessCommandLine` RLIKE '(?iu)(?:^|[^\\pL\\pN])rundll32\\.exe(?:$|[^\\pL\\pN])'
+        `ProcessCommandLine` RLIKE '(?iu)(?:(?:^|[^\\pL\\pN])(?:certutil\\.exe|mshta\\.exe|regsvr32\\.exe|rundll32\\.exe)(?:$|[^\\pL\\pN]))'
       )
     )
 )
