@@ -1,19 +1,26 @@
 WITH "_k0" AS (
   SELECT
     "DeviceId" AS "_g0",
-    COALESCE(
-      ARG_MAX({'f0': "Timestamp", 'f1': "FileName", 'f2': "ProcessCommandLine"}, "Timestamp"),
-      FIRST({'f0': "Timestamp", 'f1': "FileName", 'f2': "ProcessCommandLine"})
-    ) AS "_a0"
+    MAX("Timestamp") AS "_a0",
+    CASE
+      WHEN COUNT("Timestamp") = 0
+      THEN FIRST("FileName")
+      ELSE ARG_MAX_NULL("FileName", "Timestamp")
+    END AS "_a1",
+    CASE
+      WHEN COUNT("Timestamp") = 0
+      THEN FIRST("ProcessCommandLine")
+      ELSE ARG_MAX_NULL("ProcessCommandLine", "Timestamp")
+    END AS "_a2"
   FROM "DeviceProcessEvents"
   GROUP BY
     1
 ), "_k1" AS (
   SELECT
     "_g0" AS "DeviceId",
-    "_a0".f0 AS "Timestamp",
-    "_a0".f1 AS "FileName",
-    "_a0".f2 AS "ProcessCommandLine"
+    "_a0" AS "Timestamp",
+    "_a1" AS "FileName",
+    "_a2" AS "ProcessCommandLine"
   FROM "_k0"
 )
 SELECT

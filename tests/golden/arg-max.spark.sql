@@ -1,22 +1,26 @@
 WITH `_k0` AS (
   SELECT
     `DeviceId` AS `_g0`,
-    COALESCE(
-      MAX_BY(
-        STRUCT(`Timestamp` AS f0, `FileName` AS f1, `ProcessCommandLine` AS f2),
-        `Timestamp`
-      ),
-      FIRST(STRUCT(`Timestamp` AS f0, `FileName` AS f1, `ProcessCommandLine` AS f2))
-    ) AS `_a0`
+    MAX(`Timestamp`) AS `_a0`,
+    CASE
+      WHEN COUNT(`Timestamp`) = 0
+      THEN FIRST(`FileName`)
+      ELSE MAX_BY(`FileName`, `Timestamp`)
+    END AS `_a1`,
+    CASE
+      WHEN COUNT(`Timestamp`) = 0
+      THEN FIRST(`ProcessCommandLine`)
+      ELSE MAX_BY(`ProcessCommandLine`, `Timestamp`)
+    END AS `_a2`
   FROM `DeviceProcessEvents`
   GROUP BY
     1
 ), `_k1` AS (
   SELECT
     `_g0` AS `DeviceId`,
-    `_a0`.f0 AS `Timestamp`,
-    `_a0`.f1 AS `FileName`,
-    `_a0`.f2 AS `ProcessCommandLine`
+    `_a0` AS `Timestamp`,
+    `_a1` AS `FileName`,
+    `_a2` AS `ProcessCommandLine`
   FROM `_k0`
 )
 SELECT

@@ -357,16 +357,19 @@ class Aggregates:
             else:
                 name = arg.name if isinstance(arg, ast.Name) else None
                 picked.append((name or "Column", c.compile(arg)))
-        fields = [exp.PropertyEQ(this=exp.to_identifier(f"f{i}"), expression=t.sql) for i, (_, t) in enumerate(picked)]
-        struct = exp.Struct(expressions=fields)
-        agg = c.dialect.call(sql_name, [struct, key.sql])
-        # rows whose key is null are ignored unless every key is null; then any row
-        agg = sb.coalesce(agg, c.dialect.call("first", [struct.copy()]))
+        # One aggregate per column, not one over a struct of them (packing a struct per row was the cost). They
+        # agree on the row: every aggregate of a group sees the same rows in the same order and keeps the first
+        # of tied keys. The _null forms keep a null value of the picked row (plain arg_max skips such rows).
+        # Rows whose key is null are ignored unless every key is null; then the first row.
+        no_key = exp.EQ(this=exp.Count(this=key.sql.copy()), expression=exp.Literal.number(0))
         out = []
         for i, (name, t) in enumerate(picked):
-            field = f"f{i}"
-            out.append(AggColumn(name, t.type, agg if i == 0 else None,
-                                 post=lambda ref, field=field: exp.Dot(this=ref, expression=exp.to_identifier(field))))
+            if i == 0:
+                best: exp.Expression = (exp.Max if prefix == "max" else exp.Min)(this=key.sql.copy())
+            else:
+                best = exp.Case(ifs=[exp.If(this=no_key.copy(), true=c.dialect.call("first", [t.sql.copy()]))],
+                                default=c.dialect.call(f"{sql_name}_null", [t.sql.copy(), key.sql.copy()]))
+            out.append(AggColumn(name, t.type, best))
         return out
 
     def arg_max(self, c, node, by):

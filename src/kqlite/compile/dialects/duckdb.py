@@ -26,7 +26,7 @@ class DuckDB(Dialect):
 
     # DuckDB's own names: the neutral names are DuckDB's, so the table is the identity
     FUNCTIONS: ClassVar[dict[str, str]] = {name: name for name in (
-        "any_value", "bool_or", "arg_max", "arg_min", "concat_ws", "contains", "cos", "day", "dayofyear", "ends_with", "exp",
+        "any_value", "bool_or", "arg_max", "arg_min", "arg_max_null", "arg_min_null", "concat_ws", "contains", "cos", "day", "dayofyear", "ends_with", "exp",
         "first", "greatest", "hour", "isfinite", "isinf", "isnan", "json_array", "json_merge_patch", "json_object",
         "json_type", "lag", "lead", "least", "list_concat", "list_extract", "list_sort", "ln", "log10", "log2",
         "md5", "month", "nullif", "regexp_extract", "reverse", "sha256", "sign", "sin", "starts_with", "stddev_pop",

@@ -150,6 +150,7 @@ class Spark(Dialect):
         )},
         "ends_with": "endswith", "starts_with": "startswith", "list_sort": "array_sort",
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
+        "arg_max_null": "max_by", "arg_min_null": "min_by",  # max_by keeps a null value of the row it picks
         # functions added with the issue-12 function batch
         **{name: name for name in ("acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "bit_count",
                                              "bit_and", "bit_or", "bit_xor", "sha1", "uuid",
