@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from sqlglot import exp
 
+from kqlite.compile.dialects import ipregex as ipx
 from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
 
 # a bag's key/value pairs, in order
@@ -17,6 +18,39 @@ _COMMAND_LINE_STEP = command_line_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v
                                        "list_append({l}, {v})", "({a} // {b})")
 
 _CSV_STEP = csv_fold(lambda pairs: "{" + ", ".join(f"'{k}': {v}" for k, v in pairs) + "}", "list_append({l}, {v})")
+
+# IP functions (issue 12, second batch): pieces of the IP shapes below
+_CIDR_B = "CAST(pow(2, k) AS BIGINT)"
+_CIDR_LO, _CIDR_HI = f"((:s + {_CIDR_B} - 1) // {_CIDR_B})", f"((:e + 1) // {_CIDR_B} - 1)"
+_CIDR_LO2, _CIDR_HI2 = f"((:s + 2 * {_CIDR_B} - 1) // (2 * {_CIDR_B}))", f"((:e + 1) // (2 * {_CIDR_B}) - 1)"
+
+
+def _cidr_block(i: str) -> str:
+    """Block i of size 2^k, as start * 64 + prefix, when the range covers it and not its parent block."""
+    return (f"CASE WHEN {i} >= {_CIDR_LO} AND {i} <= {_CIDR_HI} AND NOT ({i} >= 2 * {_CIDR_LO2} "
+            f"AND {i} <= 2 * {_CIDR_HI2} + 1) THEN {i} * {_CIDR_B} * 64 + 32 - k END")
+
+
+_IPV4_TO_TEXT = ("CASE WHEN :a IS NULL THEN NULL ELSE CAST(:a // 16777216 AS VARCHAR) || '.' || CAST(:a // 65536 % 256 "
+                 "AS VARCHAR) || '.' || CAST(:a // 256 % 256 AS VARCHAR) || '.' || CAST(:a % 256 AS VARCHAR) END")
+_GROUPS_LEFT, _GROUPS_RIGHT = (
+    f"(CASE WHEN split_part(l, '::', {n}) = '' THEN 0 ELSE length(split_part(l, '::', {n})) "
+    f"- length(replace(split_part(l, '::', {n}), ':', '')) + 1 END)" for n in (1, 2))
+# IPv6 text (no prefix, lower case) in l: '::' expanded to the zero groups it stands for; null when malformed
+_IPV6_EXPAND = (
+    "CASE WHEN NOT regexp_matches(l, '^[0-9a-f:]+$') OR contains(l, ':::') THEN NULL WHEN NOT contains(l, '::') THEN l "
+    "WHEN contains(substr(l, strpos(l, '::') + 2), '::') THEN NULL "
+    f"WHEN {_GROUPS_LEFT} + {_GROUPS_RIGHT} > 7 THEN NULL "
+    "ELSE concat_ws(':', nullif(split_part(l, '::', 1), ''), "
+    f"substr(repeat('0:', 8 - {_GROUPS_LEFT} - {_GROUPS_RIGHT}), 1, 2 * (8 - {_GROUPS_LEFT} - {_GROUPS_RIGHT}) - 1), "
+    "nullif(split_part(l, '::', 2), '')) END")
+# the address of v (text before '/'), a trailing dotted IPv4 part written as two hex groups
+_IPV6_EMBEDDED = (
+    f"CASE WHEN regexp_matches(split_part(v, '/', 1), '{ipx.IPV6_WITH_IPV4}') THEN "
+    f"regexp_replace(split_part(v, '/', 1), '{ipx.IPV4}$', '') || list_transform([regexp_extract(split_part(v, '/', 1), "
+    f"'{ipx.IPV4}$')], t -> printf('%x:%x', CAST(split_part(t, '.', 1) AS BIGINT) * 256 + CAST(split_part(t, '.', 2) "
+    "AS BIGINT), CAST(split_part(t, '.', 3) AS BIGINT) * 256 + CAST(split_part(t, '.', 4) AS BIGINT)))[1] "
+    "ELSE split_part(v, '/', 1) END")
 
 
 class DuckDB(Dialect):
@@ -310,4 +344,37 @@ class DuckDB(Dialect):
             "to_json(list_transform([list_reduce(list_filter(string_split(:s, ''), x -> x <> ''), (acc, x) -> "
             f"{_CSV_STEP}, {{'fields': CAST([] AS VARCHAR[]), 'cur': '', 'ph': 0}})], "
             "r -> list_append(r.fields, r.cur))[1])"),
+        # IP functions (issue 12, second batch)
+        "ipv4_mask": ":a - :a % CAST(pow(2, 32 - :n) AS BIGINT)",
+        "ipv4_number_to_text": _IPV4_TO_TEXT,
+        "ipv4_is_text": f"regexp_matches(:s, '^{ipx.IPV4}$')",
+        "ipv4_is_prefix_text": f"regexp_matches(:s, '^({ipx.IPV4_PREFIX}|{ipx.IPV4})$')",
+        # the IPv4 addresses of a text: runs of letters, digits and dots that are whole addresses
+        "ipv4_tokens": f"list_filter(regexp_extract_all(:s, '[\\p{{L}}\\p{{N}}.]+'), x -> regexp_matches(x, '^{ipx.IPV4}$'))",
+        "text_list_contains": "list_contains(:l, :v)",
+        "text_list_any_prefix": "len(list_filter(:l, x -> left(x, length(:p)) = :p)) > 0",
+        # the fewest CIDR blocks covering numbers :s to :e: at each block size, at most one block at each end
+        "ipv4_range_cidrs_json": (
+            "CASE WHEN :s IS NULL OR :e IS NULL THEN NULL ELSE to_json(list_transform(list_sort(list_filter(flatten("
+            f"list_transform(range(0, 33), k -> [{_cidr_block(_CIDR_LO)}, CASE WHEN {_CIDR_HI} <> {_CIDR_LO} THEN "
+            f"{_cidr_block(_CIDR_HI)} END])), x -> x IS NOT NULL)), x -> {_IPV4_TO_TEXT.replace(':a', '(x // 64)')} "
+            "|| '/' || CAST(x % 64 AS VARCHAR))) END"),
+        # IPv6 or IPv4 text (trimmed) as its 128 bits ('0'/'1' text); IPv4 as the IPv4-mapped address
+        "ipv6_bits": (
+            f"list_transform([lower(:s)], v -> CASE WHEN NOT regexp_matches(v, '{ipx.WITH_PREFIX}') THEN NULL "
+            f"WHEN regexp_matches(split_part(v, '/', 1), '{ipx.IPV4_IN_IPV6}') THEN '{ipx.MAPPED_BITS}' || "
+            f"array_to_string(list_transform(string_split(regexp_extract(split_part(v, '/', 1), '{ipx.IPV4}$'), '.'), "
+            "x -> lpad(bin(CAST(x AS BIGINT)), 8, '0')), '') "
+            f"ELSE list_transform([list_transform([{_IPV6_EMBEDDED}], l -> {_IPV6_EXPAND})[1]], f -> CASE WHEN "
+            f"regexp_matches(f, '{ipx.IPV6_GROUPS}') THEN array_to_string(list_transform(string_split(f, ':'), "
+            "y -> lpad(bin(CAST(('0x' || y) AS BIGINT)), 16, '0')), '') END)[1] END)[1]"),
+        # the prefix length of IPv6 or IPv4 text in bits of the IPv6 address (an IPv4 /n is 96 + n)
+        "ipv6_prefix": (
+            f"CASE WHEN NOT contains(:s, '/') THEN 128 WHEN regexp_matches(lower(split_part(:s, '/', 1)), "
+            f"'{ipx.IPV4_IN_IPV6}') THEN 96 + least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 32) "
+            "ELSE least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 128) END"),
+        # the first :n of the 128 bits :b, zero-filled, as Kusto's canonical text (eight 4-digit groups)
+        "ipv6_bits_to_text": (
+            "list_transform([rpad(left(:b, CAST(:n AS INTEGER)), 128, '0')], t -> array_to_string(list_transform("
+            "range(8), i -> printf('%04x', CAST(('0b' || substr(t, i * 16 + 1, 16)) AS BIGINT))), ':'))[1]"),
     }

@@ -16,6 +16,7 @@ from typing import ClassVar
 from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
+from kqlite.compile.dialects import ipregex as ipx
 from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
 
 
@@ -83,6 +84,38 @@ _COMMAND_LINE_STEP = command_line_fold(
 
 _CSV_STEP = csv_fold(lambda pairs: "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in pairs) + ")",
                      "concat({l}, array({v}))")
+# IP functions (issue 12, second batch): pieces of the IP shapes below
+_CIDR_B = "CAST(pow(2, k) AS BIGINT)"
+_CIDR_LO, _CIDR_HI = f"((:s + {_CIDR_B} - 1) DIV {_CIDR_B})", f"((:e + 1) DIV {_CIDR_B} - 1)"
+_CIDR_LO2, _CIDR_HI2 = f"((:s + 2 * {_CIDR_B} - 1) DIV (2 * {_CIDR_B}))", f"((:e + 1) DIV (2 * {_CIDR_B}) - 1)"
+
+
+def _cidr_block(i: str) -> str:
+    """Block i of size 2^k, as start * 64 + prefix, when the range covers it and not its parent block."""
+    return (f"CASE WHEN {i} >= {_CIDR_LO} AND {i} <= {_CIDR_HI} AND NOT ({i} >= 2 * {_CIDR_LO2} "
+            f"AND {i} <= 2 * {_CIDR_HI2} + 1) THEN {i} * {_CIDR_B} * 64 + 32 - k END")
+
+
+_IPV4_TO_TEXT = ("CASE WHEN :a IS NULL THEN NULL ELSE concat_ws('.', CAST(:a DIV 16777216 AS STRING), "
+                 "CAST((:a DIV 65536) % 256 AS STRING), CAST((:a DIV 256) % 256 AS STRING), CAST(:a % 256 AS STRING)) END")
+_GROUPS_LEFT, _GROUPS_RIGHT = (
+    f"(CASE WHEN split_part(l, '::', {n}) = '' THEN 0 ELSE length(split_part(l, '::', {n})) "
+    f"- length(replace(split_part(l, '::', {n}), ':', '')) + 1 END)" for n in (1, 2))
+# IPv6 text (no prefix, lower case) in l: '::' expanded to the zero groups it stands for; null when malformed
+_IPV6_EXPAND = (
+    "CASE WHEN NOT l RLIKE '^[0-9a-f:]+$' OR contains(l, ':::') THEN NULL WHEN NOT contains(l, '::') THEN l "
+    "WHEN contains(substr(l, instr(l, '::') + 2), '::') THEN NULL "
+    f"WHEN {_GROUPS_LEFT} + {_GROUPS_RIGHT} > 7 THEN NULL "
+    "ELSE concat_ws(':', nullif(split_part(l, '::', 1), ''), "
+    f"substr(repeat('0:', 8 - {_GROUPS_LEFT} - {_GROUPS_RIGHT}), 1, 2 * (8 - {_GROUPS_LEFT} - {_GROUPS_RIGHT}) - 1), "
+    "nullif(split_part(l, '::', 2), '')) END")
+# the address of v (text before '/'), a trailing dotted IPv4 part written as two hex groups
+_IPV6_EMBEDDED = (
+    f"CASE WHEN split_part(v, '/', 1) RLIKE '{ipx.IPV6_WITH_IPV4}' THEN "
+    f"regexp_replace(split_part(v, '/', 1), '{ipx.IPV4}$', '') || transform(array(regexp_extract(split_part(v, '/', 1), "
+    f"'{ipx.IPV4}$', 0)), t -> format_string('%x:%x', CAST(split_part(t, '.', 1) AS BIGINT) * 256 + "
+    "CAST(split_part(t, '.', 2) AS BIGINT), CAST(split_part(t, '.', 3) AS BIGINT) * 256 + "
+    "CAST(split_part(t, '.', 4) AS BIGINT)))[0] ELSE split_part(v, '/', 1) END")
 
 
 class Spark(Dialect):
@@ -560,4 +593,38 @@ class Spark(Dialect):
         "split_csv_record": (  # a fold over the characters (base.csv_fold)
             "CAST(aggregate(filter(split(:s, ''), x -> x <> ''), named_struct('fields', CAST(array() AS ARRAY<STRING>), "
             f"'cur', '', 'ph', 0), (acc, x) -> {_CSV_STEP}, r -> concat(r.fields, array(r.cur))) AS VARIANT)"),
+        # IP functions (issue 12, second batch)
+        "ipv4_mask": ":a - :a % CAST(pow(2, 32 - :n) AS BIGINT)",
+        "ipv4_number_to_text": _IPV4_TO_TEXT,
+        "ipv4_is_text": f":s RLIKE '^{ipx.IPV4}$'",
+        "ipv4_is_prefix_text": f":s RLIKE '^({ipx.IPV4_PREFIX}|{ipx.IPV4})$'",
+        # the IPv4 addresses of a text: runs of letters, digits and dots that are whole addresses
+        "ipv4_tokens": f"filter(regexp_extract_all(:s, '[\\\\p{{L}}\\\\p{{N}}.]+', 0), x -> x RLIKE '^{ipx.IPV4}$')",
+        "text_list_contains": "array_contains(:l, :v)",
+        "text_list_any_prefix": "exists(:l, x -> left(x, length(:p)) = :p)",
+        # the fewest CIDR blocks covering numbers :s to :e: at each block size, at most one block at each end
+        "ipv4_range_cidrs_json": (
+            "CASE WHEN :s IS NULL OR :e IS NULL THEN NULL ELSE CAST(transform(array_sort(filter(flatten("
+            f"transform(sequence(0, 32), k -> array({_cidr_block(_CIDR_LO)}, CASE WHEN {_CIDR_HI} <> {_CIDR_LO} THEN "
+            f"{_cidr_block(_CIDR_HI)} END))), x -> x IS NOT NULL)), x -> {_IPV4_TO_TEXT.replace(':a', '(x DIV 64)')} "
+            "|| '/' || CAST(x % 64 AS STRING)) AS VARIANT) END"),
+        # IPv6 or IPv4 text (trimmed) as its 128 bits ('0'/'1' text); IPv4 as the IPv4-mapped address
+        "ipv6_bits": (
+            f"transform(array(lower(:s)), v -> CASE WHEN NOT v RLIKE '{ipx.WITH_PREFIX}' THEN NULL "
+            f"WHEN split_part(v, '/', 1) RLIKE '{ipx.IPV4_IN_IPV6}' THEN '{ipx.MAPPED_BITS}' || "
+            f"array_join(transform(split(regexp_extract(split_part(v, '/', 1), '{ipx.IPV4}$', 0), '[.]'), "
+            "x -> lpad(bin(CAST(x AS BIGINT)), 8, '0')), '') "
+            f"ELSE transform(array(transform(array({_IPV6_EMBEDDED}), l -> {_IPV6_EXPAND})[0]), f -> CASE WHEN "
+            f"f RLIKE '{ipx.IPV6_GROUPS}' THEN array_join(transform(split(f, ':'), "
+            "y -> lpad(conv(y, 16, 2), 16, '0')), '') END)[0] END)[0]"),
+        # the prefix length of IPv6 or IPv4 text in bits of the IPv6 address (an IPv4 /n is 96 + n)
+        "ipv6_prefix": (
+            f"CASE WHEN NOT contains(:s, '/') THEN 128 WHEN lower(split_part(:s, '/', 1)) RLIKE "
+            f"'{ipx.IPV4_IN_IPV6}' THEN 96 + least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 32) "
+            "ELSE least(TRY_CAST(split_part(:s, '/', 2) AS BIGINT), 128) END"),
+        # the first :n of the 128 bits :b, zero-filled, as Kusto's canonical text (eight 4-digit groups)
+        "ipv6_bits_to_text": (
+            "CASE WHEN :b IS NULL OR :n IS NULL THEN NULL ELSE transform(array(rpad(left(:b, CAST(:n AS INT)), 128, '0')), "
+            "t -> array_join(transform(sequence(0, 7), i -> lpad(lower(conv(substr(t, i * 16 + 1, 16), 2, 16)), 4, '0')), "
+            "':'))[0] END"),
     }
