@@ -19,7 +19,7 @@ def test_archive_members_count_toward_the_archive_size_on_disk(tmp_path: Path):
     plain.write_bytes(b"y" * 50)
     files = files_under([tmp_path])
     assert sorted(files) == sorted([archive, plain])
-    progress = ReadProgress(files)
+    progress = ReadProgress(files, redraw=0)  # drawn on every file
     try:
         task = progress.progress.tasks[0]
         assert (task.total, task.fields["files"]) == (150, 2)
@@ -47,3 +47,19 @@ def test_each_input_checks_the_deadline(tmp_path: Path):
     finally:
         progress.stop()
     assert calls == [1]
+
+
+def test_the_bar_is_drawn_at_most_every_redraw_seconds_and_complete_at_the_next_phase(tmp_path: Path):
+    files = [tmp_path / f"{index}.csv" for index in range(3)]
+    for file in files:
+        file.write_bytes(b"z" * 10)
+    progress = ReadProgress(files, redraw=3600)
+    try:
+        task = progress.progress.tasks[0]
+        for file in files:
+            progress.advance(str(file), 10)
+        assert (task.completed, task.fields["done"]) == (10, 1)  # only the first file was drawn
+        progress.phase("mapping", "events to Defender tables")
+        assert (task.completed, task.fields["done"]) == (30, 3)
+    finally:
+        progress.stop()

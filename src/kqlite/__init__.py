@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kqlite.backends.duckdb import Connection, Explanation
 from kqlite.errors import (
     KqlDataError,
     KqlError,
@@ -14,7 +13,24 @@ from kqlite.errors import (
     KqlSyntaxError,
     KqlUnsupportedError,
 )
-from kqlite.result import Result
+
+if TYPE_CHECKING:
+    from kqlite.backends.duckdb import Connection, Explanation
+    from kqlite.result import Result
+
+# Imported on first use: the query engine (sqlglot's expressions, the compiler, pandas) takes half a second to
+# import, which commands that do not query (`kqlite ingest` of a folder of small logs) should not pay.
+_LAZY = {"Connection": "kqlite.backends.duckdb", "Explanation": "kqlite.backends.duckdb", "Result": "kqlite.result"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'kqlite' has no attribute {name!r}")
 
 __version__ = "0.1.0"
 
@@ -45,6 +61,8 @@ def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | N
         return SparkConnection(tables, **options)  # type: ignore[return-value]
     if backend != "duckdb":
         raise ValueError(f"backend must be 'duckdb' or 'spark', not {backend!r}")
+    from kqlite.backends.duckdb import Connection
+
     return Connection(database, tables, **options)
 
 

@@ -35,12 +35,7 @@ from kqlite.ingest.sysmon_map import (
     REJECT_POSITION,
     REJECT_VALUE,
     TABLE_MAPS,
-    catalogue_sql,
-    events_view_sql,
-    macro_statements,
-    staged_counts_sql,
-    table_select,
-    unmapped_staged_sql,
+    mapping_sql,
 )
 from kqlite.ingest.windows_events import EventStage
 
@@ -306,7 +301,8 @@ class Ingest:
     def _map_windows_events(self) -> None:
         staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
         if staged:
-            for statement in (*macro_statements(), events_view_sql(), *catalogue_sql()):
+            sql = mapping_sql()
+            for statement in (*sql["macros"], sql["view"], *sql["catalogue"]):
                 self.duckdb.execute(statement)
             self._count_staged()
             self._map_tables()
@@ -315,15 +311,15 @@ class Ingest:
     def _count_staged(self) -> None:
         """Per file: staged events kept once elsewhere (duplicates), and staged events no table takes (EVTX
         records whose kind the reader could not tell before staging)."""
-        for file, staged, kept in self.duckdb.execute(staged_counts_sql()).fetchall():
+        for file, staged, kept in self.duckdb.execute(mapping_sql()["counts"]).fetchall():
             self._duplicates[file] += staged - kept
-        for file, kind, count in self.duckdb.execute(unmapped_staged_sql()).fetchall():
+        for file, kind, count in self.duckdb.execute(mapping_sql()["unmapped"]).fetchall():
             self.events.unmapped[kind] += count
             self.events.unmapped_by_file[file] += count
 
     def _map_tables(self) -> None:
-        for mapping in TABLE_MAPS:
-            frame = self.duckdb.sql(table_select(mapping)).to_arrow_table()
+        for mapping, select in zip(TABLE_MAPS, mapping_sql()["tables"], strict=True):
+            frame = self.duckdb.sql(select).to_arrow_table()
             unreadable = pc.is_null(frame.column("Timestamp"))
             for row in frame.filter(unreadable).select([REJECT_FILE, REJECT_POSITION, REJECT_VALUE]).to_pylist():
                 self.report.rejects.add(row[REJECT_FILE], row[REJECT_POSITION],

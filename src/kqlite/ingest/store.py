@@ -20,11 +20,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from kqlite.compile.scope import ident
 from kqlite.errors import KqlError
 from kqlite.ingest.lock import DEFAULT_WAIT
-from kqlite.ingest.pipeline import IngestReport
+from kqlite.ingest.pipeline import FileReport, IngestReport
 from kqlite.schemas import table_schema
+
+
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier (kqlite.compile.scope's, not imported from there: importing kqlite.compile loads the
+    whole compiler, which ingest does not need)."""
+    return exp.to_identifier(name, quoted=True)
 
 LEDGER = "_kqlite_files"
 INGESTION_TIME = "_kqlite_ingestion_time"
@@ -64,10 +69,7 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport,
             now = datetime.now(UTC).replace(tzinfo=None)
             for name, table in tables.items():
                 _append(connection, name, table, name in existing, now)
-            for file in report.files:
-                if file.digest and not file.skipped:
-                    connection.execute(f"INSERT OR IGNORE INTO {LEDGER} VALUES (?, ?, ?, ?, ?)",
-                                       [file.digest, file.name, file.format, file.records, now])
+            _record_files(connection, report, now)
             connection.execute("COMMIT")
         except BaseException as error:
             try:
@@ -77,6 +79,27 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport,
             if isinstance(error, duckdb.Error):
                 raise KqlError(f"{path}: cannot write the store (nothing was written): {error}") from error
             raise
+
+
+def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport, now: datetime) -> None:
+    """The files read, into the ledger in one statement (one INSERT per file took 3 ms each: 15 s for a
+    folder of 4,800 small logs)."""
+    first: dict[str, FileReport] = {}  # one row per digest: the first file that had it
+    for file in report.files:
+        if file.digest and not file.skipped:
+            first.setdefault(file.digest, file)
+    files = list(first.values())
+    if not files:
+        return
+    ledger = pa.table({"blake3": [file.digest for file in files], "name": [file.name for file in files],
+                       "format": [file.format for file in files],
+                       "records": pa.array([file.records for file in files], pa.int64())})
+    connection.register("_kq_ledger", ledger)
+    try:
+        connection.execute(f"INSERT OR IGNORE INTO {LEDGER} SELECT blake3, name, format, records, ? "
+                           "FROM _kq_ledger", [now])
+    finally:
+        connection.unregister("_kq_ledger")
 
 
 def _without_stored_files(connection: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], report: IngestReport,

@@ -17,13 +17,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 import orjson
 import sqlglot
 from sqlglot import exp
 
-from kqlite.compile.scope import ident
+from kqlite import schemas
+from kqlite.ingest.sql_cache import cached
 from kqlite.schemas import table_schema
+
+
+def ident(name: str) -> exp.Identifier:
+    """A quoted identifier (kqlite.compile.scope's, not imported from there: importing kqlite.compile loads the
+    whole compiler, which ingest does not need)."""
+    return exp.to_identifier(name, quoted=True)
 
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
 SECURITY_PROVIDER = "Microsoft-Windows-Security-Auditing"
@@ -466,3 +475,17 @@ def _view(name: str, select: exp.Expression) -> str:
 def _table(name: str, select: exp.Expression) -> str:
     return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=select, replace=True,
                       properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")
+
+
+@cache
+def mapping_sql() -> dict[str, Any]:
+    """Every statement of the staging and the mapping, as text ("tables": one per TABLE_MAPS entry), kept
+    between runs by sql_cache."""
+    inputs = [Path(__file__), Path(schemas.__file__), Path(schemas.__file__).with_name("tables.json.gz")]
+    return cached("sysmon-map", inputs, sqlglot.__version__, _build_mapping_sql)
+
+
+def _build_mapping_sql() -> dict[str, Any]:
+    return {"create": evtx_events_table_sql(), "insert": evtx_events_insert_sql(), "macros": list(macro_statements()),
+            "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
+            "unmapped": unmapped_staged_sql(), "tables": [table_select(mapping) for mapping in TABLE_MAPS]}

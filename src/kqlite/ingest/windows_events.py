@@ -25,7 +25,7 @@ from sqlglot import exp
 from kqlite.ingest.evtx_reader import EvtxResult, read_evtx
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
-from kqlite.ingest.sysmon_map import MAPPED_EVENTS, evtx_events_insert_sql, evtx_events_table_sql
+from kqlite.ingest.sysmon_map import MAPPED_EVENTS, mapping_sql
 
 _STAGE_SCHEMA = pa.schema([
     ("file", pa.string()), ("position", pa.string()), ("provider", pa.string()), ("channel", pa.string()),
@@ -37,7 +37,6 @@ _CREATE_STAGE = (
     """CREATE TABLE IF NOT EXISTS _kq_events (file VARCHAR, position VARCHAR, provider VARCHAR,
     channel VARCHAR, event_id BIGINT, computer VARCHAR, record_id BIGINT, time_created VARCHAR, data JSON)""",
     "CREATE TABLE IF NOT EXISTS _kq_files (file_id INTEGER, name VARCHAR)",
-    evtx_events_table_sql(),
 )
 _XML_NS = "{http://schemas.microsoft.com/win/2004/08/events/event}"
 _BATCH = 20_000
@@ -49,7 +48,7 @@ class EventStage:
     def __init__(self, connection: duckdb.DuckDBPyConnection, rejects: RejectLog):
         self.duckdb = connection
         self.rejects = rejects
-        for statement in _CREATE_STAGE:
+        for statement in (*_CREATE_STAGE, mapping_sql()["create"]):
             self.duckdb.execute(statement)
         self._rows: list[tuple] = []
         self._evtx_raws: list[str] = []
@@ -118,7 +117,7 @@ class EventStage:
         cursor = self._cursor
         cursor.register("_kq_batch", batch)
         try:
-            cursor.execute(evtx_events_insert_sql())
+            cursor.execute(mapping_sql()["insert"])
         finally:
             cursor.unregister("_kq_batch")
 
