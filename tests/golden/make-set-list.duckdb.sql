@@ -1,28 +1,79 @@
 WITH "_k0" AS (
   SELECT
+    "Timestamp",
+    "DeviceId",
+    "DeviceName",
+    "ActionType",
+    "FileName",
+    "FolderPath",
+    "SHA1",
+    "SHA256",
+    "MD5",
+    "FileSize",
+    "ProcessVersionInfoCompanyName",
+    "ProcessVersionInfoProductName",
+    "ProcessVersionInfoProductVersion",
+    "ProcessVersionInfoInternalFileName",
+    "ProcessVersionInfoOriginalFileName",
+    "ProcessVersionInfoFileDescription",
+    "ProcessId",
+    "ProcessCommandLine",
+    "ProcessIntegrityLevel",
+    "ProcessTokenElevation",
+    "ProcessCreationTime",
+    "AccountDomain",
+    "AccountName",
+    "AccountSid",
+    "AccountUpn",
+    "AccountObjectId",
+    "LogonId",
+    "InitiatingProcessAccountDomain",
+    "InitiatingProcessAccountName",
+    "InitiatingProcessAccountSid",
+    "InitiatingProcessAccountUpn",
+    "InitiatingProcessAccountObjectId",
+    "InitiatingProcessLogonId",
+    "InitiatingProcessIntegrityLevel",
+    "InitiatingProcessTokenElevation",
+    "InitiatingProcessSHA1",
+    "InitiatingProcessSHA256",
+    "InitiatingProcessMD5",
+    "InitiatingProcessFileName",
+    "InitiatingProcessFileSize",
+    "InitiatingProcessVersionInfoCompanyName",
+    "InitiatingProcessVersionInfoProductName",
+    "InitiatingProcessVersionInfoProductVersion",
+    "InitiatingProcessVersionInfoInternalFileName",
+    "InitiatingProcessVersionInfoOriginalFileName",
+    "InitiatingProcessVersionInfoFileDescription",
+    "InitiatingProcessId",
+    "InitiatingProcessCommandLine",
+    "InitiatingProcessCreationTime",
+    "InitiatingProcessFolderPath",
+    "InitiatingProcessParentId",
+    "InitiatingProcessParentFileName",
+    "InitiatingProcessParentCreationTime",
+    "InitiatingProcessSignerType",
+    "InitiatingProcessSignatureStatus",
+    "ReportId",
+    "AppGuardContainerId",
+    "AdditionalFields",
+    "InitiatingProcessSessionId",
+    "IsInitiatingProcessRemoteSession",
+    "InitiatingProcessRemoteSessionDeviceName",
+    "InitiatingProcessRemoteSessionIP",
+    "CreatedProcessSessionId",
+    "IsProcessRemoteSession",
+    "ProcessRemoteSessionDeviceName",
+    "ProcessRemoteSessionIP",
+    "ProcessUniqueId",
+    "InitiatingProcessUniqueId",
+    "LogonID~1",
+    ROW_NUMBER() OVER () AS "_pos"
+  FROM "DeviceProcessEvents"
+), "_k1" AS (
+  SELECT
     "DeviceName" AS "_g0",
-    COALESCE(
-      TO_JSON(
-        LIST_SLICE(
-          LIST_FILTER(
-            (
-              ARRAY_AGG(TO_JSON("FileName")) FILTER(WHERE
-                NOT "FileName" IS NULL)
-            ),
-            LAMBDA __kq_e, __kq_i : LIST_POSITION(
-              (
-                ARRAY_AGG(TO_JSON("FileName")) FILTER(WHERE
-                  NOT "FileName" IS NULL)
-              ),
-              __kq_e
-            ) = __kq_i
-          ),
-          1,
-          CAST(10 AS BIGINT)
-        )
-      ),
-      CAST('[]' AS JSON)
-    ) AS "_a0",
     COALESCE(
       TO_JSON(
         ARRAY_AGG(TO_JSON("ProcessCommandLine")) FILTER(WHERE
@@ -30,18 +81,38 @@ WITH "_k0" AS (
       ),
       CAST('[]' AS JSON)
     ) AS "_a1"
-  FROM "DeviceProcessEvents"
+  FROM "_k0"
   GROUP BY
     1
-), "_k1" AS (
+), "_k2" AS (
+  SELECT
+    "DeviceName" AS "_g0",
+    "FileName" AS "_v",
+    MIN("_pos") AS "_p"
+  FROM "_k0"
+  WHERE
+    NOT "FileName" IS NULL AND NOT "FileName" IS NULL
+  GROUP BY
+    1,
+    2
+), "_k3" AS (
+  SELECT
+    "_g0" AS "_s0_g0",
+    ARRAY_AGG(TO_JSON("_v") ORDER BY "_p") AS "_s0_v"
+  FROM "_k2"
+  GROUP BY
+    1
+), "_k4" AS (
   SELECT
     "_g0" AS "DeviceName",
-    "_a0" AS "Files",
+    COALESCE(TO_JSON(LIST_SLICE("_s0_v", 1, CAST(10 AS BIGINT))), CAST('[]' AS JSON)) AS "Files",
     "_a1" AS "Lines"
-  FROM "_k0"
+  FROM "_k1"
+  LEFT JOIN "_k3"
+    ON "_g0" IS NOT DISTINCT FROM "_s0_g0"
 )
 SELECT
   "DeviceName",
   "Files",
   "Lines"
-FROM "_k1"
+FROM "_k4"

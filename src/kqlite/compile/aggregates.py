@@ -26,6 +26,18 @@ class AggColumn:
     type: str
     sql: exp.Expression
     post: object = None  # Callable[[exp.Expression], exp.Expression] | None
+    distinct: DistinctValues | None = None  # summarize computes it this faster way where it can (see there)
+
+
+@dataclass
+class DistinctValues:
+    """make_set's plan for summarize: the group's distinct non-null values of `value` (where `where` holds) in
+    first-seen order, as JSON, at most `limit`: a GROUP BY (keys, value) keeping each value's first position,
+    then the values of each group ordered by it: two hash aggregations, no list scanned per value."""
+
+    value: Typed
+    where: exp.Expression | None
+    limit: exp.Expression | None
 
 
 # Functions whose result keeps the name of their first argument: sum(toint(v)) is named sum_v.
@@ -250,7 +262,10 @@ class Aggregates:
                 raise KqlSemanticError(f"{node.name}(): the maximum size must be a constant", c.text, node.pos)
             agg = c.dialect.shape("list_head", a=agg, n=limit.sql)
         agg = c.dialect.call("to_json", [agg])
-        return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])))]
+        plan = DistinctValues(x, where, limit.sql if limit is not None else None) \
+            if distinct and x.type != "dynamic" else None
+        return [AggColumn(self.named(prefix, node.args[0]), "dynamic", sb.coalesce(agg, sb.literal("dynamic", [])),
+                          distinct=plan)]
 
     # ------------------------------------------------------------------ bags and percentiles
 

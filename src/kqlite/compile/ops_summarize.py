@@ -78,16 +78,26 @@ class SummarizeOperators:
                 taken.add(output.name)
                 order.append(("agg", len(agg_cols)))
                 agg_cols.append(output)
+        separate = {i: col for i, col in enumerate(agg_cols) if col.distinct is not None}
+        if separate:  # make_set: its own two aggregations over the rows numbered in input order
+            rel = self.step(self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
+                                                         exp.alias_(self.dialect.shape("input_order"), "_pos", quoted=True),
+                                                         copy=False), rel.columns)
+            rel.exact = False
         inner_proj = [exp.alias_(e, f"_g{i}", quoted=True) for i, e in enumerate(group_exprs)]
         hidden_for = {}
         current_hidden = None
         for i, col in enumerate(agg_cols):
+            if i in separate:
+                continue
             if col.sql is not None:
                 current_hidden = f"_a{i}"
                 inner_proj.append(exp.alias_(col.sql, current_hidden, quoted=True))
             hidden_for[i] = current_hidden
         for hidden, col in lifted:
             inner_proj.append(exp.alias_(col.sql, hidden, quoted=True))
+        if not inner_proj:  # only make_set, no keys: still one row for the whole input
+            inner_proj.append(exp.alias_(exp.Count(this=exp.Star()), "_n", quoted=True))
         select = self.select_from(rel).select(*inner_proj, copy=False)
         if group_exprs:
             select = select.group_by(*[exp.Literal.number(i + 1) for i in range(len(group_exprs))], copy=False)
@@ -97,9 +107,18 @@ class SummarizeOperators:
         outer = [exp.alias_(col_ref(f"_g{i}"), col.name, quoted=True) for i, col in enumerate(group_cols)]
         columns = list(group_cols)
         over_groups = self.exprs(env, grouped)
+        joins = {i: self.distinct_values(rel, group_exprs, col.distinct, f"_s{i}") for i, col in separate.items()}
         for kind, i in order:
             if kind == "agg":
                 col = agg_cols[i]
+                if i in joins:
+                    values = col_ref(f"_s{i}_v")
+                    if col.distinct.limit is not None:
+                        values = self.dialect.shape("list_head", a=values, n=col.distinct.limit)
+                    value = sb.coalesce(self.dialect.call("to_json", [values]), sb.literal("dynamic", []))
+                    outer.append(exp.alias_(value, col.name, quoted=True))
+                    columns.append(Column(col.name, col.type))
+                    continue
                 ref = col_ref(hidden_for[i])
                 outer.append(exp.alias_(col.post(ref) if col.post else ref, col.name, quoted=True))
                 columns.append(Column(col.name, col.type))
@@ -108,7 +127,34 @@ class SummarizeOperators:
                 typed = over_groups.compile(rewritten)
                 outer.append(exp.alias_(typed.sql, name, quoted=True))
                 columns.append(Column(name, typed.type))
-        return self.step(self.select_from(grouped).select(*outer, copy=False), columns)
+        final = self.select_from(grouped).select(*outer, copy=False)
+        for i, values in joins.items():
+            on = exp.and_(*[exp.NullSafeEQ(this=col_ref(f"_g{k}"), expression=col_ref(f"_s{i}_g{k}"))
+                            for k in range(len(group_exprs))]) if group_exprs else exp.true()
+            final = final.join(values, on=on, join_type="left", copy=False)
+        return self.step(final, columns)
+
+    def distinct_values(self, rel: Relation, group_exprs: list[exp.Expression], plan, prefix: str) -> exp.Table:
+        """make_set's values per group (see aggregates.DistinctValues), as a relation of the group keys
+        (`<prefix>_g<k>`) and the list (`<prefix>_v`)."""
+        keys = [exp.alias_(e.copy(), f"_g{k}", quoted=True) for k, e in enumerate(group_exprs)]
+        value = plan.value
+        where = exp.Not(this=exp.Is(this=value.sql.copy(), expression=exp.Null()))
+        if plan.where is not None:
+            where = exp.and_(where, plan.where.copy())
+        first = self.select_from(rel).select(*keys, exp.alias_(value.sql.copy(), "_v", quoted=True),
+                                             exp.alias_(exp.Min(this=col_ref("_pos")), "_p", quoted=True), copy=False)
+        first = first.where(where, copy=False).group_by(*[exp.Literal.number(k + 1) for k in range(len(keys) + 1)],
+                                                         copy=False)
+        firsts = self.step(first, [Column(f"_g{k}", "string") for k in range(len(keys))])
+        as_json = self.functions.json_of(Typed(col_ref("_v"), value.type))
+        listed = self.dialect.shape("list_in_order", v=as_json, p=col_ref("_p"))
+        second = self.select_from(firsts).select(*[exp.alias_(col_ref(f"_g{k}"), f"{prefix}_g{k}", quoted=True)
+                                                   for k in range(len(keys))],
+                                                 exp.alias_(listed, f"{prefix}_v", quoted=True), copy=False)
+        if keys:
+            second = second.group_by(*[exp.Literal.number(k + 1) for k in range(len(keys))], copy=False)
+        return self.step(second, []).source
 
     def is_aggregate_call(self, node: ast.Expr, env: Env) -> bool:
         """A call of a built-in aggregate (a let-defined function of the same name shadows it)."""

@@ -225,6 +225,7 @@ class DuckDB(Dialect):
         "list_element_at_i_or_json_null": "COALESCE(:l[i + 1], 'null'::JSON)",
         "list_first_position_is": 'list_position(:l, :e) = :i',
         "list_head": 'list_slice(:a, 1, :n)',
+        "list_in_order": 'list(:v ORDER BY :p)',  # an aggregate: the group's :v ordered by :p
         "list_length": 'len(:l)',
         "ltrim_question_mark": "ltrim(:q, '?')",
         "make_datetime": 'TRY_CAST(make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DOUBLE)) AS TIMESTAMP)',

@@ -532,6 +532,9 @@ class Spark(Dialect):
         "list_element_at_i_or_json_null": "COALESCE(get(:l, i), parse_json('null'))",
         "list_element": "get(:l, CAST(:i AS INT))",
         "list_head": "slice(:a, 1, CAST(:n AS INT))",
+        # ordered by p alone: Spark cannot order a VARIANT
+        "list_in_order": ("transform(array_sort(collect_list(named_struct('p', :p, 'v', :v)), "
+                          "(a, b) -> CASE WHEN a.p < b.p THEN -1 WHEN a.p > b.p THEN 1 ELSE 0 END), e -> e.v)"),
         "list_length": "size(:l)",
         "list_distinct_first_seen": "transform(array_distinct(transform(:l, e -> to_json(e))), t -> parse_json(t))",
         "unnest_range": f"explode({_indexes(':n')})",
