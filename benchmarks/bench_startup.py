@@ -5,7 +5,8 @@
 Prints the best and median wall time (time.perf_counter around subprocess.run) and the median CPU time of:
 `import duckdb` and a two-line DuckDB script over the table (the floor), `import kqlite`,
 `kqlite query "print x=1"`, and `kqlite query` over a 221-row table attached with --table (CSV and Parquet).
-The kqlite of this checkout is measured (its src/ is put first on PYTHONPATH). Not a test: it prints a table.
+The kqlite of this checkout is measured (its src/ is put first on PYTHONPATH), its bytecode cached as an installed
+package's is. Not a test: it prints a table.
 """
 
 from __future__ import annotations
@@ -57,13 +58,23 @@ def run_times(command: list[str], repeat: int, env: dict[str, str]) -> tuple[lis
     return walls, cpus
 
 
+def measured_env(src: Path, pycache: Path) -> dict[str, str]:
+    """This checkout's src/ first on the path, and bytecode cached (outside the tree) as for an installed package:
+    with PYTHONDONTWRITEBYTECODE every run would compile kqlite from source again."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), os.environ.get("PYTHONPATH")]))
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=10, help="fresh processes per figure")
+    parser.add_argument("--src", type=Path, default=SRC, help="the src/ folder of the kqlite to measure")
     args = parser.parse_args()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))}
-    python, kqlite = [sys.executable], [sys.executable, "-m", "kqlite", "query"]
     with tempfile.TemporaryDirectory() as tmp:
+        env = measured_env(args.src, Path(tmp) / "pycache")
+        python, kqlite = [sys.executable], [sys.executable, "-m", "kqlite", "query"]
         csv_path, parquet_path = write_table(Path(tmp))
         duckdb_script = f"import duckdb\nprint(duckdb.sql(\"FROM read_csv('{csv_path}') LIMIT 10\").fetchall())"
         cases = {

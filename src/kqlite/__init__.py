@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kqlite.backends.duckdb import Connection, Explanation
+# The errors are light (no third-party import): `except kqlite.KqlError` costs nothing to write.
 from kqlite.errors import (
     KqlDataError,
     KqlError,
@@ -14,7 +14,10 @@ from kqlite.errors import (
     KqlSyntaxError,
     KqlUnsupportedError,
 )
-from kqlite.result import Result
+
+if TYPE_CHECKING:
+    from kqlite.backends.duckdb import Connection, Explanation
+    from kqlite.result import Result
 
 __version__ = "0.1.0"
 
@@ -22,6 +25,29 @@ __all__ = [
     "Connection", "Explanation", "KqlDataError", "KqlError", "KqlResourceError", "KqlSemanticError",
     "KqlSyntaxError", "KqlUnsupportedError", "Result", "connect", "__version__",
 ]
+
+# Imported on first use (PEP 562): DuckDB, Arrow, SQLGlot and the compiler cost more than the rest of a short
+# command together, and `import kqlite` (or the CLI's --help) needs none of them.
+_LAZY = {
+    "Connection": "kqlite.backends.duckdb",
+    "Explanation": "kqlite.backends.common",
+    "Result": "kqlite.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kqlite' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, *,
@@ -45,6 +71,8 @@ def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | N
         return SparkConnection(tables, **options)  # type: ignore[return-value]
     if backend != "duckdb":
         raise ValueError(f"backend must be 'duckdb' or 'spark', not {backend!r}")
+    from kqlite.backends.duckdb import Connection
+
     return Connection(database, tables, **options)
 
 
