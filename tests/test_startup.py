@@ -41,3 +41,10 @@ def test_the_command_line_imports_only_what_a_command_needs():
 def test_a_query_does_not_import_pandas():
     code = "import kqlite\nkqlite.connect().query('print x=1').rows()"
     assert "pandas" not in imported_after(code)
+
+
+def test_json_output_does_not_import_rich():
+    code = ("import sys\nfrom kqlite.cli import main\nsys.argv = ['kqlite', 'query', 'print x=1', '--format', 'json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    imported = imported_after(code)
+    assert "duckdb" in imported and "rich" not in imported and "pandas" not in imported

@@ -336,7 +336,7 @@ class Output:
     """Where and how results are written: the format, the terminal view, a file, the pager."""
 
     format: str = "table"
-    view: Any = None  # kqlite.render.View
+    view: Any = None  # kqlite.render.View (--format table)
     path: Path | None = None
     pager: bool = True
 
@@ -389,9 +389,12 @@ def output_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, output_format: str, max_rows: int, wide: bool, tz: str | None,
                 output_path: Path | None, no_pager: bool, **kwargs: Any) -> Any:
-        from kqlite.render import View
+        view = None
+        if output_format == "table":  # the terminal view: kqlite.render draws with rich, json and csv do without
+            from kqlite.render import View
 
-        output = Output(output_format, View(max_rows, wide, tz), output_path, not no_pager)
+            view = View(max_rows, wide, tz)
+        output = Output(output_format, view, output_path, not no_pager)
         if output_path is not None:
             output.text_stream()  # one run, one file: emptied now, even if the run writes nothing
         return command(*args, output=output, **kwargs)
