@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import sqlglot
 from sqlglot import exp
 
 from kqlite.backends.common import (
@@ -290,6 +291,8 @@ class Connection:
                 # a known schema decides the types; text keeps every value for a precise error message
                 args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
             select = exp.Select().select(exp.Star(), copy=False).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)), copy=False)
+            if reader == "read_csv":
+                select = self._sniffed_csv(pattern, args) or select
             try:
                 self._create_view(raw_name, select)
             except duckdb.Error as error:
@@ -301,6 +304,25 @@ class Connection:
             except Exception as error:  # noqa: BLE001 - any conversion failure is a data error
                 raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
         self.duckdb.register(raw_name, source)
+
+    def _sniffed_csv(self, pattern: str, args: list[exp.Expression]) -> exp.Select | None:
+        """The read_csv call DuckDB's sniffer makes of the file (its dialect, header and columns given, sniffing
+        off), read as `args` would read it: the view is bound again by each check and query, and a view that
+        sniffs sniffs each time. None when the sniffer's answer is not one read_csv call of the file."""
+        sniff = exp.Select().select(exp.column("prompt"), copy=False).from_(
+            exp.Table(this=exp.Anonymous(this="sniff_csv", expressions=[a.copy() for a in args])), copy=False)
+        try:
+            prompt = self.duckdb.execute(sniff.sql("duckdb")).fetchall()[0][0]
+            tree = sqlglot.parse_one(prompt.strip().rstrip(";"), read="duckdb")
+        except (duckdb.Error, sqlglot.errors.SqlglotError, IndexError):
+            return None
+        source = tree.args.get("from_")
+        call = source.this.this if isinstance(source, exp.From) and isinstance(source.this, exp.Table) else None
+        if (not isinstance(tree, exp.Select) or set(tree.args) - {"expressions", "from_"} or len(tree.expressions) != 1
+                or not isinstance(tree.expressions[0], exp.Star) or not isinstance(call, exp.ReadCSV)):
+            return None
+        call.set("this", sb.string(pattern))  # the file is the one given, whatever the prompt's quoting of it
+        return tree
 
     def _table_of_evidence(self, name: str, path: Path) -> pa.Table:
         from kqlite.ingest.pipeline import load
