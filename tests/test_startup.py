@@ -48,3 +48,18 @@ def test_json_output_does_not_import_rich():
             "try:\n    main()\nexcept SystemExit:\n    pass")
     imported = imported_after(code)
     assert "duckdb" in imported and "rich" not in imported and "pandas" not in imported
+
+
+def test_help_lists_the_lazy_commands_without_importing_them():
+    code = ("import sys\nfrom kqlite.cli import main\nsys.argv = ['kqlite', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass")
+    assert imported_after(code) == []
+
+
+def test_a_lazy_commands_listed_help_is_its_own():
+    import importlib
+
+    from kqlite.cli import main
+
+    for name, (module, attribute, summary) in main.lazy.items():
+        assert getattr(importlib.import_module(module), attribute).help == summary, name

@@ -698,16 +698,28 @@ class _Commands(click.Group):
     """The commands, some imported only when used: `generate` pulls in pandas and numpy, which every other
     command would otherwise pay for at start-up."""
 
-    lazy = {"generate": ("kqlite.generate.command", "generate")}
+    # name -> (module, attribute, the command's help: what `kqlite --help` lists without importing it)
+    lazy = {"generate": ("kqlite.generate.command", "generate", "Generate synthetic Defender telemetry with labelled "
+                         "DCOM lateral-movement scenarios (and labels.jsonl).")}
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
+            module, attribute, summary = self.lazy[name]
+            if self._listing:  # a stand-in with the same help: the list shows its first sentence
+                return click.Command(name, help=summary)
             import importlib
 
-            module, attribute = self.lazy[name]
             return getattr(importlib.import_module(module), attribute)
         return super().get_command(ctx, name)
 
