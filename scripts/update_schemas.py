@@ -2,8 +2,9 @@
 
     python3 scripts/update_schemas.py [SCHEMAS_DIR]
 
-Writes src/kqlite/schemas/tables.json.gz: {"defender": {table: [[column, type], ...]}, "sentinel": {...}},
-column order as in the CSVs (Microsoft's order for Defender, alphabetical for Sentinel)."""
+Writes src/kqlite/schemas/tables.tsv.gz: a line per flavour and table, ``flavour<TAB>table<TAB>[[column, type],
+...]`` (the columns as JSON), column order as in the CSVs (Microsoft's order for Defender, alphabetical for
+Sentinel). A line per table lets kqlite decode only the tables a query reads."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "kqlite" / "schemas" / "tables.json.gz"
+OUT = ROOT / "src" / "kqlite" / "schemas" / "tables.tsv.gz"
 
 
 def read_flavour(folder: Path) -> dict[str, list[list[str]]]:
@@ -28,7 +29,9 @@ def read_flavour(folder: Path) -> dict[str, list[list[str]]]:
 def main() -> None:
     source = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "schemas"
     bundle = {flavour: read_flavour(source / flavour) for flavour in ("defender", "sentinel")}
-    text = json.dumps(bundle, separators=(",", ":"), sort_keys=False).encode()
+    lines = [f"{flavour}\t{table}\t{json.dumps(columns, separators=(',', ':'))}\n"
+             for flavour, tables in bundle.items() for table, columns in tables.items()]
+    text = "".join(lines).encode()
     # mtime=0: the same schemas give the same bytes
     OUT.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
     counts = ", ".join(f"{len(tables)} {flavour}" for flavour, tables in bundle.items())

@@ -437,6 +437,13 @@ def test_unreadable_datetime_is_a_data_error_naming_table_column_and_value(tmp_p
     assert "yesterday" in message
 
 
+def test_of_several_bad_columns_the_first_in_schema_order_is_named(tmp_path):
+    # every column is checked in one scan of the file; the error still names the first column of the schema
+    path = write_csv(tmp_path / "p.csv", ["ProcessId", "Timestamp"], [["x1", "2024-05-01"], ["2", "later"]])
+    with pytest.raises(kqlite.KqlDataError, match="column Timestamp: value 'later' cannot be read as datetime"):
+        kqlite.connect(tables={PROCESS: path})
+
+
 def test_connection_still_works_after_a_data_error(tmp_path):
     con = kqlite.connect()
     with pytest.raises(kqlite.KqlDataError):

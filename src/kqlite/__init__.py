@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+# The errors are light (no third-party import): `except kqlite.KqlError` costs nothing to write.
 from kqlite.errors import (
     KqlDataError,
     KqlError,
@@ -18,26 +19,35 @@ if TYPE_CHECKING:
     from kqlite.backends.duckdb import Connection, Explanation
     from kqlite.result import Result
 
-# Imported on first use: the query engine (sqlglot's expressions, the compiler, pandas) takes half a second to
-# import, which commands that do not query (`kqlite ingest` of a folder of small logs) should not pay.
-_LAZY = {"Connection": "kqlite.backends.duckdb", "Explanation": "kqlite.backends.duckdb", "Result": "kqlite.result"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'kqlite' has no attribute {name!r}")
-
 __version__ = "0.1.0"
 
 __all__ = [
     "Connection", "Explanation", "KqlDataError", "KqlError", "KqlResourceError", "KqlSemanticError",
     "KqlSyntaxError", "KqlUnsupportedError", "Result", "connect", "__version__",
 ]
+
+# Imported on first use (PEP 562): DuckDB, Arrow, SQLGlot and the compiler cost more than the rest of a short
+# command together, and `import kqlite` (or the CLI's --help) needs none of them.
+_LAZY = {
+    "Connection": "kqlite.backends.duckdb",
+    "Explanation": "kqlite.backends.common",
+    "Result": "kqlite.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kqlite' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # once imported, an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
 
 
 def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None, *,

@@ -18,20 +18,18 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.syntax import Syntax
-from rich.table import Table
-from rich.text import Text
 
 import kqlite
 from kqlite.detections import SEVERITIES
 from kqlite.errors import KqlError, KqlResourceError
 from kqlite.formatting import row_to_json, to_text
+
+if TYPE_CHECKING:  # rich is imported where something is drawn: json, csv and --help do without it
+    from rich.console import Console
 
 DATA_SUFFIXES = (".parquet", ".csv", ".json", ".jsonl")
 DEFAULT_REJECTS = "kqlite-rejects.jsonl"
@@ -49,10 +47,27 @@ ALERT_COLUMNS = {
 
 
 def _version() -> str:
+    from importlib import metadata
+
     try:
         return metadata.version("kqlite")
     except metadata.PackageNotFoundError:
         return getattr(kqlite, "__version__", "unknown")
+
+
+def _print_version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """--version, as click's version_option prints it; the installed version is looked up only when asked."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"kqlite, version {_version()}")
+        ctx.exit()
+
+
+def _stderr(message: str, style: str) -> None:
+    """A styled message on stderr, never wrapped (a wrapped query line would move the caret under it)."""
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True).print(Text(message, style=style), soft_wrap=True)
 
 
 # --- options ------------------------------------------------------------------------------------------
@@ -321,13 +336,15 @@ class Output:
     """Where and how results are written: the format, the terminal view, a file, the pager."""
 
     format: str = "table"
-    view: Any = None  # kqlite.render.View
+    view: Any = None  # kqlite.render.View (--format table)
     path: Path | None = None
     pager: bool = True
 
     _file: Any = field(default=None, init=False, repr=False)
 
     def console(self) -> Console:
+        from rich.console import Console
+
         if self.path is None:
             return Console()
         width = max(shutil.get_terminal_size((120, 40)).columns, 80)
@@ -372,9 +389,12 @@ def output_options(command: Callable) -> Callable:
     @functools.wraps(command)
     def wrapper(*args: Any, output_format: str, max_rows: int, wide: bool, tz: str | None,
                 output_path: Path | None, no_pager: bool, **kwargs: Any) -> Any:
-        from kqlite.render import View
+        view = None
+        if output_format == "table":  # the terminal view: kqlite.render draws with rich, json and csv do without
+            from kqlite.render import View
 
-        output = Output(output_format, View(max_rows, wide, tz), output_path, not no_pager)
+            view = View(max_rows, wide, tz)
+        output = Output(output_format, view, output_path, not no_pager)
         if output_path is not None:
             output.text_stream()  # one run, one file: emptied now, even if the run writes nothing
         return command(*args, output=output, **kwargs)
@@ -391,8 +411,7 @@ def kql_errors() -> Iterator[None]:
     try:
         yield
     except KqlError as error:
-        # soft_wrap: rich must not wrap the quoted query line, or the caret under it moves.
-        Console(stderr=True).print(Text(f"error: {error}", style="red"), soft_wrap=True)
+        _stderr(f"error: {error}", "red")
         click.get_current_context().exit(2)
 
 
@@ -409,7 +428,7 @@ class Inputs:
 
 
 def _connect(inputs: Inputs) -> Any:
-    from kqlite.external import ExternalPolicy
+    from kqlite.external.policy import ExternalPolicy  # not the package: its readers import Arrow and http
 
     tables = {name: str(source) if isinstance(source, Path) else source for name, source in inputs.tables.items()}
     if inputs.paths:
@@ -532,15 +551,14 @@ def report_rejects(report: Any, rejects_path: Path | None) -> None:
         shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
         note(f"skipped {len(names)} file(s), {reason}: {shown}")
     for warning in report.warnings:
-        Console(stderr=True).print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+        _stderr(f"warning: {warning}", "yellow")
     if not report.rejects:
         return
     path = report.rejects.write(rejects_path or Path(DEFAULT_REJECTS))
     counts = ", ".join(f"{Path(name).name}: {count}" for name, count in report.rejects.by_file().most_common(5))
     lost = report.rejects.total_records
     records = f" standing for {lost:,} records" if lost != len(report.rejects) else ""
-    Console(stderr=True).print(Text(f"{len(report.rejects)} malformed record(s){records} kept aside in {path} "
-                                    f"({counts})", style="yellow"), soft_wrap=True)
+    _stderr(f"{len(report.rejects)} malformed record(s){records} kept aside in {path} ({counts})", "yellow")
 
 
 NOTHING_USABLE_EXIT = 3  # the exit code of a hunt or query whose evidence holds none of the tables it reads
@@ -580,7 +598,7 @@ def nothing_usable(inputs: Inputs, *texts: str) -> str | None:
 def _exit_if_nothing_usable(inputs: Inputs, *texts: str) -> None:
     message = nothing_usable(inputs, *texts)
     if message is not None:
-        Console(stderr=True).print(Text(message, style="yellow"), soft_wrap=True)
+        _stderr(message, "yellow")
         click.get_current_context().exit(NOTHING_USABLE_EXIT)
 
 
@@ -614,7 +632,7 @@ def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> 
 
 def print_notes(notes: Sequence[str]) -> None:
     for message in notes:
-        Console(stderr=True).print(Text(f"note: {message}", style="yellow"), soft_wrap=True)
+        _stderr(f"note: {message}", "yellow")
 
 
 def _query_heading(piece: Any, number: int) -> str:
@@ -634,6 +652,8 @@ def print_result(result: Any, output: Output, title: str | None = None,
     if output.format != "table":
         write_rows(result.columns, result.iter_batches(), output.format, output.text_stream())
         return
+    from rich.text import Text
+
     from kqlite.render import render
 
     rows = result.head(output.view.max_rows)
@@ -668,7 +688,7 @@ def write_rows(columns: Sequence[str], batches: Any, output_format: str, stream:
 
 def note(message: str) -> None:
     """A remark for the user on stderr, so that json and csv on stdout stay clean."""
-    Console(stderr=True).print(Text(message, style="dim"), soft_wrap=True)
+    _stderr(message, "dim")
 
 
 # --- commands ------------------------------------------------------------------------------------------------
@@ -678,22 +698,35 @@ class _Commands(click.Group):
     """The commands, some imported only when used: `generate` pulls in pandas and numpy, which every other
     command would otherwise pay for at start-up."""
 
-    lazy = {"generate": ("kqlite.generate.command", "generate")}
+    # name -> (module, attribute, the command's help: what `kqlite --help` lists without importing it)
+    lazy = {"generate": ("kqlite.generate.command", "generate", "Generate synthetic Defender telemetry with labelled "
+                         "DCOM lateral-movement scenarios (and labels.jsonl).")}
+    _listing = False
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in self.lazy:
+            module, attribute, summary = self.lazy[name]
+            if self._listing:  # a stand-in with the same help: the list shows its first sentence
+                return click.Command(name, help=summary)
             import importlib
 
-            module, attribute = self.lazy[name]
             return getattr(importlib.import_module(module), attribute)
         return super().get_command(ctx, name)
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="kqlite")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_print_version,
+              help="Show the version and exit.")
 def main() -> None:
     """Run Microsoft Defender advanced-hunting KQL offline, with Kusto semantics, on DuckDB."""
 
@@ -745,6 +778,10 @@ def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None
 def explain(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None, rejects_path: Path | None,
             limits: dict[str, Any], settings: QuerySettings) -> None:
     """Show the tables, operators and DuckDB SQL of a KQL query."""
+    from rich.console import Console
+    from rich.syntax import Syntax
+    from rich.text import Text
+
     with kql_errors():
         plan = _connect(Inputs(tables, paths, db, rejects_path, limits, settings)).explain(
             text, params=settings.params or None)
@@ -861,6 +898,9 @@ def hunt(paths: tuple[Path, ...], tables: dict[str, Any], db: Path | None, rejec
 
 def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
     """A summary by rule, severity and device when several rules alerted, then each rule's alerts."""
+    from rich.table import Table
+    from rich.text import Text
+
     console = output.console()
     alerting = [(rule, alerts) for rule, _, alerts in found if alerts]
     if len(alerting) > 1:
@@ -886,6 +926,9 @@ def print_hunt(found: list[tuple[Any, Any, list[Any]]], output: Output) -> None:
 @click.option("--rule", "rule_ids", multiple=True, metavar="ID", help="Test only this rule (repeatable).")
 def test_rules(rule_dirs: tuple[Path, ...], rule_ids: tuple[str, ...]) -> None:
     """Run each rule's cases (<rule>.tests.toml: small inputs, the alerts expected); exit 1 if one fails."""
+    from rich.console import Console
+    from rich.text import Text
+
     from kqlite.detections import load_rules, select_rules
     from kqlite.ruletests import cases_file, run_rule_tests
 
@@ -912,6 +955,9 @@ def test_rules(rule_dirs: tuple[Path, ...], rule_ids: tuple[str, ...]) -> None:
               help="A folder of your own .kql rules, besides kqlite's (repeatable).")
 def list_rules(rule_dirs: tuple[Path, ...]) -> None:
     """List the detection rules: id, title, severity, ATT&CK techniques and the tables each reads."""
+    from rich.console import Console
+    from rich.table import Table
+
     from kqlite.detections import load_rules
 
     with kql_errors():
@@ -973,6 +1019,10 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
 
 
 def print_ingest_summary(report: Any, db: Path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     console = Console()
     if report.rows:
         table = Table(header_style="bold", title=f"Ingested into {db}", title_justify="left")
@@ -1003,6 +1053,10 @@ def tables(pattern: str | None, flavour: str | None, show_columns: bool) -> None
     """List the tables kqlite knows (every Defender and Sentinel table), filtered by PATTERN.
 
     PATTERN is a part of the name (any case) or a wildcard (Device*Events)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
     from kqlite.schemas import KQLITE_TABLES, known_tables, table_schema
 
     defender, sentinel = set(known_tables("defender")), set(known_tables("sentinel"))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
+import sqlglot
 from sqlglot import exp
 
 from kqlite.backends.common import (
@@ -114,7 +115,9 @@ class Connection:
             raise KqlDataError(f"{database}: cannot open the database: {reason}") from None
         # A database file opened twice in one process is one DuckDB instance, whose settings the first
         # connection may have locked: a setting that already has its value is not set again.
-        self._locked = self._setting("lock_configuration") in (True, "true")
+        # A plain ":memory:" database is new and this connection's own: nothing to ask it.
+        self._fresh = str(database) == ":memory:"
+        self._locked = not self._fresh and self._setting("lock_configuration") in (True, "true")
         self._configure("TimeZone", "UTC")
         self._configure("enable_progress_bar", False)  # DuckDB would draw it on our stdout
         for setting, value in (("threads", threads), ("memory_limit", memory_limit)):
@@ -145,6 +148,8 @@ class Connection:
     # ------------------------------------------------------------ data
 
     def _stored_tables(self) -> list[str]:
+        if self._fresh:
+            return []
         rows = self.duckdb.execute(
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
             "AND database_name = current_database() ORDER BY table_name").fetchall()
@@ -237,12 +242,27 @@ class Connection:
                 self.table_columns(*key)
 
     def _describe_source(self, raw_name: str, source: Any) -> _Source:
-        described = self.duckdb.execute(exp.Describe(this=exp.Table(this=ident(raw_name))).sql("duckdb")).fetchall()
-        physical = [(row[0], row[1]) for row in described]
+        physical = self._view_columns(raw_name)
         names = _original_names(source, [p for p, _ in physical])
         columns = {kql: (raw, duck_type) for kql, (raw, duck_type) in zip(names, physical, strict=True)}
         null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
+        if null_free is None and self._read_by_duckdb(source, (".csv", ".json", ".jsonl", ".ndjson")):
+            null_free = set()  # DuckDB keeps no statistics of CSV and JSON files: no use asking (a scan each)
         return _Source(raw_name, columns, null_free, datetime.now(UTC))
+
+    def _view_columns(self, view: str) -> list[tuple[str, str]]:
+        """A temporary view's (column, DuckDB type) list, as the catalog keeps it: DESCRIBE would bind the view
+        again, which for a CSV file means sniffing it again."""
+        select = sb.tmpl("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' "
+                         "AND schema_name = 'main' AND table_name = :v ORDER BY column_index", v=sb.string(view))
+        return [(name, duck_type) for name, duck_type in self.duckdb.execute(select.sql("duckdb")).fetchall()]
+
+    def _read_by_duckdb(self, source: Any, suffixes: tuple[str, ...]) -> bool:
+        """Whether `source` is a file of one of `suffixes` that DuckDB's own reader reads (not Arrow's)."""
+        if not isinstance(source, str | os.PathLike) or self._locked:
+            return False
+        path = Path(source)
+        return path.suffix.lower() in suffixes and path.is_file()
 
     def _register_raw(self, name: str, raw_name: str, source: Any, typed_csv: bool) -> None:
         if isinstance(source, StoredTable):
@@ -271,6 +291,8 @@ class Connection:
                 # a known schema decides the types; text keeps every value for a precise error message
                 args.append(exp.EQ(this=exp.column("all_varchar"), expression=exp.Boolean(this=True)))
             select = exp.Select().select(exp.Star(), copy=False).from_(exp.Table(this=exp.Anonymous(this=reader, expressions=args)), copy=False)
+            if reader == "read_csv":
+                select = self._sniffed_csv(pattern, args) or select
             try:
                 self._create_view(raw_name, select)
             except duckdb.Error as error:
@@ -282,6 +304,25 @@ class Connection:
             except Exception as error:  # noqa: BLE001 - any conversion failure is a data error
                 raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
         self.duckdb.register(raw_name, source)
+
+    def _sniffed_csv(self, pattern: str, args: list[exp.Expression]) -> exp.Select | None:
+        """The read_csv call DuckDB's sniffer makes of the file (its dialect, header and columns given, sniffing
+        off), read as `args` would read it: the view is bound again by each check and query, and a view that
+        sniffs sniffs each time. None when the sniffer's answer is not one read_csv call of the file."""
+        sniff = exp.Select().select(exp.column("prompt"), copy=False).from_(
+            exp.Table(this=exp.Anonymous(this="sniff_csv", expressions=[a.copy() for a in args])), copy=False)
+        try:
+            prompt = self.duckdb.execute(sniff.sql("duckdb")).fetchall()[0][0]
+            tree = sqlglot.parse_one(prompt.strip().rstrip(";"), read="duckdb")
+        except (duckdb.Error, sqlglot.errors.SqlglotError, IndexError):
+            return None
+        source = tree.args.get("from_")
+        call = source.this.this if isinstance(source, exp.From) and isinstance(source.this, exp.Table) else None
+        if (not isinstance(tree, exp.Select) or set(tree.args) - {"expressions", "from_"} or len(tree.expressions) != 1
+                or not isinstance(tree.expressions[0], exp.Star) or not isinstance(call, exp.ReadCSV)):
+            return None
+        call.set("this", sb.string(pattern))  # the file is the one given, whatever the prompt's quoting of it
+        return tree
 
     def _table_of_evidence(self, name: str, path: Path) -> pa.Table:
         from kqlite.ingest.pipeline import load
@@ -320,18 +361,19 @@ class Connection:
             text = [kql for kql, (_, duck_type) in present.items() if duck_type == "VARCHAR"]
             null_free = self._stored_null_free(source.raw, text, present)
         used: set[str] = set()
+        checks: list[tuple[str, exp.Expression, str]] = []  # casts that can fail: checked on the data at the end
         for col_name, kql_type in schema:
             columns.append(Column(col_name, kql_type))
             found = source_column(col_name, schema, present)
             if found is not None:
                 used.add(found)
                 raw, duck_type = present[found]
-                value = self._shape(name, source.raw, raw, duck_type, kql_type, found in null_free)
+                value = self._shape(raw, duck_type, kql_type, found in null_free, checks)
                 stand_in = STAND_INS.get(col_name)
                 if found == col_name and stand_in in present and kql_type == "datetime":
                     # rows of a Defender export and of a Sentinel one in the same table: each has one of the two
                     other_raw, other_type = present[stand_in]
-                    value = sb.coalesce(value, self._shape(name, source.raw, other_raw, other_type, kql_type, False))
+                    value = sb.coalesce(value, self._shape(other_raw, other_type, kql_type, False, checks))
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)  # Log Analytics' Type column names the table
             else:
@@ -348,11 +390,12 @@ class Connection:
             elif duck_type == "VARCHAR" and self._holds_json(source.raw, raw):
                 kql_type = "dynamic"  # a column no schema types, all of whose values are JSON objects or arrays
             columns.append(Column(col_name, kql_type))
-            shaped = self._shape(name, source.raw, raw, duck_type, kql_type, col_name in null_free)
+            shaped = self._shape(raw, duck_type, kql_type, col_name in null_free, checks)
             projections.append(self._output(shaped, col_name))
         if INGESTION_TIME_COLUMN in present:  # hidden: not a KQL column, read by ingestion_time()
             projections.append(exp.alias_(exp.Column(this=ident(present[INGESTION_TIME_COLUMN][0])),
                                           ident(INGESTION_TIME_COLUMN), copy=False))
+        self._check_conversions(name, source.raw, checks)
         select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         return select, columns
 
@@ -367,8 +410,9 @@ class Connection:
     def _output(self, value: exp.Expression, column: str) -> exp.Expression:
         return exp.alias_(value, exp.to_identifier(self.names.register(column), quoted=True), copy=False)
 
-    def _shape(self, table: str, raw: str, column: str, duck_type: str, kql_type: str,
-               no_null: bool) -> exp.Expression:
+    def _shape(self, column: str, duck_type: str, kql_type: str, no_null: bool,
+               checks: list[tuple[str, exp.Expression, str]]) -> exp.Expression:
+        """The raw column as `kql_type`; a cast that can fail on a value is added to `checks`."""
         ref = exp.Column(this=ident(column))
         target = sql_type(kql_type)
         if kql_type == "string":
@@ -396,11 +440,11 @@ class Connection:
         if kql_type == "datetime" and duck_type == "VARCHAR":
             # offsets are honoured (the session time zone is UTC); 'Z' and no offset mean UTC
             converted = sb.tmpl("CAST(TRY_CAST(NULLIF(trim(:c), '') AS TIMESTAMPTZ) AS TIMESTAMP)", c=ref)
-            self._check_conversion(table, raw, column, converted, kql_type)
+            checks.append((column, converted, kql_type))
             return converted
         converted = exp.TryCast(this=ref if duck_type != "VARCHAR" else sb.tmpl("NULLIF(trim(:c), '')", c=ref), to=target)
         if duck_type.split("(")[0] not in _LOSSLESS.get(kql_type, ()):  # a cast that can fail is checked on the data
-            self._check_conversion(table, raw, column, converted, kql_type)
+            checks.append((column, converted, kql_type))
         return converted
 
     def _stored_null_free(self, raw: str, columns: list[str], present: dict[str, tuple[str, str]]) -> set[str]:
@@ -420,16 +464,24 @@ class Connection:
         return {column for column, stat in zip(columns, row, strict=True)
                 if isinstance(stat, dict) and stat.get("has_null") is False}
 
-    def _check_conversion(self, table: str, raw: str, column: str, converted: exp.Expression, kql_type: str) -> None:
-        ref = exp.Column(this=ident(column))
-        probe = (exp.Select().select(sb.cast(ref, "string"), copy=False).from_(exp.Table(this=ident(raw)), copy=False)
-                 .where(exp.and_(exp.Not(this=exp.Is(this=ref, expression=exp.Null())),
-                                 exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
-                                 exp.Is(this=converted.copy(), expression=exp.Null())), copy=False)
-                 .limit(1, copy=False))
-        bad = self.duckdb.execute(probe.sql("duckdb")).fetchall()
-        if bad:
-            raise KqlDataError(f"table {table}, column {column}: value {bad[0][0]!r} cannot be read as {kql_type}",)
+    def _check_conversions(self, table: str, raw: str, checks: list[tuple[str, exp.Expression, str]]) -> None:
+        """Fail on the first column (in view order) holding a value its KQL type cannot read, naming the value.
+        One scan of the data for all the columns, not one each: for a CSV file each scan sniffs and reads it."""
+        if not checks:
+            return
+        firsts = []
+        for column, converted, _ in checks:
+            ref = exp.Column(this=ident(column))
+            bad = exp.and_(exp.Not(this=exp.Is(this=ref, expression=exp.Null())),
+                           exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
+                           exp.Is(this=converted.copy(), expression=exp.Null()))
+            first = exp.Anonymous(this="first", expressions=[sb.cast(ref, "string")])
+            firsts.append(exp.Filter(this=first, expression=exp.Where(this=bad)))
+        probe = exp.Select().select(*firsts, copy=False).from_(exp.Table(this=ident(raw)), copy=False)
+        row = self.duckdb.execute(probe.sql("duckdb")).fetchall()[0]
+        for (column, _, kql_type), value in zip(checks, row, strict=True):
+            if value is not None:
+                raise KqlDataError(f"table {table}, column {column}: value {value!r} cannot be read as {kql_type}")
 
     def _external(self, columns: list[Column], uris: list[str], properties: dict[str, object]
                   ) -> tuple[exp.Table, list[str]]:

@@ -105,12 +105,30 @@ def _definitions() -> tuple[ast.Let, ...]:
     return tuple(st for st in script.statements if isinstance(st, ast.Let))
 
 
+class _BuiltinBindings(dict):
+    """The built-in functions of one environment, bound when a query first names one: parsing their KQL costs
+    more than compiling a short query that uses none of them."""
+
+    def __init__(self, env: Env):
+        super().__init__()
+        self.env = env
+
+    def __contains__(self, name: object) -> bool:
+        return name in NAMES
+
+    def __missing__(self, name: str) -> FunctionBinding:
+        if name not in NAMES:
+            raise KeyError(name)
+        definition = next(let.value for let in _definitions() if let.name == name)
+        assert isinstance(definition, ast.FunctionDef)
+        self[name] = binding = FunctionBinding(definition, self.env, name)
+        return binding
+
+
 def builtin_env() -> Env:
     """An environment holding the built-in functions; a script's own environment is its child."""
     env = Env()
-    for let in _definitions():
-        assert isinstance(let.value, ast.FunctionDef)
-        env.bindings[let.name] = FunctionBinding(let.value, env, let.name)
+    env.bindings = _BuiltinBindings(env)
     return env
 
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
-from urllib.request import url2pathname
 
 from kqlite.external.errors import ExternalDataError
 
@@ -97,6 +96,8 @@ def locate(uri: str, policy: ExternalPolicy) -> Location:
             raise ExternalDataError(
                 f"externaldata: {text} names a file on another host ({parts.netloc}); copy it here and use a "
                 "local path")
+        from urllib.request import url2pathname  # urllib.request imports the http client: only for file: URIs
+
         return Location(uri, path=allowed_path(Path(url2pathname(parts.path)), policy))
     if scheme in ("http", "https"):
         return _http_location(uri, text)

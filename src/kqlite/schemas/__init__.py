@@ -37,13 +37,28 @@ KQLITE_TABLES: dict[str, Schema] = {
 
 
 @cache
-def _bundle() -> dict[str, dict[str, Schema]]:
-    raw = resources.files(__package__).joinpath("tables.json.gz").read_bytes()
-    bundle = {flavour: {table: tuple((c, t) for c, t in columns) for table, columns in tables.items()}
-              for flavour, tables in json.loads(gzip.decompress(raw)).items()}
-    for tables in bundle.values():
-        tables.update(KQLITE_TABLES)
+def _bundle() -> dict[str, dict[str, str]]:
+    """Each flavour's tables, their columns still JSON text: the file holds a line per table and flavour
+    (``flavour<TAB>table<TAB>[[column, type], ...]``), and a query decodes only the tables it reads."""
+    raw = resources.files(__package__).joinpath("tables.tsv.gz").read_bytes()
+    bundle: dict[str, dict[str, str]] = {flavour: {} for flavour in FLAVOURS}
+    for line in gzip.decompress(raw).decode().splitlines():
+        flavour, table, columns = line.split("\t", 2)
+        bundle[flavour][table] = columns
     return bundle
+
+
+@cache
+def _schema(flavour: Flavour, name: str) -> Schema | None:
+    if name in KQLITE_TABLES:
+        return KQLITE_TABLES[name]
+    columns = _bundle()[flavour].get(name)
+    return None if columns is None else tuple((c, t) for c, t in json.loads(columns))
+
+
+@cache
+def _names(flavour: Flavour) -> frozenset[str]:
+    return frozenset(_bundle()[flavour].keys() | KQLITE_TABLES.keys())
 
 
 def _other(flavour: Flavour) -> Flavour:
@@ -52,29 +67,24 @@ def _other(flavour: Flavour) -> Flavour:
 
 def known_tables(flavour: Flavour | None = None) -> list[str]:
     """Names of the tables whose schema ships with kqlite (of one flavour, or of either)."""
-    bundle = _bundle()
-    names = bundle[flavour].keys() if flavour else bundle["defender"].keys() | bundle["sentinel"].keys()
-    return sorted(names)
+    return sorted(_names(flavour) if flavour else _names("defender") | _names("sentinel"))
 
 
 def table_schema(name: str, flavour: Flavour = "defender") -> list[tuple[str, str]] | None:
     """The (column, KQL type) list of a known table in `flavour` (the other flavour's when this one does not
     have the table), or None when the table is unknown."""
-    bundle = _bundle()
-    schema = bundle[flavour].get(name) or bundle[_other(flavour)].get(name)
+    schema = _schema(flavour, name) or _schema(_other(flavour), name)
     return list(schema) if schema is not None else None
 
 
 @cache
 def flavour_only_tables(flavour: Flavour) -> frozenset[str]:
     """Tables that only `flavour` has (a query naming one is written for that product)."""
-    bundle = _bundle()
-    return frozenset(bundle[flavour].keys() - bundle[_other(flavour)].keys())
+    return _names(flavour) - _names(_other(flavour))
 
 
 @cache
 def differing_tables() -> frozenset[str]:
     """Tables both flavours have, with different columns."""
-    bundle = _bundle()
-    return frozenset(t for t in bundle["defender"].keys() & bundle["sentinel"].keys()
-                     if bundle["defender"][t] != bundle["sentinel"][t])
+    return frozenset(t for t in _names("defender") & _names("sentinel")
+                     if _schema("defender", t) != _schema("sentinel", t))
