@@ -65,11 +65,7 @@ WITH "_k0" AS (
     "ProcessRemoteSessionDeviceName" AS "ProcessRemoteSessionDeviceName",
     "ProcessRemoteSessionIP" AS "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
-    CASE
-      WHEN JSON_VALID("AdditionalFields")
-      THEN CAST("AdditionalFields" AS JSON)
-      ELSE TO_JSON("AdditionalFields")
-    END AS "Fields"
+    COALESCE(TRY_CAST("AdditionalFields" AS JSON), TO_JSON("AdditionalFields")) AS "Fields"
   FROM "DeviceEvents"
 ), "_k1" AS (
   SELECT
@@ -139,18 +135,9 @@ WITH "_k0" AS (
     "ProcessRemoteSessionIP" AS "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     "Fields" AS "Fields",
-    COALESCE(
-      CASE JSON_TYPE("Fields" -> '$."Command"')
-        WHEN 'NULL'
-        THEN ''
-        WHEN 'VARCHAR'
-        THEN (
-          "Fields" -> '$."Command"'
-        ) ->> '$'
-        ELSE CAST("Fields" -> '$."Command"' AS TEXT)
-      END,
-      ''
-    ) AS "Command",
+    COALESCE((
+      "Fields" -> '$."Command"'
+    ) ->> '$', '') AS "Command",
     CASE
       WHEN JSON_TYPE("Fields" -> '$."Count"') IN ('BIGINT', 'UBIGINT', 'DOUBLE')
       THEN TRY_CAST(TRUNC(TRY_CAST((

@@ -65,11 +65,7 @@ WITH "_k0" AS (
     "ProcessRemoteSessionDeviceName" AS "ProcessRemoteSessionDeviceName",
     "ProcessRemoteSessionIP" AS "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
-    CASE
-      WHEN JSON_VALID("AdditionalFields")
-      THEN CAST("AdditionalFields" AS JSON)
-      ELSE TO_JSON("AdditionalFields")
-    END AS "Fields"
+    COALESCE(TRY_CAST("AdditionalFields" AS JSON), TO_JSON("AdditionalFields")) AS "Fields"
   FROM "DeviceEvents"
 ), "_k1" AS (
   SELECT
@@ -436,16 +432,7 @@ WITH "_k0" AS (
     "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId",
     "Fields",
-    COALESCE(
-      CASE JSON_TYPE("_l0"["_i" + 1])
-        WHEN 'NULL'
-        THEN ''
-        WHEN 'VARCHAR'
-        THEN "_l0"["_i" + 1] ->> '$'
-        ELSE CAST("_l0"["_i" + 1] AS TEXT)
-      END,
-      ''
-    ) AS "Key"
+    COALESCE("_l0"["_i" + 1] ->> '$', '') AS "Key"
   FROM "_k4"
 ), "_k6" AS (
   SELECT

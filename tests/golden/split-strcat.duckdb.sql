@@ -145,18 +145,9 @@ WITH "_k0" AS (
     "LogonID~1" AS "LogonID~1",
     "Parts" AS "Parts",
     "Label" AS "Label",
-    COALESCE(
-      CASE JSON_TYPE("Parts" -> '$[#-1]')
-        WHEN 'NULL'
-        THEN ''
-        WHEN 'VARCHAR'
-        THEN (
-          "Parts" -> '$[#-1]'
-        ) ->> '$'
-        ELSE CAST("Parts" -> '$[#-1]' AS TEXT)
-      END,
-      ''
-    ) AS "Last"
+    COALESCE((
+      "Parts" -> '$[#-1]'
+    ) ->> '$', '') AS "Last"
   FROM "_k0"
 )
 SELECT

@@ -213,7 +213,8 @@ class DuckDB(Dialect):
         "json_merge_bags": "to_json(map_from_entries(list_filter(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), (e, i) -> list_position(list_transform(flatten(list_transform(:b, x -> map_entries(CAST(x AS MAP(VARCHAR, JSON))))), f -> struct_extract(f, 'key')), struct_extract(e, 'key')) = i)))",
         "json_null": "'null'::JSON",
         "json_number_range": 'to_json(list_transform(range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1), i -> :a + i * :s))',
-        "json_to_kql_text": "COALESCE(CASE json_type(:d) WHEN 'NULL' THEN '' WHEN 'VARCHAR' THEN json_extract_string(:d, '$') ELSE CAST(:d AS VARCHAR) END, '')",
+        # one JSON read: a string's text unquoted, anything else its (minified) JSON text, null ''
+        "json_to_kql_text": "COALESCE(json_extract_string(:d, '$'), '')",
         "json_to_text": "json_extract_string(:d, '$')",
         "json_type": 'json_type(:d)',
         "json_zip": 'to_json(list_transform(range(:n), i -> :p))',
@@ -237,7 +238,7 @@ class DuckDB(Dialect):
         "not_equal_to_constant": ':a IS DISTINCT FROM :b',
         "null_if_empty": "NULLIF(:v, '')",
         "number_to_bool": '(:x <> 0)',
-        "parse_json": 'CASE WHEN json_valid(:s) THEN CAST(:s AS JSON) ELSE to_json(:s) END',
+        "parse_json": 'COALESCE(TRY_CAST(:s AS JSON), to_json(:s))',  # one parse: invalid JSON is a dynamic string
         "percentile_nearest_rank": 'CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)',
         "query_string_object": "CASE WHEN len(list_filter(string_split(:q, '&'), p -> p <> '')) = 0 THEN '{}'::JSON ELSE list_reduce(list_transform(list_filter(string_split(:q, '&'), p -> p <> ''), p -> json_object(split_part(p, '=', 1), CASE WHEN strpos(p, '=') > 0 THEN substr(p, strpos(p, '=') + 1) ELSE '' END)), (a, b) -> json_merge_patch(a, b)) END",
         "real_divide": ":a / :b",
