@@ -40,6 +40,9 @@ class ColumnOperators:
                 out += self.spread_columns(item, c, what)
                 continue
             if item.names is not None:
+                call = item.expr
+                if isinstance(call, ast.Call) and call.name not in self.functions.table and env.lookup(call.name) is None:
+                    raise self.unsupported(f"function {call.name}()", call.pos)  # series_decompose_anomalies...
                 raise self.semantic("'(a, b) = ...' needs a function of several results, such as series_fit_line()",
                                     item.expr.pos)
             typed = c.compile(item.expr)
