@@ -152,3 +152,12 @@ def test_membership_in_arrays_the_query_computes(con):
     assert [(r[2], r[3]) for r in per_row] == [(True, True), (False, False)]
     assert one(con, 'let l = toscalar(print x = dynamic([])); print "a" has_any (l), "a" has_all (l), "a" in (l)') == (
         False, True, False)
+
+
+def test_element_wise_and_summary_series_functions(con):
+    row = one(con, "print a = dynamic([-1, 2.5, 4]), b = dynamic([1, 2, 3]) | project series_abs(a), series_sign(a), "
+                   "series_floor(a), series_ceiling(a), series_pow(b, 2), series_sum(a), series_dot_product(a, b), "
+                   "series_magnitude(dynamic([3, 4])), series_cosine_similarity(b, b), series_exp(dynamic([0])), "
+                   "series_log(dynamic([1]))")
+    assert row == ([1, 2.5, 4], [-1, 1.0, 1], [-1.0, 2.0, 4.0], [-1.0, 3.0, 4.0], [1.0, 4.0, 9.0], 5.5, 16.0, 5.0, 1.0,
+                   [1.0], [0.0])

@@ -13,6 +13,14 @@ from kqlite.compile.expressions import Typed
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 
 _ARITHMETIC = {"add": exp.Add, "subtract": exp.Sub, "multiply": exp.Mul}
+_UNARY = {
+    "abs": lambda c, a: exp.Abs(this=a), "sign": lambda c, a: c.dialect.call("sign", [a]),
+    "ceiling": lambda c, a: exp.Ceil(this=a), "floor": lambda c, a: exp.Floor(this=a),
+    "exp": lambda c, a: c.dialect.call("exp", [a]), "log": lambda c, a: c.dialect.call("ln", [a]),
+    "sin": lambda c, a: c.dialect.call("sin", [a]), "cos": lambda c, a: c.dialect.call("cos", [a]),
+    "tan": lambda c, a: c.dialect.call("tan", [a]), "asin": lambda c, a: c.dialect.call("asin", [a]),
+    "acos": lambda c, a: c.dialect.call("acos", [a]), "atan": lambda c, a: c.dialect.call("atan", [a]),
+}
 _COMPARISONS = {"greater": exp.GT, "greater_equals": exp.GTE, "less": exp.LT, "less_equals": exp.LTE,
                 "equals": exp.EQ, "not_equals": exp.NEQ}
 
@@ -20,10 +28,10 @@ _COMPARISONS = {"greater": exp.GT, "greater_equals": exp.GTE, "less": exp.LT, "l
 class SeriesFunctions:
     # ------------------------------------------------------------ element-wise
 
-    def _elementwise(self, c, node, args, combine, integers=None) -> Typed:
+    def _elementwise(self, c, node, args, combine, integers=None, arity: int = 2) -> Typed:
         """Element i of the result: combine(a_i, b_i) on reals; `integers` (for + - *): on longs where both
         elements are whole numbers, as Kusto keeps long series long."""
-        self.arity(c, node, args, 2)
+        self.arity(c, node, args, arity)
         d = c.dialect
         reals, longs, lengths = [], [], []
         for arg in args:
@@ -73,6 +81,57 @@ class SeriesFunctions:
     f_series_less_equals = _comparison("less_equals")
     f_series_equals = _comparison("equals")
     f_series_not_equals = _comparison("not_equals")
+
+    def _unary(kind: str, integers: bool = False):  # noqa: N805
+        """series_<f>(x): f of each element, as a real (`integers`: a whole element stays whole, as abs())."""
+        def build(self, c, node, args):
+            def apply(a):
+                return _UNARY[kind](c, a)
+
+            return self._elementwise(c, node, args, lambda a: (sb.cast(apply(a), "real"), "real"),
+                                     (lambda a: _UNARY[kind](c, a)) if integers else None, arity=1)
+
+        return build
+
+    f_series_abs = _unary("abs", integers=True)
+    f_series_sign = _unary("sign", integers=True)
+    f_series_ceiling = _unary("ceiling")
+    f_series_floor = _unary("floor")
+    f_series_exp = _unary("exp")
+    f_series_log = _unary("log")
+    f_series_sin = _unary("sin")
+    f_series_cos = _unary("cos")
+    f_series_tan = _unary("tan")
+    f_series_asin = _unary("asin")
+    f_series_acos = _unary("acos")
+    f_series_atan = _unary("atan")
+
+    def f_series_pow(self, c, node, args):
+        return self._elementwise(c, node, args, lambda a, b: (exp.Pow(this=a, expression=b), "real"))
+
+    def f_series_sum(self, c, node, args):
+        """The sum of the numeric elements (real)."""
+        self.arity(c, node, args, 1)
+        return Typed(sb.coalesce(c.dialect.shape("list_total", l=self.series_numbers(c, node, args)), sb.number(0.0)),
+                     "real")
+
+    def f_series_dot_product(self, c, node, args):
+        """The sum of the element-wise products of two series (a number broadcasts)."""
+        products = self.f_series_multiply(c, node, args)
+        numbers = c.dialect.shape("json_list_numbers", l=self.json_list(c, node, products))
+        return Typed(sb.coalesce(c.dialect.shape("list_total", l=numbers), sb.number(0.0)), "real")
+
+    def f_series_magnitude(self, c, node, args):
+        """The Euclidean norm of a series: the square root of its dot product with itself."""
+        self.arity(c, node, args, 1)
+        return Typed(exp.Sqrt(this=self.f_series_dot_product(c, node, [args[0], args[0]]).sql), "real")
+
+    def f_series_cosine_similarity(self, c, node, args):
+        """dot(a, b) / (|a| |b|)."""
+        self.arity(c, node, args, 2)
+        dot = self.f_series_dot_product(c, node, args).sql
+        norms = [self.f_series_magnitude(c, node, [arg]).sql for arg in args]
+        return Typed(c.dialect.shape("real_divide", a=dot, b=exp.Mul(this=norms[0], expression=norms[1])), "real")
 
     def f_series_divide(self, c, node, args):
         # Kusto divides as reals: x / 0 is an infinity or NaN
