@@ -161,3 +161,14 @@ def test_element_wise_and_summary_series_functions(con):
                    "series_log(dynamic([1]))")
     assert row == ([1, 2.5, 4], [-1, 1.0, 1], [-1.0, 2.0, 4.0], [-1.0, 3.0, 4.0], [1.0, 4.0, 9.0], 5.5, 16.0, 5.0, 1.0,
                    [1.0], [0.0])
+
+
+def test_time_zones_follow_daylight_saving_time(con):
+    row = one(con, "print winter = datetime_utc_to_local(datetime(2024-01-15 12:00), 'America/New_York'), "
+                   "summer = datetime_utc_to_local(datetime(2024-07-15 12:00), 'America/New_York'), "
+                   "back = datetime_local_to_utc(datetime(2024-07-15 08:00), 'America/New_York'), "
+                   "paris = datetime_local_to_utc(datetime(2024-01-15 13:00), 'Europe/Paris')")
+    assert row == (datetime(2024, 1, 15, 7, tzinfo=UTC), datetime(2024, 7, 15, 8, tzinfo=UTC),
+                   datetime(2024, 7, 15, 12, tzinfo=UTC), datetime(2024, 1, 15, 12, tzinfo=UTC))
+    with pytest.raises(kqlite.KqlSemanticError, match="unknown time zone 'Mars/Olympus'"):
+        con.query("print datetime_utc_to_local(now(), 'Mars/Olympus')")

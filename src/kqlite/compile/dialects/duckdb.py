@@ -110,6 +110,8 @@ class DuckDB(Dialect):
         "list_any": 'coalesce(list_bool_or(list_transform(:l, e -> coalesce(:p, false))), false)',
         "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
         "loop_element": 'e',
+        "utc_to_local": 'CAST(timezone(:z, CAST(:t AS TIMESTAMPTZ)) AS TIMESTAMP)',  # the session is in UTC
+        "local_to_utc": 'CAST(timezone(:z, :t) AS TIMESTAMP)',
         # the same over a list that is a subquery's value (toscalar): Spark takes no subquery in a lambda
         "list_any_of_subquery": 'EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE coalesce(:p, false))',
         "list_all_of_subquery": 'NOT EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE NOT coalesce(:p, false))',

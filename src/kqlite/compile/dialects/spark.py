@@ -236,6 +236,8 @@ class Spark(Dialect):
         "list_any": "coalesce(exists(:l, e -> coalesce(:p, false)), false)",
         "list_all": "coalesce(forall(:l, e -> coalesce(:p, false)), true)",
         "loop_element": "e",
+        "utc_to_local": "from_utc_timestamp(:t, :z)",
+        "local_to_utc": "to_utc_timestamp(:t, :z)",
         "list_any_of_subquery": "EXISTS (SELECT 1 FROM (SELECT explode(:l) AS e) AS _x WHERE coalesce(:p, false))",
         "list_all_of_subquery": "NOT EXISTS (SELECT 1 FROM (SELECT explode(:l) AS e) AS _x WHERE NOT coalesce(:p, false))",
         "list_position_dot": "aggregate(transform(:l, (e, p) -> e * (p + 1)), CAST(0 AS DOUBLE), (acc, v) -> acc + v)",

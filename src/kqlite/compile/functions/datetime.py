@@ -24,6 +24,31 @@ _DATETIME_PARTS = ("year", "quarter", "month", "weekofyear", "week", "day", "day
                    "millisecond", "microsecond", "nanosecond")
 
 class DatetimeFunctions:
+    def _zone(self, c, node, args) -> exp.Expression:
+        """The IANA time zone argument: a constant the system's zone database knows."""
+        self.arity(c, node, args, 2)
+        if args[0].type != "datetime":
+            raise KqlSemanticError(f"{node.name}() expects a datetime, got {args[0].type}", c.text, node.pos)
+        zone = args[1]
+        if not (zone.is_const and isinstance(zone.const, str)):
+            raise KqlUnsupportedError(f"{node.name}() with a time zone that is not a constant", c.text, node.pos)
+        import zoneinfo
+
+        if zone.const not in _zone_names(zoneinfo):
+            raise KqlSemanticError(f"{node.name}(): unknown time zone '{zone.const}'", c.text, node.pos,
+                                   "use an IANA name such as 'Europe/Paris' or 'America/New_York'")
+        return zone.sql
+
+    def f_datetime_utc_to_local(self, c, node, args):
+        """The wall-clock time in a time zone of a UTC instant (daylight saving time included)."""
+        zone = self._zone(c, node, args)
+        return Typed(c.dialect.shape("utc_to_local", t=args[0].sql, z=zone), "datetime")
+
+    def f_datetime_local_to_utc(self, c, node, args):
+        """The UTC instant of a wall-clock time in a time zone."""
+        zone = self._zone(c, node, args)
+        return Typed(c.dialect.shape("local_to_utc", t=args[0].sql, z=zone), "datetime")
+
     def f_now(self, c, node, args):
         self.arity(c, node, args, 0, 1)
         now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
@@ -294,3 +319,13 @@ def _period(period: Typed, c: ExprCompiler, node: ast.Call) -> str:
     if unit not in PERIODS:
         raise KqlSemanticError(f"unknown period {text!r}", c.text, node.pos)
     return unit
+
+
+def _zone_names(zoneinfo) -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = set(zoneinfo.available_timezones()) | {"UTC"}
+    return _ZONES
+
+
+_ZONES: set[str] | None = None
