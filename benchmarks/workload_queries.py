@@ -138,8 +138,18 @@ DeviceProcessEvents
 | summarize Parents = make_set(InitiatingProcessFileName), Accounts = make_set(AccountName), Runs = count()
     by FileName""",
         "sql": """
-SELECT FileName, list_distinct(list(InitiatingProcessFileName)) AS Parents,
-       list_distinct(list(AccountName)) AS Accounts, count(*) AS Runs
+SELECT FileName, coalesce(list(DISTINCT InitiatingProcessFileName), []) AS Parents,
+       coalesce(list(DISTINCT AccountName), []) AS Accounts, count(*) AS Runs
+FROM DeviceProcessEvents GROUP BY FileName""",
+        "unordered": True,
+    },
+    "make_set_wide": {
+        # sets that grow with the data: distinct command lines per process name
+        "kql": """
+DeviceProcessEvents
+| summarize CommandLines = make_set(ProcessCommandLine), Runs = count() by FileName""",
+        "sql": """
+SELECT FileName, coalesce(list(DISTINCT ProcessCommandLine), []) AS CommandLines, count(*) AS Runs
 FROM DeviceProcessEvents GROUP BY FileName""",
         "unordered": True,
     },
