@@ -228,6 +228,24 @@ def print_markdown(results: list[dict]) -> None:
               f"| {r['kqlite_peak_mb']:,.0f} / {r['sql_peak_mb']:,.0f} | {r['result_rows']:,} |")
 
 
+def print_pivot(results: list[dict]) -> None:
+    """One line per query: CPU and wall ratio medians (best in brackets) at each size, peak memory at the largest."""
+    sizes = sorted({r["size"] for r in results})
+    by_key = {(r["query"], r["size"]): r for r in results}
+    head = " | ".join(f"{size / 1e6:g}M CPU | {size / 1e6:g}M wall" for size in sizes)
+    print(f"| query | {head} | peak MB kqlite / SQL at {sizes[-1] / 1e6:g}M |")
+    print("|---|" + "---:|" * (2 * len(sizes) + 1))
+    for query in dict.fromkeys(r["query"] for r in results):
+        cells = []
+        for size in sizes:
+            r = by_key.get((query, size))
+            cells += ([f"{r['cpu_median']:.2f} ({r['cpu_best']:.2f})", f"{r['wall_median']:.2f} ({r['wall_best']:.2f})"]
+                      if r else ["", ""])
+        last = by_key.get((query, sizes[-1]))
+        memory = f"{last['kqlite_peak_mb']:,.0f} / {last['sql_peak_mb']:,.0f}" if last else ""
+        print(f"| {query} | {' | '.join(cells)} | {memory} |")
+
+
 def print_flags(results: list[dict], threshold: float = 1.2) -> None:
     """The queries over the threshold at some size, and those whose CPU ratio grows with size."""
     by_query: dict[str, list[dict]] = {}
@@ -250,6 +268,7 @@ def plot(results: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib import ticker
 
     queries = [q for q in QUERIES if any(r["query"] == q for r in results)]
     columns = 6
@@ -262,6 +281,12 @@ def plot(results: list[dict], path: Path) -> None:
             axis.plot(sizes, [r[f"{engine}_cpu"] for r in rows], style, label=engine, markersize=4)
         axis.set_xscale("log")
         axis.set_yscale("log")
+        # plain labels: the sizes measured on x, seconds as numbers on y
+        axis.set_xticks(sizes, [f"{r['size'] / 1e6:g}M" for r in rows])
+        axis.xaxis.set_minor_formatter(ticker.NullFormatter())
+        axis.yaxis.set_major_locator(ticker.LogLocator(subs=(1.0, 2.0, 5.0)))
+        axis.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.yaxis.set_minor_formatter(ticker.NullFormatter())
         axis.set_title(query, fontsize=9)
         axis.tick_params(labelsize=7)
         axis.grid(True, which="both", alpha=0.3)
@@ -296,6 +321,8 @@ def parse_args() -> argparse.Namespace:
 
 def report(results: list[dict], args: argparse.Namespace) -> None:
     results.sort(key=lambda r: (list(QUERIES).index(r["query"]), r["table_rows"]))
+    print_pivot(results)
+    print()
     print_markdown(results)
     print("\nAbove 1.2x (CPU median) or growing with size:")
     print_flags(results)
