@@ -45,3 +45,62 @@ def test_workers_read_evtx_exactly_as_this_process(inputs, monkeypatch):
     assert len(tables["DeviceProcessEvents"]) > 50 and unmapped
     assert [f[3] for f in files if f[0].endswith("duplicate.evtx")] == ["already ingested (same content)"]
     assert any(position.startswith("chunk 3") for file, position, _ in rejects if file.endswith("cut.evtx"))
+
+
+# --- a large log shared out by runs of chunks ------------------------------------------------------------------
+
+CHUNK = 65536
+SPLIT = pipeline._split
+
+
+@pytest.fixture
+def logs(tmp_path):
+    """The largest sample (10 chunks in use, 7 empty slots after them), and copies of it with chunk 5 damaged
+    (bytes inside its records changed: its checksum fails), with chunk 4 zeroed (the parser skips it without a
+    word), and cut inside chunk 7."""
+    data = (EVTX_SAMPLES / "lateral-movement" / "LM_5145_Remote_FileCopy.evtx").read_bytes()
+    damaged, zeroed = bytearray(data), bytearray(data)
+    damaged[4096 + 5 * CHUNK + 3000:4096 + 5 * CHUNK + 3040] = b"X" * 40
+    zeroed[4096 + 4 * CHUNK:4096 + 5 * CHUNK] = bytes(CHUNK)
+    for name, content in [("whole.evtx", data), ("damaged.evtx", bytes(damaged)), ("zeroed.evtx", bytes(zeroed)),
+                          ("cut.evtx", data[:4096 + 7 * CHUNK + 20000])]:
+        (tmp_path / name).write_bytes(content)
+    return tmp_path
+
+
+def split_summary(folder, monkeypatch, parallel_bytes):
+    """The summary of reading `folder` with runs of one chunk per worker task; and the files split."""
+    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
+    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    split = []
+    monkeypatch.setattr(pipeline, "_split", lambda pool, hasher, job, target: (
+        split.append((job[0], target)), SPLIT(pool, hasher, job, target))[1])
+    return summary([folder], monkeypatch, parallel_bytes), split
+
+
+def test_a_large_log_split_across_workers_reads_as_in_one_process(logs, monkeypatch):
+    here, not_split = split_summary(logs, monkeypatch, parallel_bytes=1 << 60)
+    shared, split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    assert not not_split and sorted(name for name, _ in split) == sorted(str(path) for path in logs.iterdir())
+    assert all(target == CHUNK for _, target in split)  # one chunk per part: every boundary is crossed
+    assert shared == here
+
+
+def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, monkeypatch):
+    monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
+    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    _, report = load([logs])
+    rejects = {(Path(r.file).name, r.position) for r in report.rejects.rejects}
+    assert ("damaged.evtx", f"chunk 5 (bytes {4096 + 5 * CHUNK}..{4096 + 6 * CHUNK})") in rejects
+    assert ("zeroed.evtx", f"chunk 4 (bytes {4096 + 4 * CHUNK}..{4096 + 5 * CHUNK})") in rejects
+    assert any(name == "cut.evtx" and position.startswith("chunk 7") for name, position in rejects)
+    files = {Path(f.name).name: f for f in report.files}
+    whole = files["whole.evtx"].records_in
+    assert whole == 869
+    lost = {"damaged.evtx": 530 - 452 + 1, "zeroed.evtx": 451 - 370 + 1, "cut.evtx": 869 - 612}
+    for name, records in lost.items():
+        assert files[name].rejected == records, name
+    for file in files.values():  # every record read is stored, rejected, unmapped or a duplicate, per file
+        assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
+        assert file.records_in == whole

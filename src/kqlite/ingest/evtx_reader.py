@@ -227,7 +227,8 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
                         unmapped[kind] += 1
                 break
             except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
-                problems.append((*_chunk_of(str(error), first_chunk), f"damaged EVTX chunk: {error}"))
+                message = _in_file(str(error), first_chunk)
+                problems.append((*_chunk_of(message), f"damaged EVTX chunk: {message}"))
     finally:
         if collecting:
             gc.enable()
@@ -305,17 +306,22 @@ def _truncation(head: bytes, size: int) -> list[tuple[int | None, str, str]]:
     return []
 
 
-def _chunk_of(message: str, first_chunk: int = 0) -> tuple[int | None, str]:
-    """(chunk index or None, position) of a parser error; `first_chunk`: the file's number of the parsed
-    log's chunk 0 (a part of a large log).
+def _in_file(message: str, first_chunk: int) -> str:
+    """A parser error with its chunk number counted in the file (a part's chunk 0 is the file's `first_chunk`)."""
+    head, marker, rest = message.partition("chunk number ")
+    number, colon, tail = rest.partition(":")
+    return f"{head}{marker}{int(number) + first_chunk}{colon}{tail}" if first_chunk and number.isdigit() else message
+
+
+def _chunk_of(message: str) -> tuple[int | None, str]:
+    """(chunk index or None, position) of a parser error.
 
     "Failed to parse chunk number 1: ..." -> chunk 1 (bytes 69632..135168), from 0 as for a truncated file;
     "Failed to parse chunk containing record IDs 99..197: ..." -> records 99..197."""
     number = message.split("chunk number ", 1)[1].split(":", 1)[0] if "chunk number " in message else ""
     if number.isdigit():
-        index = int(number) + first_chunk
-        start = HEADER_SIZE + index * CHUNK_SIZE
-        return index, f"chunk {index} (bytes {start}..{start + CHUNK_SIZE})"
+        start = HEADER_SIZE + int(number) * CHUNK_SIZE
+        return int(number), f"chunk {number} (bytes {start}..{start + CHUNK_SIZE})"
     marker = "record IDs "
     if marker in message:
         return None, "records " + message.split(marker, 1)[1].split(":", 1)[0]

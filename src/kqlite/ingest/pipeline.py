@@ -111,6 +111,7 @@ _EVTX_MEMORY = 256 << 20  # of them, archive members held in memory
 _PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
 _MAX_WORKERS = 8
 _MIN_PART = 16 << 20  # the smallest run of chunks of a large log given to a worker
+_MAX_PART = 256 << 20  # and the largest: a part's records are staged while the next parts are read
 # Worker processes are forked: they inherit the imported parser and start at once. Only on Linux: on
 # macOS a fork beside running threads (DuckDB's) is not safe. Elsewhere EVTX files are read in this process.
 _FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
@@ -291,7 +292,7 @@ class Ingest:
         """Results in job order. Small files go several to a task; a large log on disk is shared out by runs of
         chunks (a SplitRead, which the caller stages part by part while the workers read on)."""
         # tasks of similar size, several per worker so that one large file does not leave the others idle
-        target = max(sum(job[3] for job in jobs) // (workers * 4), _MIN_PART)
+        target = min(max(sum(job[3] for job in jobs) // (workers * 4), _MIN_PART), _MAX_PART)
         units: list[tuple[list, object]] = []
         current: list = []
         current_size = 0
