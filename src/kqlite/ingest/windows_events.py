@@ -115,8 +115,7 @@ class EventStage:
             return
         first_id = self._files_staged
         ids = np.repeat(np.arange(first_id, first_id + len(self._file_names), dtype=np.int32), self._evtx_counts)
-        # one Arrow chunk per file or part, as they came: no copy of the texts
-        raw = pa.chunked_array([string_array(texts) for texts in self._evtx_raws], pa.large_string())
+        raw = _chunked([string_array(texts) for texts in _pieces(self._evtx_raws)])
         file_id = pa.Array.from_buffers(pa.int32(), len(ids), [None, pa.py_buffer(ids)])
         batch = pa.Table.from_arrays([file_id, raw], names=["file_id", "raw"])
         self._evtx_files.extend(self._file_names)
@@ -276,9 +275,33 @@ class EventStage:
         self._cursor.close()
 
 
+def _pieces(packs: list[Texts], size: int = 4 << 20) -> list[Texts]:
+    """The packs joined into pieces of at least `size` bytes: DuckDB scans thousands of tiny Arrow chunks (one
+    per small file) slowly, and joining a large log's parts would copy tens of megabytes for nothing."""
+    pieces: list[Texts] = []
+    group: list[Texts] = []
+    grouped = 0
+    for texts in packs:
+        group.append(texts)
+        grouped += len(texts.data)
+        if grouped >= size:
+            pieces.append(Texts.concat(group))
+            group, grouped = [], 0
+    return [*pieces, Texts.concat(group)] if group else pieces
+
+
+def _chunked(arrays: list[pa.Array]) -> pa.ChunkedArray:
+    if all(array.type == pa.string() for array in arrays):
+        return pa.chunked_array(arrays, pa.string())
+    return pa.chunked_array([array.cast(pa.large_string()) for array in arrays], pa.large_string())
+
+
 def string_array(texts: Texts) -> pa.Array:
     """The packed texts as an Arrow string array, without copying them (pa.array() of a list of strings
     encodes them one by one, at a seventh of the speed on the parser's JSON)."""
+    if len(texts.data) < 1 << 31:  # DuckDB reads 32-bit offsets faster
+        offsets = pa.py_buffer(np.frombuffer(texts.offsets, np.int64).astype(np.int32))
+        return pa.StringArray.from_buffers(len(texts), offsets, pa.py_buffer(texts.data))
     return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(texts.offsets), pa.py_buffer(texts.data))
 
 
