@@ -22,6 +22,7 @@ import orjson
 import pyarrow as pa
 from sqlglot import exp
 
+from kqlite.ingest.columns import integers, string_array, strings
 from kqlite.ingest.evtx_reader import EvtxResult, Texts, read_evtx
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
@@ -116,8 +117,7 @@ class EventStage:
         first_id = self._files_staged
         ids = np.repeat(np.arange(first_id, first_id + len(self._file_names), dtype=np.int32), self._evtx_counts)
         raw = _chunked([string_array(texts) for texts in _pieces(self._evtx_raws)])
-        file_id = pa.Array.from_buffers(pa.int32(), len(ids), [None, pa.py_buffer(ids)])
-        batch = pa.Table.from_arrays([file_id, raw], names=["file_id", "raw"])
+        batch = pa.Table.from_arrays([integers(ids, np.int32), raw], names=["file_id", "raw"])
         self._evtx_files.extend(self._file_names)
         self._files_staged += len(self._file_names)
         self._evtx_raws, self._file_names, self._evtx_counts, self._evtx_staged = [], [], [], 0
@@ -139,8 +139,8 @@ class EventStage:
         self._staging = []
         self._set_threads(int(self._threads))
         if self._evtx_files:
-            files = pa.table({"file_id": pa.array(range(len(self._evtx_files)), pa.int32()),
-                              "name": pa.array(self._evtx_files, pa.string())})
+            files = pa.Table.from_arrays([integers(np.arange(len(self._evtx_files)), np.int32),
+                                          strings(self._evtx_files)], names=["file_id", "name"])
             self.duckdb.register("_kq_files_batch", files)
             self.duckdb.execute("INSERT INTO _kq_files SELECT * FROM _kq_files_batch")
             self.duckdb.unregister("_kq_files_batch")
@@ -294,15 +294,6 @@ def _chunked(arrays: list[pa.Array]) -> pa.ChunkedArray:
     if all(array.type == pa.string() for array in arrays):
         return pa.chunked_array(arrays, pa.string())
     return pa.chunked_array([array.cast(pa.large_string()) for array in arrays], pa.large_string())
-
-
-def string_array(texts: Texts) -> pa.Array:
-    """The packed texts as an Arrow string array, without copying them (pa.array() of a list of strings
-    encodes them one by one, at a seventh of the speed on the parser's JSON)."""
-    if len(texts.data) < 1 << 31:  # DuckDB reads 32-bit offsets faster
-        offsets = pa.py_buffer(np.frombuffer(texts.offsets, np.int64).astype(np.int32))
-        return pa.StringArray.from_buffers(len(texts), offsets, pa.py_buffer(texts.data))
-    return pa.LargeStringArray.from_buffers(len(texts), pa.py_buffer(texts.offsets), pa.py_buffer(texts.data))
 
 
 # NXLog adds its own fields beside the EventData ones; these are not event data.
