@@ -3,6 +3,7 @@ rejects, unmapped counts and skipped duplicates (the suite's inputs are small, s
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -104,3 +105,40 @@ def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, m
     for file in files.values():  # every record read is stored, rejected, unmapped or a duplicate, per file
         assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
         assert file.records_in == whole
+
+
+PARENT = os.getpid()
+READ_PART = pipeline.read_part
+
+
+def read_part_failing_in_workers(path, first, count, mapped):
+    """read_part that fails in a worker process (as when it dies), and works here."""
+    if os.getpid() != PARENT:
+        raise MemoryError("worker out of memory")
+    return READ_PART(path, first, count, mapped)
+
+
+def read_part_failing(path, first, count, mapped):
+    if first == 3:
+        raise OSError("I/O error")
+    return READ_PART(path, first, count, mapped)
+
+
+def test_a_part_whose_worker_fails_is_read_again_here(logs, monkeypatch):
+    here, _ = split_summary(logs, monkeypatch, parallel_bytes=1 << 60)
+    monkeypatch.setattr(pipeline, "read_part", read_part_failing_in_workers)
+    shared, split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    assert split and shared == here
+
+
+def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, monkeypatch):
+    monkeypatch.setattr(pipeline, "read_part", read_part_failing)
+    (tables, files, rejects, _), split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    whole = next(f for f in files if f[0].endswith("whole.evtx"))
+    lost = [r for r in rejects if r[0] == whole[0]]
+    assert lost == [(whole[0], f"chunks 3..3 (bytes {4096 + 3 * CHUNK}..{4096 + 4 * CHUNK})",
+                     "cannot read these EVTX chunks: OSError: I/O error")]
+    _, report = load([logs / "whole.evtx"])
+    file = report.files[0]  # the records of chunk 3 (ids 288..369) counted as rejected, and all accounted for
+    assert (file.records_in, file.rejected) == (869, 369 - 288 + 1)
+    assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
