@@ -31,6 +31,7 @@ def inputs(tmp_path):
 
 def summary(paths, monkeypatch, parallel_bytes):
     monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", parallel_bytes)
+    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)  # as on an idle machine, however busy this one is
     tables, report = load(paths)
     return ({name: table.to_pylist() for name, table in tables.items()},
             [(f.name, f.format, f.records, f.skipped, f.digest) for f in report.files],
@@ -89,6 +90,7 @@ def test_a_large_log_split_across_workers_reads_as_in_one_process(logs, monkeypa
 
 def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, monkeypatch):
     monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)
     monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
     monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
     _, report = load([logs])
@@ -142,3 +144,10 @@ def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, mo
     file = report.files[0]  # the records of chunk 3 (ids 288..369) counted as rejected, and all accounted for
     assert (file.records_in, file.rejected) == (869, 369 - 288 + 1)
     assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
+
+
+@pytest.mark.parametrize(("load", "idle"), [(0.2, 4), (1.6, 2), (3.6, 1), (9.0, 1)])
+def test_workers_are_started_for_the_cores_the_machine_leaves_idle(monkeypatch, load, idle):
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
+    assert pipeline._idle_cores() == idle
