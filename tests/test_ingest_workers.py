@@ -151,3 +151,20 @@ def test_workers_are_started_for_the_cores_the_machine_leaves_idle(monkeypatch, 
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
     assert pipeline._idle_cores() == idle
+
+
+def test_the_chunk_accounting_is_the_same_for_few_and_many_chunks():
+    import random
+    from array import array
+
+    from kqlite.ingest.evtx_reader import Chunk, _short_chunks, _short_chunks_small
+
+    rng = random.Random(7)
+    for _ in range(200):
+        chunks, ids, first = [], array("q"), 1
+        for index in range(rng.randrange(1, 100)):
+            last = first + rng.randrange(-1, 30)  # an empty or reversed range now and then
+            chunks.append(Chunk(index, first, last))
+            ids.extend(i for i in range(first, last + 1) if rng.random() > 0.1)
+            first = last + 1 + rng.randrange(0, 3)
+        assert _short_chunks(chunks, ids) == _short_chunks_small(chunks, ids)

@@ -14,6 +14,7 @@ import re
 import struct
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -410,19 +411,34 @@ def _silent_loss(layout: FileLayout, chunk: int | None, lost: int) -> tuple[str,
     return position, f"damaged EVTX chunk: {lost} of the records its header announces were not read", lost
 
 
+def _short_chunks(valid: list[Chunk], ids: array[int]) -> dict[int | None, int]:
+    """Records lost by each valid chunk: those its header announces less those read. One NumPy search for
+    all the chunks: a large log has thousands."""
+    read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
+    firsts = np.array([chunk.first for chunk in valid], np.int64)
+    lasts = np.array([chunk.last for chunk in valid], np.int64)
+    missing = np.maximum(lasts - firsts + 1, 0) - (np.searchsorted(read, lasts, "right")
+                                                   - np.searchsorted(read, firsts, "left"))
+    return {valid[at].index: int(missing[at]) for at in np.flatnonzero(missing > 0)}
+
+
+def _short_chunks_small(valid: list[Chunk], ids: array[int]) -> dict[int | None, int]:
+    """The same for a log of few chunks, without NumPy (whose calls cost more than the search here)."""
+    read = sorted(ids)
+    losses: dict[int | None, int] = {}
+    for chunk in valid:
+        got = bisect_right(read, chunk.last) - bisect_left(read, chunk.first)
+        if got < max(chunk.last - chunk.first + 1, 0):  # type: ignore[operator]
+            losses[chunk.index] = max(chunk.last - chunk.first + 1, 0) - got  # type: ignore[operator]
+    return losses
+
+
 def _losses(layout: FileLayout, ids: array[int]) -> dict[int | None, int]:
     """Records lost, by chunk index (None: not placed): records a valid header announces that were not read,
     and the records missing between the valid chunks (by record id), placed at the damaged chunk after the
     one before them, or at the first chunk missing from a cut file."""
-    read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
-    losses: dict[int | None, int] = {}
     valid = [chunk for chunk in layout.chunks if chunk.first is not None]
-    if valid:  # one search for all the chunks: a large log has thousands
-        firsts = np.array([chunk.first for chunk in valid], np.int64)
-        lasts = np.array([chunk.last for chunk in valid], np.int64)
-        missing = np.maximum(lasts - firsts + 1, 0) - (np.searchsorted(read, lasts, "right")
-                                                       - np.searchsorted(read, firsts, "left"))
-        losses.update({valid[at].index: int(missing[at]) for at in np.flatnonzero(missing > 0)})
+    losses = _short_chunks(valid, ids) if len(valid) > 64 else _short_chunks_small(valid, ids)
     damaged = {chunk.index for chunk in layout.chunks if chunk.first is None}
     cut = len(layout.chunks)  # chunks past the file's end (the file header announces more)
     ordered = sorted(valid, key=lambda chunk: chunk.first)  # type: ignore[arg-type, return-value]
