@@ -3,6 +3,7 @@ rejects, unmapped counts and skipped duplicates (the suite's inputs are small, s
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -30,6 +31,7 @@ def inputs(tmp_path):
 
 def summary(paths, monkeypatch, parallel_bytes):
     monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", parallel_bytes)
+    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)  # as on an idle machine, however busy this one is
     tables, report = load(paths)
     return ({name: table.to_pylist() for name, table in tables.items()},
             [(f.name, f.format, f.records, f.skipped, f.digest) for f in report.files],
@@ -45,3 +47,124 @@ def test_workers_read_evtx_exactly_as_this_process(inputs, monkeypatch):
     assert len(tables["DeviceProcessEvents"]) > 50 and unmapped
     assert [f[3] for f in files if f[0].endswith("duplicate.evtx")] == ["already ingested (same content)"]
     assert any(position.startswith("chunk 3") for file, position, _ in rejects if file.endswith("cut.evtx"))
+
+
+# --- a large log shared out by runs of chunks ------------------------------------------------------------------
+
+CHUNK = 65536
+SPLIT = pipeline._split
+
+
+@pytest.fixture
+def logs(tmp_path):
+    """The largest sample (10 chunks in use, 7 empty slots after them), and copies of it with chunk 5 damaged
+    (bytes inside its records changed: its checksum fails), with chunk 4 zeroed (the parser skips it without a
+    word), and cut inside chunk 7."""
+    data = (EVTX_SAMPLES / "lateral-movement" / "LM_5145_Remote_FileCopy.evtx").read_bytes()
+    damaged, zeroed = bytearray(data), bytearray(data)
+    damaged[4096 + 5 * CHUNK + 3000:4096 + 5 * CHUNK + 3040] = b"X" * 40
+    zeroed[4096 + 4 * CHUNK:4096 + 5 * CHUNK] = bytes(CHUNK)
+    for name, content in [("whole.evtx", data), ("damaged.evtx", bytes(damaged)), ("zeroed.evtx", bytes(zeroed)),
+                          ("cut.evtx", data[:4096 + 7 * CHUNK + 20000])]:
+        (tmp_path / name).write_bytes(content)
+    return tmp_path
+
+
+def split_summary(folder, monkeypatch, parallel_bytes):
+    """The summary of reading `folder` with runs of one chunk per worker task; and the files split."""
+    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
+    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    split = []
+    monkeypatch.setattr(pipeline, "_split", lambda pool, hasher, job, target: (
+        split.append((job[0], target)), SPLIT(pool, hasher, job, target))[1])
+    return summary([folder], monkeypatch, parallel_bytes), split
+
+
+def test_a_large_log_split_across_workers_reads_as_in_one_process(logs, monkeypatch):
+    here, not_split = split_summary(logs, monkeypatch, parallel_bytes=1 << 60)
+    shared, split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    assert not not_split and sorted(name for name, _ in split) == sorted(str(path) for path in logs.iterdir())
+    assert all(target == CHUNK for _, target in split)  # one chunk per part: every boundary is crossed
+    assert shared == here
+
+
+def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, monkeypatch):
+    monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", 0)
+    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)
+    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
+    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    _, report = load([logs])
+    rejects = {(Path(r.file).name, r.position) for r in report.rejects.rejects}
+    assert ("damaged.evtx", f"chunk 5 (bytes {4096 + 5 * CHUNK}..{4096 + 6 * CHUNK})") in rejects
+    assert ("zeroed.evtx", f"chunk 4 (bytes {4096 + 4 * CHUNK}..{4096 + 5 * CHUNK})") in rejects
+    assert any(name == "cut.evtx" and position.startswith("chunk 7") for name, position in rejects)
+    files = {Path(f.name).name: f for f in report.files}
+    whole = files["whole.evtx"].records_in
+    assert whole == 869
+    lost = {"damaged.evtx": 530 - 452 + 1, "zeroed.evtx": 451 - 370 + 1, "cut.evtx": 869 - 612}
+    for name, records in lost.items():
+        assert files[name].rejected == records, name
+    for file in files.values():  # every record read is stored, rejected, unmapped or a duplicate, per file
+        assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
+        assert file.records_in == whole
+
+
+PARENT = os.getpid()
+READ_PART = pipeline.read_part
+
+
+def read_part_failing_in_workers(path, first, count, mapped):
+    """read_part that fails in a worker process (as when it dies), and works here."""
+    if os.getpid() != PARENT:
+        raise MemoryError("worker out of memory")
+    return READ_PART(path, first, count, mapped)
+
+
+def read_part_failing(path, first, count, mapped):
+    if first == 3:
+        raise OSError("I/O error")
+    return READ_PART(path, first, count, mapped)
+
+
+def test_a_part_whose_worker_fails_is_read_again_here(logs, monkeypatch):
+    here, _ = split_summary(logs, monkeypatch, parallel_bytes=1 << 60)
+    monkeypatch.setattr(pipeline, "read_part", read_part_failing_in_workers)
+    shared, split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    assert split and shared == here
+
+
+def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, monkeypatch):
+    monkeypatch.setattr(pipeline, "read_part", read_part_failing)
+    (tables, files, rejects, _), split = split_summary(logs, monkeypatch, parallel_bytes=0)
+    whole = next(f for f in files if f[0].endswith("whole.evtx"))
+    lost = [r for r in rejects if r[0] == whole[0]]
+    assert lost == [(whole[0], f"chunks 3..3 (bytes {4096 + 3 * CHUNK}..{4096 + 4 * CHUNK})",
+                     "cannot read these EVTX chunks: OSError: I/O error")]
+    _, report = load([logs / "whole.evtx"])
+    file = report.files[0]  # the records of chunk 3 (ids 288..369) counted as rejected, and all accounted for
+    assert (file.records_in, file.rejected) == (869, 369 - 288 + 1)
+    assert file.records_in == file.rows + file.rejected + file.unmapped + file.duplicates
+
+
+@pytest.mark.parametrize(("load", "idle"), [(0.2, 4), (1.6, 2), (3.6, 1), (9.0, 1)])
+def test_workers_are_started_for_the_cores_the_machine_leaves_idle(monkeypatch, load, idle):
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
+    assert pipeline._idle_cores() == idle
+
+
+def test_the_chunk_accounting_is_the_same_for_few_and_many_chunks():
+    import random
+    from array import array
+
+    from kqlite.ingest.evtx_reader import Chunk, _short_chunks, _short_chunks_small
+
+    rng = random.Random(7)
+    for _ in range(200):
+        chunks, ids, first = [], array("q"), 1
+        for index in range(rng.randrange(1, 100)):
+            last = first + rng.randrange(-1, 30)  # an empty or reversed range now and then
+            chunks.append(Chunk(index, first, last))
+            ids.extend(i for i in range(first, last + 1) if rng.random() > 0.1)
+            first = last + 1 + rng.randrange(0, 3)
+        assert _short_chunks(chunks, ids) == _short_chunks_small(chunks, ids)

@@ -63,3 +63,13 @@ def test_the_bar_is_drawn_at_most_every_redraw_seconds_and_complete_at_the_next_
         assert (task.completed, task.fields["done"]) == (30, 3)
     finally:
         progress.stop()
+
+
+def test_the_progress_walk_serves_the_ingest_walk_once(tmp_path):
+    from kqlite.ingest.sources import walk_files
+
+    (tmp_path / "a.evtx").write_bytes(b"x")
+    assert files_under([tmp_path]) == [tmp_path / "a.evtx"]
+    (tmp_path / "b.evtx").write_bytes(b"x")  # after the progress walk: the ingest reads what the bar counted
+    assert list(walk_files(tmp_path)) == [tmp_path / "a.evtx"]
+    assert list(walk_files(tmp_path)) == [tmp_path / "a.evtx", tmp_path / "b.evtx"]  # kept once only

@@ -85,7 +85,7 @@ def files_under(paths: list[Path]) -> list[Path]:
         if path.is_file():
             files.append(path)
         elif path.is_dir():
-            files.extend(p for p in walk_files(path) if isinstance(p, Path))
+            files.extend(p for p in walk_files(path, keep=True) if isinstance(p, Path))
     return files
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import gc
 import io
+import os
 import re
 import struct
 import zlib
 from array import array
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import evtx
 import numpy as np
@@ -31,11 +34,41 @@ _KIND = re.compile(r'"Provider":\{"#attributes":\{"Name":"([^"]*)".*?"EventID":(
 
 
 @dataclass
+class Texts:
+    """Strings as one UTF-8 buffer and where each ends: what an Arrow string array is made of, and cheap to send
+    from a worker process (one bytes object to pickle, not thousands of strings)."""
+
+    data: bytes = b""
+    offsets: array[int] = field(default_factory=lambda: array("q", [0]))  # len(self) + 1 byte offsets
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @classmethod
+    def pack(cls, texts: list[str]) -> Texts:
+        """One encoding of all the texts; only the texts that are not ASCII are encoded again, for their length.
+        The offsets are an array, not NumPy's: a small file's pickle much faster."""
+        offsets = array("q", [0])
+        offsets.extend(accumulate(len(text) if text.isascii() else len(text.encode()) for text in texts))
+        return cls("".join(texts).encode(), offsets)
+
+    @classmethod
+    def concat(cls, packs: list[Texts]) -> Texts:
+        packs = [pack for pack in packs if len(pack)]
+        if len(packs) <= 1:
+            return packs[0] if packs else cls()
+        bases = np.cumsum([0] + [len(pack.data) for pack in packs])
+        offsets = np.concatenate([np.frombuffer(pack.offsets, np.int64)[:-1] + base
+                                  for pack, base in zip(packs, bases, strict=False)] + [bases[-1:]])
+        return cls(b"".join(pack.data for pack in packs), array("q", offsets.astype(np.int64).tobytes()))
+
+
+@dataclass
 class EvtxResult:
     name: str
     digest: str = ""  # of the file's bytes: its identity, for "already ingested"
     records: int = 0  # every record read
-    raws: list[str] = field(default_factory=list)  # JSON text of the records some table takes
+    raws: Texts = field(default_factory=Texts)  # JSON text of the records some table takes
     unmapped: Counter[str] = field(default_factory=Counter)  # the others, by "provider event id"
     rejects: list[tuple[str, str, int]] = field(default_factory=list)  # (position, reason, records lost)
 
@@ -59,24 +92,117 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
     if len(head) < HEADER.size:
         result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 1))
         return result
-    layout = FileLayout.read(head, _chunk_headers(path, data, size))
+    chunks = [_chunk(index, header) for index, header in enumerate(_chunk_headers(path, data, size))]
+    part = _parse(io.BytesIO(data) if data is not None else path, mapped, 0)  # type: ignore[arg-type]
+    part.chunks = chunks
+    return merge_parts(name, result.digest, head, size, [part])
+
+
+@dataclass
+class EvtxPart:
+    """What a run of chunks of a log gave: a whole log's, or a share of a large one's (read by one worker)."""
+
+    records: int = 0
+    raws: Texts = field(default_factory=Texts)
+    unmapped: Counter[str] = field(default_factory=Counter)
+    ids: array[int] = field(default_factory=lambda: array("q"))  # the record ids read, for the accounting
+    problems: list[tuple[int | None, str, str]] = field(default_factory=list)  # (chunk, position, reason)
+    chunks: list[Chunk] = field(default_factory=list)  # what the chunk headers of the run say
+
+
+def read_part(path: str, first: int, count: int | None, mapped: frozenset[tuple[str, int]]) -> EvtxPart:
+    """Chunks `first` to `first + count` (to the end of the file when `count` is None) of the log at `path`,
+    parsed as a log of their own (the file header, then those chunks): an EVTX chunk carries its own string
+    and template tables, so it parses the same alone. Chunk numbers in the problems are the file's."""
+    size = os.path.getsize(path)
+    start = HEADER_SIZE + first * CHUNK_SIZE
+    end = size if count is None else min(start + count * CHUNK_SIZE, size)
+    with _ChunkRun(path, start, end) as run:
+        part = _parse(run, mapped, first)  # type: ignore[arg-type]
+    part.chunks = [_chunk(first + index, header) for index, header in enumerate(_chunk_headers(path, None, end, start))]
+    return part
+
+
+class _ChunkRun(io.RawIOBase):
+    """The file header of a log followed by its bytes `start` to `end`, as one file read where it lies (a copy
+    in memory would cost more than the parse saves: a gigabyte of page faults)."""
+
+    def __init__(self, path: str, start: int, end: int):
+        super().__init__()
+        self._fd = os.open(path, os.O_RDONLY)
+        self._head = os.pread(self._fd, HEADER_SIZE, 0)
+        self._offset = start - len(self._head)  # of the file, at a position of the run past the header
+        self._size = len(self._head) + end - start
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._position, io.SEEK_END: self._size}[whence]
+        self._position = max(base + offset, 0)
+        return self._position
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        view, done = memoryview(buffer).cast("B"), 0
+        if self._position < len(self._head):
+            done = min(len(view), len(self._head) - self._position)
+            view[:done] = self._head[self._position:self._position + done]
+            self._position += done
+        wanted = min(len(view) - done, self._size - self._position)
+        if wanted > 0:
+            got = os.preadv(self._fd, [view[done:done + wanted]], self._offset + self._position)
+            done += got
+            self._position += got
+        return done
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+
+def merge_parts(name: str, digest: str, head: bytes, size: int, parts: list[EvtxPart]) -> EvtxResult:
+    """The file's result from its parts, in chunk order: records and kinds added up, and the records the
+    chunk headers announce checked against those read over the whole file (a gap may span two parts)."""
+    result = EvtxResult(name, digest)
     problems = _truncation(head, size)
     ids: array[int] = array("q")
-    try:
-        # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
-        parser = evtx.PyEvtxParser(io.BytesIO(data) if data is not None else path, validate_checksums=True)
-        records = parser.records_json()
-    except (OSError, RuntimeError, ValueError) as error:
-        problems.append((None, "file", f"cannot read the evtx file: {type(error).__name__}: {error}"))
-    else:
-        _read_records(result, records, mapped, ids, problems)
+    result.raws = Texts.concat([part.raws for part in parts])
+    for part in parts:
+        result.records += part.records
+        result.unmapped.update(part.unmapped)
+        ids.extend(part.ids)
+        # a file the parser cannot open fails in every part alike: one problem, as when read whole
+        problems.extend(problem for problem in part.problems if problem not in problems)
+    layout = FileLayout.read(head, [chunk for part in parts for chunk in part.chunks])
     result.rejects = _account(layout, ids, problems)
     return result
 
 
-def _read_records(result: EvtxResult, records: Iterator[dict], mapped: frozenset[tuple[str, int]],
-                  ids: array[int], problems: list[tuple[int | None, str, str]]) -> None:
-    raws, unmapped, seen = result.raws, result.unmapped, ids.append
+def _parse(source: io.BytesIO | str, mapped: frozenset[tuple[str, int]], first_chunk: int) -> EvtxPart:
+    part = EvtxPart()
+    try:
+        # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
+        parser = evtx.PyEvtxParser(source, validate_checksums=True)
+        records = parser.records_json()
+    except (OSError, RuntimeError, ValueError) as error:
+        part.problems.append((None, "file", f"cannot read the evtx file: {type(error).__name__}: {error}"))
+    else:
+        _read_records(part, records, mapped, first_chunk)
+    return part
+
+
+def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tuple[str, int]],
+                  first_chunk: int) -> None:
+    raws: list[str] = []
+    unmapped, seen, problems = part.unmapped, part.ids.append, part.problems
     # a record's kind is told by the text from its provider's name to its event id, which a log repeats: the
     # kinds met so far, by that text, spare a regular expression per record (a fifth of the read time)
     kinds: dict[str, str | None] = {}
@@ -102,11 +228,13 @@ def _read_records(result: EvtxResult, records: Iterator[dict], mapped: frozenset
                         unmapped[kind] += 1
                 break
             except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
-                problems.append((*_chunk_of(str(error)), f"damaged EVTX chunk: {error}"))
+                message = _in_file(str(error), first_chunk)
+                problems.append((*_chunk_of(message), f"damaged EVTX chunk: {message}"))
     finally:
         if collecting:
             gc.enable()
-    result.records = read
+    part.records = read
+    part.raws = Texts.pack(raws)
 
 
 _PROVIDER = '"Provider":{"#attributes":{"Name":"'
@@ -151,9 +279,9 @@ def _head(path: str) -> bytes:
         return handle.read(HEADER_SIZE)
 
 
-def _chunk_headers(path: str | None, data: bytes | None, size: int) -> list[bytes]:
-    """The first 512 bytes of every 64 KiB chunk slot of the file."""
-    offsets = range(HEADER_SIZE, size, CHUNK_SIZE)
+def _chunk_headers(path: str | None, data: bytes | None, size: int, start: int = HEADER_SIZE) -> list[bytes]:
+    """The first 512 bytes of every 64 KiB chunk slot of the file, from `start` to `size`."""
+    offsets = range(start, size, CHUNK_SIZE)
     if data is not None:
         return [data[offset:offset + 512] for offset in offsets]
     headers = []
@@ -177,6 +305,13 @@ def _truncation(head: bytes, size: int) -> list[tuple[int | None, str, str]]:
         return [(whole, f"chunk {whole}", f"truncated EVTX file: {whole} of the {chunk_count} chunks its header "
                                           "announces are present")]
     return []
+
+
+def _in_file(message: str, first_chunk: int) -> str:
+    """A parser error with its chunk number counted in the file (a part's chunk 0 is the file's `first_chunk`)."""
+    head, marker, rest = message.partition("chunk number ")
+    number, colon, tail = rest.partition(":")
+    return f"{head}{marker}{int(number) + first_chunk}{colon}{tail}" if first_chunk and number.isdigit() else message
 
 
 def _chunk_of(message: str) -> tuple[int | None, str]:
@@ -216,10 +351,10 @@ class FileLayout:
     oldest: int | None  # the file header's oldest chunk, when its checksum holds
 
     @classmethod
-    def read(cls, head: bytes, chunk_headers: list[bytes]) -> FileLayout:
+    def read(cls, head: bytes, chunks: list[Chunk]) -> FileLayout:
+        """From the file header and every chunk slot's header, in order."""
         header_ok = zlib.crc32(head[:120]) == struct.unpack_from("<I", head, 124)[0]
         announced = HEADER.unpack_from(head)[-1] if header_ok else 0
-        chunks = [_chunk(index, header) for index, header in enumerate(chunk_headers)]
         # in use: those the header counts, and any valid one after them (a log not closed cleanly); the zeroed
         # slots after the last of them are space the log has not used yet
         used = max([announced, *(chunk.index + 1 for chunk in chunks if chunk.first is not None)])
@@ -276,18 +411,34 @@ def _silent_loss(layout: FileLayout, chunk: int | None, lost: int) -> tuple[str,
     return position, f"damaged EVTX chunk: {lost} of the records its header announces were not read", lost
 
 
+def _short_chunks(valid: list[Chunk], ids: array[int]) -> dict[int | None, int]:
+    """Records lost by each valid chunk: those its header announces less those read. One NumPy search for
+    all the chunks: a large log has thousands."""
+    read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
+    firsts = np.array([chunk.first for chunk in valid], np.int64)
+    lasts = np.array([chunk.last for chunk in valid], np.int64)
+    missing = np.maximum(lasts - firsts + 1, 0) - (np.searchsorted(read, lasts, "right")
+                                                   - np.searchsorted(read, firsts, "left"))
+    return {valid[at].index: int(missing[at]) for at in np.flatnonzero(missing > 0)}
+
+
+def _short_chunks_small(valid: list[Chunk], ids: array[int]) -> dict[int | None, int]:
+    """The same for a log of few chunks, without NumPy (whose calls cost more than the search here)."""
+    read = sorted(ids)
+    losses: dict[int | None, int] = {}
+    for chunk in valid:
+        got = bisect_right(read, chunk.last) - bisect_left(read, chunk.first)
+        if got < max(chunk.last - chunk.first + 1, 0):  # type: ignore[operator]
+            losses[chunk.index] = max(chunk.last - chunk.first + 1, 0) - got  # type: ignore[operator]
+    return losses
+
+
 def _losses(layout: FileLayout, ids: array[int]) -> dict[int | None, int]:
     """Records lost, by chunk index (None: not placed): records a valid header announces that were not read,
     and the records missing between the valid chunks (by record id), placed at the damaged chunk after the
     one before them, or at the first chunk missing from a cut file."""
-    read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
-    losses: dict[int | None, int] = {}
     valid = [chunk for chunk in layout.chunks if chunk.first is not None]
-    for chunk in valid:
-        announced = max(chunk.last - chunk.first + 1, 0)  # type: ignore[operator]
-        got = int(np.searchsorted(read, chunk.last, "right") - np.searchsorted(read, chunk.first, "left"))
-        if got < announced:
-            losses[chunk.index] = announced - got
+    losses = _short_chunks(valid, ids) if len(valid) > 64 else _short_chunks_small(valid, ids)
     damaged = {chunk.index for chunk in layout.chunks if chunk.first is None}
     cut = len(layout.chunks)  # chunks past the file's end (the file header announces more)
     ordered = sorted(valid, key=lambda chunk: chunk.first)  # type: ignore[arg-type, return-value]

@@ -13,7 +13,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -24,7 +24,18 @@ import pyarrow.compute as pc
 
 from kqlite.ingest import defender, detect
 from kqlite.ingest.encoding import to_utf8, utf16_without_bom
-from kqlite.ingest.evtx_reader import EvtxResult, read_evtx, read_many
+from kqlite.ingest.evtx_reader import (
+    CHUNK_SIZE,
+    HEADER_SIZE,
+    Chunk,
+    EvtxPart,
+    EvtxResult,
+    Texts,
+    merge_parts,
+    read_evtx,
+    read_many,
+    read_part,
+)
 from kqlite.ingest.identity import digest_bytes, digest_file
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.rows import RowSink
@@ -99,9 +110,24 @@ _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
 _EVTX_MEMORY = 256 << 20  # of them, archive members held in memory
 _PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
 _MAX_WORKERS = 8
+_MIN_PART = 16 << 20  # the smallest run of chunks of a large log given to a worker
+_MAX_PART = 256 << 20  # and the largest: a part's records are staged while the next parts are read
 # Worker processes are forked: they inherit the imported parser and start at once. Only on Linux: on
 # macOS a fork beside running threads (DuckDB's) is not safe. Elsewhere EVTX files are read in this process.
 _FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
+
+
+def _idle_cores() -> int:
+    """The cores the other jobs of the machine leave idle (by the load average of the last minute), this
+    process's own core included. Worker processes on busy cores only add their cost: on a shared machine whose
+    other jobs kept the cores busy, two processes took twice the time of one, and a 1 GB log read by two
+    workers took 1.5 times as long as read here."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not known: every core
+        return cores
+    return max(min(cores, round(cores - load)), 1)
 
 
 def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult | BaseException:
@@ -109,6 +135,49 @@ def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult 
         return read_evtx(*job, MAPPED_EVENTS)
     except Exception as error:  # noqa: BLE001 - reported as a reject of that file
         return error
+
+
+@dataclass
+class SplitRead:
+    """A large EVTX log being read by runs of chunks in worker processes, and hashed here meanwhile."""
+
+    name: str
+    path: str
+    size: int
+    head: bytes
+    digest: Future
+    parts: list[tuple[tuple[int, int | None], Future]]  # ((first chunk, chunk count or None: to the end), part)
+
+
+def _split(pool: ProcessPoolExecutor, hasher: ThreadPoolExecutor, job: tuple, target: int) -> SplitRead:
+    """Submit the runs of chunks of the log of `job` (about `target` bytes each), and its hash."""
+    name, path, _, size = job
+    with open(path, "rb") as handle:
+        head = handle.read(HEADER_SIZE)
+    per_part = max(target // CHUNK_SIZE, 1)
+    whole = max(size - HEADER_SIZE, 0) // CHUNK_SIZE
+    starts = list(range(0, max(whole, 1), per_part))
+    # the last run goes to the file's end: a cut last chunk is read (and reported) as when read whole
+    runs = [(first, per_part if first + per_part < whole else None) for first in starts]
+    parts = [(run, pool.submit(read_part, path, *run, MAPPED_EVENTS)) for run in runs]
+    return SplitRead(name, path, size, head, hasher.submit(digest_file, path), parts)
+
+
+def _part_or_fail(future: Future, path: str, first: int, count: int | None) -> EvtxPart:
+    """A part's result; a part whose worker failed (it died, or ran out of memory) is read again here, and if
+    that fails too, its chunks are reported unreadable (the accounting then counts their records as lost)."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - read again below
+        pass
+    try:
+        return read_part(path, first, count, MAPPED_EVENTS)
+    except Exception as error:  # noqa: BLE001 - reported as a reject of those chunks
+        end = first + count if count is not None else max((os.path.getsize(path) - HEADER_SIZE) // CHUNK_SIZE, first + 1)
+        start = HEADER_SIZE + first * CHUNK_SIZE
+        return EvtxPart(problems=[(first, f"chunks {first}..{end - 1} (bytes {start}..{HEADER_SIZE + end * CHUNK_SIZE})",
+                                   f"cannot read these EVTX chunks: {type(error).__name__}: {error}")],
+                        chunks=[Chunk(index, None, None) for index in range(first, end)])
 
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 
@@ -135,6 +204,8 @@ class Ingest:
         self._duplicates: Counter[str] = Counter()  # Windows events of a file already read from another
         self._evtx_pending_bytes = 0
         self._evtx_pending_memory = 0
+        # once, before this run's own workers weigh on the load average
+        self._idle_cores = _idle_cores()
 
     def add(self, paths: list[str | Path]) -> IngestReport:
         for item in iter_sources(paths, self.archives):
@@ -201,7 +272,7 @@ class Ingest:
         return source, kind
 
     def _read_pending_evtx(self) -> None:
-        """Read the EVTX files met so far: in worker processes (one per core) when there is enough to share,
+        """Read the EVTX files met so far: in worker processes (one per idle core) when there is enough to share,
         else here. Results are taken in input order."""
         pending, self._evtx_pending, self._evtx_pending_bytes = self._evtx_pending, [], 0
         self._evtx_pending_memory = 0
@@ -209,14 +280,18 @@ class Ingest:
             return
         jobs = [(source.name, str(source.path) if source.data is None else None, source.data, size)
                 for source, _, size in pending]
-        workers = min(os.cpu_count() or 1, _MAX_WORKERS, len(jobs))
+        # a large log counts as several jobs: its runs of chunks are shared out
+        shares = sum(max(size // _MIN_PART, 1) if path is not None else 1 for _, path, _, size in jobs)
+        workers = min(self._idle_cores, _MAX_WORKERS, shares)
         parallel = workers > 1 and sum(size for *_, size in pending) >= _PARALLEL_BYTES and _FORK is not None
         if parallel:
             results = self._read_evtx_in_workers(jobs, workers)
         else:
             results = (_read_or_fail(job) for job in jobs)
         for (source, report, size), result in zip(pending, results, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, SplitRead):
+                self._stage_split(result, report)
+            elif isinstance(result, BaseException):
                 self.report.rejects.add(source.name, "file", f"cannot read the evtx file: {type(result).__name__}: {result}")
             elif result.digest in self._hashes:
                 report.digest, report.skipped = result.digest, "already ingested (same content)"
@@ -228,25 +303,55 @@ class Ingest:
             if self._progress:
                 self._progress(source.name, size)
 
-    def _read_evtx_in_workers(self, jobs: list, workers: int) -> Iterator[EvtxResult | BaseException]:
+    def _read_evtx_in_workers(self, jobs: list, workers: int) -> Iterator[EvtxResult | BaseException | SplitRead]:
+        """Results in job order. Small files go several to a task; a large log on disk is shared out by runs of
+        chunks (a SplitRead, which the caller stages part by part while the workers read on)."""
         # tasks of similar size, several per worker so that one large file does not leave the others idle
-        target = max(sum(job[3] for job in jobs) // (workers * 4), 1)
-        tasks, current, current_size = [], [], 0
-        for job in jobs:
-            current.append(job)
-            current_size += job[3]
-            if current_size >= target:
-                tasks.append(current)
-                current, current_size = [], 0
-        if current:
-            tasks.append(current)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool:
-            futures = [(task, pool.submit(read_many, task, MAPPED_EVENTS)) for task in tasks]
-            for task, future in futures:
+        target = min(max(sum(job[3] for job in jobs) // (workers * 4), _MIN_PART), _MAX_PART)
+        units: list[tuple[list, object]] = []
+        current: list = []
+        current_size = 0
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool, \
+                ThreadPoolExecutor(max_workers=1, thread_name_prefix="kqlite-hash") as hasher:
+            for job in jobs:
+                if job[1] is not None and job[3] >= 2 * target:
+                    units.append(([job], _split(pool, hasher, job, target)))
+                    continue
+                current.append(job)
+                current_size += job[3]
+                if current_size >= target:
+                    units.append((current, pool.submit(read_many, current, MAPPED_EVENTS)))
+                    current, current_size = [], 0
+            if current:
+                units.append((current, pool.submit(read_many, current, MAPPED_EVENTS)))
+            for task, unit in units:
+                if isinstance(unit, SplitRead):
+                    yield unit
+                    continue
                 try:
-                    yield from future.result()
+                    yield from unit.result()  # type: ignore[attr-defined]
                 except Exception:  # noqa: BLE001 - a file broke its task: read the task's files one by one here
                     yield from (_read_or_fail(job) for job in task)
+
+    def _stage_split(self, split: SplitRead, report: FileReport) -> None:
+        """A large log read by runs of chunks: its digest first (the hash runs while the workers parse), then
+        each part's records staged as it comes, then the file's accounting over all its parts."""
+        digest = report.digest = split.digest.result()
+        if digest in self._hashes:
+            report.skipped = "already ingested (same content)"
+            for _, future in split.parts:
+                future.cancel()
+            return
+        self._hashes.add(digest)
+        parts = []
+        for (first, count), future in split.parts:
+            part = _part_or_fail(future, split.path, first, count)
+            self.events.stage_evtx_raws(split.name, part.raws)
+            part.raws = Texts()
+            parts.append(part)
+        result = merge_parts(split.name, digest, split.head, split.size, parts)
+        report.records = self.events.add_evtx_result(result)
+        report.records_in = report.records + result.lost
 
     def _read(self, source: Source, kind: str) -> int:
         if kind == detect.EVTX:

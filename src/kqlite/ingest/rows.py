@@ -264,7 +264,8 @@ class TableRows:
 
     def files(self) -> pa.ChunkedArray:
         """The file each row of ``to_arrow()`` came from."""
-        return pa.chunked_array([*self.frame_files, pa.array(self.row_files, pa.string())], pa.string())
+        rows = [pa.array(self.row_files, pa.string())] if self.row_files else []  # pa.array imports pandas
+        return pa.chunked_array([*self.frame_files, *rows], pa.string())
 
     def __len__(self) -> int:
         return len(self.rows) + sum(frame.num_rows for frame in self.frames)

@@ -16,6 +16,7 @@ import io
 import os
 import shutil
 import tempfile
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -135,10 +136,27 @@ def iter_sources(paths: list[str | Path], limits: ArchiveLimits | None = None
             yield SourceError(f"{path}: no such file or folder")
 
 
-def walk_files(folder: Path) -> Iterator[Path | Skipped]:
+_KEPT_WALKS: dict[Path, tuple[float, list[Path | Skipped]]] = {}  # for the next walk of the same folder
+_KEPT_FOR = 60.0  # seconds: an older walk is done again (the folder may have changed)
+
+
+def walk_files(folder: Path, keep: bool = False) -> Iterator[Path | Skipped]:
     """The files under `folder` (hidden ones left out) in path order, and what was not read: sub-folders that
     cannot be listed, and links that lead out of the folder (evidence folders are read, not what they point
-    to). Iterative, so no depth of nesting can exhaust the stack."""
+    to). `keep`: the walk is kept for the next walk of the folder, once (the progress bar walks the inputs
+    for its total just before the ingest reads them: thousands of files need not be listed twice)."""
+    walked, kept = _KEPT_WALKS.pop(folder, (0.0, []))
+    if walked and time.monotonic() - walked < _KEPT_FOR:
+        yield from kept
+        return
+    items = list(_walk(folder))
+    if keep:
+        _KEPT_WALKS[folder] = (time.monotonic(), items)
+    yield from items
+
+
+def _walk(folder: Path) -> Iterator[Path | Skipped]:
+    """Iterative, so no depth of nesting can exhaust the stack."""
     root = folder.resolve()
     skipped: list[Skipped] = []
     files: list[Path] = []

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from sqlglot import exp
 
 from kqlite.errors import KqlError
+from kqlite.ingest.columns import integers, strings
 from kqlite.ingest.lock import DEFAULT_WAIT
 from kqlite.ingest.pipeline import FileReport, IngestReport
 from kqlite.schemas import table_schema
@@ -91,9 +92,9 @@ def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport, n
     files = list(first.values())
     if not files:
         return
-    ledger = pa.table({"blake3": [file.digest for file in files], "name": [file.name for file in files],
-                       "format": [file.format for file in files],
-                       "records": pa.array([file.records for file in files], pa.int64())})
+    ledger = pa.table({"blake3": strings([file.digest for file in files]), "name": strings([file.name for file in files]),
+                       "format": strings([file.format for file in files]),
+                       "records": integers([file.records for file in files])})
     connection.register("_kq_ledger", ledger)
     try:
         connection.execute(f"INSERT OR IGNORE INTO {LEDGER} SELECT blake3, name, format, records, ? "

@@ -22,7 +22,8 @@ import orjson
 import pyarrow as pa
 from sqlglot import exp
 
-from kqlite.ingest.evtx_reader import EvtxResult, read_evtx
+from kqlite.ingest.columns import integers, string_array, strings
+from kqlite.ingest.evtx_reader import EvtxResult, Texts, read_evtx
 from kqlite.ingest.rejects import RejectLog
 from kqlite.ingest.sources import Source
 from kqlite.ingest.sysmon_map import MAPPED_EVENTS, mapping_sql
@@ -51,7 +52,8 @@ class EventStage:
         for statement in (*_CREATE_STAGE, mapping_sql()["create"]):
             self.duckdb.execute(statement)
         self._rows: list[tuple] = []
-        self._evtx_raws: list[str] = []
+        self._evtx_raws: list[Texts] = []
+        self._evtx_staged = 0  # records in _evtx_raws
         self._file_names: list[str] = []  # EVTX files whose records are in _evtx_raws, with their counts
         self._evtx_counts: list[int] = []
         self._files_staged = 0
@@ -92,13 +94,20 @@ class EventStage:
             self.rejects.add(result.name, position, reason, records=records)
         self.unmapped.update(result.unmapped)
         self.unmapped_by_file[result.name] += result.unmapped.total()
-        self._evtx_raws.extend(result.raws)
-        # many small files are staged together: one DuckDB insert per batch, not one per file
-        self._file_names.append(result.name)
-        self._evtx_counts.append(len(result.raws))
-        if len(self._evtx_raws) >= _BATCH:
-            self._insert_evtx()
+        self.stage_evtx_raws(result.name, result.raws)
         return result.records
+
+    def stage_evtx_raws(self, name: str, raws: Texts) -> None:
+        """Stage the JSON text of EVTX records some table takes (a large log's come part by part)."""
+        if not len(raws):
+            return
+        self._evtx_raws.append(raws)
+        self._evtx_staged += len(raws)
+        # many small files are staged together: one DuckDB insert per batch, not one per file
+        self._file_names.append(name)
+        self._evtx_counts.append(len(raws))
+        if self._evtx_staged >= _BATCH:
+            self._insert_evtx()
 
     def _insert_evtx(self) -> None:
         """Hand the buffered EVTX records to the staging thread, which parses them in DuckDB (outside the GIL)
@@ -107,10 +116,11 @@ class EventStage:
             return
         first_id = self._files_staged
         ids = np.repeat(np.arange(first_id, first_id + len(self._file_names), dtype=np.int32), self._evtx_counts)
-        batch = pa.table({"file_id": pa.array(ids), "raw": pa.array(self._evtx_raws, pa.string())})
+        raw = _chunked([string_array(texts) for texts in _pieces(self._evtx_raws)])
+        batch = pa.Table.from_arrays([integers(ids, np.int32), raw], names=["file_id", "raw"])
         self._evtx_files.extend(self._file_names)
         self._files_staged += len(self._file_names)
-        self._evtx_raws, self._file_names, self._evtx_counts = [], [], []
+        self._evtx_raws, self._file_names, self._evtx_counts, self._evtx_staged = [], [], [], 0
         self._staging.append(self._worker.submit(self._stage_evtx_batch, batch))
 
     def _stage_evtx_batch(self, batch: pa.Table) -> None:
@@ -129,8 +139,8 @@ class EventStage:
         self._staging = []
         self._set_threads(int(self._threads))
         if self._evtx_files:
-            files = pa.table({"file_id": pa.array(range(len(self._evtx_files)), pa.int32()),
-                              "name": pa.array(self._evtx_files, pa.string())})
+            files = pa.Table.from_arrays([integers(np.arange(len(self._evtx_files)), np.int32),
+                                          strings(self._evtx_files)], names=["file_id", "name"])
             self.duckdb.register("_kq_files_batch", files)
             self.duckdb.execute("INSERT INTO _kq_files SELECT * FROM _kq_files_batch")
             self.duckdb.unregister("_kq_files_batch")
@@ -263,6 +273,27 @@ class EventStage:
     def close(self) -> None:
         self._worker.shutdown(wait=True, cancel_futures=True)
         self._cursor.close()
+
+
+def _pieces(packs: list[Texts], size: int = 4 << 20) -> list[Texts]:
+    """The packs joined into pieces of at least `size` bytes: DuckDB scans thousands of tiny Arrow chunks (one
+    per small file) slowly, and joining a large log's parts would copy tens of megabytes for nothing."""
+    pieces: list[Texts] = []
+    group: list[Texts] = []
+    grouped = 0
+    for texts in packs:
+        group.append(texts)
+        grouped += len(texts.data)
+        if grouped >= size:
+            pieces.append(Texts.concat(group))
+            group, grouped = [], 0
+    return [*pieces, Texts.concat(group)] if group else pieces
+
+
+def _chunked(arrays: list[pa.Array]) -> pa.ChunkedArray:
+    if all(array.type == pa.string() for array in arrays):
+        return pa.chunked_array(arrays, pa.string())
+    return pa.chunked_array([array.cast(pa.large_string()) for array in arrays], pa.large_string())
 
 
 # NXLog adds its own fields beside the EventData ones; these are not event data.
