@@ -53,6 +53,8 @@ ENGINES = ("kqlite", "sql")
 
 def kqlite_runner(data: Path, query: str, limits: dict):
     import kqlite
+    import kqlite.backends.duckdb  # noqa: F401 - `import kqlite` is lazy: load the engine before the clock
+    import kqlite.compile.compiler  # noqa: F401
 
     text = QUERIES[query]["kql"] or seed_kql()
 
