@@ -59,3 +59,24 @@ def test_pivot_errors_name_the_problem(con):
         con.query(STORMS + "| evaluate pivot(State, percentile(DeathsDirect, 50))")
     with pytest.raises(kqlite.KqlSemanticError, match="column to pivot"):
         con.query(STORMS + "| evaluate pivot(Nope)")
+
+
+GEO = """let IP_Data = datatable(network:string, continent_code:string, country_name:string)[
+    "111.68.128.0/17","AS","Japan", "5.8.0.0/19","EU","Russia", "46.36.200.51/32","OC","Cook Islands",
+    "2.20.183.0/24","EU","United Kingdom"];
+let IPs = datatable(ip:string)['2.20.183.12', '5.8.1.2', '192.165.12.17', 'not an address', '46.36.200.51'];
+"""
+
+
+def test_ipv4_lookup_joins_addresses_to_the_ranges_holding_them(con):
+    matched = con.query(GEO + "IPs | evaluate ipv4_lookup(IP_Data, ip, network)")
+    assert matched.columns == ["ip", "network", "continent_code", "country_name"]
+    assert sorted(matched.rows()) == [("2.20.183.12", "2.20.183.0/24", "EU", "United Kingdom"),
+                                      ("46.36.200.51", "46.36.200.51/32", "OC", "Cook Islands"),
+                                      ("5.8.1.2", "5.8.0.0/19", "EU", "Russia")]
+    everything = con.query(GEO + "IPs | evaluate ipv4_lookup(IP_Data, ip, network, return_unmatched = true)").rows()
+    assert len(everything) == 5 and ("192.165.12.17", "", "", "") in everything
+    renamed = con.query(GEO + "IPs | extend country_name = 1 | evaluate ipv4_lookup(IP_Data, ip, network)")
+    assert renamed.columns == ["ip", "country_name", "network", "continent_code", "country_name1"]
+    with pytest.raises(kqlite.KqlSemanticError, match="no column 'nope'"):
+        con.query(GEO + "IPs | evaluate ipv4_lookup(IP_Data, nope, network)")

@@ -22,6 +22,7 @@ from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
 from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
+from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_pivot import PivotOperators
 from kqlite.compile.ops_rows import RowOperators
@@ -86,7 +87,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
-               PluginOperators, PivotOperators, ScanOperators):
+               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
