@@ -80,3 +80,11 @@ def test_ipv4_lookup_joins_addresses_to_the_ranges_holding_them(con):
     assert renamed.columns == ["ip", "country_name", "network", "continent_code", "country_name1"]
     with pytest.raises(kqlite.KqlSemanticError, match="no column 'nope'"):
         con.query(GEO + "IPs | evaluate ipv4_lookup(IP_Data, nope, network)")
+
+
+def test_narrow_turns_each_cell_into_a_row(con):
+    result = con.query('datatable(a:long, b:string, t:datetime)[1, "x", datetime(2024-01-01), 2, "", datetime(null)] '
+                       '| evaluate narrow()')
+    assert result.columns == ["Row", "Column", "Value"] and result.types == ["long", "string", "string"]
+    assert result.rows() == [(0, "a", "1"), (0, "b", "x"), (0, "t", "2024-01-01T00:00:00.0000000Z"),
+                             (1, "a", "2"), (1, "b", ""), (1, "t", "")]

@@ -177,6 +177,8 @@ class PluginOperators:
         plugin = op.plugin
         if plugin.name == "pivot":
             out = self.pivot(plugin, rel, env)
+        elif plugin.name == "narrow":
+            out = self.narrow(plugin, rel, env)
         elif plugin.name == "ipv4_lookup":
             out = self.ipv4_lookup(plugin, rel, env)
         elif plugin.name == "bag_unpack":

@@ -1,4 +1,5 @@
-"""evaluate pivot(): one output column per value of a column, read from the data first (like bag_unpack).
+"""Reshaping plugins. evaluate pivot(): one output column per value of a column, read from the data first (like
+bag_unpack); evaluate narrow(): one row per cell (Row, Column, Value as text).
 
 `T | evaluate pivot(PivotColumn [, Aggregate(Column)] [, Column1, ...])`: the rows grouped by the listed columns
 (by default every column but the pivot column and the aggregated one), with, for each distinct value of the
@@ -11,7 +12,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from kqlite.compile.env import Env
-from kqlite.compile.scope import Relation, col_ref, unique_name
+from kqlite.compile import sqlbuild as sb
+from kqlite.compile.scope import Column, Relation, col_ref, unique_name
 from kqlite.syntax import ast
 
 # the aggregates pivot takes (Kusto's documented list) -> their conditional form
@@ -74,3 +76,37 @@ class PivotOperators:
         if self.ctes:
             select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes], recursive=self.recursive or None))
         return [row[0] for row in self.probe(select)]
+
+    def narrow(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """Every cell as a row: its row's number from 0 (input order), its column's name, its value as text;
+        row by row, columns in order."""
+        if plugin.args:
+            raise self.semantic("narrow() takes no arguments", plugin.pos)
+        order = exp.Order(expressions=[exp.Ordered(this=self.dialect.shape("input_order"))]) \
+            if self.dialect.window_needs_order else None
+        number = exp.Sub(this=exp.Window(this=exp.RowNumber(), order=order), expression=exp.Literal.number(1))
+        numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                          exp.alias_(sb.cast(number, "long"), "_row", quoted=True),
+                                                          copy=False), rel.columns)
+        numbered.exact = False
+        c = self.exprs(env, numbered)
+        columns = [Column("Row", "long"), Column("Column", "string"), Column("Value", "string")]
+        if not rel.columns:
+            empty = exp.Select().select(*[exp.alias_(sb.null(col.type), col.name, quoted=True) for col in columns],
+                                        copy=False).where(exp.false(), copy=False)
+            return self.step(empty, columns)
+        legs = []
+        for index, col in enumerate(rel.columns):
+            text = self.functions.to_string(c.compile(ast.Name(plugin.pos, col.name))).sql
+            legs.append(self.select_from(numbered).select(
+                exp.alias_(col_ref("_row"), "Row", quoted=True), exp.alias_(sb.string(col.name), "Column", quoted=True),
+                exp.alias_(text, "Value", quoted=True), exp.alias_(exp.Literal.number(index), "_col", quoted=True),
+                copy=False))
+        union = legs[0]
+        for leg in legs[1:]:
+            union = exp.Union(this=union, expression=leg, distinct=False)
+        cells = self.step(union, columns + [Column("_col", "long")])
+        select = self.select_from(cells).select(*[col_ref(col.name) for col in columns], copy=False)
+        out = self.step(select.order_by(col_ref("Row"), col_ref("_col"), copy=False), columns)
+        out.order = [("Row", False, True)]
+        return out
