@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from kqlite.compile.env import Env
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.env import Env
 from kqlite.compile.scope import Column, Relation, col_ref, unique_name
 from kqlite.syntax import ast
 
