@@ -308,9 +308,9 @@ def _rss_mb(pid: int) -> float:
 
 
 def dataset(rows: int, data_dir: Path, seed: int) -> Path:
-    """Generated Parquet tables with about `rows` rows each (cached)."""
+    """Generated Parquet tables with about `rows` rows each (cached; bench_workload.py shares it)."""
     folder = data_dir / f"gen-{rows}-s{seed}"
-    if (folder / "DeviceProcessEvents.parquet").exists():
+    if all((folder / f"{t}.parquet").exists() for t in TABLES):
         return folder
     start = time.perf_counter()
     subprocess.run([sys.executable, "-m", "kqlite.generate", "--out", str(folder), "--format", "parquet",

@@ -41,6 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_engines import dataset  # noqa: E402
 from workload_queries import QUERIES, UNION_TABLES, seed_kql  # noqa: E402
 
 TABLES = UNION_TABLES
@@ -196,18 +197,6 @@ def summarise(figure: dict) -> dict:
 
 
 # ----------------------------------------------------------------------------------------- data
-
-
-def dataset(rows: int, data_dir: Path, seed: int) -> Path:
-    """Generated Parquet tables of about `rows` rows each (reused when present)."""
-    folder = data_dir / f"gen-{rows}-s{seed}"
-    if all((folder / f"{t}.parquet").exists() for t in TABLES):
-        return folder
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kqlite.generate", "--out", str(folder), "--format", "parquet",
-                    "--target-rows", str(rows), "--seed", str(seed)], check=True)
-    print(f"generated {folder} in {time.perf_counter() - start:.0f} s", file=sys.stderr)
-    return folder
 
 
 def process_rows(folder: Path) -> int:

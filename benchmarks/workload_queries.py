@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from importlib import resources
 
+from bench_engines import SQL as ENGINE_SQL
+
 # 36 LOLBins and admin tools: a typical has_any list of a hunting query.
 LOLBINS = ["certutil", "bitsadmin", "mshta", "regsvr32", "rundll32", "wmic", "cscript", "wscript", "msiexec",
            "schtasks", "whoami", "nltest", "vssadmin", "wevtutil", "bcdedit", "netsh", "tasklist", "systeminfo",
@@ -52,29 +54,7 @@ def term_regex(terms: list[str]) -> str:
     return rf"'(?i)(?:^|[^\pL\pN])(?:{alternatives})(?:$|[^\pL\pN])'"
 
 
-SEED_SQL = """
-WITH inbound AS (
-    SELECT * FROM net_ord
-    WHERE ActionType = 'InboundConnectionAccepted' AND InitiatingProcessParentFileName = 'svchost.exe'
-      AND NOT contains(lower(RemoteIP), '127.0.0.1') AND InitiatingProcessFileName <> 'raserver.exe'
-    QUALIFY row_number() OVER (PARTITION BY DeviceName, InitiatingProcessId, InitiatingProcessFileName ORDER BY ord) = 1
-), dcom AS (
-    SELECT n.DeviceName, p.FileName, p.ProcessId, n.RemoteIP, n.RemotePort, n.LocalIP, n.LocalPort, n.ord
-    FROM inbound n JOIN DeviceProcessEvents p
-      ON n.DeviceName IS NOT DISTINCT FROM p.DeviceName AND n.InitiatingProcessId IS NOT DISTINCT FROM p.ProcessId
-     AND n.InitiatingProcessFileName IS NOT DISTINCT FROM p.FileName
-    WHERE contains(lower(p.InitiatingProcessCommandLine), 'svchost.exe -k dcomlaunch')
-), server AS (
-    SELECT * FROM dcom QUALIFY row_number() OVER (PARTITION BY DeviceName, ProcessId, FileName ORDER BY ord) = 1
-)
-SELECT s.DeviceName, c.FileName, c.ProcessId, s.RemoteIP, s.RemotePort, s.LocalIP, s.LocalPort,
-       c.* EXCLUDE (DeviceName, FileName, ProcessId, SHA1, InitiatingProcessSHA1)
-FROM server s JOIN DeviceProcessEvents c
-  ON s.DeviceName IS NOT DISTINCT FROM c.DeviceName AND s.ProcessId IS NOT DISTINCT FROM c.InitiatingProcessId
- AND s.FileName IS NOT DISTINCT FROM c.InitiatingProcessFileName
-WHERE c.FileName <> 'WerFault.exe'
-ORDER BY c.Timestamp DESC NULLS LAST
-"""
+SEED_SQL = ENGINE_SQL["seed"]  # the hand-written seed of bench_engines.py, one copy
 
 UNION_TABLES = ("DeviceProcessEvents", "DeviceNetworkEvents", "DeviceFileEvents", "DeviceImageLoadEvents",
                 "DeviceLogonEvents")
