@@ -96,9 +96,9 @@ class _Layers:
 
 
 class ScanOperators:
-    def op_Scan(self, op: ast.Scan, rel: Relation, env: Env, partition: list[str] | None = None) -> Relation:
+    def op_Scan(self, op: ast.Scan, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("scan")
-        partition = partition or ([self.apply_key] if self.apply_key else [])
+        partition = [self.apply_key] if self.apply_key else []  # inside `partition by`: one sequence set per key
         names = [s.name for s in op.steps]
         for i, step in enumerate(op.steps):
             if step.name in names[:i]:
@@ -230,7 +230,7 @@ class _ScanPlan:
         if part_cols:
             anchor = anchor.from_(numbered.copy(), copy=False).distinct(copy=False)
         state_name = f"_k{len(k.ctes)}"
-        recursive = self.iteration(state_name, names, part_cols, numbered)
+        recursive = self.iteration(state_name, initial, part_cols, numbered)
         union = exp.Union(this=anchor, expression=recursive, distinct=False)
         k.ctes.append(exp.CTE(this=union, alias=exp.TableAlias(this=ident(state_name),
                                                                 columns=[ident(n) for n in [*part_cols, *names]])))
@@ -255,8 +255,10 @@ class _ScanPlan:
                                exp.alias_(window, _ROW, quoted=True), copy=False)
         return k.step(select, rel.columns).source
 
-    def iteration(self, state_name: str, names: list[str], part_cols: list[str], numbered: exp.Table) -> exp.Select:
+    def iteration(self, state_name: str, initial: dict[str, exp.Expression], part_cols: list[str],
+                  numbered: exp.Table) -> exp.Select:
         """The recursive member: the state joined to the next row, then one layer of SELECTs per step."""
+        names = list(initial)
         read = {c.name for c in self.rel.columns}
         first = exp.Select()
         first = first.select(*[exp.alias_(col_ref(p, "s"), p, quoted=True) for p in part_cols], copy=False)
@@ -264,7 +266,6 @@ class _ScanPlan:
         first = first.select(*[exp.alias_(col_ref(n, "s"), n, quoted=True) for n in names if n != _ROW
                                and not n.startswith(("__q_o", "__q_f"))], copy=False)
         # the outputs are those of this row only
-        initial = self.state_columns()
         first = first.select(*[exp.alias_(initial[n], n, quoted=True) for n in names if n.startswith(("__q_o", "__q_f"))],
                              copy=False)
         first = first.select(*[exp.alias_(col_ref(c, "r"), f"__q_in_{i}", quoted=True)
