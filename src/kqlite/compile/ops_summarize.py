@@ -107,7 +107,8 @@ class SummarizeOperators:
         outer = [exp.alias_(col_ref(f"_g{i}"), col.name, quoted=True) for i, col in enumerate(group_cols)]
         columns = list(group_cols)
         over_groups = self.exprs(env, grouped)
-        joins = {i: self.distinct_values(rel, group_exprs, col.distinct, f"_s{i}") for i, col in separate.items()}
+        joins = {i: self.distinct_values(rel, group_exprs, group_cols, col.distinct, f"_s{i}")
+                 for i, col in separate.items()}
         for kind, i in order:
             if kind == "agg":
                 col = agg_cols[i]
@@ -134,7 +135,8 @@ class SummarizeOperators:
             final = final.join(values, on=on, join_type="left", copy=False)
         return self.step(final, columns)
 
-    def distinct_values(self, rel: Relation, group_exprs: list[exp.Expression], plan, prefix: str) -> exp.Table:
+    def distinct_values(self, rel: Relation, group_exprs: list[exp.Expression], group_cols: list[Column], plan,
+                        prefix: str) -> exp.Table:
         """make_set's values per group (see aggregates.DistinctValues), as a relation of the group keys
         (`<prefix>_g<k>`) and the list (`<prefix>_v`)."""
         keys = [exp.alias_(e.copy(), f"_g{k}", quoted=True) for k, e in enumerate(group_exprs)]
@@ -146,7 +148,8 @@ class SummarizeOperators:
                                              exp.alias_(exp.Min(this=col_ref("_pos")), "_p", quoted=True), copy=False)
         first = first.where(where, copy=False).group_by(*[exp.Literal.number(k + 1) for k in range(len(keys) + 1)],
                                                          copy=False)
-        firsts = self.step(first, [Column(f"_g{k}", "string") for k in range(len(keys))])
+        firsts = self.step(first, [Column(f"_g{k}", col.type) for k, col in enumerate(group_cols)]
+                           + [Column("_v", value.type), Column("_p", "long")])
         as_json = self.functions.json_of(Typed(col_ref("_v"), value.type))
         listed = self.dialect.shape("list_in_order", v=as_json, p=col_ref("_p"))
         second = self.select_from(firsts).select(*[exp.alias_(col_ref(f"_g{k}"), f"{prefix}_g{k}", quoted=True)
@@ -154,7 +157,8 @@ class SummarizeOperators:
                                                  exp.alias_(listed, f"{prefix}_v", quoted=True), copy=False)
         if keys:
             second = second.group_by(*[exp.Literal.number(k + 1) for k in range(len(keys))], copy=False)
-        return self.step(second, []).source
+        return self.step(second, [Column(f"{prefix}_g{k}", col.type) for k, col in enumerate(group_cols)]
+                         + [Column(f"{prefix}_v", "dynamic")]).source
 
     def is_aggregate_call(self, node: ast.Expr, env: Env) -> bool:
         """A call of a built-in aggregate (a let-defined function of the same name shadows it)."""
