@@ -51,6 +51,9 @@ class JoinOperators:
 
     def dedup_left(self, rel: Relation, keys: list[Column]) -> Relation:
         """innerunique: keep the first row (in input order) of each distinct left key."""
+        if {c.name for c in rel.columns} <= {k.name for k in keys}:  # the rows of a key are all alike
+            select = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns], copy=False)
+            return self.step(select.distinct(copy=False), rel.columns)
         numbered = self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
                                                 exp.alias_(self.dialect.shape("input_order"), "_rn", quoted=True), copy=False)
         numbered_rel = self.step(numbered, rel.columns)
