@@ -106,20 +106,25 @@ class ExpandOperators:
 
     # ------------------------------------------------------------ mv-apply
 
+    def per_key(self, operators: list[ast.Operator], rel: Relation, key: str, env: Env) -> Relation:
+        """The operators run on the rows of each value of the hidden column `key` apart (mv-apply's and
+        partition's subqueries): every operator keeps the key and works per key (see apply_key)."""
+        outer_key = self.apply_key
+        self.apply_key = key
+        try:
+            for inner in operators:
+                rel = self.operator(inner, rel, env)
+        finally:
+            self.apply_key = outer_key
+        return rel
+
     def op_MvApply(self, op: ast.MvApply, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("mv-apply")
         key = unique_name("_apply_row", set(rel.names()))
         numbered = self.step(self.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
                                                           exp.alias_(self.dialect.shape("input_order"), key, quoted=True), copy=False),
                              rel.columns + [Column(key, "long")])
-        sub = self.op_MvExpand(op.expand, numbered, env)
-        outer_key = self.apply_key
-        self.apply_key = key
-        try:
-            for inner in op.subquery:
-                sub = self.operator(inner, sub, env)
-        finally:
-            self.apply_key = outer_key
+        sub = self.per_key(op.subquery, self.op_MvExpand(op.expand, numbered, env), key, env)
         if sub.column(key) is None:
             raise self.unsupported("this mv-apply subquery (it does not keep its input rows apart)", op.pos)
         # the subquery's rows for each input row, next to that row's other columns
@@ -153,13 +158,7 @@ class ExpandOperators:
         if rel.order:  # each partition sees its rows in the order they came
             keyed.order = list(rel.order)
             keyed.serialized = rel.serialized
-        self.apply_key = key
-        try:
-            sub = keyed
-            for inner in op.subquery:
-                sub = self.operator(inner, sub, env)
-        finally:
-            self.apply_key = None
+        sub = self.per_key(op.subquery, keyed, key, env)
         if sub.column(key) is None:
             raise self.unsupported("this partition subquery (one of its operators mixes the partitions)", op.pos)
         kept = [c for c in sub.columns if c.name != key]

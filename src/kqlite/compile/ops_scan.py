@@ -19,7 +19,6 @@ operator) gives one sequence set per key, all advanced in the same iteration.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -37,23 +36,16 @@ _STATE = "_qstate"
 
 def _refers(node: ast.Expr, steps: set[str], found: dict[str, list[str]]) -> ast.Expr:
     """`step.col` as the pseudo column `step.col` (a name no query can write bare); collects the columns."""
-    if isinstance(node, ast.Member) and isinstance(node.target, ast.Name) and node.target.name in steps:
-        columns = found.setdefault(node.target.name, [])
-        if node.name not in columns:
-            columns.append(node.name)
-        return ast.Name(node.pos, f"{node.target.name}.{node.name}")
-    if isinstance(node, ast.Pipeline) or not dataclasses.is_dataclass(node):
-        return node
-    changes = {}
-    for part in dataclasses.fields(node):
-        value = getattr(node, part.name)
-        if isinstance(value, ast.Expr):
-            new = _refers(value, steps, found)
-            if new is not value:
-                changes[part.name] = new
-        elif isinstance(value, list) and any(isinstance(v, ast.Expr) for v in value):
-            changes[part.name] = [_refers(v, steps, found) if isinstance(v, ast.Expr) else v for v in value]
-    return dataclasses.replace(node, **changes) if changes else node
+
+    def replace(sub: ast.Expr) -> ast.Expr | None:
+        if isinstance(sub, ast.Member) and isinstance(sub.target, ast.Name) and sub.target.name in steps:
+            columns = found.setdefault(sub.target.name, [])
+            if sub.name not in columns:
+                columns.append(sub.name)
+            return ast.Name(sub.pos, f"{sub.target.name}.{sub.name}")
+        return None
+
+    return ast.rewrite(node, replace)
 
 
 def _substitute(tree: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:

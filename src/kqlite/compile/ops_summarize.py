@@ -4,7 +4,6 @@ Mixed into `kqlite.compile.compiler.Compiler`; every method compiles one operato
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -168,30 +167,19 @@ class SummarizeOperators:
                         lifted: list, env: Env) -> ast.Expr:
         """`node` with each aggregate call replaced by a hidden column it is computed into, and each group
         key by its grouped column; a bare input column that is not a key stays and fails to resolve."""
-        if self.is_aggregate_call(node, env):
-            outputs = self.aggregates.build(c, node, by_names)
-            if len(outputs) != 1 or outputs[0].post is not None:
-                raise self.unsupported(f"{node.name}() inside an expression", node.pos)
-            hidden = f"_x{len(lifted)}"
-            lifted.append((hidden, outputs[0]))
-            return ast.Name(node.pos, hidden)
-        if isinstance(node, ast.Name) and node.name in by_refs:
-            return ast.Name(node.pos, by_refs[node.name])
-        if isinstance(node, ast.Pipeline) or not dataclasses.is_dataclass(node):
-            return node
-        changes = {}
-        for field in dataclasses.fields(node):
-            value = getattr(node, field.name)
-            if isinstance(value, ast.Expr):
-                new = self.lift_aggregates(value, c, by_names, by_refs, lifted, env)
-                if new is not value:
-                    changes[field.name] = new
-            elif isinstance(value, list) and any(isinstance(v, ast.Expr) for v in value):
-                new_list = [self.lift_aggregates(v, c, by_names, by_refs, lifted, env) if isinstance(v, ast.Expr) else v
-                            for v in value]
-                if any(a is not b for a, b in zip(new_list, value, strict=True)):
-                    changes[field.name] = new_list
-        return dataclasses.replace(node, **changes) if changes else node
+        def replace(sub: ast.Expr) -> ast.Expr | None:
+            if self.is_aggregate_call(sub, env):
+                outputs = self.aggregates.build(c, sub, by_names)
+                if len(outputs) != 1 or outputs[0].post is not None:
+                    raise self.unsupported(f"{sub.name}() inside an expression", sub.pos)
+                hidden = f"_x{len(lifted)}"
+                lifted.append((hidden, outputs[0]))
+                return ast.Name(sub.pos, hidden)
+            if isinstance(sub, ast.Name) and sub.name in by_refs:
+                return ast.Name(sub.pos, by_refs[sub.name])
+            return None
+
+        return ast.rewrite(node, replace)
 
     # ------------------------------------------------------------ top-nested
 

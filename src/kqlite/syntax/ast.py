@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 # ---------------------------------------------------------------- scalar expressions
@@ -466,3 +468,25 @@ class DeclareParameters(Statement):
 class Script:
     statements: list[Statement]
     text: str
+
+
+def rewrite(node: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:
+    """`node` with every sub-expression for which `replace` gives a node swapped for it (then not descended
+    into); the others are copied only where something below them changed. Tabular subqueries are left whole."""
+    replaced = replace(node)
+    if replaced is not None:
+        return replaced
+    if isinstance(node, Pipeline) or not dataclasses.is_dataclass(node):
+        return node
+    changes = {}
+    for part in dataclasses.fields(node):
+        value = getattr(node, part.name)
+        if isinstance(value, Expr):
+            new = rewrite(value, replace)
+            if new is not value:
+                changes[part.name] = new
+        elif isinstance(value, list) and any(isinstance(v, Expr) for v in value):
+            new_list = [rewrite(v, replace) if isinstance(v, Expr) else v for v in value]
+            if any(a is not b for a, b in zip(new_list, value, strict=True)):
+                changes[part.name] = new_list
+    return dataclasses.replace(node, **changes) if changes else node
