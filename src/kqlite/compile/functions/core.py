@@ -250,15 +250,14 @@ class CoreFunctions:
             words = [str(item.const) for item in flat if item.is_const and item.type == "string"]
             if "" in words and op == "has_any":  # every text has the empty term
                 return Typed(exp.true(), "bool")
-            if op == "has_any" and len(words) > 1:  # one alternation, one scan of the text
+            alternation = op == "has_any" and len(words) > 1  # the words in one regex, one scan of the text
+            if alternation:
                 parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_any_regex(words)))))
-                words = []
             for item in flat:
                 if item.is_const and item.type == "string":
-                    if str(item.const) not in words:
-                        continue
-                    term = str(item.const)
-                    parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_regex(term)))))
+                    if not alternation:
+                        term = str(item.const)
+                        parts.append(exp.RegexpLike(this=text, expression=sb.string(c.dialect.regex(has_regex(term)))))
                 else:  # a number, a datetime...: its text as tostring() writes it, as `has 123` reads it
                     fake = ast.Binary(node.pos, "has", node.left, node.left)
                     parts.append(c.string_operator("has", left, c.as_string(item), fake).sql)
