@@ -266,11 +266,6 @@ def test_csv_datetime_with_non_utc_offset_is_converted_to_utc(tmp_path):
     assert con.query("DeviceProcessEvents | project Timestamp").rows() == [(dt(2024, 5, 1, 10, 0, 0),)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="datetimes are stored at microsecond precision, so the 7th fractional digit (100 ns tick) of "
-    "Defender timestamps is lost: tostring gives '...07.1234560Z' and the > comparison is false",
-)
 def test_seven_digit_timestamps_keep_their_last_tick(tmp_path):
     path = write_csv(tmp_path / "p.csv", ["Timestamp", "ProcessId"], [["2024-05-01T10:00:07.1234567Z", "1"]])
     con = kqlite.connect(tables={PROCESS: path})

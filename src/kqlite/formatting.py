@@ -16,20 +16,23 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from kqlite.ticks import timedelta_ticks
+
 _MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 
 
 def format_datetime(value: dt.datetime) -> str:
-    """Kusto's form of a datetime; a naive value is taken as UTC."""
+    """Kusto's form of a datetime; a naive value is taken as UTC. A KustoDatetime's 7th digit is its own."""
+    extra = getattr(value, "extra_ticks", 0)
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC)
     date = f"{value.year:04d}-{value.month:02d}-{value.day:02d}"  # %Y drops zeros before year 1000
-    return f"{date}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}0Z"
+    return f"{date}T{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}{extra}Z"
 
 
 def format_timespan(value: dt.timedelta) -> str:
     """Kusto's form of a timespan: ``[-][d.]hh:mm:ss[.fffffff]``."""
-    return format_timespan_ticks((value // dt.timedelta(microseconds=1)) * 10)
+    return format_timespan_ticks(timedelta_ticks(value))
 
 
 def format_timespan_ticks(ticks: int) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
+
+from kqlite.ticks import datetime_from_ticks, timedelta_from_ticks
 
 
 class Result:
@@ -28,7 +29,9 @@ class Result:
         return f"<kqlite.Result {len(self)} rows ({head})>"
 
     def rows(self) -> list[tuple]:
-        """Rows as tuples of Python values: aware UTC datetimes, timedeltas, JSON values for dynamic."""
+        """Rows as tuples of Python values: aware UTC datetimes, timedeltas, JSON values for dynamic.
+        Python keeps microseconds: a datetime or timespan with 100 ns ticks below them is a KustoDatetime or
+        KustoTimespan (kqlite.ticks), which holds them too."""
         converted = [
             [_convert(v, t) for v in self._table.column(i).to_pylist()] for i, t in enumerate(self.types)
         ]
@@ -85,8 +88,9 @@ class Result:
             column = self._table.column(i)
             if kql_type == "timespan":  # ticks -> microseconds: no overflow within Kusto's timespan range
                 column = pc.divide(column.cast(pa.int64()), 10).cast(pa.duration("us"))
-            elif kql_type == "datetime":
-                column = column.cast(pa.timestamp("us", tz="UTC"))
+            elif kql_type == "datetime":  # ticks since 0001-01-01 -> microseconds since 1970 (ticks below dropped)
+                micros = pc.subtract(pc.divide(column.cast(pa.int64()), 10), 62_135_596_800_000_000)
+                column = micros.cast(pa.timestamp("us", tz="UTC"))
             elif kql_type in ("dynamic", "guid"):
                 column = column.cast(pa.string())
             arrays.append(column)
@@ -100,10 +104,10 @@ class Result:
 def _convert(value: Any, kql_type: str) -> Any:
     if value is None:
         return "" if kql_type == "string" else None
-    if kql_type == "datetime":
-        return value.replace(tzinfo=UTC) if isinstance(value, datetime) and value.tzinfo is None else value
+    if kql_type == "datetime":  # ticks: a KustoDatetime when they fall below the microsecond
+        return datetime_from_ticks(value) if isinstance(value, int) else value
     if kql_type == "timespan":
-        return timedelta(microseconds=value // 10)  # integer ticks: exact (float division loses digits)
+        return timedelta_from_ticks(value)  # integer ticks: exact (float division loses digits)
     if kql_type == "dynamic":
         return json.loads(value) if isinstance(value, str) else value
     if kql_type == "guid":

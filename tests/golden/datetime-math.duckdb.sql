@@ -4,11 +4,7 @@ WITH "_k0" AS (
   FROM "DeviceProcessEvents"
   WHERE
     (
-      "Timestamp" > (
-        CAST('2024-05-02 00:00:00' AS TIMESTAMP)
-      ) - TO_MICROSECONDS(CAST((
-        CAST(6048000000000 AS BIGINT)
-      ) // 10 AS BIGINT))
+      "Timestamp" > CAST(638496000000000000 AS BIGINT)
     )
 ), "_k1" AS (
   SELECT
@@ -82,16 +78,14 @@ WITH "_k0" AS (
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     "LogonID~1" AS "LogonID~1",
     (
-      EPOCH_US((
-        CAST('2024-05-02 00:00:00' AS TIMESTAMP)
-      )) - EPOCH_US((
-        "ProcessCreationTime"
-      ))
-    ) * 10 AS "Age",
-    CAST(DATE_TRUNC('DAY', "Timestamp") AS TIMESTAMP) AS "Day",
-    CAST(HOUR("Timestamp") AS INT) AS "Hour",
+      CAST(638502048000000000 AS BIGINT)
+    ) - (
+      "ProcessCreationTime"
+    ) AS "Age",
+    "Timestamp" // 864000000000 * 864000000000 AS "Day",
+    CAST(HOUR(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000)) AS INT) AS "Hour",
     COALESCE(
-      STRFTIME("Timestamp", '%Y') || '-' || STRFTIME("Timestamp", '%m') || '-' || STRFTIME("Timestamp", '%d') || ' ' || STRFTIME("Timestamp", '%H') || ':' || STRFTIME("Timestamp", '%M'),
+      STRFTIME(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000), '%Y') || '-' || STRFTIME(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000), '%m') || '-' || STRFTIME(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000), '%d') || ' ' || STRFTIME(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000), '%H') || ':' || STRFTIME(MAKE_TIMESTAMP("Timestamp" // 10 - 62135596800000000), '%M'),
       ''
     ) AS "Text"
   FROM "_k0"

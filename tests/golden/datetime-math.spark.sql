@@ -4,13 +4,7 @@ WITH `_k0` AS (
   FROM `DeviceProcessEvents`
   WHERE
     (
-      `Timestamp` > TIMESTAMP_MICROS(
-        UNIX_MICROS((
-          CAST('2024-05-02 00:00:00' AS TIMESTAMP)
-        )) - (
-          CAST(6048000000000 AS BIGINT)
-        ) DIV 10
-      )
+      `Timestamp` > CAST(638496000000000000 AS BIGINT)
     )
 ), `_k1` AS (
   SELECT
@@ -84,16 +78,14 @@ WITH `_k0` AS (
     `InitiatingProcessUniqueId` AS `InitiatingProcessUniqueId`,
     `LogonID~1` AS `LogonID~1`,
     (
-      UNIX_MICROS((
-        CAST('2024-05-02 00:00:00' AS TIMESTAMP)
-      )) - UNIX_MICROS((
-        `ProcessCreationTime`
-      ))
-    ) * 10 AS `Age`,
-    DATE_TRUNC('DAY', `Timestamp`) AS `Day`,
-    CAST(HOUR(`Timestamp`) AS INT) AS `Hour`,
+      CAST(638502048000000000 AS BIGINT)
+    ) - (
+      `ProcessCreationTime`
+    ) AS `Age`,
+    `Timestamp` DIV 864000000000 * 864000000000 AS `Day`,
+    CAST(HOUR(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000)) AS INT) AS `Hour`,
     COALESCE(
-      DATE_FORMAT(`Timestamp`, 'yyyy') || '-' || DATE_FORMAT(`Timestamp`, 'MM') || '-' || DATE_FORMAT(`Timestamp`, 'dd') || ' ' || DATE_FORMAT(`Timestamp`, 'HH') || ':' || DATE_FORMAT(`Timestamp`, 'mm'),
+      DATE_FORMAT(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000), 'yyyy') || '-' || DATE_FORMAT(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000), 'MM') || '-' || DATE_FORMAT(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000), 'dd') || ' ' || DATE_FORMAT(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000), 'HH') || ':' || DATE_FORMAT(TIMESTAMP_MICROS(`Timestamp` DIV 10 - 62135596800000000), 'mm'),
       ''
     ) AS `Text`
   FROM `_k0`

@@ -1,15 +1,11 @@
 WITH "_k0" AS (
   SELECT
-    EPOCH_US(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10 AS "_start",
+    CAST(638501184000000000 AS BIGINT) AS "_start",
     CAST(36000000000 AS BIGINT) AS "_step",
     CAST(GREATEST(
       CEIL(
         (
-          (
-            EPOCH_US(CAST('2024-05-02 00:00:00' AS TIMESTAMP)) * 10
-          ) - (
-            EPOCH_US(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10
-          )
+          CAST(638502048000000000 AS BIGINT) - CAST(638501184000000000 AS BIGINT)
         ) / CAST(36000000000 AS BIGINT)
       ),
       0
@@ -18,20 +14,14 @@ WITH "_k0" AS (
   SELECT
     "DeviceName" AS "_g0",
     CAST(FLOOR((
-      (
-        EPOCH_US("Timestamp") * 10
-      ) - "_p"."_start"
+      "Timestamp" - "_p"."_start"
     ) / "_p"."_step") AS BIGINT) AS "_b",
     COUNT(*) AS "_a0"
   FROM "DeviceNetworkEvents"
   CROSS JOIN "_k0" AS "_p"
   WHERE
-    (
-      EPOCH_US("Timestamp") * 10
-    ) >= "_p"."_start"
-    AND (
-      EPOCH_US("Timestamp") * 10
-    ) < "_p"."_start" + "_p"."_n" * "_p"."_step"
+    "Timestamp" >= "_p"."_start"
+    AND "Timestamp" < "_p"."_start" + "_p"."_n" * "_p"."_step"
   GROUP BY
     1,
     2
@@ -52,17 +42,19 @@ WITH "_k0" AS (
     TO_JSON(
       ARRAY_AGG(
         CASE
-          WHEN MAKE_TIMESTAMP(CAST((
-            "_c"."_start" + "_c"."_i" * "_c"."_step"
-          ) // 10 AS BIGINT)) IS NULL
+          WHEN CAST("_c"."_start" + "_c"."_i" * "_c"."_step" AS BIGINT) IS NULL
           THEN NULL
           ELSE TO_JSON(
             STRFTIME(
-              MAKE_TIMESTAMP(CAST((
-                "_c"."_start" + "_c"."_i" * "_c"."_step"
-              ) // 10 AS BIGINT)),
-              '%Y-%m-%dT%H:%M:%S.%f'
-            ) || '0Z'
+              MAKE_TIMESTAMP(
+                CAST("_c"."_start" + "_c"."_i" * "_c"."_step" AS BIGINT) // 10 - 62135596800000000
+              ),
+              '%Y-%m-%dT%H:%M:%S'
+            ) || '.' || LPAD(
+              CAST(CAST("_c"."_start" + "_c"."_i" * "_c"."_step" AS BIGINT) % 10000000 AS TEXT),
+              7,
+              '0'
+            ) || 'Z'
           )
         END ORDER BY "_c"."_i"
       )

@@ -1,15 +1,11 @@
 WITH `_k0` AS (
   SELECT
-    UNIX_MICROS(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10 AS `_start`,
+    CAST(638501184000000000 AS BIGINT) AS `_start`,
     CAST(36000000000 AS BIGINT) AS `_step`,
     CAST(GREATEST(
       CEIL(
         (
-          (
-            UNIX_MICROS(CAST('2024-05-02 00:00:00' AS TIMESTAMP)) * 10
-          ) - (
-            UNIX_MICROS(CAST('2024-05-01 00:00:00' AS TIMESTAMP)) * 10
-          )
+          CAST(638502048000000000 AS BIGINT) - CAST(638501184000000000 AS BIGINT)
         ) / CAST(36000000000 AS BIGINT)
       ),
       0
@@ -18,20 +14,14 @@ WITH `_k0` AS (
   SELECT
     `DeviceName` AS `_g0`,
     CAST(FLOOR((
-      (
-        UNIX_MICROS(`Timestamp`) * 10
-      ) - `_p`.`_start`
+      `Timestamp` - `_p`.`_start`
     ) / `_p`.`_step`) AS BIGINT) AS `_b`,
     COUNT(*) AS `_a0`
   FROM `DeviceNetworkEvents`
   CROSS JOIN `_k0` AS `_p`
   WHERE
-    (
-      UNIX_MICROS(`Timestamp`) * 10
-    ) >= `_p`.`_start`
-    AND (
-      UNIX_MICROS(`Timestamp`) * 10
-    ) < `_p`.`_start` + `_p`.`_n` * `_p`.`_step`
+    `Timestamp` >= `_p`.`_start`
+    AND `Timestamp` < `_p`.`_start` + `_p`.`_n` * `_p`.`_step`
   GROUP BY
     1,
     2
@@ -61,16 +51,18 @@ WITH `_k0` AS (
           STRUCT(
             `_c`.`_i` AS i,
             CASE
-              WHEN TIMESTAMP_MICROS(CAST((
-                `_c`.`_start` + `_c`.`_i` * `_c`.`_step`
-              ) DIV 10 AS BIGINT)) IS NULL
+              WHEN CAST(`_c`.`_start` + `_c`.`_i` * `_c`.`_step` AS BIGINT) IS NULL
               THEN NULL
               ELSE CAST(DATE_FORMAT(
-                TIMESTAMP_MICROS(CAST((
-                  `_c`.`_start` + `_c`.`_i` * `_c`.`_step`
-                ) DIV 10 AS BIGINT)),
-                'yyyy-MM-dd\'T\'HH:mm:ss.SSSSSS'
-              ) || '0Z' AS VARIANT)
+                TIMESTAMP_MICROS(
+                  CAST(`_c`.`_start` + `_c`.`_i` * `_c`.`_step` AS BIGINT) DIV 10 - 62135596800000000
+                ),
+                'yyyy-MM-dd\'T\'HH:mm:ss'
+              ) || '.' || LPAD(
+                CAST(PMOD(CAST(`_c`.`_start` + `_c`.`_i` * `_c`.`_step` AS BIGINT), 10000000) AS STRING),
+                7,
+                '0'
+              ) || 'Z' AS VARIANT)
             END AS v
           )
         ),

@@ -58,14 +58,10 @@ WITH "_k0" AS (
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     LAG("Timestamp", 1) OVER (ORDER BY "DeviceName" ASC NULLS FIRST, "Timestamp" ASC NULLS FIRST) AS "Previous",
     (
-      EPOCH_US((
-        "Timestamp"
-      )) - EPOCH_US(
-        (
-          LAG("Timestamp", 1) OVER (ORDER BY "DeviceName" ASC NULLS FIRST, "Timestamp" ASC NULLS FIRST)
-        )
-      )
-    ) * 10 AS "Gap"
+      "Timestamp"
+    ) - (
+      LAG("Timestamp", 1) OVER (ORDER BY "DeviceName" ASC NULLS FIRST, "Timestamp" ASC NULLS FIRST)
+    ) AS "Gap"
   FROM "_k0"
 ), "_k2" AS (
   SELECT

@@ -58,12 +58,10 @@ WITH `_k0` AS (
     `InitiatingProcessUniqueId` AS `InitiatingProcessUniqueId`,
     LAG(`Timestamp`, 1) OVER (ORDER BY `DeviceName` ASC, `Timestamp` ASC) AS `Previous`,
     (
-      UNIX_MICROS((
-        `Timestamp`
-      )) - UNIX_MICROS((
-        LAG(`Timestamp`, 1) OVER (ORDER BY `DeviceName` ASC, `Timestamp` ASC)
-      ))
-    ) * 10 AS `Gap`
+      `Timestamp`
+    ) - (
+      LAG(`Timestamp`, 1) OVER (ORDER BY `DeviceName` ASC, `Timestamp` ASC)
+    ) AS `Gap`
   FROM `_k0`
 ), `_k2` AS (
   SELECT

@@ -12,13 +12,11 @@ WITH "_k0" AS (
     CASE
       WHEN CAST(36000000000 AS BIGINT) <= 0
       THEN NULL
-      ELSE MAKE_TIMESTAMP(
-        CAST(FLOOR(
-          (
-            EPOCH_US("Timestamp") * 10 + 621355968000000000
-          ) / CAST(36000000000 AS BIGINT)
-        ) AS BIGINT) * CAST(36000000000 AS BIGINT) // 10 - 62135596800000000
-      )
+      ELSE "Timestamp" - (
+        (
+          "Timestamp" % CAST(36000000000 AS BIGINT)
+        ) + CAST(36000000000 AS BIGINT)
+      ) % CAST(36000000000 AS BIGINT)
     END AS "_g1",
     COUNT(*) AS "_a0",
     COUNT(DISTINCT "RemoteIP") AS "_a1"

@@ -12,13 +12,7 @@ WITH `_k0` AS (
     CASE
       WHEN CAST(36000000000 AS BIGINT) <= 0
       THEN NULL
-      ELSE TIMESTAMP_MICROS(
-        CAST(FLOOR(
-          (
-            UNIX_MICROS(`Timestamp`) * 10 + 621355968000000000
-          ) / CAST(36000000000 AS BIGINT)
-        ) AS BIGINT) * CAST(36000000000 AS BIGINT) DIV 10 - 62135596800000000
-      )
+      ELSE `Timestamp` - PMOD(`Timestamp`, CAST(36000000000 AS BIGINT))
     END AS `_g1`,
     COUNT(*) AS `_a0`,
     COUNT(DISTINCT `RemoteIP`) AS `_a1`

@@ -196,7 +196,7 @@ WITH "_k0" AS (
       '' AS "ProcessCommandLine",
       '' AS "ProcessIntegrityLevel",
       '' AS "ProcessTokenElevation",
-      CAST(NULL AS TIMESTAMP) AS "ProcessCreationTime",
+      CAST(NULL AS BIGINT) AS "ProcessCreationTime",
       '' AS "AccountDomain",
       '' AS "AccountName",
       '' AS "AccountSid",

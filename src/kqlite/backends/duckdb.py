@@ -42,6 +42,7 @@ from kqlite.result import Result
 from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
+from kqlite.ticks import datetime_from_ticks
 
 if TYPE_CHECKING:  # the externaldata package is imported when a query first reads external data
     from kqlite.external.policy import ExternalPolicy
@@ -393,8 +394,9 @@ class Connection:
             shaped = self._shape(raw, duck_type, kql_type, col_name in null_free, checks)
             projections.append(self._output(shaped, col_name))
         if INGESTION_TIME_COLUMN in present:  # hidden: not a KQL column, read by ingestion_time()
-            projections.append(exp.alias_(exp.Column(this=ident(present[INGESTION_TIME_COLUMN][0])),
-                                          ident(INGESTION_TIME_COLUMN), copy=False))
+            raw, duck_type = present[INGESTION_TIME_COLUMN]
+            ticks = self._datetime_ticks(exp.Column(this=ident(raw)), INGESTION_TIME_COLUMN, duck_type, [])
+            projections.append(exp.alias_(ticks, ident(INGESTION_TIME_COLUMN), copy=False))
         self._check_conversions(name, source.raw, checks)
         select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         return select, columns
@@ -431,20 +433,30 @@ class Connection:
             if duck_type == "VARCHAR":
                 return dialect_named("duckdb").shape("timespan_from_text", s=ref)
             return sb.cast(ref, "long")
+        if kql_type == "datetime":
+            return self._datetime_ticks(ref, column, duck_type, checks)
         if target.sql("duckdb") == duck_type:
             return ref
-        if kql_type == "datetime" and duck_type == "TIMESTAMP WITH TIME ZONE":
-            # the instant's microseconds since the epoch, as a plain timestamp: the same value as a cast
-            # (the session is UTC) at a quarter of the cost, which goes through the time zone library
-            return sb.tmpl("make_timestamp(epoch_us(:c))", c=ref)
-        if kql_type == "datetime" and duck_type == "VARCHAR":
-            # offsets are honoured (the session time zone is UTC); 'Z' and no offset mean UTC
-            converted = sb.tmpl("CAST(TRY_CAST(NULLIF(trim(:c), '') AS TIMESTAMPTZ) AS TIMESTAMP)", c=ref)
-            checks.append((column, converted, kql_type))
-            return converted
         converted = exp.TryCast(this=ref if duck_type != "VARCHAR" else sb.tmpl("NULLIF(trim(:c), '')", c=ref), to=target)
         if duck_type.split("(")[0] not in _LOSSLESS.get(kql_type, ()):  # a cast that can fail is checked on the data
             checks.append((column, converted, kql_type))
+        return converted
+
+    def _datetime_ticks(self, ref: exp.Column, column: str, duck_type: str,
+                        checks: list[tuple[str, exp.Expression, str]]) -> exp.Expression:
+        """A stored datetime as Kusto's ticks (100 ns since 0001-01-01 UTC, the compiler's datetime)."""
+        if duck_type == "TIMESTAMP_NS":  # nanoseconds: floored to the tick
+            return sb.tmpl("(epoch_ns(:c) - ((epoch_ns(:c) % 100) + 100) % 100) // 100 + 621355968000000000", c=ref)
+        if duck_type in ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_S"):
+            # the instant's microseconds since the epoch (a TIMESTAMPTZ's too: no time zone library involved)
+            return sb.tmpl("epoch_us(:c) * 10 + 621355968000000000", c=ref)
+        if duck_type == "VARCHAR":
+            # offsets are honoured (the session time zone is UTC); 'Z' and no offset mean UTC
+            converted = dialect_named("duckdb").shape("text_to_datetime", s=ref)
+        else:  # a DATE, or a type that may not convert: checked on the data
+            converted = sb.tmpl("epoch_us(TRY_CAST(:c AS TIMESTAMP)) * 10 + 621355968000000000", c=ref)
+        if duck_type != "DATE":
+            checks.append((column, converted, "datetime"))
         return converted
 
     def _stored_null_free(self, raw: str, columns: list[str], present: dict[str, tuple[str, str]]) -> set[str]:
@@ -522,10 +534,10 @@ class Connection:
                                          copy=False).from_(exp.Table(this=ident(self.view_name(table, compiled.flavour))))
             value = self.duckdb.execute(select.sql("duckdb")).fetchall()[0][0]
             if value is not None:
+                value = datetime_from_ticks(value)
                 newest = value if newest is None else max(newest, value)
         if newest is None:
             return None
-        newest = newest.replace(tzinfo=UTC)
         start = compiled.now - timedelta(microseconds=compiled.ago_window // 10)
         if newest >= start:
             return None

@@ -264,8 +264,12 @@ class SparkConnection:
             if spark_type == "string":
                 return d.shape("timespan_from_text", s=ref)
             return exp.TryCast(this=ref, to=d.sql_type("long"))
-        if kql_type == "datetime" and spark_type == "string":
-            return d.shape("text_to_datetime", s=ref)
+        if kql_type == "datetime":  # Kusto's ticks: 100 ns since 0001-01-01 UTC
+            if spark_type == "string":
+                return d.shape("text_to_datetime", s=ref)
+            if spark_type in ("timestamp", "timestamp_ntz"):
+                return sb.tmpl("unix_micros(:c) * 10 + 621355968000000000", c=ref)
+            return sb.tmpl("unix_micros(TRY_CAST(:c AS TIMESTAMP)) * 10 + 621355968000000000", c=ref)
         target = d.sql_type(kql_type)
         if spark_type == "string":
             return exp.TryCast(this=exp.Trim(this=ref), to=target)

@@ -636,8 +636,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         if start.type == "datetime":
             if step.type != "timespan":
                 raise self.semantic("range over datetimes needs a timespan step", node.pos)
-            series = self.dialect.shape("range_datetime_rows",
-                             a=start.sql, b=stop.sql, s=step.sql)
+            series = self.dialect.shape("range_number_rows", a=start.sql, b=stop.sql, s=step.sql)  # of ticks
             kql_type = "datetime"
         elif start.type in ("long", "int", "real", "timespan"):
             kql_type = start.type if start.type != "int" else "long"

@@ -247,15 +247,16 @@ class SummarizeOperators:
         axis_name = axis.name or "Column1"
         if axis.type not in ("datetime", "timespan", "long", "int", "real"):
             raise self.semantic(f"make-series needs a datetime or numeric axis, not {axis.type}", op.axis.pos)
-        as_number = (lambda t: self.dialect.shape("datetime_to_ticks", x=t)) if axis.type == "datetime" else (lambda t: t)
         constants = self.exprs(env, None)
         step = constants.compile(op.step)
-        ax = as_number(axis.sql)
-        start = as_number(constants.compile(op.start).sql) if op.start is not None else self.dialect.shape(
-            "series_start_from_min", a=ax, s=step.sql)
+        ax = axis.sql  # a datetime is its ticks: the axis is a number whatever its type
+        # whole ticks are floored exactly: a double holds a datetime's ticks only to ~100 of them
+        whole = axis.type in ("datetime", "timespan", "long", "int") and step.type != "real"
+        start = constants.compile(op.start).sql if op.start is not None else self.dialect.shape(
+            "series_start_from_min_whole" if whole else "series_start_from_min", a=ax, s=step.sql)
         if op.stop is not None:
             count = self.dialect.shape("series_bin_count",
-                            a=start, b=as_number(constants.compile(op.stop).sql), s=step.sql)
+                            a=start, b=constants.compile(op.stop).sql, s=step.sql)
         else:
             count = self.dialect.shape("series_bin_count_from_max", x=ax, a=start, s=step.sql)
         # one row of parameters: where the series starts, its step and its number of bins
@@ -312,9 +313,7 @@ class SummarizeOperators:
         index = exp.column("_i", table="_c", quoted=True)
         axis_value = self.dialect.shape("series_axis_value", a=exp.column("_start", table="_c", quoted=True), i=index,
                              s=exp.column("_step", table="_c", quoted=True))
-        if axis.type == "datetime":
-            axis_value = self.dialect.shape("ticks_to_datetime", v=axis_value)
-        axis_value = sb.cast(axis_value, axis.type) if axis.type not in ("datetime",) else axis_value
+        axis_value = sb.cast(axis_value, axis.type)
 
         def series_list(value: exp.Expression) -> exp.Expression:
             return self.dialect.shape("series_json_list", v=value, i=index.copy())

@@ -11,6 +11,7 @@ import sqlglot
 from sqlglot import exp
 
 from kqlite.compile.types import sql_type
+from kqlite.ticks import datetime_ticks
 
 
 @cache
@@ -92,9 +93,9 @@ def literal(kql_type: str, value: object) -> exp.Expression:
         return cast(number(float(value)), "real")  # type: ignore[arg-type]
     if kql_type == "decimal":
         return cast(string(str(value)), "decimal")
-    if kql_type == "datetime":
+    if kql_type == "datetime":  # Kusto's ticks: 100 ns since 0001-01-01 UTC
         assert isinstance(value, datetime)
-        return cast(string(value.replace(tzinfo=None).isoformat(sep=" ")), "datetime")
+        return cast(number(datetime_ticks(value)), "datetime")
     if kql_type == "dynamic":
         return cast(string(json.dumps(value, separators=(",", ":"))), "dynamic")
     if kql_type == "guid":

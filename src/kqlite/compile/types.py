@@ -1,6 +1,7 @@
 """KQL scalar types and their DuckDB storage types.
 
-timespan is stored as BIGINT 100 ns ticks (exact arithmetic, as in Kusto); datetime as TIMESTAMP (µs);
+timespan is stored as BIGINT 100 ns ticks (exact arithmetic, as in Kusto); datetime as BIGINT ticks since
+0001-01-01 UTC (Kusto's 100 ns precision over years 1-9999; engine timestamps only inside calendar shapes);
 dynamic as JSON; strings are VARCHAR and never NULL (missing strings are '').
 """
 
@@ -22,7 +23,7 @@ SQL_TYPES = {
     "real": "DOUBLE",
     "decimal": "DECIMAL(38, 18)",
     "string": "VARCHAR",
-    "datetime": "TIMESTAMP",
+    "datetime": "BIGINT",
     "timespan": "BIGINT",
     "dynamic": "JSON",
     "guid": "UUID",

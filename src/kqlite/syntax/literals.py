@@ -6,8 +6,7 @@ import math
 import re
 from datetime import UTC, datetime, timedelta
 
-TICKS_PER_SECOND = 10_000_000
-TICKS_PER_DAY = 86_400 * TICKS_PER_SECOND
+from kqlite.ticks import TICKS_PER_DAY, TICKS_PER_SECOND, with_extra_ticks
 
 _DATETIME = re.compile(
     r"^(\d{4})-(\d{1,2})-(\d{1,2})"
@@ -20,12 +19,14 @@ _TIMESPAN_WORDS = re.compile(r"^(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)$")
 
 
 def parse_datetime(text: str) -> datetime | None:
-    """A Kusto datetime string as an aware UTC datetime (microsecond precision), or None."""
+    """A Kusto datetime string as an aware UTC datetime, or None; a 7th fractional digit (100 ns) is kept
+    (a KustoDatetime), digits after it are dropped as Kusto drops them."""
     text = text.strip().strip("\"'")
     m = _DATETIME.match(text)
     if m:
         year, month, day, hour, minute, second, fraction, zone = m.groups()
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
+        digits = (fraction or "0")[:7].ljust(7, "0")
+        micro, extra = int(digits[:6]), int(digits[6])
         try:
             value = datetime(int(year), int(month), int(day), int(hour or 0), int(minute or 0),
                              int(second or 0), micro, tzinfo=UTC)
@@ -33,9 +34,9 @@ def parse_datetime(text: str) -> datetime | None:
             return None
         if zone and zone != "Z":
             sign = 1 if zone[0] == "+" else -1
-            digits = zone[1:].replace(":", "")
-            value -= sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return value
+            offset = zone[1:].replace(":", "")
+            value -= sign * timedelta(hours=int(offset[:2]), minutes=int(offset[2:]))
+        return with_extra_ticks(value, extra)
     m = _DATE_SLASH.match(text)
     if m:
         month, day, year, hour, minute, second = m.groups()

@@ -53,6 +53,38 @@ _IPV6_EMBEDDED = (
     "ELSE split_part(v, '/', 1) END")
 
 
+# Datetimes are Kusto's ticks (BIGINT: 100 ns since 0001-01-01 UTC). A shape that needs the calendar reads them
+# as a TIMESTAMP (microseconds) and gives ticks back, with the ticks below the microsecond added back where
+# the calendar does not move them; what is plain tick arithmetic (days, hours, weeks) stays integer arithmetic.
+_DAY = 864000000000
+_MAX_TICKS = 3155378975999999999  # 9999-12-31 23:59:59.9999999
+
+
+def _ts(ticks: str) -> str:
+    return f"make_timestamp({ticks} // 10 - 62135596800000000)"
+
+
+def _ticks(timestamp: str) -> str:
+    return f"(epoch_us({timestamp}) * 10 + 621355968000000000)"
+
+
+def _calendar(ticks: str, timestamp: str, below_microsecond: bool = True) -> str:
+    """Ticks of `timestamp`, a calendar computation on {t}, the TIMESTAMP of `ticks`; with the ticks of
+    `ticks` below the microsecond added back unless the computation truncates them."""
+    result = _ticks(timestamp.replace("{t}", _ts(ticks)))
+    return f"{result} + {ticks} % 10" if below_microsecond else result
+
+
+def _text(ticks: str) -> str:
+    """Kusto's text of a datetime: ISO 8601 with seven fractional digits."""
+    return f"strftime({_ts(ticks)}, '%Y-%m-%dT%H:%M:%S') || '.' || lpad(CAST({ticks} % 10000000 AS VARCHAR), 7, '0') || 'Z'"
+
+
+def _week_start(ticks: str) -> str:
+    """Ticks of the Sunday that starts the week (0001-01-01 was a Monday)."""
+    return f"({ticks} // {_DAY} - ({ticks} // {_DAY} + 1) % 7) * {_DAY}"
+
+
 class DuckDB(Dialect):
     name = "duckdb"
     sqlglot_dialect = "duckdb"
@@ -87,7 +119,7 @@ class DuckDB(Dialect):
 
     TYPES: ClassVar[dict[str, str]] = {
         "bool": "BOOLEAN", "int": "INTEGER", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38, 18)",
-        "string": "VARCHAR", "datetime": "TIMESTAMP", "timespan": "BIGINT", "dynamic": "JSON", "guid": "UUID",
+        "string": "VARCHAR", "datetime": "BIGINT", "timespan": "BIGINT", "dynamic": "JSON", "guid": "UUID",
     }
 
     SHAPES: ClassVar[dict[str, str]] = {
@@ -110,8 +142,8 @@ class DuckDB(Dialect):
         "list_any": 'coalesce(list_bool_or(list_transform(:l, e -> coalesce(:p, false))), false)',
         "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
         "loop_element": 'e',
-        "utc_to_local": 'CAST(timezone(:z, CAST(:t AS TIMESTAMPTZ)) AS TIMESTAMP)',  # the session is in UTC
-        "local_to_utc": 'CAST(timezone(:z, :t) AS TIMESTAMP)',
+        "utc_to_local": _calendar(":t", "CAST(timezone(:z, CAST({t} AS TIMESTAMPTZ)) AS TIMESTAMP)"),
+        "local_to_utc": _calendar(":t", "CAST(timezone(:z, {t}) AS TIMESTAMP)"),
         # the same over a list that is a subquery's value (toscalar): Spark takes no subquery in a lambda
         "list_any_of_subquery": 'EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE coalesce(:p, false))',
         "list_all_of_subquery": 'NOT EXISTS (SELECT 1 FROM (SELECT unnest(:l) AS e) AS _x WHERE NOT coalesce(:p, false))',
@@ -129,59 +161,58 @@ class DuckDB(Dialect):
         "bag_unpack_probe": 'SELECT k, list(DISTINCT json_type(json_extract(b, \'$."\' || k || \'"\'))) FROM (SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) WHERE json_type(b) = \'OBJECT\') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))',
         "base64_decode_text": "COALESCE(TRY(decode(from_base64(:s))), '')",
         "base64_encode_text": 'to_base64(encode(:s))',
-        "bin_datetime": 'CASE WHEN :s <= 0 THEN NULL ELSE make_timestamp(CAST(floor((epoch_us(:v) * 10 + 621355968000000000) / :s) AS BIGINT) * :s // 10 - 62135596800000000) END',
+        "bin_datetime": "CASE WHEN :s <= 0 THEN NULL ELSE :v - ((:v % :s) + :s) % :s END",
         "bin_floor_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END',
         "bin_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END',
         "bin_real": 'CASE WHEN :s <= 0 THEN NULL ELSE floor(:v / :s) * :s END',
         "bool_to_text": "CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END",
-        "calendar_difference_year": "date_diff('year', :b, :a)",
-        "calendar_difference_quarter": "date_diff('quarter', :b, :a)",
-        "calendar_difference_month": "date_diff('month', :b, :a)",
-        "calendar_difference_day": "date_diff('day', :b, :a)",
-        "calendar_difference_hour": "date_diff('hour', :b, :a)",
-        "calendar_difference_minute": "date_diff('minute', :b, :a)",
-        "calendar_difference_second": "date_diff('second', :b, :a)",
-        "calendar_difference_millisecond": "date_diff('millisecond', :b, :a)",
-        "calendar_difference_microsecond": "date_diff('microsecond', :b, :a)",
+        "calendar_difference_year": f"date_diff('year', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_quarter": f"date_diff('quarter', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_month": f"date_diff('month', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_day": f"date_diff('day', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_hour": f"date_diff('hour', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_minute": f"date_diff('minute', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_second": f"date_diff('second', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_millisecond": f"date_diff('millisecond', {_ts(':b')}, {_ts(':a')})",
+        "calendar_difference_microsecond": f"date_diff('microsecond', {_ts(':b')}, {_ts(':a')})",
         "compare_text": 'CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 ELSE 0 END',
         "compare_three_way": 'CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 WHEN :a = :b THEN 0 END',
         "count_regex_matches": 'CAST(len(regexp_extract_all(:s, :p)) AS BIGINT)',
         "count_text_occurrences": "CASE WHEN :p = '' THEN 0 ELSE CAST(len(list_filter(range(length(:s)), i -> substr(:s, i + 1, length(:p)) = :p)) AS BIGINT) END",
-        "datetime_add_days": 'CAST(:v + to_days(CAST(:n AS INTEGER)) AS TIMESTAMP)',
-        "datetime_add_hours": 'CAST(:v + to_hours(CAST(:n AS BIGINT)) AS TIMESTAMP)',
-        "datetime_add_minutes": 'CAST(:v + to_minutes(CAST(:n AS BIGINT)) AS TIMESTAMP)',
-        "datetime_add_months": 'CAST(:v + to_months(CAST(:n AS INTEGER)) AS TIMESTAMP)',
-        "datetime_add_seconds": 'CAST(:v + to_seconds(CAST(:n AS BIGINT)) AS TIMESTAMP)',
-        "datetime_add_years": 'CAST(:v + to_years(CAST(:n AS INTEGER)) AS TIMESTAMP)',
-        "datetime_difference_ticks": '(epoch_us(:a) - epoch_us(:b)) * 10',
-        "datetime_fraction_digits": "strftime(:v, '%f') || '0'",
-        "datetime_part_day": 'day(:v)',
-        "datetime_part_dayofyear": 'dayofyear(:v)',
-        "datetime_part_hour": 'hour(:v)',
-        "datetime_part_microsecond": 'microsecond(:v) % 1000000',
-        "datetime_part_millisecond": 'microsecond(:v) // 1000 % 1000',
-        "datetime_part_minute": 'minute(:v)',
-        "datetime_part_month": 'month(:v)',
-        "datetime_part_nanosecond": 'microsecond(:v) % 1000000 * 1000',
-        "datetime_part_quarter": 'quarter(:v)',
-        "datetime_part_second": 'second(:v)',
-        "datetime_part_weekofyear": 'weekofyear(:v)',
-        "datetime_part_year": 'year(:v)',
-        "datetime_to_json": "CASE WHEN :x IS NULL THEN NULL ELSE to_json(strftime(:x, '%Y-%m-%dT%H:%M:%S.%f') || '0Z') END",
-        "datetime_to_kusto_ticks": 'epoch_us(:x) * 10 + 621355968000000000',
-        "datetime_to_text": "COALESCE(strftime(:t, '%Y-%m-%dT%H:%M:%S.%f') || '0Z', '')",
-        "datetime_to_ticks": 'epoch_us(:x) * 10',
-        "dayofweek_ticks": 'CAST(dayofweek(:v) AS BIGINT) * 864000000000',
+        "datetime_add_days": f":v + CAST(:n AS BIGINT) * {_DAY}",
+        "datetime_add_hours": ":v + CAST(:n AS BIGINT) * 36000000000",
+        "datetime_add_minutes": ":v + CAST(:n AS BIGINT) * 600000000",
+        "datetime_add_months": _calendar(":v", "{t} + to_months(CAST(:n AS INTEGER))"),
+        "datetime_add_seconds": ":v + CAST(:n AS BIGINT) * 10000000",
+        "datetime_add_years": _calendar(":v", "{t} + to_years(CAST(:n AS INTEGER))"),
+        "datetime_difference_ticks": ":a - :b",
+        "datetime_fraction_digits": "lpad(CAST(:v % 10000000 AS VARCHAR), 7, '0')",
+        "datetime_part_day": f"day({_ts(':v')})",
+        "datetime_part_dayofyear": f"dayofyear({_ts(':v')})",
+        "datetime_part_hour": f"hour({_ts(':v')})",
+        "datetime_part_microsecond": ":v % 10000000 // 10",
+        "datetime_part_millisecond": ":v % 10000000 // 10000",
+        "datetime_part_minute": f"minute({_ts(':v')})",
+        "datetime_part_month": f"month({_ts(':v')})",
+        "datetime_part_nanosecond": ":v % 10000000 * 100",
+        "datetime_part_quarter": f"quarter({_ts(':v')})",
+        "datetime_part_second": f"second({_ts(':v')})",
+        "datetime_part_weekofyear": f"weekofyear({_ts(':v')})",
+        "datetime_part_year": f"year({_ts(':v')})",
+        "datetime_to_json": f"CASE WHEN :x IS NULL THEN NULL ELSE to_json({_text(':x')}) END",
+        "datetime_to_kusto_ticks": ":x",
+        "datetime_to_text": f"COALESCE({_text(':t')}, '')",
+        "dayofweek_ticks": f"((:v // {_DAY} + 1) % 7) * {_DAY}",  # 0001-01-01 was a Monday; Sunday is day 0
         "either_nan": '(isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE)))',
-        "end_of_day": ':s + to_days(1) - INTERVAL 1 MICROSECOND',
-        "end_of_month": ':s + to_months(1) - INTERVAL 1 MICROSECOND',
-        "end_of_week": ':s + to_days(7) - INTERVAL 1 MICROSECOND',
-        "end_of_year": ':s + to_years(1) - INTERVAL 1 MICROSECOND',
+        "end_of_day": f":s + {_DAY} - 1",
+        "end_of_month": f"{_calendar(':s', '{t} + to_months(1)', below_microsecond=False)} - 1",
+        "end_of_week": f":s + 7 * {_DAY} - 1",
+        "end_of_year": f"{_calendar(':s', '{t} + to_years(1)', below_microsecond=False)} - 1",
         "equal": 'CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END',
         "equal_to_constant": 'COALESCE(:a = :b, FALSE)',
         "expand_json_elements": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_object(struct_extract(e, 'key'), struct_extract(e, 'value'))) ELSE [:d] END",
         "expand_json_elements_as_arrays": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_array(struct_extract(e, 'key'), struct_extract(e, 'value'))) ELSE [:d] END",
-        "hour_of_12": "CAST(((date_part('hour', :v) + 11) % 12) + 1 AS VARCHAR)",
+        "hour_of_12": f"CAST(((hour({_ts(':v')}) + 11) % 12) + 1 AS VARCHAR)",
         "index_of_text": "CASE WHEN :b = '' THEN 0 ELSE instr(:a, :b) - 1 END",
         "input_order": 'row_number() OVER ()',
         "integer_divide_or_null": 'CASE WHEN :b = 0 THEN NULL ELSE :a // :b END',
@@ -220,7 +251,7 @@ class DuckDB(Dialect):
         "json_to_text": "json_extract_string(:d, '$')",
         "json_type": 'json_type(:d)',
         "json_zip": 'to_json(list_transform(range(:n), i -> :p))',
-        "kusto_ticks_to_datetime": 'make_timestamp((:x - 621355968000000000) // 10)',
+        "kusto_ticks_to_datetime": f"CASE WHEN :x BETWEEN 0 AND {_MAX_TICKS} THEN :x END",
         "list_contains_or_empty": 'list_contains(COALESCE(:o, []::JSON[]), :e)',
         "list_distinct_first_seen": 'list_filter(:l, (e, i) -> list_position(:l, e) = i)',
         "list_element": ':l[:i + 1]',
@@ -231,7 +262,8 @@ class DuckDB(Dialect):
         "list_in_order": 'list(:v ORDER BY :p)',  # an aggregate: the group's :v ordered by :p
         "list_length": 'len(:l)',
         "ltrim_question_mark": "ltrim(:q, '?')",
-        "make_datetime": 'TRY_CAST(make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DOUBLE)) AS TIMESTAMP)',
+        "make_datetime": f"{_ticks('TRY_CAST(make_timestamp(:y, :mo, :d, :h, :mi, floor(CAST(:s AS DOUBLE))) AS TIMESTAMP)')} "
+                         "+ CAST(round((CAST(:s AS DOUBLE) - floor(CAST(:s AS DOUBLE))) * 10000000) AS BIGINT)",
         "make_timespan_ticks": 'CAST(round(((:d * 24 + :h) * 60 + :m) * 600000000 + :s * 10000000) AS BIGINT)',
         "microseconds_to_nanoseconds": ':d * 100',
         "modulo_floored": '((:a % :b) + abs(:b)) % abs(:b)',
@@ -244,7 +276,6 @@ class DuckDB(Dialect):
         "percentile_nearest_rank": 'CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)',
         "query_string_object": "CASE WHEN len(list_filter(string_split(:q, '&'), p -> p <> '')) = 0 THEN '{}'::JSON ELSE list_reduce(list_transform(list_filter(string_split(:q, '&'), p -> p <> ''), p -> json_object(split_part(p, '=', 1), CASE WHEN strpos(p, '=') > 0 THEN substr(p, strpos(p, '=') + 1) ELSE '' END)), (a, b) -> json_merge_patch(a, b)) END",
         "real_divide": ":a / :b",
-        "range_datetime_rows": 'SELECT $a + to_microseconds(CAST(i * ($s // 10) AS BIGINT)) AS v FROM range(0, CAST(floor((epoch_us($b) - epoch_us($a)) * 10 / $s) AS BIGINT) + 1) AS t(i)',
         "range_number_rows": 'SELECT $a + i * $s AS v FROM range(0, CAST(floor(($b - $a) / $s) AS BIGINT) + 1) AS t(i)',
         "rank_step": 'CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END',
         "real_equal": 'CASE WHEN :a IS NULL AND :b IS NULL THEN NULL WHEN :a IS NULL OR :b IS NULL OR (isnan(CAST(:a AS DOUBLE)) OR isnan(CAST(:b AS DOUBLE))) THEN FALSE ELSE :a = :b END',
@@ -268,22 +299,24 @@ class DuckDB(Dialect):
         "series_in_range": ':x >= :a AND :x < :a + :n * :s',
         "series_json_list": 'to_json(list(:v ORDER BY :i))',
         "series_start_from_min": 'floor(min(:a) / :s) * :s',
+        "series_start_from_min_whole": 'min(:a) - ((min(:a) % :s) + :s) % :s',
         "sign_prefix": "CASE WHEN :t < 0 THEN '-' ELSE '' END",
         "sqrt_or_nan": "CASE WHEN :x < 0 THEN CAST('nan' AS DOUBLE) ELSE sqrt(:x) END",
-        "start_of_week": "CAST(date_trunc('day', :v) AS TIMESTAMP) - to_days(CAST(dayofweek(:v) AS INTEGER))",
-        "strftime": 'strftime(:v, :f)',
+        "start_of_week": _week_start(":v"),
+        "strftime": f"strftime({_ts(':v')}, :f)",
         "string_split_json": 'to_json(string_split(:s, :d))',
         "string_split_part_json": 'CASE WHEN :i >= 0 AND :i < len(string_split(:s, :d)) THEN to_json([string_split(:s, :d)[:i + 1]]) ELSE NULL END',
         "substring_kql": "CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1, :n), '') END",
         "substring_kql_from": "CASE WHEN :i IS NULL OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN length(:s) + :i ELSE :i END + 1), '') END",
         "text_to_bool": "CASE WHEN lower(:s) = 'true' THEN TRUE WHEN lower(:s) = 'false' THEN FALSE WHEN regexp_matches(:s, '^[+-]?[0-9]+$') THEN TRY_CAST(:s AS BIGINT) <> 0 ELSE NULL END",
-        "text_to_datetime": "CAST(TRY_CAST(NULLIF(trim(:s), '') AS TIMESTAMPTZ) AS TIMESTAMP)",
+        "text_to_datetime": _ticks("CAST(TRY_CAST(NULLIF(trim(:s), '') AS TIMESTAMPTZ) AS TIMESTAMP)")
+                            + " + COALESCE(TRY_CAST(regexp_extract(:s, ':\\d\\d[.,]\\d{6}(\\d)', 1) AS BIGINT), 0)",
         "text_to_json_or_null": 'CASE WHEN :x IS NULL THEN NULL ELSE to_json(:s) END',
         "text_to_long": "CASE WHEN regexp_matches(trim(:s), '^[+-]?0[xX][0-9a-fA-F]+$') THEN TRY_CAST(('0x' || regexp_extract(trim(:s), '0[xX]([0-9a-fA-F]+)', 1)) AS BIGINT) WHEN regexp_matches(trim(:s), '^[+-]?[0-9]+$') THEN TRY_CAST(trim(:s) AS BIGINT) ELSE NULL END",
         "text_to_real": "CASE WHEN contains(:s, '_') THEN NULL ELSE TRY_CAST(trim(:s) AS DOUBLE) END",
-        "ticks_to_datetime": 'make_timestamp(CAST(:v // 10 AS BIGINT))',
-        "datetime_plus_ticks": ':a + to_microseconds(CAST(:b // 10 AS BIGINT))',
-        "datetime_minus_ticks": ':a - to_microseconds(CAST(:b // 10 AS BIGINT))',
+        # Kusto's datetimes span years 1 to 9999: arithmetic that leaves them gives null
+        "datetime_plus_ticks": f"CASE WHEN :a + :b BETWEEN 0 AND {_MAX_TICKS} THEN :a + :b END",
+        "datetime_minus_ticks": f"CASE WHEN :a - :b BETWEEN 0 AND {_MAX_TICKS} THEN :a - :b END",
         "timespan_days": 'abs(:t) // 864000000000',
         "timespan_fraction_digits": "lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0')",
         "timespan_from_text": "CASE WHEN regexp_matches(trim(:s), '^-?(\\d+\\.)?\\d{1,2}:\\d{2}(:\\d{2}(\\.\\d{1,7})?)?$') THEN (CASE WHEN starts_with(trim(:s), '-') THEN -1 ELSE 1 END) * (COALESCE(TRY_CAST(regexp_extract(trim(:s), '^-?(\\d+)\\.\\d{1,2}:', 1) AS BIGINT), 0) * 864000000000 + CAST(regexp_extract(trim(:s), '(\\d{1,2}):\\d{2}', 1) AS BIGINT) * 36000000000 + CAST(regexp_extract(trim(:s), ':(\\d{2})', 1) AS BIGINT) * 600000000 + COALESCE(TRY_CAST(regexp_extract(trim(:s), ':\\d{2}:(\\d{2})', 1) AS BIGINT), 0) * 10000000 + COALESCE(TRY_CAST(rpad(regexp_extract(trim(:s), '\\.(\\d{1,7})$', 1), 7, '0') AS BIGINT), 0)) ELSE NULL END",
@@ -292,17 +325,17 @@ class DuckDB(Dialect):
         "timespan_seconds": '(abs(:t) // 10000000) % 60',
         "timespan_to_text": "CASE WHEN :t IS NULL THEN '' ELSE (CASE WHEN :t < 0 THEN '-' ELSE '' END) || (CASE WHEN abs(:t) >= 864000000000 THEN CAST(abs(:t) // 864000000000 AS VARCHAR) || '.' ELSE '' END) || lpad(CAST((abs(:t) // 36000000000) % 24 AS VARCHAR), 2, '0') || ':' || lpad(CAST((abs(:t) // 600000000) % 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST((abs(:t) // 10000000) % 60 AS VARCHAR), 2, '0') || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS VARCHAR), 7, '0') ELSE '' END) END",
         "to_int32": 'CAST(:d AS INTEGER)',
-        "start_of_day": "CAST(date_trunc('day', :v) AS TIMESTAMP)",
-        "start_of_month": "CAST(date_trunc('month', :v) AS TIMESTAMP)",
-        "start_of_year": "CAST(date_trunc('year', :v) AS TIMESTAMP)",
-        "unix_millis_to_datetime": 'make_timestamp(CAST(:x * 1000 AS BIGINT))',
-        "unix_seconds_to_datetime": 'make_timestamp(CAST(:x * 1000000 AS BIGINT))',
+        "start_of_day": f":v // {_DAY} * {_DAY}",
+        "start_of_month": _calendar(":v", "date_trunc('month', {t})", below_microsecond=False),
+        "start_of_year": _calendar(":v", "date_trunc('year', {t})", below_microsecond=False),
+        "unix_millis_to_datetime": "CAST(:x * 10000 AS BIGINT) + 621355968000000000",
+        "unix_seconds_to_datetime": "CAST(:x * 10000000 AS BIGINT) + 621355968000000000",
         "unnest_range": 'unnest(range(:n))',
         "unquote": "regexp_replace(:v, :q, '\\1')",
         "url_object": "CASE WHEN NOT regexp_matches(:u, :re) THEN '{}'::JSON ELSE json_object('Scheme', :scheme, 'Host', :host, 'Port', :port, 'Path', :path, 'Username', :user, 'Password', :password, 'Query Parameters', :params, 'Fragment', :fragment) END",
         "url_query_object": "json_object('Query Parameters', :o)",
         "value_to_json_text": 'to_json(CAST(:x AS VARCHAR))',
-        "weeks_between": "CAST((epoch_us(date_trunc('day', :a) - to_days(CAST(dayofweek(:a) AS INTEGER))) - epoch_us(date_trunc('day', :b) - to_days(CAST(dayofweek(:b) AS INTEGER)))) // 604800000000 AS BIGINT)",
+        "weeks_between": f"({_week_start(':a')} - {_week_start(':b')}) // (7 * {_DAY})",
         "wrap_int32": '((:x + 2147483648) % 4294967296 + 4294967296) % 4294967296 - 2147483648',
         # functions added with the issue-12 function batch
         # x << n overflows BIGINT with an error: shift a HUGEINT, then keep the low 64 bits (two's complement)
@@ -315,8 +348,8 @@ class DuckDB(Dialect):
         "hex_of_long": 'lower(to_hex(:x))',
         "zero_pad_left": "CASE WHEN length(:s) < :n THEN lpad(:s, CAST(:n AS INTEGER), '0') ELSE :s END",
         "json_repeat": 'CASE WHEN :n < 0 THEN NULL ELSE to_json(list_transform(range(CAST(:n AS BIGINT)), i -> :v)) END',
-        "unix_micros_to_datetime": 'make_timestamp(:x)',
-        "unix_nanos_to_datetime": 'make_timestamp((:x - ((:x % 1000) + 1000) % 1000) // 1000)',
+        "unix_micros_to_datetime": ":x * 10 + 621355968000000000",
+        "unix_nanos_to_datetime": "(:x - ((:x % 100) + 100) % 100) // 100 + 621355968000000000",
         "is_valid_utf8": 'CASE WHEN :s IS NULL THEN NULL ELSE TRUE END',  # a VARCHAR is valid UTF-8 by construction
         # dynamic, parsing and hash functions (issue 12, second batch)
         "json_bag_without": (

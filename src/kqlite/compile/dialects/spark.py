@@ -72,8 +72,6 @@ def _text_of(d: str) -> str:
 
 # split() on a delimiter taken literally (Spark's split takes a regex: the delimiter's metacharacters are escaped)
 _SPLIT = "split(:s, regexp_replace(:d, '([\\\\\\\\.^$|?*+()\\\\[\\\\]{}])', '\\\\\\\\$1'), -1)"
-_MICROS_PER_DAY = 86_400_000_000
-_FORMAT = "\"yyyy-MM-dd'T'HH:mm:ss.SSSSSS\""
 _EMPTY_BAG = "CAST(map() AS MAP<STRING, VARIANT>)"
 _COMMONS_GAMMA = ("CASE WHEN {x} IS NOT NULL THEN reflect('org.apache.commons.math3.special.Gamma', '{m}', "
                   "CAST({x} AS DOUBLE)) END")
@@ -116,6 +114,42 @@ _IPV6_EMBEDDED = (
     f"'{ipx.IPV4}$', 0)), t -> format_string('%x:%x', CAST(split_part(t, '.', 1) AS BIGINT) * 256 + "
     "CAST(split_part(t, '.', 2) AS BIGINT), CAST(split_part(t, '.', 3) AS BIGINT) * 256 + "
     "CAST(split_part(t, '.', 4) AS BIGINT)))[0] ELSE split_part(v, '/', 1) END")
+
+
+# Datetimes are Kusto's ticks (BIGINT: 100 ns since 0001-01-01 UTC). A shape that needs the calendar reads them
+# as a TIMESTAMP (microseconds) and gives ticks back, with the ticks below the microsecond added back where
+# the calendar does not move them; what is plain tick arithmetic (days, hours, weeks) stays integer arithmetic.
+_DAY = 864000000000
+_MAX_TICKS = 3155378975999999999  # 9999-12-31 23:59:59.9999999
+
+
+def _ts(ticks: str) -> str:
+    return f"timestamp_micros({ticks} DIV 10 - 62135596800000000)"
+
+
+def _ticks(timestamp: str) -> str:
+    return f"(unix_micros({timestamp}) * 10 + 621355968000000000)"
+
+
+def _calendar(ticks: str, timestamp: str, below_microsecond: bool = True) -> str:
+    """Ticks of `timestamp`, a calendar computation on {t}, the TIMESTAMP of `ticks`; with the ticks of
+    `ticks` below the microsecond added back unless the computation truncates them."""
+    result = _ticks(timestamp.replace("{t}", _ts(ticks)))
+    return f"{result} + pmod({ticks}, 10)" if below_microsecond else result
+
+
+def _text(ticks: str) -> str:
+    """Kusto's text of a datetime: ISO 8601 with seven fractional digits."""
+    return (f"date_format({_ts(ticks)}, \"yyyy-MM-dd'T'HH:mm:ss\") || '.' "
+            f"|| lpad(CAST(pmod({ticks}, 10000000) AS STRING), 7, '0') || 'Z'")
+
+
+def _week_start(ticks: str) -> str:
+    """Ticks of the Sunday that starts the week (0001-01-01 was a Monday)."""
+    return f"({ticks} DIV {_DAY} - pmod({ticks} DIV {_DAY} + 1, 7)) * {_DAY}"
+
+
+_TS_A, _TS_B = _ts(":a"), _ts(":b")
 
 
 class Spark(Dialect):
@@ -217,7 +251,7 @@ class Spark(Dialect):
 
     TYPES: ClassVar[dict[str, str]] = {
         "bool": "BOOLEAN", "int": "INT", "long": "BIGINT", "real": "DOUBLE", "decimal": "DECIMAL(38, 18)",
-        "string": "STRING", "datetime": "TIMESTAMP", "timespan": "BIGINT", "dynamic": "VARIANT", "guid": "STRING",
+        "string": "STRING", "datetime": "BIGINT", "timespan": "BIGINT", "dynamic": "VARIANT", "guid": "STRING",
     }
 
     SHAPES: ClassVar[dict[str, str]] = {
@@ -236,8 +270,8 @@ class Spark(Dialect):
         "list_any": "coalesce(exists(:l, e -> coalesce(:p, false)), false)",
         "list_all": "coalesce(forall(:l, e -> coalesce(:p, false)), true)",
         "loop_element": "e",
-        "utc_to_local": "from_utc_timestamp(:t, :z)",
-        "local_to_utc": "to_utc_timestamp(:t, :z)",
+        "utc_to_local": _calendar(":t", "from_utc_timestamp({t}, :z)"),
+        "local_to_utc": _calendar(":t", "to_utc_timestamp({t}, :z)"),
         "list_any_of_subquery": "EXISTS (SELECT 1 FROM (SELECT explode(:l) AS e) AS _x WHERE coalesce(:p, false))",
         "list_all_of_subquery": "NOT EXISTS (SELECT 1 FROM (SELECT explode(:l) AS e) AS _x WHERE NOT coalesce(:p, false))",
         "list_position_dot": "aggregate(transform(:l, (e, p) -> e * (p + 1)), CAST(0 AS DOUBLE), (acc, v) -> acc + v)",
@@ -346,55 +380,59 @@ class Spark(Dialect):
                                     for i, m in ((1, 16777216), (2, 65536), (3, 256), (4, 1)))
             + " ELSE NULL END"),
         # ---- datetime and timespan
-        "bin_datetime": (
-            "CASE WHEN :s <= 0 THEN NULL ELSE timestamp_micros(CAST(floor((unix_micros(:v) * 10 + 621355968000000000) "
-            "/ :s) AS BIGINT) * :s DIV 10 - 62135596800000000) END"),
+        "bin_datetime": "CASE WHEN :s <= 0 THEN NULL ELSE :v - pmod(:v, :s) END",
         **{f"calendar_difference_{unit}": text for unit, text in {
-            "year": "year(:a) - year(:b)",
-            "quarter": "(year(:a) * 4 + quarter(:a)) - (year(:b) * 4 + quarter(:b))",
-            "month": "(year(:a) * 12 + month(:a)) - (year(:b) * 12 + month(:b))",
-            "day": "datediff(CAST(:a AS DATE), CAST(:b AS DATE))",
-            "hour": "floor(unix_micros(:a) / 3600000000) - floor(unix_micros(:b) / 3600000000)",
-            "minute": "floor(unix_micros(:a) / 60000000) - floor(unix_micros(:b) / 60000000)",
-            "second": "floor(unix_micros(:a) / 1000000) - floor(unix_micros(:b) / 1000000)",
-            "millisecond": "floor(unix_micros(:a) / 1000) - floor(unix_micros(:b) / 1000)",
-            "microsecond": "unix_micros(:a) - unix_micros(:b)",
+            "year": f"year({_TS_A}) - year({_TS_B})",
+            "quarter": f"(year({_TS_A}) * 4 + quarter({_TS_A})) - (year({_TS_B}) * 4 + quarter({_TS_B}))",
+            "month": f"(year({_TS_A}) * 12 + month({_TS_A})) - (year({_TS_B}) * 12 + month({_TS_B}))",
+            "day": f"datediff(CAST({_TS_A} AS DATE), CAST({_TS_B} AS DATE))",
+            "hour": ":a DIV 36000000000 - :b DIV 36000000000",
+            "minute": ":a DIV 600000000 - :b DIV 600000000",
+            "second": ":a DIV 10000000 - :b DIV 10000000",
+            "millisecond": ":a DIV 10000 - :b DIV 10000",
+            "microsecond": ":a DIV 10 - :b DIV 10",
         }.items()},
-        "datetime_add_years": ":v + make_interval(CAST(:n AS INT), 0, 0, 0, 0, 0, 0)",
-        "datetime_add_months": ":v + make_interval(0, CAST(:n AS INT), 0, 0, 0, 0, 0)",
-        "datetime_add_days": f"timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * {_MICROS_PER_DAY})",
-        "datetime_add_hours": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 3600000000)",
-        "datetime_add_minutes": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 60000000)",
-        "datetime_add_seconds": "timestamp_micros(unix_micros(:v) + CAST(:n AS BIGINT) * 1000000)",
-        "datetime_difference_ticks": "(unix_micros(:a) - unix_micros(:b)) * 10",
-        "datetime_fraction_digits": "lpad(CAST(pmod(unix_micros(:v), 1000000) AS STRING), 6, '0') || '0'",
-        "datetime_part_year": "year(:v)", "datetime_part_quarter": "quarter(:v)", "datetime_part_month": "month(:v)",
-        "datetime_part_weekofyear": "weekofyear(:v)", "datetime_part_day": "day(:v)",
-        "datetime_part_dayofyear": "dayofyear(:v)", "datetime_part_hour": "hour(:v)",
-        "datetime_part_minute": "minute(:v)", "datetime_part_second": "second(:v)",
-        "datetime_part_millisecond": "pmod(unix_micros(:v), 1000000) DIV 1000",
-        "datetime_part_microsecond": "pmod(unix_micros(:v), 1000000)",
-        "datetime_part_nanosecond": "pmod(unix_micros(:v), 1000000) * 1000",
-        "datetime_to_json": f"CASE WHEN :x IS NULL THEN NULL ELSE CAST(date_format(:x, {_FORMAT}) || '0Z' AS VARIANT) END",
-        "datetime_to_kusto_ticks": "unix_micros(:x) * 10 + 621355968000000000",
-        "datetime_to_text": f"COALESCE(date_format(:t, {_FORMAT}) || '0Z', '')",
-        "datetime_to_ticks": "unix_micros(:x) * 10",
-        "dayofweek_ticks": "CAST(dayofweek(:v) - 1 AS BIGINT) * 864000000000",  # Spark: Sunday is 1
-        "end_of_day": f"timestamp_micros(unix_micros(:s) + {_MICROS_PER_DAY} - 1)",
-        "end_of_week": f"timestamp_micros(unix_micros(:s) + 7 * {_MICROS_PER_DAY} - 1)",
-        "end_of_month": "timestamp_micros(unix_micros(:s + make_interval(0, 1, 0, 0, 0, 0, 0)) - 1)",
-        "end_of_year": "timestamp_micros(unix_micros(:s + make_interval(1, 0, 0, 0, 0, 0, 0)) - 1)",
-        "hour_of_12": "CAST(((hour(:v) + 11) % 12) + 1 AS STRING)",
-        "kusto_ticks_to_datetime": "timestamp_micros((:x - 621355968000000000) DIV 10)",
-        "make_datetime": "try_make_timestamp(:y, :mo, :d, :h, :mi, CAST(:s AS DECIMAL(16, 6)))",
+        "datetime_add_years": _calendar(":v", "{t} + make_interval(CAST(:n AS INT), 0, 0, 0, 0, 0, 0)"),
+        "datetime_add_months": _calendar(":v", "{t} + make_interval(0, CAST(:n AS INT), 0, 0, 0, 0, 0)"),
+        "datetime_add_days": f":v + CAST(:n AS BIGINT) * {_DAY}",
+        "datetime_add_hours": ":v + CAST(:n AS BIGINT) * 36000000000",
+        "datetime_add_minutes": ":v + CAST(:n AS BIGINT) * 600000000",
+        "datetime_add_seconds": ":v + CAST(:n AS BIGINT) * 10000000",
+        "datetime_difference_ticks": ":a - :b",
+        "datetime_fraction_digits": "lpad(CAST(pmod(:v, 10000000) AS STRING), 7, '0')",
+        "datetime_part_year": f"year({_ts(':v')})",
+        "datetime_part_quarter": f"quarter({_ts(':v')})",
+        "datetime_part_month": f"month({_ts(':v')})",
+        "datetime_part_weekofyear": f"weekofyear({_ts(':v')})",
+        "datetime_part_day": f"day({_ts(':v')})",
+        "datetime_part_dayofyear": f"dayofyear({_ts(':v')})",
+        "datetime_part_hour": f"hour({_ts(':v')})",
+        "datetime_part_minute": f"minute({_ts(':v')})",
+        "datetime_part_second": f"second({_ts(':v')})",
+        "datetime_part_millisecond": "pmod(:v, 10000000) DIV 10000",
+        "datetime_part_microsecond": "pmod(:v, 10000000) DIV 10",
+        "datetime_part_nanosecond": "pmod(:v, 10000000) * 100",
+        "datetime_to_json": f"CASE WHEN :x IS NULL THEN NULL ELSE CAST({_text(':x')} AS VARIANT) END",
+        "datetime_to_kusto_ticks": ":x",
+        "datetime_to_text": f"COALESCE({_text(':t')}, '')",
+        "dayofweek_ticks": f"pmod(:v DIV {_DAY} + 1, 7) * {_DAY}",  # 0001-01-01 was a Monday; Sunday is day 0
+        "end_of_day": f":s + {_DAY} - 1",
+        "end_of_week": f":s + 7 * {_DAY} - 1",
+        "end_of_month": f"{_calendar(':s', '{t} + make_interval(0, 1, 0, 0, 0, 0, 0)', below_microsecond=False)} - 1",
+        "end_of_year": f"{_calendar(':s', '{t} + make_interval(1, 0, 0, 0, 0, 0, 0)', below_microsecond=False)} - 1",
+        "hour_of_12": f"CAST(((hour({_ts(':v')}) + 11) % 12) + 1 AS STRING)",
+        "kusto_ticks_to_datetime": f"CASE WHEN :x BETWEEN 0 AND {_MAX_TICKS} THEN :x END",
+        "make_datetime": f"{_ticks('try_make_timestamp(:y, :mo, :d, :h, :mi, CAST(floor(:s) AS DECIMAL(16, 6)))')} "
+                         "+ CAST(round((CAST(:s AS DOUBLE) - floor(CAST(:s AS DOUBLE))) * 10000000) AS BIGINT)",
         "make_timespan_ticks": "CAST(round(((:d * 24 + :h) * 60 + :m) * 600000000 + :s * 10000000) AS BIGINT)",
         "microseconds_to_nanoseconds": ":d * 100",
-        "start_of_week": f"timestamp_micros(unix_micros(date_trunc('DAY', :v)) - (dayofweek(:v) - 1) * {_MICROS_PER_DAY})",
-        "strftime": "date_format(:v, :f)",
-        "text_to_datetime": "TRY_CAST(nullif(trim(:s), '') AS TIMESTAMP)",
-        "ticks_to_datetime": "timestamp_micros(CAST(:v DIV 10 AS BIGINT))",
-        "datetime_plus_ticks": "timestamp_micros(unix_micros(:a) + :b DIV 10)",
-        "datetime_minus_ticks": "timestamp_micros(unix_micros(:a) - :b DIV 10)",
+        "start_of_week": _week_start(":v"),
+        "strftime": f"date_format({_ts(':v')}, :f)",
+        "text_to_datetime": _ticks(r"TRY_CAST(regexp_replace(nullif(trim(:s), ''), '(\\.\\d{6})\\d+', '$1') AS TIMESTAMP)")
+                            + r" + COALESCE(TRY_CAST(regexp_extract(:s, ':\\d\\d[.,]\\d{6}(\\d)', 1) AS BIGINT), 0)",
+        # Kusto's datetimes span years 1 to 9999: arithmetic that leaves them gives null
+        "datetime_plus_ticks": f"CASE WHEN :a + :b BETWEEN 0 AND {_MAX_TICKS} THEN :a + :b END",
+        "datetime_minus_ticks": f"CASE WHEN :a - :b BETWEEN 0 AND {_MAX_TICKS} THEN :a - :b END",
         "timespan_days": "abs(:t) DIV 864000000000",
         "timespan_hours": "(abs(:t) DIV 36000000000) % 24",
         "timespan_minutes": "(abs(:t) DIV 600000000) % 60",
@@ -417,17 +455,12 @@ class Spark(Dialect):
             " || lpad(CAST((abs(:t) DIV 10000000) % 60 AS STRING), 2, '0')"
             " || (CASE WHEN abs(:t) % 10000000 <> 0 THEN '.' || lpad(CAST(abs(:t) % 10000000 AS STRING), 7, '0')"
             " ELSE '' END) END"),
-        "start_of_day": "date_trunc('DAY', :v)",
-        "start_of_month": "date_trunc('MONTH', :v)",
-        "start_of_year": "date_trunc('YEAR', :v)",
-        "unix_millis_to_datetime": "timestamp_micros(CAST(:x * 1000 AS BIGINT))",
-        "unix_seconds_to_datetime": "timestamp_micros(CAST(:x * 1000000 AS BIGINT))",
-        "weeks_between": (
-            f"CAST(((unix_micros(date_trunc('DAY', :a)) - (dayofweek(:a) - 1) * {_MICROS_PER_DAY}) - "
-            f"(unix_micros(date_trunc('DAY', :b)) - (dayofweek(:b) - 1) * {_MICROS_PER_DAY})) DIV 604800000000 AS BIGINT)"),
-        "range_datetime_rows": (
-            "SELECT timestamp_micros(unix_micros(:a) + id * (:s DIV 10)) AS v FROM "
-            "range(0, CAST(floor((unix_micros(:b) - unix_micros(:a)) * 10 / :s) AS BIGINT) + 1)"),
+        "start_of_day": f":v DIV {_DAY} * {_DAY}",
+        "start_of_month": _calendar(":v", "date_trunc('MONTH', {t})", below_microsecond=False),
+        "start_of_year": _calendar(":v", "date_trunc('YEAR', {t})", below_microsecond=False),
+        "unix_millis_to_datetime": "CAST(:x * 10000 AS BIGINT) + 621355968000000000",
+        "unix_seconds_to_datetime": "CAST(:x * 10000000 AS BIGINT) + 621355968000000000",
+        "weeks_between": f"({_week_start(':a')} - {_week_start(':b')}) DIV (7 * {_DAY})",
         "range_number_rows": "SELECT :a + id * :s AS v FROM range(0, CAST(floor((:b - :a) / :s) AS BIGINT) + 1)",
         # ---- make-series
         "series_axis_value": ":a + :i * :s",
@@ -440,6 +473,7 @@ class Spark(Dialect):
             "CAST(transform(array_sort(collect_list(named_struct('i', :i, 'v', :v)), "
             "(l, r) -> CASE WHEN l.i < r.i THEN -1 WHEN l.i > r.i THEN 1 ELSE 0 END), x -> x.v) AS VARIANT)"),
         "series_start_from_min": "floor(min(:a) / :s) * :s",
+        "series_start_from_min_whole": "min(:a) - pmod(min(:a), :s)",
         # ---- dynamic (VARIANT) and lists of it (ARRAY<VARIANT>)
         "json_type": _vtype(":d"),
         "query_string_object": (  # a key given twice keeps its last value (mapKeyDedupPolicy=LAST_WIN)
@@ -567,8 +601,8 @@ class Spark(Dialect):
         "hex_of_long": "lower(hex(:x))",
         "zero_pad_left": "CASE WHEN length(:s) < :n THEN lpad(:s, CAST(:n AS INT), '0') ELSE :s END",
         "json_repeat": "CASE WHEN :n < 0 THEN NULL ELSE CAST(array_repeat(:v, CAST(:n AS INT)) AS VARIANT) END",
-        "unix_micros_to_datetime": "timestamp_micros(:x)",
-        "unix_nanos_to_datetime": "timestamp_micros((:x - pmod(:x, 1000)) DIV 1000)",
+        "unix_micros_to_datetime": ":x * 10 + 621355968000000000",
+        "unix_nanos_to_datetime": "(:x - pmod(:x, 100)) DIV 100 + 621355968000000000",
         "is_valid_utf8": "is_valid_utf8(:s)",
         # dynamic, parsing and hash functions (issue 12, second batch)
         "json_bag_without": (

@@ -14,6 +14,7 @@ from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.types import NUMERIC, widest_number
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
+from kqlite.ticks import MAX_DATETIME_TICKS, datetime_from_ticks, datetime_ticks
 
 if TYPE_CHECKING:
     pass
@@ -61,6 +62,9 @@ class DatetimeFunctions:
         self.expect(c, node, args[0], "timespan")
         if args[0].is_const and isinstance(args[0].const, int):
             self.compiler.ago_windows.append(args[0].const)
+            start = datetime_ticks(self.compiler.now) - args[0].const
+            if 0 <= start <= MAX_DATETIME_TICKS:  # one constant: what a time-window filter compares with
+                return Typed(sb.literal("datetime", datetime_from_ticks(start)), "datetime")
         now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
         return c.arith("-", now, args[0], node)
 
@@ -105,7 +109,7 @@ class DatetimeFunctions:
         def build(self, c, node, args):
             self.arity(c, node, args, 1)
             self.expect(c, node, args[0], "datetime")
-            return Typed(sb.cast(c.dialect.call(sql_part, [args[0].sql]), result), result)
+            return Typed(sb.cast(c.dialect.shape(f"datetime_part_{sql_part}", v=args[0].sql), result), result)
 
         return build
 
@@ -246,8 +250,7 @@ class DatetimeFunctions:
                     c.dialect.shape("hour_of_12", v=value.sql)
                 )
             elif token[0] in "fF":
-                pieces.append(exp.Substring(this=c.dialect.shape("datetime_fraction_digits", v=value.sql),
-                                            start=sb.number(1), length=sb.number(len(token))))
+                _fraction(pieces, token, c.dialect.shape("datetime_fraction_digits", v=value.sql))
             else:
                 pieces.append(format_separator(token, c, node))
         return Typed(sb.coalesce(sb.concat(pieces), sb.string("")), "string")
@@ -266,12 +269,25 @@ class DatetimeFunctions:
                 pieces.append(exp.Pad(this=number, expression=sb.number(len(token)), fill_pattern=sb.string("0"),
                                       is_left=True) if len(token) > 1 else number)
             elif token[0] in "fF":
-                pieces.append(exp.Substring(this=c.dialect.shape("timespan_fraction_digits", t=value.sql),
-                                            start=sb.number(1), length=sb.number(len(token))))
+                _fraction(pieces, token, c.dialect.shape("timespan_fraction_digits", t=value.sql))
             else:
                 pieces.append(format_separator(token, c, node))
         sign = c.dialect.shape("sign_prefix", t=value.sql)
         return Typed(sb.coalesce(sb.concat([sign, *pieces]), sb.string("")), "string")
+
+
+def _fraction(pieces: list[exp.Expression], token: str, digits: exp.Expression) -> None:
+    """An f/F token: the first digits of the seven; F drops trailing zeros, and when none is left, the '.'
+    written just before it too (as .NET formats)."""
+    first = exp.Substring(this=digits, start=sb.number(1), length=sb.number(len(token)))
+    if token[0] == "f":
+        pieces.append(first)
+        return
+    trimmed = exp.Trim(this=first, expression=sb.string("0"), position="TRAILING")
+    if pieces and isinstance(pieces[-1], exp.Literal) and pieces[-1].this == ".":
+        empty = exp.EQ(this=trimmed.copy(), expression=sb.string(""))
+        pieces[-1] = exp.Case(ifs=[exp.If(this=empty, true=sb.string(""))], default=sb.string("."))
+    pieces.append(trimmed)
 
 
 # The only literal characters Kusto's format_datetime / format_timespan accept between specifiers.
