@@ -7,6 +7,8 @@ dynamic as JSON; strings are VARCHAR and never NULL (missing strings are '').
 
 from __future__ import annotations
 
+from functools import cache
+
 from sqlglot import exp
 
 KQL_TYPES = ("bool", "int", "long", "real", "decimal", "string", "datetime", "timespan", "dynamic", "guid")
@@ -39,6 +41,11 @@ def normalize_type(name: str) -> str | None:
 
 
 def sql_type(kql_type: str) -> exp.DataType:
+    return _parsed_sql_type(kql_type).copy()  # a copy: the caller puts it in a tree of its own
+
+
+@cache
+def _parsed_sql_type(kql_type: str) -> exp.DataType:
     return exp.DataType.build(SQL_TYPES[kql_type], dialect="duckdb")
 
 
