@@ -259,6 +259,7 @@ class QuerySettings:
     offline: bool = False
     local_utc_offset: timedelta | None = None
     backend: str = "duckdb"
+    geoip_database: Path | None = None  # geo_info_from_ip_address()'s MaxMind database
 
 
 def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
@@ -321,11 +322,17 @@ def query_settings_options(command: Callable) -> Callable:
                   help="externaldata never downloads: http(s) URLs are read from the download cache only.")
     @click.option("--backend", type=click.Choice(["duckdb", "spark"]), default="duckdb", show_default=True,
                   help="The engine: DuckDB, embedded; or Apache Spark (a local session; docs/spark.md).")
+    @click.option("--geoip-database", "geoip_database", metavar="MMDB",
+                  type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  help="A MaxMind City database (GeoLite2-City.mmdb) for geo_info_from_ip_address() "
+                       "(default: $KQLITE_GEOIP_DATABASE).")
     @local_offset_option
     @functools.wraps(command)
     def wrapper(*args: Any, flavour: str, now: datetime | None, params: dict[str, str], allow_paths: tuple[Path, ...],
-                offline: bool, local_utc_offset: timedelta | None, backend: str, **kwargs: Any) -> Any:
-        settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset, backend)
+                offline: bool, local_utc_offset: timedelta | None, backend: str, geoip_database: Path | None,
+                **kwargs: Any) -> Any:
+        settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset, backend,
+                                 geoip_database)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -445,7 +452,8 @@ def _connect(inputs: Inputs) -> Any:
     if settings.backend == "spark":
         return _connect_spark(inputs, tables, policy)
     return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, flavour=settings.flavour,
-                          now=settings.now, external_policy=policy, **inputs.limits)
+                          now=settings.now, external_policy=policy, geoip_database=settings.geoip_database,
+                          **inputs.limits)
 
 
 def _connect_spark(inputs: Inputs, tables: dict[str, Any], policy: Any) -> Any:
@@ -456,7 +464,7 @@ def _connect_spark(inputs: Inputs, tables: dict[str, Any], policy: Any) -> Any:
     settings = inputs.settings
     try:
         return kqlite.connect(backend="spark", tables=tables, flavour=settings.flavour, now=settings.now,
-                              external_policy=policy)
+                              external_policy=policy, geoip_database=settings.geoip_database)
     except ImportError:
         raise KqlError("--backend spark needs pyspark: pip install 'kqlite[spark]'") from None
 

@@ -412,10 +412,29 @@ class Connections:
         return _connect(self.flavour, self.data_tables if stage == "data" else None)[0]
 
 
+@functools.cache
+def _geoip_database() -> str | None:
+    """A small MaxMind City database (every address in one country) for the queries that call
+    geo_info_from_ip_address(); None without mmdb-writer."""
+    try:
+        import mmdb_writer
+        import netaddr
+    except ImportError:
+        return None
+    writer = mmdb_writer.MMDBWriter(ip_version=6, database_type="GeoLite2-City", languages=["en"], ipv4_compatible=True)
+    writer.insert_network(netaddr.IPSet(["0.0.0.0/1", "128.0.0.0/1", "2000::/3"]), {
+        "country": {"names": {"en": "Australia"}}, "city": {"names": {"en": "Sydney"}},
+        "location": {"latitude": mmdb_writer.MmdbF64(-33.8715), "longitude": mmdb_writer.MmdbF64(151.2006)}})
+    path = Path(tempfile.mkdtemp(prefix="kqlite-corpus-geo-")) / "city.mmdb"
+    writer.to_db_file(str(path))
+    return str(path)
+
+
 def _connect(flavour: str | None, tables: dict[str, Path] | None) -> tuple[Any, str]:
     import kqlite
 
-    kwargs: dict[str, Any] = {"tables": {name: str(path) for name, path in (tables or {}).items()}}
+    kwargs: dict[str, Any] = {"tables": {name: str(path) for name, path in (tables or {}).items()},
+                              "geoip_database": _geoip_database()}
     if flavour is None:
         return kqlite.connect(**kwargs), ""
     try:

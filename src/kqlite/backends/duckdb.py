@@ -38,6 +38,7 @@ from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError
+from kqlite.geoip import open_geoip
 from kqlite.result import Result
 from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
@@ -99,7 +100,8 @@ class Connection:
     def __init__(self, database: str | os.PathLike = ":memory:", tables: dict[str, Any] | None = None,
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
                  read_only: bool = False, flavour: str = "auto", now: datetime | None = None,
-                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None):
+                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None,
+                 geoip_database: str | os.PathLike | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -137,6 +139,7 @@ class Connection:
         self._external_views: dict[str, tuple[str, list[str]]] = {}
         self._readable: set[str] = set()  # the files attached views read: all DuckDB may open once locked
         self._external_policy = external_policy
+        self.geoip = open_geoip(geoip_database)  # geo_info_from_ip_address()'s database (or the environment's)
         self._attached_paths: list[str] = []
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
             self.attach(name, StoredTable(name))
@@ -495,6 +498,14 @@ class Connection:
             if value is not None:
                 raise KqlDataError(f"table {table}, column {column}: value {value!r} cannot be read as {kql_type}")
 
+    def _register_rows(self, table: Any) -> exp.Table:
+        """Rows computed while compiling (an Arrow table) as a relation of this connection."""
+        with self._lock:
+            self._attach_count += 1
+            name = f"_rows_{self._attach_count}"
+            self.duckdb.register(name, table)
+        return exp.Table(this=ident(name))
+
     def _external(self, columns: list[Column], uris: list[str], properties: dict[str, object]
                   ) -> tuple[exp.Table, list[str]]:
         """Read an externaldata operator's data (under the connection's external-data policy) into a view of
@@ -592,7 +603,8 @@ class Connection:
         """The compiled query and its DuckDB SQL text. `deadline` (time.monotonic()) bounds compiling too."""
         self._lock_down()
         options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
-                   "external": self._external, "deadline": deadline, "variables": variables}
+                   "external": self._external, "deadline": deadline, "variables": variables,
+                   "register_rows": self._register_rows, "geoip": self.geoip}
         with deep_recursion():
             try:
                 script = parse(kql)

@@ -36,6 +36,7 @@ from kqlite.compile.dialects import ShapeUnavailable, dialect_named
 from kqlite.compile.scope import Column, ident
 from kqlite.compile.sqlnames import SqlNames
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlUnsupportedError
+from kqlite.geoip import open_geoip
 from kqlite.result import Result
 from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
@@ -96,7 +97,8 @@ class SparkConnection:
 
     def __init__(self, tables: dict[str, Any] | None = None, *, spark: SparkSession | None = None,
                  flavour: str = "auto", now: datetime | None = None, timeout: float | None = None,
-                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None):
+                 external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None,
+                 geoip_database: str | os.PathLike | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -110,10 +112,12 @@ class SparkConnection:
         self.now = now
         self.timeout = timeout
         self.names = SqlNames()
+        self.geoip = open_geoip(geoip_database)  # geo_info_from_ip_address()'s database (or the environment's)
         self._prefix = f"kqlite{next(_connection_numbers)}_"  # this connection's temporary views
         self._sources: dict[str, DataFrame] = {}
         self._views: dict[tuple[str, str], list[Column]] = {}
         self._view_names: list[str] = []
+        self._rows_count = 0  # relations of rows computed while compiling (_register_rows)
         self._lock = threading.RLock()
         self._jobs = itertools.count(1)
         self._external_policy = external_policy
@@ -287,6 +291,14 @@ class SparkConnection:
 
         return ExternalPolicy.default(sorted({Path(p).resolve().parent for p in self._local_paths}))
 
+    def _register_rows(self, table: Any) -> exp.Table:
+        """Rows computed while compiling (an Arrow table) as a temporary view of the session."""
+        self._rows_count += 1
+        name = f"{self._prefix}rows_{self._rows_count}"
+        self.spark.createDataFrame(table).createOrReplaceTempView(name)
+        self._view_names.append(name)
+        return exp.Table(this=ident(name))
+
     def _external(self, columns: list[Column], uris: list[str], properties: dict[str, object]
                   ) -> tuple[exp.Table, list[str]]:
         """An externaldata operator's rows, read by kqlite (the same loader as on DuckDB), as a view of the
@@ -326,8 +338,9 @@ class SparkConnection:
                 now: datetime | None = None, deadline: float | None = None,
                 variables: dict[str, Any] | None = None) -> tuple[CompiledQuery, str]:
         """The compiled query and its Spark SQL text."""
-        options = {"probe": self._probe, "external": self._external, "names": self.names, "params": params, "now": now or self.now, "deadline": deadline,
-                   "variables": variables, "dialect": self.dialect}
+        options = {"probe": self._probe, "external": self._external, "names": self.names, "params": params,
+                   "now": now or self.now, "deadline": deadline, "variables": variables, "dialect": self.dialect,
+                   "register_rows": self._register_rows, "geoip": self.geoip}
         with deep_recursion():
             try:
                 script = parse(kql)

@@ -7,14 +7,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates import Aggregates
 from kqlite.compile.catalog import Catalog
-from kqlite.compile.context import CompileContext, ExternalReader
+from kqlite.compile.context import CompileContext, ExternalReader, RowsRegistrar
 from kqlite.compile.defender_functions import builtin_env, is_builtin
 from kqlite.compile.dialects import Dialect, dialect_named
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
@@ -42,6 +42,9 @@ from kqlite.errors import (
 )
 from kqlite.syntax import ast
 
+if TYPE_CHECKING:
+    from kqlite.geoip import GeoIP
+
 
 @dataclass
 class CompiledQuery:
@@ -65,7 +68,8 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
                    probe: Callable[[str], list[tuple]] | None = None, names: SqlNames | None = None,
                    params: Mapping[str, Any] | None = None,
                    external: ExternalReader | None = None, deadline: float | None = None,
-                   variables: Mapping[str, Any] | None = None, dialect: Dialect | None = None) -> CompiledQuery:
+                   variables: Mapping[str, Any] | None = None, dialect: Dialect | None = None,
+                   register_rows: RowsRegistrar | None = None, geoip: GeoIP | None = None) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
@@ -73,12 +77,13 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
     need it, and are refused without it. `names`: the SQL names already given to the catalog's columns.
     `params`: values of the parameters a `declare query_parameters` statement declares. `external` reads
     the data of an `externaldata` operator (columns, URIs, properties) into a relation. `dialect`: the SQL
-    engine the query is for (DuckDB by default)."""
+    engine the query is for (DuckDB by default). `register_rows` makes an Arrow table of rows computed while
+    compiling a relation of the engine; `geoip` is the database geo_info_from_ip_address() reads."""
     ctx = CompileContext(
         text=script.text, catalog=catalog if isinstance(catalog, Catalog) else Catalog(catalog),
         dialect=dialect or dialect_named("duckdb"), now=now or datetime.now(UTC), names=names or SqlNames(),
         params=dict(params or {}), variables=dict(variables or {}), external=external, run_sql=probe,
-        deadline=deadline)
+        deadline=deadline, register_rows=register_rows, geoip=geoip)
     return Compiler(ctx).script(script)
 
 

@@ -14,13 +14,18 @@ from kqlite.compile.requests import RequestOptions
 from kqlite.compile.sqlnames import SqlNames
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from sqlglot import exp
 
     from kqlite.compile.dialects import Dialect
     from kqlite.compile.scope import Column
+    from kqlite.geoip import GeoIP
 
 # Reads an externaldata operator's data (declared columns, URIs, properties) into a relation; with notes.
 ExternalReader = Callable[[list["Column"], list[str], dict[str, object]], tuple["exp.Table", list[str]]]
+# Makes rows computed while compiling (an Arrow table) a relation of the engine: geo_info_from_ip_address's
+# answers, one row per address the data holds.
+RowsRegistrar = Callable[["pa.Table"], "exp.Table"]
 
 
 @dataclass
@@ -35,6 +40,8 @@ class CompileContext:
     variables: dict[str, Any] = field(default_factory=dict)  # host-language values seen as scalar lets
     external: ExternalReader | None = None  # reads externaldata's rows (None: refused)
     run_sql: Callable[[str], list[tuple]] | None = None  # runs a partial query (bag_unpack's keys)
+    register_rows: RowsRegistrar | None = None  # makes rows computed while compiling a relation
+    geoip: GeoIP | None = None  # the MaxMind database geo_info_from_ip_address() reads (None: refused)
     deadline: float | None = None  # time.monotonic() by which compiling must be done
     # ---- what compiling finds out (read by the backend and `explain` afterwards)
     options: RequestOptions = field(default_factory=RequestOptions)  # `set` statements that act

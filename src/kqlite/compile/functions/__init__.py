@@ -5,6 +5,7 @@ from kqlite.compile.functions.binary import BinaryFunctions
 from kqlite.compile.functions.core import CoreFunctions
 from kqlite.compile.functions.datetime import DatetimeFunctions
 from kqlite.compile.functions.dynamic import DynamicFunctions
+from kqlite.compile.functions.geo import GeoFunctions
 from kqlite.compile.functions.logic import LogicFunctions
 from kqlite.compile.functions.math import MathFunctions
 from kqlite.compile.functions.network import NetworkFunctions
@@ -33,6 +34,7 @@ class Functions(
     TextFunctions,
     BagFunctions,
     ParsingFunctions,
+    GeoFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
