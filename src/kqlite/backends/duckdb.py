@@ -219,7 +219,9 @@ class Connection:
                 self._sources[name] = self._describe_source(raw_name, source)
                 for key in previous_views:
                     del self._views[key]
-                self.table_columns(name, "defender")  # read now: a value the schema cannot hold fails the attach
+                # the casts that can fail are checked on the data now: a value the schema cannot hold fails the
+                # attach. The view itself (statistics read, SQL planned) is made when a query first names the table.
+                self._shaped_select(name, "defender", self._sources[name], probe_nulls=False)
                 for key in previous_views:
                     self.table_columns(*key)
             except (duckdb.Error, KqlDataError) as error:
@@ -347,9 +349,12 @@ class Connection:
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
     def _shaped_select(self, name: str, flavour: str, source: _Source | None,
-                       schema: list[tuple[str, str]] | None = None) -> tuple[exp.Select, list[Column]]:
+                       schema: list[tuple[str, str]] | None = None,
+                       probe_nulls: bool = True) -> tuple[exp.Select, list[Column]]:
         """The view's SELECT: the flavour's schema columns in order (missing ones as empty), then the data's
-        extra columns (those neither flavour's schema has). No data: an empty table of the schema."""
+        extra columns (those neither flavour's schema has). No data: an empty table of the schema.
+        Without `probe_nulls` no statistics are read (every text column gets its COALESCE): what an attach
+        checks before the view is made."""
         if schema is None:
             schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
         columns: list[Column] = []
@@ -360,7 +365,7 @@ class Connection:
                 projections.append(self._output(sb.literal(kql_type, "" if kql_type == "string" else None), col_name))
             return exp.Select().select(*projections, copy=False).where(exp.Boolean(this=False), copy=False), columns
         present = source.columns
-        null_free = source.null_free
+        null_free = source.null_free if probe_nulls else set()
         if null_free is None:
             text = [kql for kql, (_, duck_type) in present.items() if duck_type == "VARCHAR"]
             null_free = self._stored_null_free(source.raw, text, present)
