@@ -141,23 +141,38 @@ class SparkLists(ListSql):
 
 def _detect_period(q: ListSql, train: str, m: str, threshold: str) -> str:
     """series_periods_detect's best period of the training points (0 for none): the lag in [4, m / 2] whose
-    autocorrelation (the biased sample ACF, of the values less their mean, a missing value counting as the
-    mean) is a local maximum and the highest such, when it passes the threshold."""
-    def with_deviations(mu):
-        return q.let(q.map(train, lambda e: f"coalesce({e} - {mu}, CAST(0 AS DOUBLE))"), lambda d: q.let(
-            q.sum(q.map(d, lambda e: f"{e} * {e}")), lambda den: (
-                f"CASE WHEN {mu} IS NULL OR NOT ({den} > 0) THEN 0 ELSE "
-                + q.let(q.map(q.range("0", f"{q.half(m)} + 2"), lambda g: q.sum(q.map(
-                    q.range("0", f"{m} - {g}"), lambda j: f"{q.at(d, j)} * {q.at(d, f'{j} + {g}')}")) + f" / {den}"),
-                    lambda acf: q.let(q.filter(q.range("4", f"{q.half(m)} + 1"), lambda g: (
-                        f"{q.at(acf, g)} >= {q.at(acf, f'{g} - 1')} AND {q.at(acf, g)} >= {q.at(acf, f'{g} + 1')}")),
-                        lambda candidates: q.let(q.max(q.map(candidates, lambda g: q.at(acf, g))), lambda best: (
-                            f"CASE WHEN {best} > {threshold} THEN "
-                            + q.at(q.filter(candidates, lambda g: f"{q.at(acf, g)} = {best}"), "0")
-                            + " ELSE 0 END"))))
-                + " END")))
+    autocorrelation is a local maximum and the highest such, when it passes the threshold. The autocorrelation
+    is the biased sample ACF of the values less their least squares line (a trend would otherwise hide the
+    period: the documentation's forecast example needs this), a missing value counting as on the line."""
+    def with_deviations(d):
+        return q.let(q.sum(q.map(d, lambda e: f"{e} * {e}")), lambda den: (
+            f"CASE WHEN NOT ({den} > 0) THEN 0 ELSE "
+            + q.let(q.map(q.range("0", f"{q.half(m)} + 2"), lambda g: q.sum(q.map(
+                q.range("0", f"{m} - {g}"), lambda j: f"{q.at(d, j)} * {q.at(d, f'{j} + {g}')}")) + f" / {den}"),
+                lambda acf: q.let(q.filter(q.range("4", f"{q.half(m)} + 1"), lambda g: (
+                    f"{q.at(acf, g)} >= {q.at(acf, f'{g} - 1')} AND {q.at(acf, g)} >= {q.at(acf, f'{g} + 1')}")),
+                    lambda candidates: q.let(q.max(q.map(candidates, lambda g: q.at(acf, g))), lambda best: (
+                        f"CASE WHEN {best} > {threshold} THEN "
+                        + q.at(q.filter(candidates, lambda g: f"{q.at(acf, g)} = {best}"), "0")
+                        + " ELSE 0 END"))))
+            + " END"))
 
-    return q.let(q.avg(train), with_deviations)
+    line = _line(q, train, m)
+    return q.let(q.doubles(q.map(q.range("0", m), lambda j: (
+        f"coalesce({q.at(train, j)} - {q.at(line, j)}, CAST(0 AS DOUBLE))"))), with_deviations)
+
+
+def _line(q: ListSql, values: str, m: str, n: str | None = None) -> str:
+    """The least squares line through the present values[0..m) over x = 0, 1, ..., as a list of n values (n:
+    m by default) extending it."""
+    present = q.filter(q.range("0", m), lambda j: f"{q.at(values, j)} IS NOT NULL")
+    return q.let(present, lambda js: q.let(q.avg(q.map(js, lambda j: f"CAST({j} AS DOUBLE)")), lambda mx: q.let(
+        f"coalesce({q.avg(values)}, CAST(0 AS DOUBLE))", lambda my: q.let(
+            q.sum(q.map(js, lambda j: f"({j} - {mx}) * ({j} - {mx})")), lambda sxx: q.let(
+                f"CASE WHEN {sxx} > 0 THEN "
+                + q.sum(q.map(js, lambda j: f"({j} - {mx}) * ({q.at(values, j)} - {my})"))
+                + f" / {sxx} ELSE CAST(0 AS DOUBLE) END", lambda slope: q.doubles(q.map(
+                    q.range("0", n or m), lambda i: f"{my} + {slope} * ({i} - coalesce({mx}, CAST(0 AS DOUBLE)))")))))))
 
 
 def decompose(q: ListSql, trend: str) -> str:
@@ -192,14 +207,7 @@ def _trend(q: ListSql, trend: str, deseasonal: str, m: str, n: str) -> str:
         return q.let(f"coalesce({q.avg(deseasonal)}, CAST(0 AS DOUBLE))",
                      lambda mu: q.doubles(q.map(q.range("0", n), lambda i: mu)))
     # linefit: least squares over the training points present, extended to the test points
-    present = q.filter(q.range("0", m), lambda j: f"{q.at(deseasonal, j)} IS NOT NULL")
-    return q.let(present, lambda js: q.let(q.avg(q.map(js, lambda j: f"CAST({j} AS DOUBLE)")), lambda mx: q.let(
-        f"coalesce({q.avg(deseasonal)}, CAST(0 AS DOUBLE))", lambda my: q.let(
-            q.sum(q.map(js, lambda j: f"({j} - {mx}) * ({j} - {mx})")), lambda sxx: q.let(
-                f"CASE WHEN {sxx} > 0 THEN "
-                + q.sum(q.map(js, lambda j: f"({j} - {mx}) * ({q.at(deseasonal, j)} - {my})"))
-                + f" / {sxx} ELSE CAST(0 AS DOUBLE) END", lambda slope: q.doubles(q.map(
-                    q.range("0", n), lambda i: f"{my} + {slope} * ({i} - coalesce({mx}, CAST(0 AS DOUBLE)))")))))))
+    return _line(q, deseasonal, m, n)
 
 
 def outlier_scores(q: ListSql) -> str:
