@@ -43,7 +43,9 @@ def _replace(text: str, title: str, body: str, count: int | None = None) -> str:
 
 def main() -> int:
     compiler = Compiler("", {})
-    scalars, aggregates = set(compiler.functions.table), set(compiler.aggregates.table)
+    # functions of several results (series_stats, series_decompose...) are scalar functions too
+    scalars = set(compiler.functions.table) | set(compiler.functions.tuples)
+    aggregates = set(compiler.aggregates.table)
     text = DOC.read_text(encoding="utf-8")
     text = _replace(text, "Scalar functions", _names(scalars), len(scalars))
     text = _replace(text, "Aggregation functions", _names(aggregates), len(aggregates))

@@ -69,6 +69,8 @@ SESSION_SETTINGS = {
     # scan reads one row per recursion level (per partition): as many levels and rows as the input has
     "spark.sql.cteRecursionLevelLimit": "-1",
     "spark.sql.cteRecursionRowLimit": "-1",
+    # the series algorithms (series_decompose...) nest lambdas deeper than the analyzer's 100 passes resolve
+    "spark.sql.analyzer.maxIterations": "1000",
 }
 
 

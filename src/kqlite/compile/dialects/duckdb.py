@@ -8,6 +8,8 @@ from sqlglot import exp
 
 from kqlite.compile.dialects import ipregex as ipx
 from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
+from kqlite.compile.dialects.series_sql import DuckDBLists
+from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
 # a bag's key/value pairs, in order
 _ENTRIES = "map_entries(CAST(:b AS MAP(VARCHAR, JSON)))"
@@ -124,6 +126,10 @@ class DuckDB(Dialect):
 
     SHAPES: ClassVar[dict[str, str]] = {
         # series
+        # series_decompose_*, series_outlier_scores, series_anomaly_flags, series_fit_2lines (see series_sql)
+        **series_shapes(DuckDBLists()),
+        "reals_to_json": 'to_json(:l)',
+        "list_item": 'list_extract(:l, :i + 1)',  # element :i (from 0) of a list of lists or reals
         "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
         # RE2's \s (space, tab, line feed, form feed, carriage return), without a regex per value
         "trim_whitespace": "trim(:s, ' ' || chr(9) || chr(10) || chr(12) || chr(13))",
@@ -142,6 +148,9 @@ class DuckDB(Dialect):
         "list_any": 'coalesce(list_bool_or(list_transform(:l, e -> coalesce(:p, false))), false)',
         "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
         "loop_element": 'e',
+        # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
+        "with_bound_value": 'list_transform([:v], r -> :body)[1]',
+        "bound_value": 'r',
         "utc_to_local": _calendar(":t", "CAST(timezone(:z, CAST({t} AS TIMESTAMPTZ)) AS TIMESTAMP)"),
         "local_to_utc": _calendar(":t", "CAST(timezone(:z, {t}) AS TIMESTAMP)"),
         # the same over a list that is a subquery's value (toscalar): Spark takes no subquery in a lambda

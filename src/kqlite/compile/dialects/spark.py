@@ -18,6 +18,8 @@ from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
 from kqlite.compile.dialects import ipregex as ipx
 from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
+from kqlite.compile.dialects.series_sql import SparkLists
+from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
 
 class KqliteSpark(_SqlglotSpark):
@@ -255,6 +257,10 @@ class Spark(Dialect):
     }
 
     SHAPES: ClassVar[dict[str, str]] = {
+        # series_decompose_*, series_outlier_scores, series_anomaly_flags, series_fit_2lines (see series_sql)
+        **series_shapes(SparkLists()),
+        "reals_to_json": 'CAST(:l AS VARIANT)',
+        "list_item": 'get(:l, :i)',  # element :i (from 0) of a list of lists or reals
         # ---- series
         "json_integer": "CASE WHEN schema_of_variant(:e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN try_variant_get(:e, '$', 'bigint') ELSE NULL END",
         "trim_whitespace": "regexp_replace(:s, '^\\\\s+|\\\\s+$', '')",
@@ -270,6 +276,9 @@ class Spark(Dialect):
         "list_any": "coalesce(exists(:l, e -> coalesce(:p, false)), false)",
         "list_all": "coalesce(forall(:l, e -> coalesce(:p, false)), true)",
         "loop_element": "e",
+        # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
+        "with_bound_value": "transform(array(:v), r -> :body)[0]",
+        "bound_value": "r",
         "utc_to_local": _calendar(":t", "from_utc_timestamp({t}, :z)"),
         "local_to_utc": _calendar(":t", "to_utc_timestamp({t}, :z)"),
         "list_any_of_subquery": "EXISTS (SELECT 1 FROM (SELECT explode(:l) AS e) AS _x WHERE coalesce(:p, false))",

@@ -329,3 +329,136 @@ class SeriesFunctions:
         d = c.dialect
         a, b = (d.shape("json_list_numbers", l=self.json_list(c, node, arg)) for arg in args)
         return Typed(d.shape("list_pearson", a=a, b=b), "real")
+
+    # ------------------------------------------------------------ decomposition (series_decompose and its kind)
+
+    def _constant(self, c, node, arg: Typed, what: str, kinds: tuple, default):
+        """A constant argument (null or absent: the default)."""
+        if arg is None or (arg.is_const and arg.const is None):
+            return default
+        if not arg.is_const or not isinstance(arg.const, kinds) or isinstance(arg.const, bool):
+            raise KqlUnsupportedError(f"{node.name}() with a {what} that is not a constant", c.text, node.pos)
+        return arg.const
+
+    def _decomposition(self, c, node, series: Typed, rest: list, pre_column: bool = True) -> exp.Expression:
+        """[baseline, seasonal, trend, residual] (lists of reals) of series_decompose(series, seasonality, trend,
+        test_points, seasonality_threshold); `rest` holds the optional arguments (None where absent).
+
+        Kusto's documentation (series_decompose) fixes the steps: the seasonal component is the median of the
+        (training) points of the same phase, the trend is extracted from the series less it (avg: its average,
+        linefit: a least squares line, extended to the test points, none: 0), baseline = seasonal + trend,
+        residual = x - baseline. Readings of what it leaves open: a missing (null, non-numeric) element takes no
+        part in a median, average or line and its residual is null; a phase without training points has a
+        seasonal value of 0. Seasonality -1 detects the period as series_periods_detect does within [4, n / 2]
+        (see series_sql._detect_period: the score is an autocorrelation, which need not be Kusto's exact score)."""
+        seasonality, trend, test_points, threshold = (rest + [None] * 4)[:4]
+        trend = self._constant(c, node, trend, "trend", (str,), "avg")
+        if trend not in ("avg", "linefit", "none"):
+            raise KqlSemanticError(f"{node.name}(): trend must be 'avg', 'linefit' or 'none', not '{trend}'",
+                                   c.text, node.pos)
+
+        def number(arg, what, default, kind):
+            """A numeric argument: checked when constant, else the expression (null: the default)."""
+            if arg is None or (arg.is_const and arg.const is None):
+                return sb.cast(sb.number(default), kind)
+            if arg.type not in ("int", "long", "real", "decimal"):
+                raise KqlSemanticError(f"{node.name}(): the {what} must be a number", c.text, node.pos)
+            if arg.is_const and kind == "long" and not float(arg.const).is_integer():
+                raise KqlSemanticError(f"{node.name}(): the {what} must be a whole number", c.text, node.pos)
+            if arg.is_const and what == "seasonality" and arg.const < -1:
+                raise KqlSemanticError(f"{node.name}(): seasonality must be -1, 0 or a positive period",
+                                       c.text, node.pos)
+            if arg.is_const and what == "number of test points" and arg.const < 0:
+                raise KqlSemanticError(f"{node.name}(): test points must not be negative", c.text, node.pos)
+            return sb.coalesce(sb.cast(arg.sql, kind), sb.cast(sb.number(default), kind))
+
+        note = (f"{node.name}() is computed as Kusto's documentation describes it; Kusto's own period detection "
+                "(seasonality -1) and anomaly scores are not published, so baselines, scores and flags can differ "
+                "from Defender's (docs/supported.md)")
+        if note not in self.compiler.ctx.notes:  # a note on the result: never a silent difference
+            self.compiler.ctx.notes.append(note)
+        numbers = self.series_numbers(c, node, [series])
+        parts = c.dialect.shape(f"series_decompose_{trend}", l=numbers, p=number(seasonality, "seasonality", -1, "long"),
+                                k=number(test_points, "number of test points", 0, "long"),
+                                h=number(threshold, "seasonality threshold", 0.6, "real"))
+        # computed once, in a step before the columns that read it
+        return c.pre_column(3, parts) if pre_column else parts
+
+    def _series_part(self, c, parts: exp.Expression, index: int) -> exp.Expression:
+        return c.dialect.shape("list_item", l=parts.copy(), i=exp.Literal.number(index))
+
+    def t_series_decompose(self, c, node, args) -> list[tuple[str, Typed]]:
+        self.arity(c, node, args, 1, 5)
+        parts = self._decomposition(c, node, args[0], args[1:])
+        return [(name, Typed(c.dialect.shape("reals_to_json", l=self._series_part(c, parts, i)), "dynamic"))
+                for i, name in enumerate(("baseline", "seasonal", "trend", "residual"))]
+
+    def t_series_decompose_anomalies(self, c, node, args) -> list[tuple[str, Typed]]:
+        """ad_flag, ad_score, baseline: series_outliers' score of series_decompose's residual (Tukey's fences on
+        the 10th/90th percentiles for ctukey, the 25th/75th for tukey), flagged +1/-1 beyond the threshold."""
+        self.arity(c, node, args, 1, 7)
+        rest = (args[1:] + [None] * 6)[:6]
+        threshold = self._constant(c, node, rest[0], "threshold", (int, float), 1.5)
+        method = self._constant(c, node, rest[4], "method", (str,), "ctukey")
+        if method not in ("ctukey", "tukey"):
+            raise KqlSemanticError(f"{node.name}(): the method must be 'ctukey' or 'tukey', not '{method}'",
+                                   c.text, node.pos)
+        low, high = (0.1, 0.9) if method == "ctukey" else (0.25, 0.75)
+        parts = self._decomposition(c, node, args[0], [rest[1], rest[2], rest[3], rest[5]])
+        d = c.dialect
+        scores = d.shape("series_outlier_scores", l=self._series_part(c, parts, 3), q=sb.number(low), w=sb.number(high))
+        flags = d.shape("series_anomaly_flags", l=scores.copy(), z=sb.number(float(threshold)))
+        return [("ad_flag", Typed(d.shape("reals_to_json", l=flags), "dynamic")),
+                ("ad_score", Typed(d.shape("reals_to_json", l=scores), "dynamic")),
+                ("baseline", Typed(d.shape("reals_to_json", l=self._series_part(c, parts, 0)), "dynamic"))]
+
+    def f_series_decompose_forecast(self, c, node, args):
+        """series_decompose's baseline with the last `points` points left out of the learning: the whole
+        series' baseline, the forecast filling those points."""
+        self.arity(c, node, args, 2, 5)
+        rest = (args[2:] + [None] * 3)[:3]
+        parts = self._decomposition(c, node, args[0], [rest[0], rest[1], args[1], rest[2]], pre_column=False)
+        return Typed(c.dialect.shape("reals_to_json", l=self._series_part(c, parts, 0)), "dynamic")
+
+    # ------------------------------------------------------------ two-segment regression
+
+    _FIT_2LINES = ("rsquare", "split_idx", "variance", "rvariance", "line_fit", "right_rsquare", "right_slope",
+                   "right_interception", "right_variance", "right_rvariance", "left_rsquare", "left_slope",
+                   "left_interception", "left_variance", "left_rvariance")
+
+    def _fit_2lines(self, c, node, args, pre_column: bool, fit: exp.Expression | None = None
+                    ) -> list[tuple[str, Typed]]:
+        """Kusto's documentation: each split of the series into two parts gets a line per part (series_fit_line
+        of that part: x = 1, 2, ... within it) and the split with the best total r-square (the least residual
+        sum of squares) wins. Readings of what it leaves open: split_idx is the first index of the right part,
+        each part has at least 2 points (so a series of fewer than 4 gives nulls), the first best split wins,
+        variances are sample variances (as series_fit_line's), rvariance = residual sum of squares / (n - 1)."""
+        self.arity(c, node, args, 1)
+        d = c.dialect
+        fit = fit if fit is not None else d.shape("series_fit_2lines", l=self.series_numbers(c, node, args))
+        if pre_column:
+            fit = c.pre_column(3, fit)
+        scalars = self._series_part(c, fit, 0)
+        out = []
+        scalar_names = [n for n in self._FIT_2LINES if n != "line_fit"]
+        for name in self._FIT_2LINES:
+            if name == "line_fit":
+                out.append((name, Typed(d.shape("reals_to_json", l=self._series_part(c, fit, 1)), "dynamic")))
+                continue
+            value = d.shape("list_item", l=scalars.copy(), i=exp.Literal.number(scalar_names.index(name)))
+            kind = "long" if name == "split_idx" else "real"
+            out.append((name, Typed(sb.cast(value, kind), kind)))
+        return out
+
+    def t_series_fit_2lines(self, c, node, args) -> list[tuple[str, Typed]]:
+        return self._fit_2lines(c, node, args, pre_column=True)
+
+    def f_series_fit_2lines_dynamic(self, c, node, args):
+        """series_fit_2lines' results as one property bag (the fit computed once, read fifteen times)."""
+        self.arity(c, node, args, 1)
+        fit = c.dialect.shape("series_fit_2lines", l=self.series_numbers(c, node, args))
+        items: list[exp.Expression] = []
+        for name, value in self._fit_2lines(c, node, args, pre_column=False, fit=c.dialect.shape("bound_value")):
+            items += [sb.string(name), self.json_of(value)]
+        bag = c.dialect.call("json_object", items)
+        return Typed(c.dialect.shape("with_bound_value", v=fit, body=bag), "dynamic")
