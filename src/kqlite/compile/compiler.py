@@ -22,6 +22,7 @@ from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
 from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
+from kqlite.compile.ops_find import FindOperators
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_pivot import PivotOperators
@@ -92,7 +93,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
-               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators):
+               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
@@ -361,6 +362,8 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             return self.union(node, None, env)
         if isinstance(node, ast.Search):
             return self.op_Search(node, None, env)
+        if isinstance(node, ast.Find):
+            return self.find(node, env)
         if isinstance(node, ast.GenericOperator):
             raise self.unsupported(f"'{node.name}'", node.pos)
         raise self.semantic("expected a table, a tabular expression or a let name here", node.pos)

@@ -281,6 +281,17 @@ class SearchTerm(Expr):
 
 
 @dataclass
+class Find(Operator):
+    """`find [withsource=Name] [in (Tables)] where Predicate [project-smart | project Col[:type], ..., pack_all()]`."""
+
+    predicate: Expr
+    tables: list[str | Pipeline] | None = None  # names (a trailing '*' is a wildcard) or tabular expressions
+    withsource: str | None = None
+    project: list[tuple[str, str | None]] | None = None  # None: project-smart
+    pack_all: bool = False
+
+
+@dataclass
 class Search(Operator):
     predicate: Expr
     tables: list[str] | None = None

@@ -29,7 +29,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "find", "fork",
+    "fork",
     "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
@@ -277,7 +277,10 @@ class _Parser:
             return self.search_rest(tok.pos)
         if word in ("externaldata", "external_data") and nxt.is_op("("):
             return self.externaldata()
-        if word in ("find", "evaluate", "externaldata") and (nxt.kind is not Kind.EOF):
+        if word == "find" and nxt.kind is not Kind.EOF:
+            self.advance()
+            return self.find_rest(tok.pos)
+        if word in ("evaluate", "externaldata") and (nxt.kind is not Kind.EOF):
             self.advance()
             self.skip_operator_rest()
             return ast.GenericOperator(tok.pos, word)
@@ -740,6 +743,63 @@ class _Parser:
         finally:
             self.in_search = False
         return ast.Search(pos, predicate, tables, case_sensitive)
+
+    def find_rest(self, pos: int) -> ast.Find:
+        withsource, tables = None, None
+        if self.tok.is_word("withsource") and self.peek().is_op("="):
+            self.advance()
+            self.advance()
+            withsource = self.identifier("a column name")[0]
+        if self.tok.is_word("in") and self.peek().is_op("("):
+            self.advance()
+            self.advance()
+            tables = []
+            while not self.tok.is_op(")"):
+                if self.tok.is_op("("):
+                    self.advance()
+                    tables.append(self.pipeline())
+                    self.expect_op(")")
+                else:
+                    name_tok = self.tok
+                    name = self.identifier("a table name")[0]
+                    if self.tok.is_op("*") and self.tok.pos == name_tok.end:  # T*: the tables named T...
+                        self.advance()
+                        name += "*"
+                    tables.append(name)
+                if not self.accept_op(","):
+                    break
+            self.expect_op(")")
+            if not self.tok.is_word("where"):
+                raise self.error("'where' and the predicate after find's table list")
+        if self.tok.is_word("where"):
+            self.advance()
+        self.in_search = True
+        try:
+            predicate = _search_terms(self.expression())
+        finally:
+            self.in_search = False
+        project, pack_all = None, False
+        word = self.tok
+        if word.is_word("project") and self.peek().is_op("-") and self.peek(2).is_word("smart"):
+            self.advance()
+            self.advance()
+            self.advance()
+        elif word.is_word("project"):
+            self.advance()
+            project = []
+            while True:
+                if self.tok.is_word("pack_all") and self.peek().is_op("("):
+                    self.advance()
+                    self.advance()
+                    self.expect_op(")")
+                    pack_all = True
+                else:
+                    name = self.identifier("a column name")[0]
+                    type_name = self.type_name() if self.accept_op(":") else None
+                    project.append((name, type_name))
+                if not self.accept_op(","):
+                    break
+        return ast.Find(pos, predicate, tables, withsource, project, pack_all)
 
     def at_operator_end(self) -> bool:
         return self.tok.kind is Kind.EOF or self.tok.is_op("|", ";", ")")
