@@ -114,6 +114,10 @@ class ConnectionCatalog(Catalog):
     def ingestion_time(self, name: str) -> exp.Expression | None:
         return self.connection.ingestion_time(name)
 
+    def time_bounds(self, name: str) -> dict[str, tuple[str, str]]:
+        bounds = getattr(self.connection, "time_bounds", None)
+        return bounds(name, self.flavour) if bounds is not None else {}
+
 
 @cache
 def known_table_names() -> frozenset[str]:

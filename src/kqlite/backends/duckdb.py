@@ -77,6 +77,9 @@ class StoredTable:
 
 # Hidden column of store tables: when each row was ingested (KQL's ingestion_time())
 INGESTION_TIME_COLUMN = "_kqlite_ingestion_time"
+# Hidden columns of a table's view: a datetime column's stored timestamp, for the row-group pruning of filters
+TIME_BOUND_PREFIX = "__kq_time_"
+_TIMESTAMPS = ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP", "TIMESTAMP_MS", "TIMESTAMP_S")
 
 
 
@@ -129,6 +132,7 @@ class Connection:
                     self._configure(setting, str(value))
                 except duckdb.Error as error:
                     raise KqlResourceError(f"{setting} {value!r} is not accepted: {_first_line(error)}") from None
+        self._time_bounds: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         self.names = SqlNames()
         self._sources: dict[str, _Source] = {}
         self._views: dict[tuple[str, str], list[Column]] = {}  # (table, flavour) -> columns of its view
@@ -185,7 +189,9 @@ class Connection:
                 if source is None and name not in known_table_names():
                     raise KeyError(name)
                 try:
-                    select, columns = self._shaped_select(name, flavour, source)
+                    bounds: dict[str, tuple[str, str]] = {}
+                    select, columns = self._shaped_select(name, flavour, source, time_bounds=bounds)
+                    self._time_bounds[key] = bounds
                     self._create_view(self.view_name(name, flavour), select)
                 except duckdb.Error as error:
                     raise KqlDataError(f"table {name}: cannot read its data: {_first_line(error)}") from None
@@ -349,12 +355,14 @@ class Connection:
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
     def _shaped_select(self, name: str, flavour: str, source: _Source | None,
-                       schema: list[tuple[str, str]] | None = None,
-                       probe_nulls: bool = True) -> tuple[exp.Select, list[Column]]:
+                       schema: list[tuple[str, str]] | None = None, probe_nulls: bool = True,
+                       time_bounds: dict[str, tuple[str, str]] | None = None) -> tuple[exp.Select, list[Column]]:
         """The view's SELECT: the flavour's schema columns in order (missing ones as empty), then the data's
         extra columns (those neither flavour's schema has). No data: an empty table of the schema.
         Without `probe_nulls` no statistics are read (every text column gets its COALESCE): what an attach
-        checks before the view is made."""
+        checks before the view is made. `time_bounds` receives, for each datetime column stored as a timestamp,
+        the hidden column that repeats the stored value and its type: a filter on the ticks can then also
+        bound the stored column, which the scan prunes row groups with (it cannot with the ticks)."""
         if schema is None:
             schema = table_schema(name, flavour) or []  # type: ignore[arg-type]
         columns: list[Column] = []
@@ -383,6 +391,10 @@ class Connection:
                     # rows of a Defender export and of a Sentinel one in the same table: each has one of the two
                     other_raw, other_type = present[stand_in]
                     value = sb.coalesce(value, self._shape(other_raw, other_type, kql_type, False, checks))
+                elif kql_type == "datetime" and duck_type in _TIMESTAMPS and time_bounds is not None:
+                    hidden = TIME_BOUND_PREFIX + col_name
+                    projections.append(exp.alias_(exp.Column(this=ident(raw)), ident(hidden), copy=False))
+                    time_bounds[col_name] = (hidden, duck_type)
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)  # Log Analytics' Type column names the table
             else:
@@ -586,6 +598,12 @@ class Connection:
     def source_names(self) -> list[str]:
         """The tables that have data attached."""
         return list(self._sources)
+
+    def time_bounds(self, name: str, flavour: str = "defender") -> dict[str, tuple[str, str]]:
+        """For each datetime column of the table's view stored as a timestamp: the hidden column repeating
+        the stored value, and its type (see `_shaped_select`)."""
+        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        return dict(self._time_bounds.get((name, flavour), {}))
 
     def ingestion_time(self, name: str) -> exp.Expression | None:
         """KQL's ingestion_time() of a table's rows: a hidden column of a store, else when the data was read."""

@@ -34,6 +34,11 @@ class Catalog(Mapping[str, list[Column]]):
         """KQL's ingestion_time() of the table's rows: a constant, a (hidden) column of its relation, or None."""
         return None
 
+    def time_bounds(self, name: str) -> dict[str, tuple[str, str]]:
+        """Datetime columns whose relation also holds the stored timestamp in a hidden column: column ->
+        (hidden column, its SQL type). A filter on the column can bound the hidden one too (row-group pruning)."""
+        return {}
+
     def populated(self) -> list[str]:
         """Tables that may hold rows (`search` and `find` without a table list look only at these)."""
         return sorted(self)

@@ -392,9 +392,12 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                 self.tables_used.append(node.name)
             columns = list(self.catalog[node.name])
             ingested = self.catalog.ingestion_time(node.name)
-            # a per-row ingestion time is a hidden column of the source: `SELECT *` would show it
+            bounds = self.catalog.time_bounds(node.name)
+            # a per-row ingestion time and stored timestamps are hidden columns of the source: `SELECT *` would
+            # show them
             return Relation(self.catalog.relation(node.name), columns, name_hint=node.name,
-                            exact=not isinstance(ingested, exp.Column), ingestion_time=ingested)
+                            exact=not isinstance(ingested, exp.Column) and not bounds, ingestion_time=ingested,
+                            time_bounds=bounds)
         import difflib
 
         close = difflib.get_close_matches(node.name, list(self.catalog), n=3)

@@ -12,6 +12,7 @@ from kqlite.compile.env import Env
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import extend_order
 from kqlite.compile.scope import Column, Relation, col_ref, matches_pattern
+from kqlite.compile.time_bounds import bound_hints
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -22,13 +23,21 @@ class ColumnOperators:
     def op_Where(self, op: ast.Where, rel: Relation, env: Env) -> Relation:
         self.operators_used.append("where")
         condition = self.exprs(env, rel).predicate(op.predicate)
+        if rel.time_bounds:  # the stored timestamps bounded too: the scan prunes row groups with them
+            hints = bound_hints(self, op.predicate, rel, env)
+            if hints:
+                condition = exp.and_(exp.Paren(this=condition), *hints, copy=False)
         select = self.select_from(rel).select(*self.same_columns(rel), copy=False).where(condition, copy=False)
+        hidden = [col_ref(name) for name, _ in rel.time_bounds.values()]
         if isinstance(rel.ingestion_time, exp.Column):  # a store's hidden per-row ingestion time: keep it
-            select = select.select(rel.ingestion_time.copy(), copy=False)
-            out = self.step(select, rel.columns, rel, keep_order=True)
-            out.exact, out.ingestion_time = False, rel.ingestion_time.copy()
-            return out
-        return self.step(select, rel.columns, rel, keep_order=True)
+            hidden.append(rel.ingestion_time.copy())
+        if not hidden:
+            return self.step(select, rel.columns, rel, keep_order=True)
+        out = self.step(select.select(*hidden, copy=False), rel.columns, rel, keep_order=True)
+        out.exact, out.time_bounds = False, dict(rel.time_bounds)
+        if isinstance(rel.ingestion_time, exp.Column):
+            out.ingestion_time = rel.ingestion_time.copy()
+        return out
 
     def named_items(self, items: list[ast.NamedExpr], rel: Relation, env: Env, what: str,
                     c: ExprCompiler | None = None) -> list[tuple[str, Typed, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot import exp
 
@@ -30,6 +30,9 @@ class Relation:
     # KQL's ingestion_time() for these rows: a constant (when the data was read), a hidden column of the
     # source (rows of a store), or None (unknown: null)
     ingestion_time: exp.Expression | None = None
+    # datetime column -> (hidden column of the source holding its stored timestamp, that column's SQL type):
+    # see Catalog.time_bounds; only the table's own relation and the filters right on it have them
+    time_bounds: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:

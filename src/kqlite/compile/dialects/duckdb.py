@@ -149,6 +149,7 @@ class DuckDB(Dialect):
         "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
         "loop_element": 'e',
         # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
+        "timestamp_of_unix_micros": 'make_timestamp(:n)',  # a stored timestamp's constant (time_bounds)
         "with_bound_value": 'list_transform([:v], r -> :body)[1]',
         "bound_value": 'r',
         "utc_to_local": _calendar(":t", "CAST(timezone(:z, CAST({t} AS TIMESTAMPTZ)) AS TIMESTAMP)"),

@@ -277,6 +277,7 @@ class Spark(Dialect):
         "list_all": "coalesce(forall(:l, e -> coalesce(:p, false)), true)",
         "loop_element": "e",
         # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
+        "timestamp_of_unix_micros": "timestamp_micros(:n)",  # a stored timestamp's constant (time_bounds)
         "with_bound_value": "transform(array(:v), r -> :body)[0]",
         "bound_value": "r",
         "utc_to_local": _calendar(":t", "from_utc_timestamp({t}, :z)"),
