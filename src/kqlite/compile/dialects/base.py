@@ -245,3 +245,34 @@ def csv_fold(struct: Callable[[list[tuple[str, str]]], str], append: str) -> str
         f"WHEN x = {comma} THEN {state(pushed, empty, '0')} "
         f"WHEN x = {line_feed} THEN {state('acc.fields', 'acc.cur', '4')} "
         f"ELSE {state('acc.fields', 'acc.cur || x', '1')} END")
+
+
+# format_bytes: the units and the number of bytes each one stands for
+BYTE_UNITS = ("Bytes", "KB", "MB", "GB", "TB", "PB", "EB")
+
+
+def format_bytes_shape(bind: str, element: str, printf: str) -> str:
+    """format_bytes(:x real, :p precision, :u units) as engine text: `bind` binds the unit's index (0 for
+    Bytes) to the lambda variable k ({v}, {body}), `element` picks item k from a list of texts ({k}), `printf`
+    formats a real with a format string ({f}, {v}). The value is rounded half away from zero to :p digits
+    (without the engine's own rounding, the same on every engine), and its trailing zeros are dropped."""
+    named = " ".join(f"WHEN '{name.lower()}' THEN {i}" for i, name in enumerate(BYTE_UNITS))
+    auto = " ".join(f"WHEN abs(:x) >= {1024 ** i} THEN {i}" for i in range(len(BYTE_UNITS) - 1, 0, -1))
+    index = f"CASE lower(:u) {named} ELSE CASE {auto} ELSE 0 END END"
+    digits = "greatest(COALESCE(:p, 0), 0)"
+    scaled = f"(abs(:x) / power(1024, k) * power(10, {digits}))"
+    rounded = f"(sign(:x) * floor({scaled} + 0.5) / power(10, {digits}))"
+    text = printf.format(f=f"'%.' || CAST({digits} AS STRING) || 'f'", v=rounded)
+    trimmed = f"CASE WHEN {digits} > 0 THEN regexp_replace({text}, '[.]?0+$', '') ELSE {text} END"
+    names = ", ".join(f"'{name}'" for name in BYTE_UNITS)
+    body = f"{trimmed} || ' ' || {element.format(k='k', names=names)}"
+    return f"CASE WHEN :x IS NULL THEN '' ELSE {bind.format(v=index, body=body)} END"
+
+
+# a guid's 32 hex digits (t) in .NET's byte order (Guid.ToByteArray: the first three groups little-endian)
+GUID_HEX_TO_BYTES = ("substr(t, 7, 2) || substr(t, 5, 2) || substr(t, 3, 2) || substr(t, 1, 2) || substr(t, 11, 2) || "
+                     "substr(t, 9, 2) || substr(t, 15, 2) || substr(t, 13, 2) || substr(t, 17, 16)")
+# 16 bytes' hex digits (t) in .NET's order as a guid's text
+GUID_BYTES_TO_TEXT = ("lower(substr(t, 7, 2) || substr(t, 5, 2) || substr(t, 3, 2) || substr(t, 1, 2) || '-' || "
+                      "substr(t, 11, 2) || substr(t, 9, 2) || '-' || substr(t, 15, 2) || substr(t, 13, 2) || '-' || "
+                      "substr(t, 17, 4) || '-' || substr(t, 21, 12))")

@@ -7,7 +7,14 @@ from typing import ClassVar
 from sqlglot import exp
 
 from kqlite.compile.dialects import ipregex as ipx
-from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
+from kqlite.compile.dialects.base import (
+    GUID_BYTES_TO_TEXT,
+    GUID_HEX_TO_BYTES,
+    Dialect,
+    command_line_fold,
+    csv_fold,
+    format_bytes_shape,
+)
 from kqlite.compile.dialects.series_sql import DuckDBLists
 from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
@@ -423,4 +430,19 @@ class DuckDB(Dialect):
         "ipv6_bits_to_text": (
             "list_transform([rpad(left(:b, CAST(:n AS INTEGER)), 128, '0')], t -> array_to_string(list_transform("
             "range(8), i -> printf('%04x', CAST(('0b' || substr(t, i * 16 + 1, 16)) AS BIGINT))), ':'))[1]"),
+        # ---- the third function batch: format_bytes, parse_path, parse_version, base64 of guids
+        "format_bytes": format_bytes_shape("list_transform([{v}], k -> {body})[1]", "[{names}][{k} + 1]",
+                                           "printf({f}, {v})"),
+        "path_object": ("json_object('Scheme', :scheme, 'RootPath', :root, 'DirectoryPath', :dir, 'DirectoryName', "
+                        "CASE WHEN :dname = :root THEN '' ELSE :dname END, 'Filename', :file, 'Extension', :ext, "
+                        "'AlternateDataStreamName', :stream)"),
+        # the parts, each padded to 8 digits, read as one number of up to 32 digits
+        "parse_version": ("CASE WHEN regexp_matches(:s, :re) THEN CAST(split_part(:s, '.', 1) || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 2), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 3), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 4), ''), '0'), 8, '0') AS DECIMAL(38, 0)) END"),
+        "guid_to_base64": (f"COALESCE(list_transform([replace(CAST(:g AS VARCHAR), '-', '')], "
+                           f"t -> to_base64(unhex({GUID_HEX_TO_BYTES})))[1], '')"),
+        "base64_to_guid": (f"list_transform([hex(TRY(from_base64(:s)))], t -> CASE WHEN length(t) = 32 THEN "
+                           f"CAST({GUID_BYTES_TO_TEXT} AS UUID) END)[1]"),
     }

@@ -17,7 +17,16 @@ from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
 from kqlite.compile.dialects import ipregex as ipx
-from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
+from kqlite.compile.dialects.base import (
+    GUID_BYTES_TO_TEXT,
+    GUID_HEX_TO_BYTES,
+    Dialect,
+    command_line_fold,
+    csv_fold,
+    format_bytes_shape,
+    group_numbers,
+    lambda_variable,
+)
 from kqlite.compile.dialects.series_sql import SparkLists
 from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
@@ -675,4 +684,19 @@ class Spark(Dialect):
             "CASE WHEN :b IS NULL OR :n IS NULL THEN NULL ELSE transform(array(rpad(left(:b, CAST(:n AS INT)), 128, '0')), "
             "t -> array_join(transform(sequence(0, 7), i -> lpad(lower(conv(substr(t, i * 16 + 1, 16), 2, 16)), 4, '0')), "
             "':'))[0] END"),
+        # ---- the third function batch: format_bytes, parse_path, parse_version, base64 of guids
+        "format_bytes": format_bytes_shape("transform(array({v}), k -> {body})[0]", "array({names})[{k}]",
+                                           "format_string({f}, {v})"),
+        "path_object": ("parse_json(to_json(named_struct('Scheme', :scheme, 'RootPath', :root, 'DirectoryPath', :dir, "
+                        "'DirectoryName', CASE WHEN :dname = :root THEN '' ELSE :dname END, 'Filename', :file, "
+                        "'Extension', :ext, 'AlternateDataStreamName', :stream)))"),
+        # the parts, each padded to 8 digits, read as one number of up to 32 digits
+        "parse_version": ("CASE WHEN :s RLIKE :re THEN CAST(split_part(:s, '.', 1) || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 2), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 3), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 4), ''), '0'), 8, '0') AS DECIMAL(38, 0)) END"),
+        "guid_to_base64": (f"COALESCE(transform(array(replace(:g, '-', '')), "
+                           f"t -> base64(unhex({GUID_HEX_TO_BYTES})))[0], '')"),
+        "base64_to_guid": (f"transform(array(hex(try_to_binary(:s, 'base64'))), t -> CASE WHEN length(t) = 32 THEN "
+                           f"{GUID_BYTES_TO_TEXT} END)[0]"),
     }
