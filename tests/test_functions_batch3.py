@@ -1,10 +1,13 @@
 """Functions of the third batch (format_bytes, parse_path, parse_version, base64_encode_fromguid,
-base64_decode_toguid): the values of the examples in Microsoft's documentation (data-explorer/kusto/query/
-<name>-function.md), on the engine under test (--backend). Result types are checked against the analyzer
-by tests/test_function_types.py."""
+base64_decode_toguid, hash, hash_xxhash64): the values of the examples in Microsoft's documentation
+(data-explorer/kusto/query/<name>-function.md), on the engine under test (--backend); for hash, also XXH64
+as its specification defines it (a Python transcription below) over every length of input that takes a
+different path through the algorithm. Result types are checked against the analyzer by
+tests/test_function_types.py."""
 
 from __future__ import annotations
 
+import struct
 from decimal import Decimal
 
 import pytest
@@ -132,3 +135,81 @@ def test_base64_guid_round_trip(con):
     row = one(con, 'print base64_encode_fromguid(base64_decode_toguid("JpbpECu8dUy7Pv5gbeJXAA==")), '
                    'tostring(base64_decode_toguid(base64_encode_fromguid(guid(ae3133f2-6e22-49ae-b06a-16e6a9b212eb))))')
     assert row == ("JpbpECu8dUy7Pv5gbeJXAA==", "ae3133f2-6e22-49ae-b06a-16e6a9b212eb")
+
+
+# ---- hash, hash_xxhash64
+
+def test_hash_documentation_examples(con):
+    row = one(con, 'print hash("World"), hash("World", 100), hash(datetime("2015-01-01")), '
+                   'hash_xxhash64("World"), hash_xxhash64("World", 100), hash_xxhash64(datetime("2015-01-01"))')
+    assert row == (1846988464401551951, 51, 1380966698541616202) * 2
+    # hash_combine's example gives hash("Hello") too
+    assert one(con, 'print hash("Hello")') == (753694413698530628,)
+
+
+_M = 2**64 - 1
+_P1, _P2, _P3, _P4, _P5 = (0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0x85EBCA77C2B2AE63,
+                           0x27D4EB2F165667C5)
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _M
+
+
+def _round(acc: int, lane: int) -> int:
+    return (_rotl((acc + lane * _P2) & _M, 31) * _P1) & _M
+
+
+def xxh64(data: bytes) -> int:
+    """XXH64 with seed 0, as an unsigned number."""
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(_P1 + _P2) & _M, _P2, 0, (-_P1) & _M]
+        while i + 32 <= n:
+            v = [_round(v[k], struct.unpack_from("<Q", data, i + 8 * k)[0]) for k in range(4)]
+            i += 32
+        h = (_rotl(v[0], 1) + _rotl(v[1], 7) + _rotl(v[2], 12) + _rotl(v[3], 18)) & _M
+        for lane in v:
+            h = ((h ^ _round(0, lane)) * _P1 + _P4) & _M
+    else:
+        h = _P5
+    h = (h + n) & _M
+    while i + 8 <= n:
+        h = (_rotl(h ^ _round(0, struct.unpack_from("<Q", data, i)[0]), 27) * _P1 + _P4) & _M
+        i += 8
+    if i + 4 <= n:
+        h = (_rotl(h ^ ((struct.unpack_from("<I", data, i)[0] * _P1) & _M), 23) * _P2 + _P3) & _M
+        i += 4
+    for byte in data[i:]:
+        h = (_rotl(h ^ ((byte * _P5) & _M), 11) * _P1) & _M
+    h ^= h >> 33
+    h = (h * _P2) & _M
+    h ^= h >> 29
+    h = (h * _P3) & _M
+    return h ^ (h >> 32)
+
+
+def test_reference_xxh64_gives_the_documented_values():
+    assert xxh64(b"") == 0xEF46DB3751D8E999  # the specification's value for no input
+    assert xxh64(b"World") == 1846988464401551951
+    assert xxh64(struct.pack("<q", 635556672000000000)) == 1380966698541616202  # 2015-01-01 in ticks
+
+
+def test_hash_of_every_length(con):
+    # lengths 0 to 74 take every path (stripes of 32 bytes, 8-byte words, a 4-byte word, single bytes)
+    texts = ["".join(chr(97 + (i * 7 + j) % 26) for j in range(i)) for i in range(75)]
+    texts += ["h\u00e9llo w\u00f6rld \u2713 \u65e5\u672c", "x" * 200]
+    query = ("datatable(t:string) [" + ", ".join(f'"{t}"' for t in texts) + "] "
+             "| extend h = hash(t), m = hash(t, 7), n = hash(t, 1000000007)")
+    for text, h, m, n in con.query(query).rows():
+        expected = xxh64(text.encode("utf-8"))
+        assert (h, m, n) == (expected - 2**64 if expected >= 2**63 else expected, expected % 7, expected % 1000000007)
+
+
+def test_hash_of_nulls_and_of_undocumented_types(con):
+    assert one(con, "print hash(datetime(null)), hash(datetime(null), 10)") == (None, None)
+    # only the encodings the documentation pins down (text, datetime) are hashed
+    with pytest.raises(kqlite.KqlUnsupportedError, match="hash"):
+        con.query("print hash(12)")
+    with pytest.raises(kqlite.KqlSemanticError):
+        con.query("print hash(dynamic([1]))")

@@ -1,5 +1,5 @@
 """Functions of the third batch: format_bytes, parse_path, parse_version, base64_encode_fromguid,
-base64_decode_toguid.
+base64_decode_toguid, hash, hash_xxhash64.
 
 A mixin of `kqlite.compile.functions.Functions`: each `f_<name>` method builds KQL function <name>."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
-from kqlite.errors import KqlSemanticError
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 
 # parse_path: a path may start with a scheme (file://); Windows paths with a drive (C:), long paths with
 # \\?\ or \\.\ before it, UNC paths (\\server\share), relative and POSIX paths; both slashes separate.
@@ -76,3 +76,27 @@ class ValueFunctions:
         holds; text that is not base64 of 16 bytes gives null."""
         self.arity(c, node, args, 1)
         return Typed(c.dialect.shape("base64_to_guid", s=c.as_string(args[0]).sql), "guid")
+
+    def f_hash(self, c, node, args):
+        """XXH64 (seed 0) of the value's bytes, as a signed long: text's UTF-8 bytes, a datetime's ticks as 8
+        little-endian bytes (the two encodings the documentation's examples pin down; other types are
+        refused rather than guessed). With `mod`, the hash read as an unsigned number modulo `mod`."""
+        self.arity(c, node, args, 1, 2)
+        source = args[0]
+        if source.type == "string":
+            hashed = c.dialect.shape("xxh64_text", s=source.sql)
+        elif source.type == "datetime":
+            hashed = c.dialect.shape("xxh64_long", v=c.dialect.shape("datetime_to_kusto_ticks", x=source.sql))
+        elif source.type == "dynamic":
+            raise KqlSemanticError(f"{node.name}() does not hash dynamic values", c.text, node.pos)
+        else:
+            raise KqlUnsupportedError(f"{node.name}() of a {source.type}", c.text, node.pos,
+                                      "Kusto's byte encoding of that type is not documented; hash tostring() of it")
+        if len(args) == 1:
+            return Typed(hashed, "long")
+        mod = args[1]
+        if mod.type not in ("int", "long"):
+            raise KqlSemanticError(f"{node.name}()'s modulo must be an int or long, got {mod.type}", c.text, node.pos)
+        return Typed(c.dialect.shape("hash_modulo", x=hashed, m=mod.sql), "long")
+
+    f_hash_xxhash64 = f_hash
