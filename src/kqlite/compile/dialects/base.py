@@ -245,3 +245,145 @@ def csv_fold(struct: Callable[[list[tuple[str, str]]], str], append: str) -> str
         f"WHEN x = {comma} THEN {state(pushed, empty, '0')} "
         f"WHEN x = {line_feed} THEN {state('acc.fields', 'acc.cur', '4')} "
         f"ELSE {state('acc.fields', 'acc.cur || x', '1')} END")
+
+
+# format_bytes: the units and the number of bytes each one stands for
+BYTE_UNITS = ("Bytes", "KB", "MB", "GB", "TB", "PB", "EB")
+
+
+def format_bytes_shape(bind: str, element: str, printf: str) -> str:
+    """format_bytes(:x real, :p precision, :u units) as engine text: `bind` binds the unit's index (0 for
+    Bytes) to the lambda variable k ({v}, {body}), `element` picks item k from a list of texts ({k}), `printf`
+    formats a real with a format string ({f}, {v}). The value is rounded half away from zero to :p digits
+    (without the engine's own rounding, the same on every engine), and its trailing zeros are dropped."""
+    named = " ".join(f"WHEN '{name.lower()}' THEN {i}" for i, name in enumerate(BYTE_UNITS))
+    auto = " ".join(f"WHEN abs(:x) >= {1024 ** i} THEN {i}" for i in range(len(BYTE_UNITS) - 1, 0, -1))
+    index = f"CASE lower(:u) {named} ELSE CASE {auto} ELSE 0 END END"
+    digits = "greatest(COALESCE(:p, 0), 0)"
+    scaled = f"(abs(:x) / power(1024, k) * power(10, {digits}))"
+    rounded = f"(sign(:x) * floor({scaled} + 0.5) / power(10, {digits}))"
+    text = printf.format(f=f"'%.' || CAST({digits} AS STRING) || 'f'", v=rounded)
+    trimmed = f"CASE WHEN {digits} > 0 THEN regexp_replace({text}, '[.]?0+$', '') ELSE {text} END"
+    names = ", ".join(f"'{name}'" for name in BYTE_UNITS)
+    body = f"{trimmed} || ' ' || {element.format(k='k', names=names)}"
+    return f"CASE WHEN :x IS NULL THEN '' ELSE {bind.format(v=index, body=body)} END"
+
+
+# a guid's 32 hex digits (t) in .NET's byte order (Guid.ToByteArray: the first three groups little-endian)
+GUID_HEX_TO_BYTES = ("substr(t, 7, 2) || substr(t, 5, 2) || substr(t, 3, 2) || substr(t, 1, 2) || substr(t, 11, 2) || "
+                     "substr(t, 9, 2) || substr(t, 15, 2) || substr(t, 13, 2) || substr(t, 17, 16)")
+# 16 bytes' hex digits (t) in .NET's order as a guid's text
+GUID_BYTES_TO_TEXT = ("lower(substr(t, 7, 2) || substr(t, 5, 2) || substr(t, 3, 2) || substr(t, 1, 2) || '-' || "
+                      "substr(t, 11, 2) || substr(t, 9, 2) || '-' || substr(t, 15, 2) || substr(t, 13, 2) || '-' || "
+                      "substr(t, 17, 4) || '-' || substr(t, 21, 12))")
+
+
+# ---- XXH64 (seed 0), which Kusto's hash() computes: Yann Collet's algorithm, written over 64-bit words
+_XXH_P1, _XXH_P2, _XXH_P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+_XXH_P4, _XXH_P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+
+
+class Words64:
+    """An engine's arithmetic on 64-bit words that wraps around (mod 2^64), as engine text."""
+
+    def const(self, value: int) -> str:
+        raise NotImplementedError
+
+    def add(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def mul(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def xor(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def shr(self, a: str, n: int) -> str:
+        raise NotImplementedError
+
+    def rotl(self, a: str, n: int) -> str:
+        raise NotImplementedError
+
+    def from_signed(self, a: str) -> str:
+        """A signed BIGINT as a word."""
+        raise NotImplementedError
+
+    def signed(self, a: str) -> str:
+        """The word as a signed BIGINT."""
+        raise NotImplementedError
+
+    def from_count(self, a: str) -> str:
+        """A whole number (a byte count) as a word."""
+        raise NotImplementedError
+
+    def idiv(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def struct(self, fields: list[str]) -> str:
+        """A struct of fields v1, v2, ... (words)."""
+        raise NotImplementedError
+
+    def let(self, value: str, var: str, body: str) -> str:
+        """`body` with the lambda variable `var` bound to `value` (computed once)."""
+        raise NotImplementedError
+
+    def fold(self, count: str, var: str, init: str, body: str) -> str:
+        """`init` folded over 0 .. count - 1 (the index `var`, the state `acc`) by `body`."""
+        raise NotImplementedError
+
+    def word(self, hex_text: str, byte: str, size: int) -> str:
+        """The little-endian word of `size` bytes at byte offset `byte` of bytes written as hex text."""
+        raise NotImplementedError
+
+
+def _xxh64_round(w: Words64, acc: str, lane: str) -> str:
+    return w.mul(w.rotl(w.add(acc, w.mul(lane, w.const(_XXH_P2))), 31), w.const(_XXH_P1))
+
+
+def _xxh64_avalanche(w: Words64, h: str) -> str:
+    """The final mix, each step bound to a variable of its own so that no text is repeated."""
+    step1 = w.mul(w.xor("x", w.shr("x", 33)), w.const(_XXH_P2))
+    step2 = w.mul(w.xor("y", w.shr("y", 29)), w.const(_XXH_P3))
+    return w.let(h, "x", w.let(step1, "y", w.let(step2, "e", w.signed(w.xor("e", w.shr("e", 32))))))
+
+
+def xxh64_hex_shape(w: Words64) -> str:
+    """XXH64 (seed 0) of the bytes whose hex text (two digits a byte) is :h, as a signed BIGINT."""
+    n = f"{w.idiv('length(t)', '2')}"
+    stripes = f"{w.idiv(n, '32')}"
+    # 32-byte stripes into four accumulators
+    lanes = [w.word("t", f"(i * 32 + {8 * k})", 8) for k in range(4)]
+    inits = [w.const((_XXH_P1 + _XXH_P2) % 2**64), w.const(_XXH_P2), w.const(0), w.const((-_XXH_P1) % 2**64)]
+    state = w.fold(stripes, "i", w.struct(inits),
+                   w.struct([_xxh64_round(w, f"acc.v{k + 1}", lanes[k]) for k in range(4)]))
+
+    def merge(h: str, v: str) -> str:
+        return w.add(w.mul(w.xor(h, _xxh64_round(w, w.const(0), v)), w.const(_XXH_P1)), w.const(_XXH_P4))
+
+    converged = w.add(w.add(w.rotl("a.v1", 1), w.rotl("a.v2", 7)), w.add(w.rotl("a.v3", 12), w.rotl("a.v4", 18)))
+    merged = w.let(converged, "x", w.let(merge("x", "a.v1"), "y", w.let(merge("y", "a.v2"), "x", merge("x", "a.v3"))))
+    large = w.let(state, "a", w.let(merged, "y", merge("y", "a.v4")))
+    h0 = f"CASE WHEN {n} >= 32 THEN {large} ELSE {w.const(_XXH_P5)} END"
+    h1 = w.add(h0, w.from_count(n))
+    # the 8-byte words after the stripes
+    done = f"({stripes} * 32)"
+    words = w.fold(w.idiv(f"({n} - {done})", "8"), "i", h1, w.add(w.mul(w.rotl(
+        w.xor("acc", _xxh64_round(w, w.const(0), w.word("t", f"({done} + i * 8)", 8))), 27), w.const(_XXH_P1)),
+        w.const(_XXH_P4)))
+    done8 = f"({done} + {w.idiv(f'({n} - {done})', '8')} * 8)"
+    # a 4-byte word, then single bytes
+    four = w.let(words, "x", f"CASE WHEN {n} - {done8} >= 4 THEN " + w.add(w.mul(w.rotl(
+        w.xor("x", w.mul(w.word("t", done8, 4), w.const(_XXH_P1))), 23), w.const(_XXH_P2)), w.const(_XXH_P3))
+        + " ELSE x END")
+    done4 = f"({done8} + CASE WHEN {n} - {done8} >= 4 THEN 4 ELSE 0 END)"
+    tail = w.fold(f"({n} - {done4})", "i", four, w.mul(w.rotl(
+        w.xor("acc", w.mul(w.word("t", f"({done4} + i)", 1), w.const(_XXH_P5))), 11), w.const(_XXH_P1)))
+    return f"CASE WHEN :h IS NULL THEN NULL ELSE {w.let(':h', 't', _xxh64_avalanche(w, tail))} END"
+
+
+def xxh64_long_shape(w: Words64) -> str:
+    """XXH64 (seed 0) of the 8 little-endian bytes of the BIGINT :v (datetime ticks), as a signed BIGINT."""
+    h = w.add(w.const(_XXH_P5), w.const(8))
+    lane = _xxh64_round(w, w.const(0), w.from_signed(":v"))
+    mixed = w.add(w.mul(w.rotl(w.xor("x", lane), 27), w.const(_XXH_P1)), w.const(_XXH_P4))
+    return f"CASE WHEN :v IS NULL THEN NULL ELSE {_xxh64_avalanche(w, w.let(h, 'x', mixed))} END"

@@ -7,7 +7,17 @@ from typing import ClassVar
 from sqlglot import exp
 
 from kqlite.compile.dialects import ipregex as ipx
-from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold
+from kqlite.compile.dialects.base import (
+    GUID_BYTES_TO_TEXT,
+    GUID_HEX_TO_BYTES,
+    Dialect,
+    Words64,
+    command_line_fold,
+    csv_fold,
+    format_bytes_shape,
+    xxh64_hex_shape,
+    xxh64_long_shape,
+)
 from kqlite.compile.dialects.series_sql import DuckDBLists
 from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
@@ -85,6 +95,57 @@ def _text(ticks: str) -> str:
 def _week_start(ticks: str) -> str:
     """Ticks of the Sunday that starts the week (0001-01-01 was a Monday)."""
     return f"({ticks} // {_DAY} - ({ticks} // {_DAY} + 1) % 7) * {_DAY}"
+
+
+class _DuckDBWords(Words64):
+    """64-bit words as UBIGINT; sums and products through UHUGEINT, which does not overflow, mod 2^64."""
+
+    def const(self, value: int) -> str:
+        return f"CAST({value} AS UBIGINT)"
+
+    def _wrap(self, text: str) -> str:
+        return f"CAST(({text}) % 18446744073709551616 AS UBIGINT)"
+
+    def add(self, a: str, b: str) -> str:
+        return self._wrap(f"CAST({a} AS UHUGEINT) + CAST({b} AS UHUGEINT)")
+
+    def mul(self, a: str, b: str) -> str:
+        return self._wrap(f"CAST({a} AS UHUGEINT) * CAST({b} AS UHUGEINT)")
+
+    def xor(self, a: str, b: str) -> str:
+        return f"xor({a}, {b})"
+
+    def shr(self, a: str, n: int) -> str:
+        return f"({a} >> {n})"
+
+    def rotl(self, a: str, n: int) -> str:  # masked first: << does not overflow
+        return f"(((({a}) & {self.const(2 ** (64 - n) - 1)}) << {n}) | (({a}) >> {64 - n}))"
+
+    def from_signed(self, a: str) -> str:
+        return f"CAST((CAST({a} AS HUGEINT) + 18446744073709551616) % 18446744073709551616 AS UBIGINT)"
+
+    def signed(self, a: str) -> str:
+        return (f"CAST(CAST({a} AS HUGEINT) - CASE WHEN {a} >= {self.const(2 ** 63)} THEN 18446744073709551616 "
+                "ELSE 0 END AS BIGINT)")
+
+    def from_count(self, a: str) -> str:
+        return f"CAST({a} AS UBIGINT)"
+
+    def idiv(self, a: str, b: str) -> str:
+        return f"({a} // {b})"
+
+    def struct(self, fields: list[str]) -> str:
+        return "{" + ", ".join(f"'v{i + 1}': {f}" for i, f in enumerate(fields)) + "}"
+
+    def let(self, value: str, var: str, body: str) -> str:
+        return f"list_transform([{value}], {var} -> {body})[1]"
+
+    def fold(self, count: str, var: str, init: str, body: str) -> str:
+        return f"list_reduce(range({count}), (acc, {var}) -> {body}, {init})"
+
+    def word(self, hex_text: str, byte: str, size: int) -> str:
+        digits = " || ".join(f"substr({hex_text}, 2 * ({byte} + {k}) + 1, 2)" for k in range(size - 1, -1, -1))
+        return f"CAST('0x' || {digits} AS UBIGINT)"
 
 
 class DuckDB(Dialect):
@@ -424,4 +485,24 @@ class DuckDB(Dialect):
         "ipv6_bits_to_text": (
             "list_transform([rpad(left(:b, CAST(:n AS INTEGER)), 128, '0')], t -> array_to_string(list_transform("
             "range(8), i -> printf('%04x', CAST(('0b' || substr(t, i * 16 + 1, 16)) AS BIGINT))), ':'))[1]"),
+        # ---- the third function batch: format_bytes, parse_path, parse_version, base64 of guids
+        "format_bytes": format_bytes_shape("list_transform([{v}], k -> {body})[1]", "[{names}][{k} + 1]",
+                                           "printf({f}, {v})"),
+        "path_object": ("json_object('Scheme', :scheme, 'RootPath', :root, 'DirectoryPath', :dir, 'DirectoryName', "
+                        "CASE WHEN :dname = :root THEN '' ELSE :dname END, 'Filename', :file, 'Extension', :ext, "
+                        "'AlternateDataStreamName', :stream)"),
+        # the parts, each padded to 8 digits, read as one number of up to 32 digits
+        "parse_version": ("CASE WHEN regexp_matches(:s, :re) THEN CAST(split_part(:s, '.', 1) || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 2), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 3), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 4), ''), '0'), 8, '0') AS DECIMAL(38, 0)) END"),
+        "guid_to_base64": (f"COALESCE(list_transform([replace(CAST(:g AS VARCHAR), '-', '')], "
+                           f"t -> to_base64(unhex({GUID_HEX_TO_BYTES})))[1], '')"),
+        "base64_to_guid": (f"list_transform([hex(TRY(from_base64(:s)))], t -> CASE WHEN length(t) = 32 THEN "
+                           f"CAST({GUID_BYTES_TO_TEXT} AS UUID) END)[1]"),
+        # XXH64 (hash, hash_xxhash64): of text's UTF-8 bytes, of a 64-bit value's 8 bytes
+        "xxh64_text": xxh64_hex_shape(_DuckDBWords()).replace(":h", "hex(encode(:s))"),
+        "xxh64_long": xxh64_long_shape(_DuckDBWords()),
+        # a hash modulo :m, the hash read as an unsigned number (0 to :m - 1, as the documentation says)
+        "hash_modulo": "CAST((CAST(:x AS HUGEINT) + 18446744073709551616) % 18446744073709551616 % :m AS BIGINT)",
     }

@@ -17,7 +17,19 @@ from sqlglot import exp
 from sqlglot.dialects.spark import Spark as _SqlglotSpark
 
 from kqlite.compile.dialects import ipregex as ipx
-from kqlite.compile.dialects.base import Dialect, command_line_fold, csv_fold, group_numbers, lambda_variable
+from kqlite.compile.dialects.base import (
+    GUID_BYTES_TO_TEXT,
+    GUID_HEX_TO_BYTES,
+    Dialect,
+    Words64,
+    command_line_fold,
+    csv_fold,
+    format_bytes_shape,
+    group_numbers,
+    lambda_variable,
+    xxh64_hex_shape,
+    xxh64_long_shape,
+)
 from kqlite.compile.dialects.series_sql import SparkLists
 from kqlite.compile.dialects.series_sql import shapes as series_shapes
 
@@ -152,6 +164,54 @@ def _week_start(ticks: str) -> str:
 
 
 _TS_A, _TS_B = _ts(":a"), _ts(":b")
+
+
+class _SparkWords(Words64):
+    """64-bit words as BIGINT: without ANSI mode (the backend's session) sums and products wrap around."""
+
+    def const(self, value: int) -> str:
+        return f"CAST({value - 2 ** 64 if value >= 2 ** 63 else value} AS BIGINT)"
+
+    def add(self, a: str, b: str) -> str:
+        return f"({a} + {b})"
+
+    def mul(self, a: str, b: str) -> str:
+        return f"({a} * {b})"
+
+    def xor(self, a: str, b: str) -> str:
+        return f"({a} ^ {b})"
+
+    def shr(self, a: str, n: int) -> str:
+        return f"shiftrightunsigned({a}, {n})"
+
+    def rotl(self, a: str, n: int) -> str:
+        return f"(shiftleft({a}, {n}) | shiftrightunsigned({a}, {64 - n}))"
+
+    def from_signed(self, a: str) -> str:
+        return f"CAST({a} AS BIGINT)"
+
+    def signed(self, a: str) -> str:
+        return a
+
+    def from_count(self, a: str) -> str:
+        return f"CAST({a} AS BIGINT)"
+
+    def idiv(self, a: str, b: str) -> str:
+        return f"({a} DIV {b})"
+
+    def struct(self, fields: list[str]) -> str:
+        return "named_struct(" + ", ".join(f"'v{i + 1}', {f}" for i, f in enumerate(fields)) + ")"
+
+    def let(self, value: str, var: str, body: str) -> str:
+        return f"transform(array({value}), {var} -> {body})[0]"
+
+    def fold(self, count: str, var: str, init: str, body: str) -> str:
+        return (f"aggregate(filter(sequence(0, CAST({count} AS INT)), {var} -> {var} < CAST({count} AS INT)), "
+                f"{init}, (acc, {var}) -> {body})")
+
+    def word(self, hex_text: str, byte: str, size: int) -> str:
+        digits = ", ".join(f"substr({hex_text}, 2 * ({byte} + {k}) + 1, 2)" for k in range(size - 1, -1, -1))
+        return f"CAST(conv(concat({digits}), 16, -10) AS BIGINT)"
 
 
 class Spark(Dialect):
@@ -676,4 +736,24 @@ class Spark(Dialect):
             "CASE WHEN :b IS NULL OR :n IS NULL THEN NULL ELSE transform(array(rpad(left(:b, CAST(:n AS INT)), 128, '0')), "
             "t -> array_join(transform(sequence(0, 7), i -> lpad(lower(conv(substr(t, i * 16 + 1, 16), 2, 16)), 4, '0')), "
             "':'))[0] END"),
+        # ---- the third function batch: format_bytes, parse_path, parse_version, base64 of guids
+        "format_bytes": format_bytes_shape("transform(array({v}), k -> {body})[0]", "array({names})[{k}]",
+                                           "format_string({f}, {v})"),
+        "path_object": ("parse_json(to_json(named_struct('Scheme', :scheme, 'RootPath', :root, 'DirectoryPath', :dir, "
+                        "'DirectoryName', CASE WHEN :dname = :root THEN '' ELSE :dname END, 'Filename', :file, "
+                        "'Extension', :ext, 'AlternateDataStreamName', :stream)))"),
+        # the parts, each padded to 8 digits, read as one number of up to 32 digits
+        "parse_version": ("CASE WHEN :s RLIKE :re THEN CAST(split_part(:s, '.', 1) || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 2), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 3), ''), '0'), 8, '0') || "
+                          "lpad(COALESCE(NULLIF(split_part(:s, '.', 4), ''), '0'), 8, '0') AS DECIMAL(38, 0)) END"),
+        "guid_to_base64": (f"COALESCE(transform(array(replace(:g, '-', '')), "
+                           f"t -> base64(unhex({GUID_HEX_TO_BYTES})))[0], '')"),
+        "base64_to_guid": (f"transform(array(hex(try_to_binary(:s, 'base64'))), t -> CASE WHEN length(t) = 32 THEN "
+                           f"{GUID_BYTES_TO_TEXT} END)[0]"),
+        # XXH64 (hash, hash_xxhash64): of text's UTF-8 bytes, of a 64-bit value's 8 bytes
+        "xxh64_text": xxh64_hex_shape(_SparkWords()).replace(":h", "hex(encode(:s, 'UTF-8'))"),
+        "xxh64_long": xxh64_long_shape(_SparkWords()),
+        # a hash modulo :m, the hash read as an unsigned number (0 to :m - 1, as the documentation says)
+        "hash_modulo": "CAST((CAST(:x AS DECIMAL(20, 0)) + 18446744073709551616) % 18446744073709551616 % :m AS BIGINT)",
     }

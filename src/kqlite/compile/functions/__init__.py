@@ -15,6 +15,7 @@ from kqlite.compile.functions.series import SeriesFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.text import TextFunctions
 from kqlite.compile.functions.urls import UrlFunctions
+from kqlite.compile.functions.values import ValueFunctions
 from kqlite.compile.functions.windows import WindowFunctions
 
 
@@ -35,6 +36,7 @@ class Functions(
     BagFunctions,
     ParsingFunctions,
     GeoFunctions,
+    ValueFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 
