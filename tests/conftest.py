@@ -52,6 +52,14 @@ def spark_session():
     return local_session("2", shuffle_partitions=1, adaptive=False)
 
 
+@pytest.fixture(scope="module")
+def con(connect_backend):
+    """A connection on the engine under test (--backend), shared by a module's tests."""
+    connection = connect_backend()
+    yield connection
+    connection.close()
+
+
 @pytest.fixture(scope="session")
 def connect_backend(backend: str, request: pytest.FixtureRequest):
     """A function that opens a kqlite connection on the engine under test (Spark: the shared session)."""

@@ -5,6 +5,7 @@ worked out by hand from Kusto's documentation and, for parse_command_line, from 
 from __future__ import annotations
 
 import pytest
+from query_helpers import one
 
 import kqlite
 
@@ -13,11 +14,6 @@ import kqlite
 def con() -> kqlite.Connection:
     return kqlite.connect()
 
-
-def one(con: kqlite.Connection, query: str) -> tuple:
-    rows = con.query(query).rows()
-    assert len(rows) == 1
-    return rows[0]
 
 
 def test_bag_remove_keys_takes_names_and_paths(con):

@@ -11,22 +11,9 @@ import struct
 from decimal import Decimal
 
 import pytest
+from query_helpers import one
 
 import kqlite
-
-
-@pytest.fixture(scope="module")
-def con(connect_backend):
-    connection = connect_backend()
-    yield connection
-    connection.close()
-
-
-def one(con: kqlite.Connection, query: str) -> tuple:
-    rows = con.query(query).rows()
-    assert len(rows) == 1
-    return rows[0]
-
 
 # ---- format_bytes
 

@@ -7,19 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from query_helpers import one
 
 import kqlite
-
-
-@pytest.fixture(scope="module")
-def con(connect_backend) -> kqlite.Connection:
-    return connect_backend()  # the engine of --backend
-
-
-def one(con: kqlite.Connection, query: str) -> tuple:
-    rows = con.query(query).rows()
-    assert len(rows) == 1
-    return rows[0]
 
 
 def test_parse_url(con):

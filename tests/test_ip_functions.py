@@ -5,26 +5,9 @@ ipv6-compare-function.md... and edge cases they describe). Runs on the engine ch
 from __future__ import annotations
 
 import pytest
+from query_helpers import column, one
 
 import kqlite
-
-
-@pytest.fixture(scope="module")
-def con(connect_backend):
-    connection = connect_backend()
-    yield connection
-    connection.close()
-
-
-def one(con: kqlite.Connection, query: str) -> tuple:
-    rows = con.query(query).rows()
-    assert len(rows) == 1
-    return rows[0]
-
-
-def column(con: kqlite.Connection, query: str) -> list:
-    return [row[-1] for row in con.query(query).rows()]
-
 
 LOG = "05:04:54 127.0.0.1 GET /favicon.ico 404"
 BAD_OCTET = "05:04:54 127.0.0.256 GET /favicon.ico 404"

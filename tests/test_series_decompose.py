@@ -6,19 +6,9 @@ algorithm (per-phase medians, avg/linefit trends, Tukey's fences, the best two-s
 from __future__ import annotations
 
 import pytest
+from query_helpers import one
 
 import kqlite
-
-
-@pytest.fixture(scope="module")
-def con(connect_backend) -> kqlite.Connection:
-    return connect_backend()  # the engine of --backend
-
-
-def one(con: kqlite.Connection, query: str) -> tuple:
-    rows = con.query(query).rows()
-    assert len(rows) == 1
-    return rows[0]
 
 
 def close(actual, expected, tol=1e-9):

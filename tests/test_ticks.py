@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
-import pytest
 
 from kqlite.formatting import format_datetime, format_timespan, to_text
 from kqlite.ticks import (
@@ -17,11 +16,6 @@ from kqlite.ticks import (
     timedelta_from_ticks,
     timedelta_ticks,
 )
-
-
-@pytest.fixture(scope="module")
-def con(connect_backend):
-    return connect_backend()
 
 
 def texts(con, kql: str) -> list[str]:
