@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 import sqlglot
@@ -68,6 +69,52 @@ def hide_lambda_variables(tree: exp.Expression) -> exp.Expression:
             continue  # an output column of a shape that is a query (range's v): the compiler reads it
         identifier.replace(exp.to_identifier(lambda_variable(identifier.name)))
     return tree
+
+
+# Datetimes are Kusto's ticks (BIGINT: 100 ns since 0001-01-01 UTC). A shape that needs the calendar reads them
+# as a timestamp (microseconds) and gives ticks back, with the ticks below the microsecond added back where
+# the calendar does not move them; what is plain tick arithmetic (days, hours, weeks) stays integer arithmetic.
+DAY_TICKS = 864000000000
+MAX_TICKS = 3155378975999999999  # 9999-12-31 23:59:59.9999999
+
+
+@dataclass(frozen=True)
+class TickSql:
+    """SQL text over ticks in one engine, from the engine's own pieces (each a template of `{}` holes):
+    `from_micros` / `to_micros` turn microseconds since 1970 into a timestamp and back, `div` and `mod`
+    are floor division and a non-negative modulo, `seconds` writes a timestamp as yyyy-MM-ddTHH:mm:ss,
+    `text` is the engine's text type."""
+
+    from_micros: str
+    to_micros: str
+    div: str
+    mod: str
+    seconds: str
+    text: str
+
+    def ts(self, ticks: str) -> str:
+        """The timestamp of ticks (the ticks below the microsecond dropped)."""
+        return self.from_micros.format(f"{self.div.format(ticks, 10)} - 62135596800000000")
+
+    def ticks(self, timestamp: str) -> str:
+        return f"({self.to_micros.format(timestamp)} * 10 + 621355968000000000)"
+
+    def calendar(self, ticks: str, timestamp: str, below_microsecond: bool = True) -> str:
+        """Ticks of `timestamp`, a calendar computation on {t}, the timestamp of `ticks`; with the ticks of
+        `ticks` below the microsecond added back unless the computation truncates them."""
+        result = self.ticks(timestamp.replace("{t}", self.ts(ticks)))
+        return f"{result} + {self.mod.format(ticks, 10)}" if below_microsecond else result
+
+    def iso_text(self, ticks: str) -> str:
+        """Kusto's text of a datetime: ISO 8601 with seven fractional digits."""
+        fraction = self.mod.format(ticks, 10000000)
+        return (f"{self.seconds.format(self.ts(ticks))} || '.' || lpad(CAST({fraction} AS {self.text}), 7, '0') "
+                "|| 'Z'")
+
+    def week_start(self, ticks: str) -> str:
+        """Ticks of the Sunday that starts the week (0001-01-01 was a Monday)."""
+        day = self.div.format(ticks, DAY_TICKS)
+        return f"({day} - {self.mod.format(f'({day} + 1)', 7)}) * {DAY_TICKS}"
 
 
 class ShapeUnavailable(LookupError):

@@ -8,9 +8,12 @@ from sqlglot import exp
 
 from kqlite.compile.dialects import ipregex as ipx
 from kqlite.compile.dialects.base import (
+    DAY_TICKS,
     GUID_BYTES_TO_TEXT,
     GUID_HEX_TO_BYTES,
+    MAX_TICKS,
     Dialect,
+    TickSql,
     Words64,
     command_line_fold,
     csv_fold,
@@ -65,36 +68,11 @@ _IPV6_EMBEDDED = (
     "ELSE split_part(v, '/', 1) END")
 
 
-# Datetimes are Kusto's ticks (BIGINT: 100 ns since 0001-01-01 UTC). A shape that needs the calendar reads them
-# as a TIMESTAMP (microseconds) and gives ticks back, with the ticks below the microsecond added back where
-# the calendar does not move them; what is plain tick arithmetic (days, hours, weeks) stays integer arithmetic.
-_DAY = 864000000000
-_MAX_TICKS = 3155378975999999999  # 9999-12-31 23:59:59.9999999
-
-
-def _ts(ticks: str) -> str:
-    return f"make_timestamp({ticks} // 10 - 62135596800000000)"
-
-
-def _ticks(timestamp: str) -> str:
-    return f"(epoch_us({timestamp}) * 10 + 621355968000000000)"
-
-
-def _calendar(ticks: str, timestamp: str, below_microsecond: bool = True) -> str:
-    """Ticks of `timestamp`, a calendar computation on {t}, the TIMESTAMP of `ticks`; with the ticks of
-    `ticks` below the microsecond added back unless the computation truncates them."""
-    result = _ticks(timestamp.replace("{t}", _ts(ticks)))
-    return f"{result} + {ticks} % 10" if below_microsecond else result
-
-
-def _text(ticks: str) -> str:
-    """Kusto's text of a datetime: ISO 8601 with seven fractional digits."""
-    return f"strftime({_ts(ticks)}, '%Y-%m-%dT%H:%M:%S') || '.' || lpad(CAST({ticks} % 10000000 AS VARCHAR), 7, '0') || 'Z'"
-
-
-def _week_start(ticks: str) -> str:
-    """Ticks of the Sunday that starts the week (0001-01-01 was a Monday)."""
-    return f"({ticks} // {_DAY} - ({ticks} // {_DAY} + 1) % 7) * {_DAY}"
+# datetimes as Kusto's ticks, in this engine's SQL (see base.TickSql)
+_TICKS = TickSql(from_micros="make_timestamp({})", to_micros="epoch_us({})", div="{} // {}", mod="{} % {}",
+                 seconds="strftime({}, '%Y-%m-%dT%H:%M:%S')", text="VARCHAR")
+_DAY, _MAX_TICKS = DAY_TICKS, MAX_TICKS
+_ts, _ticks, _calendar, _text, _week_start = _TICKS.ts, _TICKS.ticks, _TICKS.calendar, _TICKS.iso_text, _TICKS.week_start
 
 
 class _DuckDBWords(Words64):
