@@ -162,3 +162,18 @@ def test_time_zones_follow_daylight_saving_time(con):
                    datetime(2024, 7, 15, 12, tzinfo=UTC), datetime(2024, 1, 15, 12, tzinfo=UTC))
     with pytest.raises(kqlite.KqlSemanticError, match="unknown time zone 'Mars/Olympus'"):
         con.query("print datetime_utc_to_local(now(), 'Mars/Olympus')")
+
+
+def test_has_any_index_of_the_documentation(con):
+    assert one(con, """print
+        idx1 = has_any_index("this is an example", dynamic(['this', 'example'])),
+        idx2 = has_any_index("this is an example", dynamic(['not', 'example'])),
+        idx3 = has_any_index("this is an example", dynamic(['not', 'found'])),
+        idx4 = has_any_index("Example number 2", range(1, 3, 1)),
+        idx5 = has_any_index("this is an example", dynamic([]))""") == (0, 1, -1, 1, -1)
+
+
+def test_has_any_index_matches_terms_as_has_does(con):
+    # whole terms, any case; a term's regex characters are literal
+    assert one(con, "print a = has_any_index('cmd.exe /c WHOAMI', dynamic(['who', 'whoami'])), "
+                    "b = has_any_index('a.b c', dynamic(['a.b'])), c = has_any_index('axb', dynamic(['a.b']))") == (1, 0, -1)

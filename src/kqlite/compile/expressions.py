@@ -414,15 +414,7 @@ class ExprCompiler:
                     result = exp.And(this=quick, expression=exp.RegexpLike(
                         this=a, expression=sb.string(self.dialect.regex(pattern))))
             else:
-                pattern_parts = [sb.string("" if case_sensitive else self.dialect.regex("(?i)"))]
-                if prefix:
-                    pattern_parts.append(sb.string(f"(?:^|[^{_TERM}])"))
-                pattern_parts.append(self.dialect.shape("regex_escape", s=b))
-                if suffix:
-                    pattern_parts.append(sb.string(f"(?:$|[^{_TERM}])"))
-                matches = exp.RegexpLike(this=a, expression=sb.concat(pattern_parts))
-                result = exp.Case(ifs=[exp.If(this=exp.EQ(this=b, expression=sb.string("")), true=exp.true())],
-                                  default=matches)
+                result = self.has_term(a, b, prefix=prefix, suffix=suffix, case_sensitive=case_sensitive)
         else:
             if not case_sensitive:
                 a, b = exp.Lower(this=a), exp.Lower(this=b)
@@ -441,6 +433,20 @@ class ExprCompiler:
             guard = exp.Is(this=left.sql, expression=exp.Null())
             result = exp.Case(ifs=[exp.If(this=guard, true=exp.Boolean(this=negated))], default=result)
         return Typed(result, "bool")
+
+    def has_term(self, text: exp.Expression, term: exp.Expression, *, prefix: bool = True, suffix: bool = True,
+                 case_sensitive: bool = False) -> exp.Expression:
+        """`text has term` for a term known only when the query runs (a column, a list's element): the term's
+        regex is built from its escaped text; an empty term is found everywhere."""
+        pattern_parts = [sb.string("" if case_sensitive else self.dialect.regex("(?i)"))]
+        if prefix:
+            pattern_parts.append(sb.string(f"(?:^|[^{_TERM}])"))
+        pattern_parts.append(self.dialect.shape("regex_escape", s=term))
+        if suffix:
+            pattern_parts.append(sb.string(f"(?:$|[^{_TERM}])"))
+        matches = exp.RegexpLike(this=text, expression=sb.concat(pattern_parts))
+        return exp.Case(ifs=[exp.If(this=exp.EQ(this=term.copy(), expression=sb.string("")), true=exp.true())],
+                        default=matches)
 
     def _InList(self, node: ast.InList) -> Typed:
         self.compiler.operators_used.append(node.op)

@@ -187,6 +187,8 @@ class DuckDB(Dialect):
         "list_any": 'coalesce(list_bool_or(list_transform(:l, e -> coalesce(:p, false))), false)',
         "list_all": 'coalesce(list_bool_and(list_transform(:l, e -> coalesce(:p, false))), true)',
         "loop_element": 'e',
+        # the position (from 0) of the first element for which :p (reading it as loop_element) holds; -1: none
+        "list_first_index": 'coalesce(list_position(list_transform(:l, e -> coalesce(:p, false)), true) - 1, -1)',
         # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
         "timestamp_of_unix_micros": 'make_timestamp(:n)',  # a stored timestamp's constant (time_bounds)
         "with_bound_value": 'list_transform([:v], r -> :body)[1]',

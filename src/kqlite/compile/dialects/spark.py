@@ -313,6 +313,8 @@ class Spark(Dialect):
         "list_any": "coalesce(exists(:l, e -> coalesce(:p, false)), false)",
         "list_all": "coalesce(forall(:l, e -> coalesce(:p, false)), true)",
         "loop_element": "e",
+        # the position (from 0) of the first element for which :p (reading it as loop_element) holds; -1: none
+        "list_first_index": "coalesce(array_position(transform(:l, e -> coalesce(:p, false)), true) - 1, -1)",
         # :body computed once over the value :v, which it reads as bound_value (a let: :v is not copied)
         "timestamp_of_unix_micros": "timestamp_micros(:n)",  # a stored timestamp's constant (time_bounds)
         "with_bound_value": "transform(array(:v), r -> :body)[0]",

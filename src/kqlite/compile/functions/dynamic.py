@@ -73,6 +73,15 @@ class DynamicFunctions:
         self.arity(c, node, args, 1)
         return Typed(sb.coalesce(sb.cast(args[0].sql, "string"), sb.string("")), "string")
 
+    def f_has_any_index(self, c, node, args):
+        """The position (from 0) of the first of `values` that `source` has as a term; -1 for none (or no
+        values). A value that is not a string is looked for as its text, as `has` reads it."""
+        self.arity(c, node, args, 2)
+        source = c.as_string(args[0]).sql
+        element = c.dialect.shape("json_to_kql_text", d=c.dialect.shape("loop_element"))
+        found = c.has_term(source, element)
+        return Typed(c.dialect.shape("list_first_index", l=self.json_list(c, node, args[1]), p=found), "long")
+
     def json_list(self, c, node, t: Typed) -> exp.Expression:
         if t.type != "dynamic":
             raise KqlSemanticError(f"{node.name}() expects a dynamic array", c.text, node.pos)
