@@ -177,3 +177,12 @@ def test_has_any_index_matches_terms_as_has_does(con):
     # whole terms, any case; a term's regex characters are literal
     assert one(con, "print a = has_any_index('cmd.exe /c WHOAMI', dynamic(['who', 'whoami'])), "
                     "b = has_any_index('a.b c', dynamic(['a.b'])), c = has_any_index('axb', dynamic(['a.b']))") == (1, 0, -1)
+
+
+def test_series_fit_line_dynamic_of_the_documentation(con):
+    fit, = one(con, "print y=dynamic([2, 5, 6, 8, 11, 15, 17, 18, 25, 26, 30, 30]) "
+                    "| project fit = series_fit_line_dynamic(y)")
+    assert sorted(fit) == sorted(["rsquare", "slope", "variance", "rvariance", "interception", "line_fit"])
+    assert [round(fit[k], 3) for k in ("rsquare", "slope", "variance", "rvariance", "interception")] == [
+        0.983, 2.731, 98.629, 1.686, -1.667]  # the documentation shows them cut: 0.982 2.730 98.628 1.686 -1.666
+    assert [round(v, 3) for v in fit["line_fit"]][:3] == [1.064, 3.795, 6.526]

@@ -453,6 +453,14 @@ class SeriesFunctions:
     def t_series_fit_2lines(self, c, node, args) -> list[tuple[str, Typed]]:
         return self._fit_2lines(c, node, args, pre_column=True)
 
+    def f_series_fit_line_dynamic(self, c, node, args):
+        """series_fit_line's results as one property bag (rsquare, slope, variance, rvariance, interception,
+        line_fit)."""
+        items: list[exp.Expression] = []
+        for name, value in self.t_series_fit_line(c, node, args):
+            items += [sb.string(name), self.json_of(value)]
+        return Typed(c.dialect.call("json_object", items), "dynamic")
+
     def f_series_fit_2lines_dynamic(self, c, node, args):
         """series_fit_2lines' results as one property bag (the fit computed once, read fifteen times)."""
         self.arity(c, node, args, 1)
