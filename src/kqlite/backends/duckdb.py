@@ -819,6 +819,8 @@ class Connection:
 
     def close(self) -> None:
         self.duckdb.close()
+        if self.geoip is not None:
+            self.geoip.close()
 
     def __enter__(self) -> Connection:
         return self

@@ -432,6 +432,8 @@ class SparkConnection:
                 self.spark.catalog.dropTempView(view)
             self._view_names.clear()
             self._views.clear()
+        if self.geoip is not None:
+            self.geoip.close()
 
     def __enter__(self) -> SparkConnection:
         return self
