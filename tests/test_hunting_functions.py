@@ -186,3 +186,26 @@ def test_series_fit_line_dynamic_of_the_documentation(con):
     assert [round(fit[k], 3) for k in ("rsquare", "slope", "variance", "rvariance", "interception")] == [
         0.983, 2.731, 98.629, 1.686, -1.667]  # the documentation shows them cut: 0.982 2.730 98.628 1.686 -1.666
     assert [round(v, 3) for v in fit["line_fit"]][:3] == [1.064, 3.795, 6.526]
+
+
+def test_series_fill_linear_of_the_documentation(con):
+    rows = con.query("""let data = datatable(arr: dynamic)[
+        dynamic([null, 111.0, null, 36.0, 41.0, null, null, 16.0, 61.0, 33.0, null, null]),
+        dynamic([null, 111, null, 36, 41, null, null, 16, 61, 33, null, null]),
+        dynamic([null, null, null, null])];
+        data | project without_args = series_fill_linear(arr), with_edges = series_fill_linear(arr, double(null), true),
+                       wo_edges = series_fill_linear(arr, double(null), false),
+                       with_const = series_fill_linear(arr, double(null), true, 3.14159)""").rows()
+    reals = [111.0, 111.0, 73.5, 36.0, 41.0, 32.667, 24.333, 16.0, 61.0, 33.0, 33.0, 33.0]
+    cut = [None if v is None else round(v, 3) for v in rows[0][2]]
+    assert [[round(v, 3) for v in rows[0][i]] for i in (0, 1, 3)] == [reals] * 3
+    assert cut == [None, *reals[1:10], None, None]
+    whole = [111, 111, 73, 36, 41, 32, 24, 16, 61, 33, 33, 33]  # a series of whole numbers stays whole
+    assert rows[1][:3] == (whole, whole, [None, *whole[1:10], None, None])
+    # (the documentation's with_const of this row, [111, 111, 74, 38, 41, ...], disagrees with its other columns)
+    assert rows[2] == ([0.0] * 4, [0.0] * 4, [0.0] * 4, [3.14159] * 4)
+
+
+def test_series_fill_linear_with_a_placeholder(con):
+    assert one(con, "print a = series_fill_linear(dynamic([1, 0, 0, 4]), 0), "
+                    "b = series_fill_linear(dynamic([1.5, -1, 3.5]), -1)") == ([1, 2, 3, 4], [1.5, 2.5, 3.5])

@@ -168,6 +168,9 @@ class DuckDB(Dialect):
         # series_decompose_*, series_outlier_scores, series_anomaly_flags, series_fit_2lines (see series_sql)
         **series_shapes(DuckDBLists()),
         "reals_to_json": 'to_json(:l)',
+        "reals_to_json_integers": 'to_json(list_transform(:l, x -> CAST(trunc(x) AS BIGINT)))',  # toward zero
+        # whether some element is not null and every such element is a whole number (a JSON integer)
+        "json_all_integers": "coalesce(list_bool_and(list_transform(list_filter(:l, e -> json_type(e) <> 'NULL'), e -> json_type(e) IN ('BIGINT', 'UBIGINT'))), false)",
         "list_item": 'list_extract(:l, :i + 1)',  # element :i (from 0) of a list of lists or reals
         "json_integer": "CASE WHEN json_type(:e) IN ('BIGINT', 'UBIGINT') THEN TRY_CAST(json_extract_string(:e, '$') AS BIGINT) ELSE NULL END",
         # RE2's \s (space, tab, line feed, form feed, carriage return), without a regex per value

@@ -268,8 +268,33 @@ def fit_2lines(q: ListSql) -> str:
     return f"CASE WHEN {q.size(':l')} >= 4 THEN " + q.let(q.doubles(":l"), body) + " END"
 
 
+def fill_linear(q: ListSql) -> str:
+    """series_fill_linear of the reals :l: an element equal to :m (or null) is missing and takes the straight
+    line between its nearest present neighbours; at the ends (when :e) the nearest present value, else it stays
+    missing; a series with nothing present is :c throughout."""
+    def body(x):
+        n = q.size(x)
+
+        def value(i):
+            before = q.max(q.filter(q.range("0", i), lambda j: f"{q.at(x, j)} IS NOT NULL"))
+            after = q.min(q.filter(q.range(f"{i} + 1", n), lambda j: f"{q.at(x, j)} IS NOT NULL"))
+            return f"CASE WHEN {q.at(x, i)} IS NOT NULL THEN {q.at(x, i)} ELSE " + q.let(before, lambda p: q.let(
+                after, lambda a: (
+                    f"CASE WHEN {p} IS NULL AND {a} IS NULL THEN NULL "
+                    f"WHEN {p} IS NULL THEN CASE WHEN :e THEN {q.at(x, a)} END "
+                    f"WHEN {a} IS NULL THEN CASE WHEN :e THEN {q.at(x, p)} END "
+                    f"ELSE {q.at(x, p)} + ({q.at(x, a)} - {q.at(x, p)}) * ({i} - {p}) / ({a} - {p}) END"))) + " END"
+
+        present = q.size(q.filter(x, lambda e: f"{e} IS NOT NULL"))
+        return (f"CASE WHEN {present} = 0 THEN " + q.doubles(q.map(x, lambda e: "CAST(:c AS DOUBLE)"))
+                + " ELSE " + q.doubles(q.map(q.range("0", n), value)) + " END")
+
+    return q.let(q.doubles(q.map(":l", lambda e: f"CASE WHEN {e} = :m THEN NULL ELSE {e} END")), body)
+
+
 def shapes(q: ListSql) -> dict[str, str]:
     return {
+        "series_fill_linear": fill_linear(q),
         "series_decompose_avg": decompose(q, "avg"),
         "series_decompose_linefit": decompose(q, "linefit"),
         "series_decompose_none": decompose(q, "none"),

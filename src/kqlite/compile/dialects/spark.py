@@ -297,6 +297,9 @@ class Spark(Dialect):
         # series_decompose_*, series_outlier_scores, series_anomaly_flags, series_fit_2lines (see series_sql)
         **series_shapes(SparkLists()),
         "reals_to_json": 'CAST(:l AS VARIANT)',
+        "reals_to_json_integers": 'CAST(transform(:l, x -> CAST(x AS BIGINT)) AS VARIANT)',  # toward zero
+        # whether some element is not null and every such element is a whole number (a JSON integer)
+        "json_all_integers": "coalesce(exists(:l, e -> e IS NOT NULL AND NOT is_variant_null(e)) AND forall(filter(:l, e -> e IS NOT NULL AND NOT is_variant_null(e)), e -> schema_of_variant(e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT')), false)",
         "list_item": 'get(:l, :i)',  # element :i (from 0) of a list of lists or reals
         # ---- series
         "json_integer": "CASE WHEN schema_of_variant(:e) IN ('BIGINT', 'INT', 'SMALLINT', 'TINYINT') THEN try_variant_get(:e, '$', 'bigint') ELSE NULL END",

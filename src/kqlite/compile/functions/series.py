@@ -453,6 +453,22 @@ class SeriesFunctions:
     def t_series_fit_2lines(self, c, node, args) -> list[tuple[str, Typed]]:
         return self._fit_2lines(c, node, args, pre_column=True)
 
+    def f_series_fill_linear(self, c, node, args):
+        """Missing elements (null, or equal to the placeholder) on the straight line between their nearest
+        present neighbours; the ends take the nearest present value unless fill_edges is false; a series with
+        nothing present is constant_value (0 by default) throughout. A series of whole numbers stays whole
+        numbers, the interpolated ones cut toward zero (the documentation's example: 73.5 -> 73)."""
+        self.arity(c, node, args, 1, 4)
+        d = c.dialect
+        placeholder = sb.null("real") if len(args) < 2 else sb.cast(args[1].sql, "real")
+        edges = exp.true() if len(args) < 3 else self.convert(c, args[2], "bool").sql
+        constant = sb.number(0) if len(args) < 4 else args[3].sql
+        filled = d.shape("series_fill_linear", l=self.series_numbers(c, node, args), m=placeholder, e=edges,
+                         c=constant)
+        whole = d.shape("json_all_integers", l=self.json_list(c, node, args[0]))
+        return Typed(exp.Case(ifs=[exp.If(this=whole, true=d.shape("reals_to_json_integers", l=filled))],
+                              default=d.shape("reals_to_json", l=filled.copy())), "dynamic")
+
     def f_series_fit_line_dynamic(self, c, node, args):
         """series_fit_line's results as one property bag (rsquare, slope, variance, rvariance, interception,
         line_fit)."""
