@@ -370,7 +370,7 @@ class Connection:
         if source is None:
             for col_name, kql_type in schema:
                 columns.append(Column(col_name, kql_type))
-                projections.append(self._output(sb.literal(kql_type, "" if kql_type == "string" else None), col_name))
+                projections.append(self._output(sb.missing(kql_type), col_name))
             return exp.Select().select(*projections, copy=False).where(exp.Boolean(this=False), copy=False), columns
         present = source.columns
         null_free = source.null_free if probe_nulls else set()
@@ -398,7 +398,7 @@ class Connection:
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)  # Log Analytics' Type column names the table
             else:
-                value = sb.literal(kql_type, "" if kql_type == "string" else None)
+                value = sb.missing(kql_type)
             projections.append(self._output(value, col_name))
         schema_names = {c for schema_of in (table_schema(name, f) or [] for f in FLAVOURS) for c, _ in schema_of}
         schema_names.update(c for c, _ in schema)

@@ -230,7 +230,7 @@ class SparkConnection:
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)
             else:
-                value = sb.literal(kql_type, "" if kql_type == "string" else None)
+                value = sb.missing(kql_type)
             projections.append(self._output(value, col_name))
         schema_names = {c for f in FLAVOURS for c, _ in (table_schema(name, f) or [])}
         for col_name, spark_type in present.items():

@@ -116,6 +116,12 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         self.hidden_count = 0  # numbers the hidden columns that window functions compute
         self.recursive = False  # a CTE refers to itself (scan): the WITH is WITH RECURSIVE
 
+    def with_ctes(self, select: exp.Select) -> exp.Select:
+        """`select` with the CTE chain compiled so far, so that it can run on its own (a probe of the data)."""
+        if self.ctes:
+            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes], recursive=self.recursive or None))
+        return select
+
     def run_probe(self, tree: exp.Expression) -> list[tuple]:
         """Run a partial query on the data, its names made SQL-safe as the final query's are."""
         assert self.ctx.run_sql is not None

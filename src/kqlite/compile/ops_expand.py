@@ -229,8 +229,7 @@ class PluginOperators:
             "bag_unpack_probe",
             bag=bag.sql, src=rel.source.copy())
         select = keys_sql if isinstance(keys_sql, exp.Select) else exp.select(exp.Star()).from_(keys_sql)
-        if self.ctes:
-            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes], recursive=self.recursive or None))
+        select = self.with_ctes(select)
         keys = self.probe(select)
         bag_name = plugin.args[0].name
         kept = [col for col in rel.columns if col.name != bag_name]

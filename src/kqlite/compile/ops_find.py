@@ -54,7 +54,7 @@ class FindOperators:
         source = op.withsource or "source_"
         columns = [Column(source, "string"), *out] + ([Column(PACK, "dynamic")] if pack else [])
         if not filtered:
-            select = exp.Select().select(*[exp.alias_(sb.null(c.type) if c.type != "string" else sb.string(""),
+            select = exp.Select().select(*[exp.alias_(sb.missing(c.type),
                                                       c.name, quoted=True) for c in columns], copy=False)
             return self.step(select.where(exp.false(), copy=False), columns)
         selects = []
@@ -64,7 +64,7 @@ class FindOperators:
             for column in out:
                 have = leg.column(column.name)
                 if have is None:
-                    value = sb.null(column.type) if column.type != "string" else sb.string("")
+                    value = sb.missing(column.type)
                 elif have.type == column.type:
                     value = col_ref(have.name)
                 else:
@@ -113,7 +113,7 @@ class FindOperators:
                 missing.append(Column(name, kql_type))
         source = leg
         if missing:
-            extra = [exp.alias_(sb.null(c.type) if c.type != "string" else sb.string(""), c.name, quoted=True)
+            extra = [exp.alias_(sb.missing(c.type), c.name, quoted=True)
                      for c in missing]
             select = self.select_from(leg).select(*[col_ref(c.name) for c in leg.columns], *extra, copy=False)
             source = self.step(select, [*leg.columns, *missing])

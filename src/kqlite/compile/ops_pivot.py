@@ -73,8 +73,7 @@ class PivotOperators:
         select = exp.Select().select(col_ref("v"), copy=False).from_(
             exp.Subquery(this=first, alias=exp.TableAlias(this=exp.to_identifier("_f"))), copy=False)
         select = select.order_by(col_ref("o"), copy=False)
-        if self.ctes:
-            select.set("with_", exp.With(expressions=[cte.copy() for cte in self.ctes], recursive=self.recursive or None))
+        select = self.with_ctes(select)
         return [row[0] for row in self.probe(select)]
 
     def narrow(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:

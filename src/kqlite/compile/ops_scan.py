@@ -419,7 +419,7 @@ class _ScanPlan:
         if self.match_id is not None:
             out_columns.append(Column(self.match_id, "long"))
         if not legs:  # every step has output=none
-            select = exp.Select().select(*[exp.alias_(sb.null(c.type) if c.type != "string" else sb.string(""), c.name, quoted=True)
+            select = exp.Select().select(*[exp.alias_(sb.missing(c.type), c.name, quoted=True)
                                            for c in out_columns], copy=False).where(exp.false(), copy=False)
             return k.step(select, out_columns)
         union = legs[0]

@@ -87,7 +87,7 @@ class TextOperators:
         for i, (name, kql_type) in enumerate(columns):
             raw = Typed(exp.Dot(this=col_ref("_x"), expression=exp.to_identifier(f"g{i}")), "string")
             value = self.functions.convert(c, raw, kql_type).sql if kql_type != "string" else raw.sql
-            empty = sb.literal(kql_type, "" if kql_type == "string" else None)
+            empty = sb.missing(kql_type)
             projections[name] = exp.Case(ifs=[exp.If(this=col_ref("_m"), true=value)], default=empty)
             if rel.column(name) is None:
                 out_cols.append(Column(name, kql_type))

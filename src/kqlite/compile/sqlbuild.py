@@ -79,6 +79,11 @@ def null(kql_type: str) -> exp.Expression:
     return exp.Cast(this=exp.Null(), to=sql_type(kql_type))
 
 
+def missing(kql_type: str) -> exp.Expression:
+    """Kusto's value where there is none (a column a row lacks): '' for a string (never null), else null."""
+    return string("") if kql_type == "string" else null(kql_type)
+
+
 def literal(kql_type: str, value: object) -> exp.Expression:
     """A KQL literal as a typed SQL constant."""
     if value is None:

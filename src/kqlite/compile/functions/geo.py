@@ -61,7 +61,5 @@ class GeoFunctions:
         select = exp.Select().select(exp.alias_(text.copy(), "v", quoted=True), copy=False).distinct()
         if c.relation is not None:
             select = select.from_(c.relation.source.copy(), copy=False)
-        if compiler.ctes:
-            select.set("with_", exp.With(expressions=[cte.copy() for cte in compiler.ctes],
-                                         recursive=compiler.recursive or None))
-        return sorted(value for (value,) in compiler.probe(select) if isinstance(value, str) and value.strip())
+        return sorted(value for (value,) in compiler.probe(compiler.with_ctes(select))
+                      if isinstance(value, str) and value.strip())
