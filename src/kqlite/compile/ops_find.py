@@ -171,19 +171,5 @@ def _predicate_columns(node: ast.Expr) -> tuple[list[str], bool]:
             names.append(n.column)
         return None
 
-    _walk(node, visit)
+    ast.rewrite(node, visit)  # a walk: visit replaces nothing
     return names, everywhere
-
-
-def _walk(node: ast.Expr, visit) -> None:
-    visit(node)
-    if not dataclasses.is_dataclass(node) or isinstance(node, ast.Pipeline):
-        return
-    for part in dataclasses.fields(node):
-        value = getattr(node, part.name)
-        if isinstance(value, ast.Expr):
-            _walk(value, visit)
-        elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, ast.Expr):
-                    _walk(item, visit)
