@@ -30,6 +30,7 @@ from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_scan import ScanOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
+from kqlite.compile.ops_windows import WindowPlugins
 from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_literal
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.sqlnames import SqlNames
@@ -93,7 +94,8 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
-               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators):
+               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
+               WindowPlugins):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
