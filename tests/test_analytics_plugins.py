@@ -121,3 +121,87 @@ def test_session_count_datetimes(con):
     result = con.query(query)
     assert result.types == ["datetime", "long"]
     assert result.rows() == [(datetime(2024, 1, 1, 10, 0, tzinfo=UTC), 2), (datetime(2024, 1, 1, 11, 30, tzinfo=UTC), 1)]
+
+
+# ---------------------------------------------------------------- sequence_detect
+
+# StormEvents rows behind sequence-detect-plugin.md's example output, with rows that must not match: heat with
+# no wildfire within 5 days, a wildfire before the heat, a wildfire of another state, other event types
+STORM_SEQUENCES = """datatable(StartTime:datetime, EventType:string, State:string)[
+    datetime(2007-05-08 00:00), "Excessive Heat", "CALIFORNIA",
+    datetime(2007-05-07 10:00), "Wildfire", "CALIFORNIA",
+    datetime(2007-05-08 16:02), "Wildfire", "CALIFORNIA",
+    datetime(2007-05-09 00:00), "Wildfire", "NEVADA",
+    datetime(2007-05-10 11:30), "Wildfire", "CALIFORNIA",
+    datetime(2007-06-20 00:00), "Excessive Heat", "TEXAS",
+    datetime(2007-06-26 00:00), "Wildfire", "TEXAS",
+    datetime(2007-07-04 09:00), "Excessive Heat", "CALIFORNIA",
+    datetime(2007-07-05 23:01), "Wildfire", "CALIFORNIA",
+    datetime(2007-07-23 12:00), "Excessive Heat", "SOUTH DAKOTA",
+    datetime(2007-07-25 12:00), "Hail", "SOUTH DAKOTA",
+    datetime(2007-07-27 09:00), "Wildfire", "SOUTH DAKOTA",
+    datetime(2007-08-10 08:00), "Excessive Heat", "TEXAS",
+    datetime(2007-08-11 13:56), "Wildfire", "TEXAS",
+    datetime(2007-08-31 08:00), "Excessive Heat", "CALIFORNIA",
+    datetime(2007-09-01 11:28), "Wildfire", "CALIFORNIA",
+    datetime(2007-09-02 12:00), "Excessive Heat", "CALIFORNIA",
+    datetime(2007-09-02 13:30), "Wildfire", "CALIFORNIA",
+]
+"""
+
+
+def test_sequence_detect_documented_example(con):
+    result = con.query(STORM_SEQUENCES + """| evaluate sequence_detect(
+        StartTime,
+        5d,  // step max-time
+        5d,  // sequence max-time
+        heat=(EventType == "Excessive Heat"),
+        wildfire=(EventType == 'Wildfire'),
+        State)""")
+    assert result.columns == ["State", "heat_StartTime", "wildfire_StartTime", "Duration"]
+    assert result.types == ["string", "datetime", "datetime", "timespan"]
+
+    def at(text: str) -> datetime:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+    from datetime import timedelta as span
+    assert result.rows() == [
+        ("CALIFORNIA", at("2007-05-08 00:00"), at("2007-05-08 16:02"), span(hours=16, minutes=2)),
+        ("CALIFORNIA", at("2007-05-08 00:00"), at("2007-05-10 11:30"), span(days=2, hours=11, minutes=30)),
+        ("CALIFORNIA", at("2007-07-04 09:00"), at("2007-07-05 23:01"), span(days=1, hours=14, minutes=1)),
+        ("SOUTH DAKOTA", at("2007-07-23 12:00"), at("2007-07-27 09:00"), span(days=3, hours=21)),
+        ("TEXAS", at("2007-08-10 08:00"), at("2007-08-11 13:56"), span(days=1, hours=5, minutes=56)),
+        ("CALIFORNIA", at("2007-08-31 08:00"), at("2007-09-01 11:28"), span(days=1, hours=3, minutes=28)),
+        ("CALIFORNIA", at("2007-08-31 08:00"), at("2007-09-02 13:30"), span(days=2, hours=5, minutes=30)),
+        ("CALIFORNIA", at("2007-09-02 12:00"), at("2007-09-02 13:30"), span(hours=1, minutes=30)),
+    ]
+
+
+def test_sequence_detect_windows_three_steps_and_names(con):
+    events = """datatable(T:long, E:string, B:bool)[1,"a",false, 2,"b",true, 4,"c",false, 5,"b",false, 9,"c",false,
+                                                   9,"a",false, 9,"b",false]
+    """
+    # steps a -> b -> c: each step at most 3 after the one before, the whole at most 6
+    three = con.query(events + "| evaluate sequence_detect(T, 3, 6, x=(E == 'a'), y=(E == 'b'), z=(E == 'c'))")
+    assert three.columns == ["x_T", "y_T", "z_T", "Duration"]
+    assert three.types == ["long", "long", "long", "timespan"]  # the analyzer's: a timespan whatever the timeline
+    # 1-2-4 only: b at 5 is 4 after a at 1; c at 9 is 5 after b at 4 and 7 after b at 2
+    ticks = con.query(events + "| evaluate sequence_detect(T, 3, 6, x=(E == 'a'), y=(E == 'b'), z=(E == 'c'))"
+                               "| extend Duration = tolong(Duration)")
+    assert ticks.rows() == [(1, 2, 4, 3)]  # a number timeline's duration, read as ticks
+    # a row at the same instant comes after the rows before it in the input: a at 9 then b at 9
+    same = con.query(events + "| where T == 9 | evaluate sequence_detect(T, 1, 1, E == 'a', E == 'b')")
+    assert same.columns == ["_T", "_T1", "Duration"]  # unnamed steps: the analyzer names both '_T'
+    assert [r[:2] for r in same.rows()] == [(9, 9)]
+    # an unnamed bool column names its step
+    named = con.query(events + "| evaluate sequence_detect(T, 10, 10, B, x=(E == 'c'))")
+    assert named.columns == ["B_T", "x_T", "Duration"] and [r[:2] for r in named.rows()] == [(2, 4), (2, 9)]
+
+
+def test_sequence_detect_refusals(con):
+    with pytest.raises(KqlSemanticError, match="at least one predicate"):
+        con.query(STORM_SEQUENCES + "| evaluate sequence_detect(StartTime, 1d, 2d)")
+    with pytest.raises(KqlSemanticError, match="predicate"):
+        con.query(STORM_SEQUENCES + "| evaluate sequence_detect(StartTime, 1d, 2d, strlen(State))")
+    with pytest.raises(KqlSemanticError, match="dimension"):
+        con.query(STORM_SEQUENCES + "| evaluate sequence_detect(StartTime, 1d, 2d, EventType == 'Hail', strlen(State))")

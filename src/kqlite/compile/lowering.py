@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from kqlite.compile.compiler import Compiler
 
 # the user-analytics plugins, each a method of the same name of the compiler (ops_windows, ...)
-ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count"})
+ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count", "sequence_detect"})
 
 # the types a timeline (and so Start, End, Bin) may have, and the type of a step along each
 TIMELINE_STEP = {"datetime": "timespan", "timespan": "timespan", "long": "long", "int": "long", "real": "real"}
