@@ -205,3 +205,59 @@ def test_sequence_detect_refusals(con):
         con.query(STORM_SEQUENCES + "| evaluate sequence_detect(StartTime, 1d, 2d, strlen(State))")
     with pytest.raises(KqlSemanticError, match="dimension"):
         con.query(STORM_SEQUENCES + "| evaluate sequence_detect(StartTime, 1d, 2d, EventType == 'Hail', strlen(State))")
+
+
+# ---------------------------------------------------------------- funnel_sequence_completion
+
+# funnel-sequence-completion-plugin.md's query over a few StormEvents-like episodes (the page's numbers come from
+# the StormEvents table): episode 1 completes Hail -> Tornado -> Thunderstorm Wind in 3 hours, episode 2 in
+# 2.5 hours (its tornado 2 hours after the hail), episode 3's tornado comes before its hail, episode 4 has no hail
+FUNNEL = """let _start = datetime(2007-01-01);
+let _end =  datetime(2008-01-01);
+let _windowSize = 365d;
+let _sequence = dynamic(['Hail', 'Tornado', 'Thunderstorm Wind']);
+let _periods = dynamic([1h, 4h, 1d]);
+let StormEvents = datatable(EpisodeId:long, StartTime:datetime, EventType:string)[
+    1, datetime(2007-01-01 10:00), "Hail", 1, datetime(2007-01-01 10:30), "Tornado",
+    1, datetime(2007-01-01 13:00), "Thunderstorm Wind",
+    2, datetime(2007-01-02 10:00), "Hail", 2, datetime(2007-01-02 12:00), "Tornado",
+    2, datetime(2007-01-02 12:30), "Thunderstorm Wind", 2, datetime(2007-01-02 12:40), "Flood",
+    3, datetime(2007-01-03 10:00), "Hail", 3, datetime(2007-01-03 09:00), "Tornado",
+    4, datetime(2007-01-03 10:00), "Tornado", 5, datetime(2006-12-31 10:00), "Hail"];
+"""
+
+
+def test_funnel_sequence_completion_documented_query(con):
+    result = con.query(FUNNEL + """StormEvents
+    | evaluate funnel_sequence_completion(EpisodeId, StartTime, _start, _end, _windowSize, EventType, _sequence, _periods)""")
+    assert result.columns == ["StartTime", "EventType", "Period", "dcount"]
+    assert result.types == ["datetime", "string", "timespan", "long"]
+    from datetime import timedelta as span
+    year = day("2007-01-01")
+    # as on the page: a funnel per period, each step's count no more than the step's before
+    assert result.rows() == [
+        (year, "Hail", span(hours=1), 3), (year, "Tornado", span(hours=1), 1), (year, "Thunderstorm Wind", span(hours=1), 0),
+        (year, "Hail", span(hours=4), 3), (year, "Tornado", span(hours=4), 2), (year, "Thunderstorm Wind", span(hours=4), 2),
+        (year, "Hail", span(days=1), 3), (year, "Tornado", span(days=1), 2), (year, "Thunderstorm Wind", span(days=1), 2)]
+
+
+def test_funnel_sequence_completion_bins_and_repeated_states(con):
+    query = """datatable(Id:string, T:long, S:string)["u",1,"a", "u",2,"a", "u",3,"b", "v",5,"a", "v",12,"b",
+                                                       "w",11,"b", "w",12,"a", "w",14,"a"]
+    | evaluate funnel_sequence_completion(Id, T, 0, 19, 10, S, dynamic(['a', 'b', 'a']), dynamic([2, 5]))"""
+    result = con.query(query)
+    assert result.types == ["long", "string", "timespan", "long"]
+    counts = [(r[0], r[1], r[3]) for r in result.rows()]
+    # bin 0: u reaches a->b (b at 3 is 1 after its latest a) but no a after it; v's b is in the next bin
+    # bin 10: w's b at 11 has no a before it; its a at 12 is a first step
+    assert counts == [(0, "a", 2), (0, "b", 1), (0, "a", 0), (0, "a", 2), (0, "b", 1), (0, "a", 0),
+                      (10, "a", 1), (10, "b", 0), (10, "a", 0), (10, "a", 1), (10, "b", 0), (10, "a", 0)]
+
+
+def test_funnel_sequence_completion_refusals(con):
+    with pytest.raises(KqlSemanticError, match="Sequence"):
+        con.query(FUNNEL + "StormEvents | evaluate funnel_sequence_completion(EpisodeId, StartTime, _start, _end, "
+                           "_windowSize, EventType, 'Hail', _periods)")
+    with pytest.raises(KqlSemanticError, match="timespan"):
+        con.query(FUNNEL + "StormEvents | evaluate funnel_sequence_completion(EpisodeId, StartTime, _start, _end, "
+                           "_windowSize, EventType, _sequence, dynamic([1, 2]))")
