@@ -261,3 +261,75 @@ def test_funnel_sequence_completion_refusals(con):
     with pytest.raises(KqlSemanticError, match="timespan"):
         con.query(FUNNEL + "StormEvents | evaluate funnel_sequence_completion(EpisodeId, StartTime, _start, _end, "
                            "_windowSize, EventType, _sequence, dynamic([1, 2]))")
+
+
+# ---------------------------------------------------------------- activity_counts_metrics, active_users_count
+
+ACTIVITY_COUNTS = """let start=datetime(2017-08-01);
+let end=datetime(2017-08-04);
+let window=1d;
+let T = datatable(UserId:string, Timestamp:datetime, Site:string)
+[
+'A', datetime(2017-08-01), "x", 'D', datetime(2017-08-01), "x", 'J', datetime(2017-08-01), "y",
+'B', datetime(2017-08-01), "y", 'C', datetime(2017-08-02), "x", 'T', datetime(2017-08-02), "x",
+'J', datetime(2017-08-02), "x", 'H', datetime(2017-08-03), "x", 'T', datetime(2017-08-03), "y",
+'T', datetime(2017-08-03), "y", 'J', datetime(2017-08-03), "y", 'B', datetime(2017-08-03), "y",
+'S', datetime(2017-08-03), "x", 'S', datetime(2017-08-04), "x",
+];
+"""
+
+
+def test_activity_counts_metrics_documented_example(con):
+    result = con.query(ACTIVITY_COUNTS + " T\n | evaluate activity_counts_metrics(UserId, Timestamp, start, end, window)")
+    assert result.columns == ["Timestamp", "count", "dcount", "new_dcount", "aggregated_dcount"]
+    assert result.types == ["datetime", "long", "long", "long", "long"]
+    assert result.rows() == [(day("2017-08-01"), 4, 4, 4, 4), (day("2017-08-02"), 3, 3, 2, 6),
+                             (day("2017-08-03"), 6, 5, 2, 8), (day("2017-08-04"), 1, 1, 0, 8)]
+
+
+def test_activity_counts_metrics_by_dimension_and_period(con):
+    result = con.query(ACTIVITY_COUNTS + "T | evaluate activity_counts_metrics(UserId, Timestamp, start + 1d, end, "
+                                         "window, Site)")
+    assert result.columns == ["Timestamp", "Site", "count", "dcount", "new_dcount", "aggregated_dcount"]
+    # from 08-02 on: the rows of 08-01 are out of the analysis; per site, J is new in x on 08-02 and in y on 08-03
+    assert result.rows() == [(day("2017-08-02"), "x", 3, 3, 3, 3), (day("2017-08-03"), "x", 2, 2, 2, 5),
+                             (day("2017-08-03"), "y", 4, 3, 3, 3), (day("2017-08-04"), "x", 1, 1, 0, 5)]
+
+
+ACTIVE_USERS = """let Start = datetime(2018-07-01);
+let End = datetime(2018-07-31);
+let LookbackWindow = 8d;
+let Period = 1d;
+let ActivePeriods = 3;
+let Bin = 7d;
+let T =  datatable(User:string, Timestamp:datetime)
+[
+    "B",      datetime(2018-06-29),
+    "B",      datetime(2018-06-30),
+    "A",      datetime(2018-07-02),
+    "B",      datetime(2018-07-04),
+    "B",      datetime(2018-07-08),
+    "A",      datetime(2018-07-10),
+    "A",      datetime(2018-07-14),
+    "A",      datetime(2018-07-17),
+    "A",      datetime(2018-07-20),
+    "B",      datetime(2018-07-24)
+];
+"""
+
+
+def test_active_users_count_documented_example(con):
+    result = con.query(ACTIVE_USERS + "T | evaluate active_users_count(User, Timestamp, Start, End, LookbackWindow, "
+                                      "Period, ActivePeriods, Bin)")
+    assert result.columns == ["Timestamp", "dcount"] and result.types == ["datetime", "long"]
+    assert result.rows() == [(day("2018-07-01"), 1), (day("2018-07-15"), 1)]
+
+
+def test_active_users_count_periods_are_distinct(con):
+    # two appearances in one period count once: with 2 periods needed, A is active on the 3rd only
+    query = """datatable(User:string, Timestamp:datetime, Team:string)["A", datetime(2018-07-01 01:00), "t",
+        "A", datetime(2018-07-01 02:00), "t", "A", datetime(2018-07-03), "t", "B", datetime(2018-07-03), "u"]
+    | evaluate active_users_count(User, Timestamp, datetime(2018-07-01), datetime(2018-07-10), 5d, 1d, 2, 1d, Team)"""
+    result = con.query(query)
+    assert result.columns == ["Timestamp", "Team", "dcount"]
+    assert result.rows() == [(day("2018-07-03"), "t", 1)]

@@ -20,6 +20,7 @@ from kqlite.compile.dialects import Dialect, dialect_named
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
+from kqlite.compile.ops_activity import ActivityPlugins
 from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_find import FindOperators
@@ -97,7 +98,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
-               WindowPlugins, SequencePlugins, FunnelPlugins):
+               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlglot import exp
+
+from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env, RelationBinding, ScalarBinding
 from kqlite.compile.expressions import Typed
-from kqlite.compile.scope import Column, Relation, unique_name
+from kqlite.compile.scope import Column, Relation, col_ref, unique_name
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -21,7 +24,8 @@ if TYPE_CHECKING:
 
 # the user-analytics plugins, each a method of the same name of the compiler (ops_windows, ...)
 ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count", "sequence_detect",
-                               "funnel_sequence_completion"})
+                               "funnel_sequence_completion",
+                               "activity_counts_metrics", "active_users_count"})
 
 # the types a timeline (and so Start, End, Bin) may have, and the type of a step along each
 TIMELINE_STEP = {"datetime": "timespan", "timespan": "timespan", "long": "long", "int": "long", "real": "real"}
@@ -196,3 +200,18 @@ class Lowering:
         out = self.run(rel, sort)
         out.serialized = False  # a plugin's output is not serialized in Kusto: ordered for reading only
         return out
+
+    # ------------------------------------------------------------ SQL the operators lack
+
+    def window(self, rel: Relation, name: str, kql_type: str, function: exp.Expression, partition: list[str],
+               order: list[str] | None = None) -> Relation:
+        """`rel` with a column computed by a window function over the rows of the same `partition` values
+        (nulls one value, as KQL groups them), running in `order` when one is given."""
+        window = exp.Window(this=function, partition_by=[col_ref(n) for n in partition] or None,
+                            order=exp.Order(expressions=[exp.Ordered(this=col_ref(n)) for n in order]) if order else None,
+                            spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
+                                                end="CURRENT ROW") if order else None)
+        select = self.compiler.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
+                                                       exp.alias_(sb.cast(window, kql_type), name, quoted=True),
+                                                       copy=False)
+        return self.compiler.step(select, [*rel.columns, Column(name, kql_type)])
