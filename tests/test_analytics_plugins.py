@@ -333,3 +333,52 @@ def test_active_users_count_periods_are_distinct(con):
     result = con.query(query)
     assert result.columns == ["Timestamp", "Team", "dcount"]
     assert result.rows() == [(day("2018-07-03"), "t", 1)]
+
+
+# ---------------------------------------------------------------- new_activity_metrics
+
+# new-activity-metrics-plugin.md's Users table, as its first output lists the users seen each day
+NEW_ACTIVITY = """let StartDate = datetime(2019-11-01 00:00:00);
+let EndDate = datetime(2019-11-07 00:00:00);
+let Users = datatable(user:long, Timestamp:datetime, Region:string)[
+    0, datetime(2019-11-01), "n", 2, datetime(2019-11-01), "n", 3, datetime(2019-11-01), "s", 4, datetime(2019-11-01), "s",
+    0, datetime(2019-11-02), "n", 1, datetime(2019-11-02), "n", 3, datetime(2019-11-02), "s", 4, datetime(2019-11-02), "s",
+    5, datetime(2019-11-02), "s",
+    0, datetime(2019-11-03), "n", 2, datetime(2019-11-03), "n", 4, datetime(2019-11-03), "s", 5, datetime(2019-11-03), "s",
+    0, datetime(2019-11-04), "n", 1, datetime(2019-11-04), "n", 2, datetime(2019-11-04), "n", 3, datetime(2019-11-04), "s",
+    0, datetime(2019-11-05), "n", 1, datetime(2019-11-05), "n", 2, datetime(2019-11-05), "n", 3, datetime(2019-11-05), "s",
+    4, datetime(2019-11-05), "s"];
+"""
+
+
+def test_new_activity_metrics_documented_example(con):
+    result = con.query(NEW_ACTIVITY + """Users
+    | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, 1d)
+    | where from_Timestamp < datetime(2019-11-03 00:00:00.0000000)""")
+    assert result.columns == ["from_Timestamp", "to_Timestamp", "dcount_new_values", "dcount_retained_values",
+                              "dcount_churn_values", "retention_rate", "churn_rate"]
+    assert result.types == ["datetime", "datetime", "long", "long", "long", "real", "real"]
+    d1, d2 = day("2019-11-01"), day("2019-11-02")
+    assert result.rows() == [  # the page's rows R1 to R11
+        (d1, d1, 4, 4, 0, 1, 0), (d1, d2, 2, 3, 1, 0.75, 0.25), (d1, day("2019-11-03"), 1, 3, 1, 0.75, 0.25),
+        (d1, day("2019-11-04"), 1, 3, 1, 0.75, 0.25), (d1, day("2019-11-05"), 1, 4, 0, 1, 0),
+        (d1, day("2019-11-06"), 0, 0, 4, 0, 1),
+        (d2, d2, 2, 2, 0, 1, 0), (d2, day("2019-11-03"), 0, 1, 1, 0.5, 0.5), (d2, day("2019-11-04"), 0, 1, 1, 0.5, 0.5),
+        (d2, day("2019-11-05"), 0, 1, 1, 0.5, 0.5), (d2, day("2019-11-06"), 0, 0, 2, 0, 1)]
+
+
+def test_new_activity_metrics_cohort_dimensions_and_empty_cohorts(con):
+    one = con.query(NEW_ACTIVITY + "Users | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, 1d, "
+                                   "datetime(2019-11-02))")
+    assert [r[:2] for r in one.rows()] == [(day("2019-11-02"), day(f"2019-11-0{n}")) for n in range(2, 7)]
+    # no user is first seen on 11-03: an empty cohort's rates are 0/0
+    empty = con.query(NEW_ACTIVITY + "Users | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, "
+                                     "1d, datetime(2019-11-03)) | take 1").rows()[0]
+    assert empty[2:5] == (0, 0, 0) and empty[5] != empty[5]
+    regions = con.query(NEW_ACTIVITY + "Users | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, "
+                                       "1d, Region) | where from_Timestamp == StartDate and to_Timestamp <= StartDate + 1d")
+    assert regions.columns[:3] == ["from_Timestamp", "to_Timestamp", "Region"]
+    d1, d2 = day("2019-11-01"), day("2019-11-02")
+    # region n's cohort of 11-01 is {0, 2}, s's {3, 4}; on 11-02 n sees 0 and the new 1, s sees 3, 4 and the new 5
+    assert regions.rows() == [(d1, d1, "n", 2, 2, 0, 1, 0), (d1, d1, "s", 2, 2, 0, 1, 0),
+                              (d1, d2, "n", 1, 1, 1, 0.5, 0.5), (d1, d2, "s", 1, 2, 0, 1, 0)]

@@ -102,3 +102,101 @@ class ActivityPlugins:
             low.project([low.named(ident, low.name(id_col.name)), *low.columns(dims),
                          low.named(b, low.call("bin_at", low.name(timeline.name), step, start))]),
             low.where(low.binary(">=", low.name(b), start), low.binary("<=", low.name(b), end)))
+
+    def new_activity_metrics(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """`new_activity_metrics(IdColumn, TimelineColumn, Start, End, Window [, Cohort] [, dim ...])`: for every
+        pair of periods from <= to (periods of Window from Start to End, empty ones included), the cohort of
+        `from` (ids first seen in it) measured in `to`: the ids of `to` first seen after `from`
+        (dcount_new_values; in `to` == `from`, the cohort itself), the cohort's ids seen in `to` (retained) and
+        not (churn), and those as shares of the cohort. The documentation's worked example fixes these readings."""
+        low = Lowering(self, plugin, rel, env)
+        args = low.arity(5)
+        id_col = low.column(args[0], "id column")
+        timeline = low.timeline(args[1])
+        start_value = low.timeline_value(args[2], "Start", timeline)
+        start = low.bind(start_value, "start")
+        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        step = low.bind(low.step_value(args[4], "Window", timeline), "window")
+        rest = list(args[5:])
+        if rest and self.is_tabular_expr(rest[-1], env):
+            raise low.unsupported("with a Lookback table", rest[-1])
+        cohort = None
+        if rest and not (isinstance(rest[0], ast.Name) and rel.column(rest[0].name) is not None):
+            cohort = low.bind(low.timeline_value(rest.pop(0), "Cohort", timeline), "cohort")
+        dims = [d.name for d in low.dimensions(rest)]
+        ident, p, first = (low.hidden(h) for h in ("id", "p", "first"))
+        # each id once per period, with its first period
+        seen = low.run(self.activity_rows(low, timeline, id_col, dims, start, end, step, ident, p),
+                       low.summarize([], low.columns([ident, *dims, p])))
+        seen = low.window(seen, first, timeline.type, exp.Min(this=col_ref(p)), [ident, *dims])
+        firsts = low.run(seen, low.summarize([low.named("_n", low.call("count"))], low.columns([p, first, *dims])))
+        periods = self.range_(ast.Range(low.pos, "_period", start, end, step), low.env)
+        pairs = self.new_activity_pairs(periods, seen, dims, timeline, cohort, low)
+        counts = self.new_activity_counts(pairs, firsts, dims, p, first)
+        retained, cohort_size = low.name("_retained"), low.name("_cohort")
+
+        def rate(part: ast.Expr) -> ast.Expr:
+            return low.binary("/", low.call("todouble", part), cohort_size)
+
+        churn = low.binary("-", cohort_size, retained)
+        out = low.run(counts, low.project([
+            low.named(f"from_{timeline.name}", low.name("_from")), low.named(f"to_{timeline.name}", low.name("_to")),
+            *low.columns(dims), low.named("dcount_new_values", low.name("_new")),
+            low.named("dcount_retained_values", retained), low.named("dcount_churn_values", churn),
+            low.named("retention_rate", rate(retained)), low.named("churn_rate", rate(churn))]))
+        return low.ordered(out, [f"from_{timeline.name}", f"to_{timeline.name}", *dims])
+
+    def new_activity_pairs(self, periods: Relation, seen: Relation, dims: list[str], timeline: Column,
+                           cohort: ast.Name | None, low: Lowering) -> Relation:
+        """(from, to) periods with from <= to (from the Cohort only, when given), for every combination of the
+        dimensions the rows have."""
+        combos = exp.Select().select(*([col_ref(d) for d in dims] or [exp.alias_(exp.Literal.number(1), "_one")]),
+                                     copy=False).from_(seen.source.copy(), copy=False).distinct()
+        f, t = (exp.TableAlias(this=exp.to_identifier(n, quoted=True)) for n in ("f", "t"))
+        select = (exp.Select().select(exp.alias_(col_ref("_period", "f"), "_from", quoted=True),
+                                      exp.alias_(col_ref("_period", "t"), "_to", quoted=True),
+                                      *[col_ref(d, "d") for d in dims], copy=False)
+                  .from_(exp.Table(this=periods.source.this.copy(), alias=f), copy=False)
+                  .join(exp.Table(this=periods.source.this.copy(), alias=t),
+                        on=exp.LTE(this=col_ref("_period", "f"), expression=col_ref("_period", "t")),
+                        join_type="inner", copy=False)
+                  .join(exp.Subquery(this=combos, alias=exp.TableAlias(this=exp.to_identifier("d", quoted=True))),
+                        join_type="cross", copy=False))
+        columns = [Column("_from", timeline.type), Column("_to", timeline.type),
+                   *(c for c in seen.columns if c.name in dims)]
+        pairs = self.step(select, columns)
+        if cohort is not None:
+            pairs = low.run(pairs, low.where(low.binary("==", low.name("_from"), cohort)))
+        return pairs
+
+    def new_activity_counts(self, pairs: Relation, firsts: Relation, dims: list[str], p: str, first: str) -> Relation:
+        """Each pair with its new ids, the cohort's ids seen in `to`, and the cohort's size (`firsts`: ids per
+        period and first period)."""
+        def n_when(test: exp.Expression) -> exp.Expression:
+            total = exp.Sum(this=exp.Case(ifs=[exp.If(this=test, true=col_ref("_n", "n"))], default=exp.Literal.number(0)))
+            return sb.cast(sb.coalesce(total, exp.Literal.number(0)), "long")
+
+        same_dims = [exp.NullSafeEQ(this=col_ref(d, "n"), expression=col_ref(d, "q")) for d in dims]
+        is_from = exp.EQ(this=col_ref(first, "n"), expression=col_ref("_from", "q"))
+        new = exp.or_(exp.GT(this=col_ref(first, "n"), expression=col_ref("_from", "q")),
+                      exp.and_(is_from.copy(), exp.EQ(this=col_ref("_to", "q"), expression=col_ref("_from", "q"))))
+        keys = [col_ref("_from", "q"), col_ref("_to", "q"), *[col_ref(d, "q") for d in dims]]
+        measured = (exp.Select().select(*keys, exp.alias_(n_when(new), "_new", quoted=True),
+                                        exp.alias_(n_when(is_from), "_retained", quoted=True), copy=False)
+                    .from_(exp.Table(this=pairs.source.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("q", quoted=True))), copy=False)
+                    .join(exp.Table(this=firsts.source.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("n", quoted=True))),
+                          on=exp.and_(exp.EQ(this=col_ref(p, "n"), expression=col_ref("_to", "q")), *same_dims),
+                          join_type="left", copy=False)
+                    .group_by(*[k.copy() for k in keys], copy=False))
+        measured_rel = self.step(measured, [*pairs.columns, Column("_new", "long"), Column("_retained", "long")])
+        # the cohort: the ids whose first period is `from`
+        sizes = (exp.Select().select(*[col_ref(c.name, "m") for c in measured_rel.columns],
+                                     exp.alias_(n_when(exp.EQ(this=col_ref(p, "n"), expression=col_ref(first, "n"))),
+                                                "_cohort", quoted=True), copy=False)
+                 .from_(exp.Table(this=measured_rel.source.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("m", quoted=True))), copy=False)
+                 .join(exp.Table(this=firsts.source.this.copy(), alias=exp.TableAlias(this=exp.to_identifier("n", quoted=True))),
+                       on=exp.and_(exp.EQ(this=col_ref(first, "n"), expression=col_ref("_from", "m")),
+                                   *[exp.NullSafeEQ(this=col_ref(d, "n"), expression=col_ref(d, "m")) for d in dims]),
+                       join_type="left", copy=False)
+                 .group_by(*[col_ref(c.name, "m") for c in measured_rel.columns], copy=False))
+        return self.step(sizes, [*measured_rel.columns, Column("_cohort", "long")])
