@@ -382,3 +382,34 @@ def test_new_activity_metrics_cohort_dimensions_and_empty_cohorts(con):
     # region n's cohort of 11-01 is {0, 2}, s's {3, 4}; on 11-02 n sees 0 and the new 1, s sees 3, 4 and the new 5
     assert regions.rows() == [(d1, d1, "n", 2, 2, 0, 1, 0), (d1, d1, "s", 2, 2, 0, 1, 0),
                               (d1, d2, "n", 1, 1, 1, 0.5, 0.5), (d1, d2, "s", 1, 2, 0, 1, 0)]
+
+
+# ---------------------------------------------------------------- rolling_percentile
+
+ROLLING = """let T =
+    range idx from 0 to 24 * 10 - 1 step 1
+    | project Timestamp = datetime(2018-01-01) + 1h * idx, val=idx + 1
+    | extend EvenOrOdd = iff(val % 2 == 0, "Even", "Odd");
+T
+"""
+
+
+def test_rolling_percentile_documented_examples(con):
+    result = con.query(ROLLING + "| evaluate rolling_percentile(val, 50, Timestamp, 1d, 3)")
+    assert result.columns == ["Timestamp", "rolling_3_percentile_val_50"] and result.types == ["datetime", "long"]
+    assert result.rows() == [(day(f"2018-01-{n:02}"), v) for n, v in
+                             zip(range(1, 11), (12, 24, 36, 60, 84, 108, 132, 156, 180, 204), strict=True)]
+    by = con.query(ROLLING + "| evaluate rolling_percentile(val, 50, Timestamp, 1d, 3, EvenOrOdd)")
+    assert by.columns == ["Timestamp", "EvenOrOdd", "rolling_3_percentile_val_50"]
+    even = (12, 24, 36, 60, 84, 108, 132, 156, 180, 204)
+    assert by.rows() == ([(day(f"2018-01-{n:02}"), "Even", v) for n, v in zip(range(1, 11), even, strict=True)]
+                         + [(day(f"2018-01-{n:02}"), "Odd", v - 1) for n, v in zip(range(1, 11), even, strict=True)])
+
+
+def test_rolling_percentile_real_values_and_refusals(con):
+    result = con.query("datatable(i:long, x:real)[1, 1.5, 2, 2.5, 5, 9.5] | evaluate rolling_percentile(x, 95.5, i, 2, 2)")
+    assert result.columns == ["i", "rolling_2_percentile_x_95.5"] and result.types == ["long", "real"]
+    # bins 0 {1.5}, 2 {2.5}, 4 {9.5}: windows of two bins
+    assert result.rows() == [(0, 1.5), (2, 2.5), (4, 9.5)]
+    with pytest.raises(KqlSemanticError, match="Percentile"):
+        con.query("datatable(i:long, x:real)[1, 1.5] | evaluate rolling_percentile(x, 150, i, 2, 2)")

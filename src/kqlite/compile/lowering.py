@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count", "sequence_detect",
                                "funnel_sequence_completion",
                                "activity_counts_metrics", "active_users_count",
-                               "new_activity_metrics"})
+                               "new_activity_metrics", "rolling_percentile"})
 
 # the types a timeline (and so Start, End, Bin) may have, and the type of a step along each
 TIMELINE_STEP = {"datetime": "timespan", "timespan": "timespan", "long": "long", "int": "long", "real": "real"}

@@ -115,3 +115,36 @@ class WindowPlugins:
         numbered = self.select_from(flagged).select(*[col_ref(c.name) for c in rows.columns],
                                                     exp.alias_(sb.cast(running, "long"), name, quoted=True), copy=False)
         return self.step(numbered, [*rows.columns, Column(name, "long")])
+
+    def rolling_percentile(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """`rolling_percentile(ValueColumn, Percentile, IndexColumn, BinSize, BinsPerWindow [, dim ...])`: for each
+        bin (bin(IndexColumn, BinSize)) from the first to the last the data has, the percentile (nearest rank, as
+        percentile()) of the values in the window of BinsPerWindow bins that ends with it."""
+        low = Lowering(self, plugin, rel, env)
+        args = low.arity(5)
+        value = low.column(args[0], "value column", ("int", "long", "real", "decimal", "datetime", "timespan"))
+        percent = low.constant(args[1], "Percentile")
+        if percent.type not in ("int", "long", "real", "decimal") or not 0 <= percent.const <= 100:  # type: ignore[operator]
+            raise low.semantic("the Percentile must be a number from 0 to 100", args[1])
+        index = low.timeline(args[2])
+        step = low.bind(low.step_value(args[3], "BinSize", index), "bin")
+        bins = low.constant(args[4], "BinsPerWindow")
+        if bins.type not in ("int", "long") or bins.const < 1:  # type: ignore[operator]
+            raise low.semantic("the BinsPerWindow must be a whole number of at least 1", args[4])
+        dims = [d.name for d in low.dimensions(args[5:])]
+        v, own_bin, last, k, window = (low.hidden(h) for h in ("v", "b", "last", "k", "w"))
+        rows = low.run(rel, low.project([low.named(v, low.name(value.name)), *low.columns(dims),
+                                         low.named(own_bin, low.call("bin", low.name(index.name), step))]),
+                       low.where(low.call("isnotnull", low.name(own_bin))))
+        rows = low.window(rows, last, index.type, exp.Max(this=col_ref(own_bin)), [])
+        label = str(percent.const).removesuffix(".0") if isinstance(percent.const, float) else str(percent.const)
+        out = low.run(
+            rows,
+            ast.MvExpand(low.pos, [(low.named(k, low.call("range", low.literal("long", 0),
+                                                                low.literal("long", int(bins.const) - 1))), "long")]),  # type: ignore[arg-type]
+            low.extend(**{window: low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step))}),
+            low.where(low.binary("<=", low.name(window), low.name(last))),
+            low.summarize([low.named(f"rolling_{bins.const}_percentile_{value.name}_{label}",
+                                     low.call("percentile", low.name(v), low.literal(percent.type, percent.const)))],
+                          [low.named(index.name, low.name(window)), *low.columns(dims)]))
+        return low.ordered(out, [*dims, index.name])
