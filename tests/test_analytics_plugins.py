@@ -413,3 +413,64 @@ def test_rolling_percentile_real_values_and_refusals(con):
     assert result.rows() == [(0, 1.5), (2, 2.5), (4, 9.5)]
     with pytest.raises(KqlSemanticError, match="Percentile"):
         con.query("datatable(i:long, x:real)[1, 1.5] | evaluate rolling_percentile(x, 150, i, 2, 2)")
+
+
+# ---------------------------------------------------------------- activity_metrics, activity_engagement
+
+# the pages' examples draw their data with rand(): their numbers cannot be met, their queries and schemas can
+RANDOM_USERS = """let _start = datetime(2017-01-02);
+let _end = datetime(2017-05-31);
+range _day from _start to _end  step 1d
+| extend d = tolong((_day - _start)/1d)
+| extend r = rand()+1
+| extend _users=range(tolong(d*50*r), tolong(d*50*r+200*r-1), 1)
+| mv-expand id=_users to typeof(long) limit 1000000
+"""
+
+
+def test_activity_metrics_documented_query(con):
+    result = con.query(RANDOM_USERS + "| evaluate activity_metrics(['id'], _day, _start, _end, 7d)")
+    assert result.columns == ["_day", "dcount_values", "dcount_newvalues", "retention_rate", "churn_rate"]
+    assert result.types == ["datetime", "long", "long", "real", "real"]
+    rows = result.rows()
+    assert len(rows) == 22 and rows[0][0] == day("2017-01-02") and rows[-1][0] == day("2017-05-29")
+    assert rows[0][1] == rows[0][2] and rows[0][3] != rows[0][3]  # the first week: all new, rates NaN (as shown)
+    assert all(abs(r[3] + r[4] - 1) < 1e-9 for r in rows[1:])  # retention = 1 - churn
+
+
+def test_activity_metrics_worked_out(con):
+    query = """datatable(U:string, T:datetime, D:string)["a", datetime(2017-01-02), "x", "b", datetime(2017-01-03), "x",
+        "c", datetime(2017-01-04), "y", "a", datetime(2017-01-10), "x", "d", datetime(2017-01-11), "x",
+        "b", datetime(2017-01-24), "x"]
+    | evaluate activity_metrics(U, T, {args})"""
+    rows = con.query(query.format(args="datetime(2017-01-02), datetime(2017-01-31), 7d")).rows()
+    # week 2: a returns of a, b, c (1/3); week 4 follows an empty week: nobody to retain, 0/0
+    assert [r[:3] for r in rows] == [(day("2017-01-02"), 3, 3), (day("2017-01-09"), 2, 1), (day("2017-01-23"), 1, 1)]
+    assert rows[1][3:] == (pytest.approx(1 / 3), pytest.approx(2 / 3)) and rows[2][3] != rows[2][3]
+    by = con.query(query.format(args="datetime(2017-01-02), datetime(2017-01-31), 7d, D"))
+    assert by.columns == ["T", "D", "dcount_values", "dcount_newvalues", "retention_rate", "churn_rate"]
+    assert [r[:4] for r in by.rows()][:3] == [(day("2017-01-02"), "x", 2, 2), (day("2017-01-02"), "y", 1, 1),
+                                              (day("2017-01-09"), "x", 2, 1)]
+    # without Start and End: bins of the whole timeline (bin(), weeks from 0001-01-01, a Monday)
+    bare = con.query(query.format(args="7d")).rows()
+    assert [r[:3] for r in bare] == [(day("2017-01-02"), 3, 3), (day("2017-01-09"), 2, 1), (day("2017-01-23"), 1, 1)]
+
+
+def test_activity_engagement_documented_query_and_worked_out(con):
+    result = con.query(RANDOM_USERS + "| evaluate activity_engagement(['id'], _day, _start, _end, 1d, 7d)"
+                                      "| project _day, Dau_Wau=activity_ratio*100")
+    assert result.columns == ["_day", "Dau_Wau"] and len(result.rows()) == 150
+    query = """datatable(U:string, T:datetime, D:string)["a", datetime(2017-01-01), "x", "b", datetime(2017-01-02), "x",
+        "c", datetime(2017-01-02), "y", "a", datetime(2017-01-03), "x", "d", datetime(2017-01-05), "x"]
+    | evaluate activity_engagement(U, T, datetime(2017-01-01), datetime(2017-01-05), 1d, 3d{dims})"""
+    plain = con.query(query.format(dims=""))
+    assert plain.columns == ["T", "dcount_activities_inner", "dcount_activities_outer", "activity_ratio"]
+    assert plain.types == ["datetime", "long", "long", "real"]
+    # each day's users over the users of the 3 days ending with it; 01-04 has none of its own
+    assert plain.rows() == [(day("2017-01-01"), 1, 1, 1.0), (day("2017-01-02"), 2, 3, pytest.approx(2 / 3)),
+                            (day("2017-01-03"), 1, 3, pytest.approx(1 / 3)), (day("2017-01-04"), 0, 3, 0.0),
+                            (day("2017-01-05"), 1, 2, 0.5)]
+    by = con.query(query.format(dims=", D"))
+    assert by.columns == ["T", "D", "dcount_activities_inner", "dcount_activities_outer", "activity_ratio"]
+    assert by.rows()[:3] == [(day("2017-01-01"), "x", 1, 1, 1.0), (day("2017-01-02"), "x", 1, 2, 0.5),
+                             (day("2017-01-02"), "y", 1, 1, 1.0)]

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count", "sequence_detect",
                                "funnel_sequence_completion",
                                "activity_counts_metrics", "active_users_count",
-                               "new_activity_metrics", "rolling_percentile"})
+                               "new_activity_metrics", "rolling_percentile", "activity_metrics",
+                               "activity_engagement"})
 
 # the types a timeline (and so Start, End, Bin) may have, and the type of a step along each
 TIMELINE_STEP = {"datetime": "timespan", "timespan": "timespan", "long": "long", "int": "long", "real": "real"}
@@ -205,13 +206,14 @@ class Lowering:
     # ------------------------------------------------------------ SQL the operators lack
 
     def window(self, rel: Relation, name: str, kql_type: str, function: exp.Expression, partition: list[str],
-               order: list[str] | None = None) -> Relation:
+               order: list[str] | None = None, running: bool = True) -> Relation:
         """`rel` with a column computed by a window function over the rows of the same `partition` values
-        (nulls one value, as KQL groups them), running in `order` when one is given."""
+        (nulls one value, as KQL groups them), in `order` when one is given: an aggregate runs from the first
+        row to the current one (`running`), lag() and the like take no frame."""
         window = exp.Window(this=function, partition_by=[col_ref(n) for n in partition] or None,
                             order=exp.Order(expressions=[exp.Ordered(this=col_ref(n)) for n in order]) if order else None,
                             spec=exp.WindowSpec(kind="ROWS", start="UNBOUNDED", start_side="PRECEDING",
-                                                end="CURRENT ROW") if order else None)
+                                                end="CURRENT ROW") if order and running else None)
         select = self.compiler.select_from(rel).select(*[col_ref(c.name) for c in rel.columns],
                                                        exp.alias_(sb.cast(window, kql_type), name, quoted=True),
                                                        copy=False)

@@ -200,3 +200,111 @@ class ActivityPlugins:
                        join_type="left", copy=False)
                  .group_by(*[col_ref(c.name, "m") for c in measured_rel.columns], copy=False))
         return self.step(sizes, [*measured_rel.columns, Column("_cohort", "long")])
+
+    def activity_period_args(self, low: Lowering, timeline: Column, args: list[ast.Expr],
+                             windows: int) -> tuple[ast.Name | None, ast.Name | None, list[ast.Expr]]:
+        """[Start, End,] then `windows` window arguments: Start and End when the third argument is of the
+        timeline's type and not a column (else the windows come right after the timeline); the arguments left."""
+        rest = list(args[2:])
+        third = rest[0] if rest else None
+        is_start = (third is not None and len(rest) >= 2 + windows
+                    and not (isinstance(third, ast.Name) and low.rel.column(third.name) is not None)
+                    and low.scalar(third, "Start").type == timeline.type
+                    and not (len(rest) > windows and isinstance(rest[windows], ast.Name)
+                             and low.rel.column(rest[windows].name) is not None))
+        if not is_start:
+            return None, None, rest
+        start = low.bind(low.timeline_value(rest[0], "Start", timeline), "start")
+        end = low.bind(low.timeline_value(rest[1], "End", timeline), "end")
+        return start, end, rest[2:]
+
+    def binned_ids(self, low: Lowering, timeline: Column, id_col: Column, dims: list[str], start: ast.Name | None,
+                   end: ast.Name | None, step: ast.Name, ident: str, b: str) -> Relation:
+        """Each id once per bin (and dimensions): bins at Start from Start to End, or bin() of the whole timeline."""
+        if start is not None and end is not None:
+            rows = self.activity_rows(low, timeline, id_col, dims, start, end, step, ident, b)
+        else:
+            rows = low.run(low.rel, low.project([low.named(ident, low.name(id_col.name)), *low.columns(dims),
+                                                 low.named(b, low.call("bin", low.name(timeline.name), step))]),
+                           low.where(low.call("isnotnull", low.name(b))))
+        return low.run(rows, low.summarize([], low.columns([ident, *dims, b])))
+
+    def activity_metrics(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """`activity_metrics(IdColumn, TimelineColumn, [Start, End,] Window [, dim ...])`: per bin, the ids
+        (dcount_values), those not seen in the bin before (dcount_newvalues), and of the ids of the bin before
+        the share seen again (retention_rate) and not (churn_rate); the first bin's rates are 0/0 (NaN)."""
+        low = Lowering(self, plugin, rel, env)
+        args = low.arity(3)
+        id_col = low.column(args[0], "id column")
+        timeline = low.timeline(args[1])
+        start, end, rest = self.activity_period_args(low, timeline, args, 1)
+        if not rest:
+            raise low.semantic("needs the Window after the timeline (and Start, End)")
+        window = low.step_value(rest[0], "Window", timeline)
+        step = low.bind(window, "window")
+        dims = [d.name for d in low.dimensions(rest[1:])]
+        ident, b, before, back, prev_bin, prev_count = (low.hidden(h) for h in ("id", "b", "before", "back", "pb", "pc"))
+        seen = self.binned_ids(low, timeline, id_col, dims, start, end, step, ident, b)
+        # the id's bin before this one, and whether it is the bin right before
+        seen = low.window(seen, before, timeline.type, exp.Anonymous(this="lag", expressions=[col_ref(b)]),
+                          [ident, *dims], [b], running=False)
+        returning = low.both(low.call("isnotnull", low.name(before)),
+                             low.binary("==", low.name(before), low.binary("-", low.name(b), step)))
+        counts = low.run(seen, low.summarize(
+            [low.named("dcount_values", low.call("dcount", low.name(ident))),
+             low.named("dcount_newvalues", low.call("dcountif", low.name(ident), low.call("not", returning))),
+             low.named(back, low.call("dcountif", low.name(ident), returning))],
+            [low.named(timeline.name, low.name(b)), *low.columns(dims)]))
+        lag = exp.Anonymous(this="lag", expressions=[col_ref(timeline.name)])
+        counts = low.window(counts, prev_bin, timeline.type, lag, dims, [timeline.name], running=False)
+        lag = exp.Anonymous(this="lag", expressions=[col_ref("dcount_values")])
+        counts = low.window(counts, prev_count, "long", lag, dims, [timeline.name], running=False)
+        # the ids of the bin before: none when that bin had no rows
+        previous = low.call("iff", low.binary("==", low.name(prev_bin), low.binary("-", low.name(timeline.name), step)),
+                            low.name(prev_count), low.literal("long", 0))
+        out = low.run(counts, low.project([
+            *low.columns([timeline.name, *dims, "dcount_values", "dcount_newvalues"]),
+            low.named("retention_rate", low.binary("/", low.call("todouble", low.name(back)), previous)),
+            low.named("churn_rate", low.binary("/", low.call("todouble", low.binary("-", previous, low.name(back))),
+                                               previous))]))
+        return low.ordered(out, [timeline.name, *dims])
+
+    def activity_engagement(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        """`activity_engagement(IdColumn, TimelineColumn, [Start, End,] InnerActivityWindow, OuterActivityWindow
+        [, dim ...])`: per inner window (bins of InnerActivityWindow), its ids (dcount_activities_inner), the
+        ids of the outer window that ends with it (OuterActivityWindow rounded down to whole inner windows:
+        dcount_activities_outer), and their ratio (DAU/WAU with 1d and 7d)."""
+        low = Lowering(self, plugin, rel, env)
+        args = low.arity(4)
+        id_col = low.column(args[0], "id column")
+        timeline = low.timeline(args[1])
+        start, end, rest = self.activity_period_args(low, timeline, args, 2)
+        if len(rest) < 2:
+            raise low.semantic("needs the InnerActivityWindow and the OuterActivityWindow")
+        inner = low.step_value(rest[0], "InnerActivityWindow", timeline)
+        outer = low.step_value(rest[1], "OuterActivityWindow", timeline)
+        bins = int(outer.const // inner.const)  # type: ignore[operator]
+        if bins < 1:
+            raise low.semantic("the OuterActivityWindow is shorter than the InnerActivityWindow", rest[1])
+        step = low.bind(inner, "inner")
+        dims = [d.name for d in low.dimensions(rest[2:])]
+        ident, b, last, k, w = (low.hidden(h) for h in ("id", "b", "last", "k", "w"))
+        seen = self.binned_ids(low, timeline, id_col, dims, start, end, step, ident, b)
+        seen = low.window(seen, last, timeline.type, exp.Max(this=col_ref(b)), [])
+        # each id counts in its inner window and in the outer windows of the inner windows after it
+        in_period = [low.binary("<=", low.name(w), end if end is not None else low.name(last))]
+        if start is not None:
+            in_period.append(low.binary(">=", low.name(w), start))
+        inner_count, outer_count = low.name("dcount_activities_inner"), low.name("dcount_activities_outer")
+        out = low.run(
+            seen,
+            ast.MvExpand(low.pos, [(low.named(k, low.call("range", low.literal("long", 0),
+                                                                low.literal("long", bins - 1))), "long")]),
+            low.extend(**{w: low.binary("+", low.name(b), low.binary("*", low.name(k), step))}),
+            low.where(*in_period),
+            low.summarize([low.named("dcount_activities_inner", low.call(
+                              "dcountif", low.name(ident), low.binary("==", low.name(k), low.literal("long", 0)))),
+                           low.named("dcount_activities_outer", low.call("dcount", low.name(ident)))],
+                          [low.named(timeline.name, low.name(w)), *low.columns(dims)]),
+            low.extend(activity_ratio=low.binary("/", low.call("todouble", inner_count), outer_count)))
+        return low.ordered(out, [timeline.name, *dims])
