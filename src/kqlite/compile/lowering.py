@@ -94,7 +94,7 @@ class Lowering:
     def step_value(self, node: ast.Expr, what: str, timeline: Column) -> Typed:
         """A bin or window along the timeline: a positive constant (a timespan along datetimes)."""
         value = self.constant(node, what)
-        if isinstance(value.const, str):
+        if isinstance(value.const, str):  # 'week', 'month', 'year': documented, but the analyzer refuses them
             raise self.unsupported(f"with the calendar {what} '{value.const}' (give a timespan)", node)
         if not self.fits(value.type, TIMELINE_STEP.get(timeline.type, timeline.type)):
             raise self.semantic(f"the {what} is {value.type}, a step along the {timeline.type} timeline "

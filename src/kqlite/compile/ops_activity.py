@@ -280,6 +280,7 @@ class ActivityPlugins:
         ids of the outer window that ends with it (OuterActivityWindow rounded down to whole inner windows:
         dcount_activities_outer), and their ratio (DAU/WAU with 1d and 7d)."""
         low = Lowering(self, plugin, rel, env)
+        # the analyzer wants 6 arguments at least (Start and End given); the page has them optional: both read
         args = low.arity(4)
         id_col = low.column(args[0], "id column")
         timeline = low.timeline(args[1])

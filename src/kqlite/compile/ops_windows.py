@@ -44,6 +44,8 @@ class WindowPlugins:
                                                                 low.literal("long", bins - 1))), "long")]),
             low.extend(**{window: low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step))}),
             low.where(low.binary(">=", low.name(window), start), low.binary("<=", low.name(window), end)),
+            # Count and Dcount: the analyzer's names (the page's schema table says count/dcount, its output
+            # Count/dcount)
             low.summarize([low.named("Count", low.call("count")), low.named("Dcount", low.call("dcount", low.name(ident)))],
                           [low.named(timeline.name, low.name(window)), *low.columns([d.name for d in dims])]),
         )
