@@ -482,3 +482,24 @@ def test_activity_engagement_documented_query_and_worked_out(con):
     assert by.columns == ["T", "D", "dcount_activities_inner", "dcount_activities_outer", "activity_ratio"]
     assert by.rows()[:3] == [(day("2017-01-01"), "x", 1, 1, 1.0), (day("2017-01-02"), "x", 1, 2, 0.5),
                              (day("2017-01-02"), "y", 1, 1, 1.0)]
+
+
+@pytest.mark.parametrize("plugin, columns", [
+    ("sliding_window_counts(Id, T, 0, 10, 3, 1)", ["T", "Count", "Dcount"]),
+    ("session_count(Id, T, 0, 10, 3, 1)", ["T", "count_sessions"]),
+    ("activity_counts_metrics(Id, T, 0, 10, 2)", ["T", "count", "dcount", "new_dcount", "aggregated_dcount"]),
+    ("activity_metrics(Id, T, 0, 10, 2)", ["T", "dcount_values", "dcount_newvalues", "retention_rate", "churn_rate"]),
+    ("activity_engagement(Id, T, 0, 10, 1, 3)", ["T", "dcount_activities_inner", "dcount_activities_outer",
+                                                 "activity_ratio"]),
+    ("active_users_count(Id, T, 0, 10, 5, 1, 2, 2)", ["T", "dcount"]),
+    ("new_activity_metrics(Id, T, 0, 10, 2)", ["from_T", "to_T", "dcount_new_values", "dcount_retained_values",
+                                               "dcount_churn_values", "retention_rate", "churn_rate"]),
+    ("rolling_percentile(V, 50, T, 2, 3)", ["T", "rolling_3_percentile_V_50"]),
+])
+def test_an_int_timeline_stays_int(con, plugin, columns):
+    # the analyzer's schema (kusto-oracle): the timeline's own type, int here, not the long that bin_at gives
+    result = con.query(f"datatable(Id:string, T:int, V:long)['a', 1, 5, 'b', 2, 6, 'a', 3, 7] | evaluate {plugin}")
+    assert result.columns == columns
+    assert all(kql_type == "int" for name, kql_type in zip(result.columns, result.types, strict=True)
+               if name.endswith("T"))
+    assert result.rows()

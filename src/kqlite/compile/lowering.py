@@ -160,6 +160,12 @@ class Lowering:
             result = self.binary("and", result, test)
         return result
 
+    def along(self, expr: ast.Expr, timeline: Column) -> ast.Expr:
+        """A point of a number timeline kept of the timeline's own type (bin_at of an int is a long; the
+        analyzer gives the timeline's type back)."""
+        convert = {"int": "toint", "long": "tolong", "real": "todouble"}.get(timeline.type)
+        return self.call(convert, expr) if convert else expr
+
     @staticmethod
     def named(name: str | None, expr: ast.Expr) -> ast.NamedExpr:
         return ast.NamedExpr(name, expr)

@@ -68,7 +68,7 @@ class ActivityPlugins:
                        low.where(low.call("isnotnull", low.name(t))),
                        low.summarize([], [*low.columns([ident, *dims, t])]),
                        low.extend(**{p: low.call("bin", low.name(t), period),
-                                     b: low.call("bin_at", low.name(t), step, start)}))
+                                     b: low.along(low.call("bin_at", low.name(t), step, start), timeline)}))
         active = self.active_appearances(seen, ident, dims, t, p, b, lookback, needed, start, end, low)
         out = low.run(active, low.summarize([low.named("dcount", low.call("dcount", low.name(ident)))],
                                             [low.named(timeline.name, low.name(b)), *low.columns(dims)]))
@@ -100,7 +100,7 @@ class ActivityPlugins:
         return low.run(
             low.rel,
             low.project([low.named(ident, low.name(id_col.name)), *low.columns(dims),
-                         low.named(b, low.call("bin_at", low.name(timeline.name), step, start))]),
+                         low.named(b, low.along(low.call("bin_at", low.name(timeline.name), step, start), timeline))]),
             low.where(low.binary(">=", low.name(b), start), low.binary("<=", low.name(b), end)))
 
     def new_activity_metrics(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
@@ -135,7 +135,8 @@ class ActivityPlugins:
         count = low.call("tolong", low.binary("/", low.binary("-", end, start), step))
         periods = low.run(low.print_row(**{k: low.call("range", low.literal("long", 0), count)}),
                           ast.MvExpand(low.pos, [(low.named(None, low.name(k)), "long")]),
-                          low.project([low.named("_period", low.binary("+", start, low.binary("*", low.name(k), step)))]))
+                          low.project([low.named("_period", low.along(
+                              low.binary("+", start, low.binary("*", low.name(k), step)), timeline))]))
         pairs = self.new_activity_pairs(periods, seen, dims, timeline, cohort, low)
         counts = self.new_activity_counts(pairs, firsts, dims, p, first)
         retained, cohort_size = low.name("_retained"), low.name("_cohort")
@@ -214,7 +215,7 @@ class ActivityPlugins:
         third = rest[0] if rest else None
         is_start = (third is not None and len(rest) >= 2 + windows
                     and not (isinstance(third, ast.Name) and low.rel.column(third.name) is not None)
-                    and low.scalar(third, "Start").type == timeline.type
+                    and low.fits(low.scalar(third, "Start").type, timeline.type)
                     and not (len(rest) > windows and isinstance(rest[windows], ast.Name)
                              and low.rel.column(rest[windows].name) is not None))
         if not is_start:
@@ -230,7 +231,8 @@ class ActivityPlugins:
             rows = self.activity_rows(low, timeline, id_col, dims, start, end, step, ident, b)
         else:
             rows = low.run(low.rel, low.project([low.named(ident, low.name(id_col.name)), *low.columns(dims),
-                                                 low.named(b, low.call("bin", low.name(timeline.name), step))]),
+                                                 low.named(b, low.along(low.call("bin", low.name(timeline.name), step),
+                                                                        timeline))]),
                            low.where(low.call("isnotnull", low.name(b))))
         return low.run(rows, low.summarize([], low.columns([ident, *dims, b])))
 
@@ -306,7 +308,7 @@ class ActivityPlugins:
             seen,
             ast.MvExpand(low.pos, [(low.named(k, low.call("range", low.literal("long", 0),
                                                                 low.literal("long", bins - 1))), "long")]),
-            low.extend(**{w: low.binary("+", low.name(b), low.binary("*", low.name(k), step))}),
+            low.extend(**{w: low.along(low.binary("+", low.name(b), low.binary("*", low.name(k), step)), timeline)}),
             low.where(*in_period),
             low.summarize([low.named("dcount_activities_inner", low.call(
                               "dcountif", low.name(ident), low.binary("==", low.name(k), low.literal("long", 0)))),

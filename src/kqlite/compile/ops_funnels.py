@@ -51,7 +51,7 @@ class FunnelPlugins:
             rel,
             low.project([low.named(t, low.name(timeline.name)), low.named(ident, low.name(id_col.name)),
                          low.named(s, low.call("tostring", low.name(state.name)))]),
-            low.extend(**{b: low.call("bin_at", low.name(t), step, start)}),
+            low.extend(**{b: low.along(low.call("bin_at", low.name(t), step, start), timeline)}),
             low.where(low.binary(">=", low.name(b), start), low.binary("<=", low.name(b), end)))
         order = low.hidden("o")
         rows = self.step(self.select_from(rows).select(

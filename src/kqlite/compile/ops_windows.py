@@ -42,7 +42,8 @@ class WindowPlugins:
             # each row counts in its own bin and in the bins - 1 after it: mv-expand over the offsets
             ast.MvExpand(low.pos, [(low.named(k, low.call("range", low.literal("long", 0),
                                                                 low.literal("long", bins - 1))), "long")]),
-            low.extend(**{window: low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step))}),
+            low.extend(**{window: low.along(low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step)),
+                                            timeline)}),
             low.where(low.binary(">=", low.name(window), start), low.binary("<=", low.name(window), end)),
             # Count and Dcount: the analyzer's names (the page's schema table says count/dcount, its output
             # Count/dcount)
@@ -88,7 +89,7 @@ class WindowPlugins:
             ast.MvExpand(low.pos, [(low.named(k, low.call(
                 "range", low.literal("long", 0),
                 low.call("tolong", low.binary("/", low.binary("-", low.name(hi), low.name(lo)), step)))), "long")]),
-            low.extend(**{window: low.binary("+", low.name(lo), low.binary("*", low.name(k), step))}),
+            low.extend(**{window: low.along(low.binary("+", low.name(lo), low.binary("*", low.name(k), step)), timeline)}),
             low.summarize([low.named("count_sessions", low.call("count"))],
                           [low.named(timeline.name, low.name(window)), *low.columns(dim_names)]),
         )
@@ -144,7 +145,8 @@ class WindowPlugins:
             rows,
             ast.MvExpand(low.pos, [(low.named(k, low.call("range", low.literal("long", 0),
                                                                 low.literal("long", int(bins.const) - 1))), "long")]),  # type: ignore[arg-type]
-            low.extend(**{window: low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step))}),
+            low.extend(**{window: low.along(low.binary("+", low.name(own_bin), low.binary("*", low.name(k), step)),
+                                            index)}),
             low.where(low.binary("<=", low.name(window), low.name(last))),
             low.summarize([low.named(f"rolling_{bins.const}_percentile_{value.name}_{label}",
                                      low.call("percentile", low.name(v), low.literal(percent.type, percent.const)))],
