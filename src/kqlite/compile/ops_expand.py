@@ -11,6 +11,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
+from kqlite.compile.lowering import ANALYTICS_PLUGINS
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.types import normalize_type
 from kqlite.syntax import ast
@@ -245,6 +246,10 @@ class PluginOperators:
             out = self.ipv4_lookup(plugin, rel, env)
         elif plugin.name == "bag_unpack":
             out = self.bag_unpack(plugin, rel, env)
+        elif plugin.name in ANALYTICS_PLUGINS:
+            if self.apply_key is not None:
+                raise self.unsupported(f"evaluate {plugin.name}() inside mv-apply or partition", plugin.pos)
+            out = getattr(self, plugin.name)(plugin, rel, env)
         else:
             raise self.unsupported(f"evaluate plugin '{plugin.name}'", plugin.pos)
         return self.output_schema(op, out, env) if op.schema is not None else out
