@@ -210,14 +210,12 @@ WITH "_k0" AS (
     "InitiatingProcessUniqueId",
     "Fields",
     "_d0",
-    CASE LEFT(LTRIM("_d0", ' ' || CHR(9) || CHR(10) || CHR(13)), 1)
+    CASE LEFT("_d0", 1)
       WHEN '{'
       THEN 'OBJECT'
       WHEN '['
       THEN 'ARRAY'
-      WHEN 'n'
-      THEN 'NULL'
-      ELSE 'SCALAR'
+      ELSE JSON_TYPE("_d0")
     END AS "_t0"
   FROM "_k1"
 ), "_k3" AS (

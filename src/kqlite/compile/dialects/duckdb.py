@@ -269,8 +269,9 @@ class DuckDB(Dialect):
         # is one constant path), the one-property bags built only where a query reads the whole element
         "expand_json_keys": "CASE WHEN :t = 'OBJECT' THEN json_keys(:d) ELSE NULL END",
         "expand_json_values": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN json_extract(:d, '$.*') ELSE [:d] END",
-        # OBJECT, ARRAY, NULL or another label from a valid JSON text's first character (json_type parses it all)
-        "json_container_type": "CASE left(ltrim(:d, ' ' || chr(9) || chr(10) || chr(13)), 1) WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' WHEN 'n' THEN 'NULL' ELSE 'SCALAR' END",
+        # json_type without parsing a whole object or array: a valid JSON text that starts with { or [ is one;
+        # the rest (scalars, text led by whitespace) are parsed
+        "json_container_type": "CASE left(:d, 1) WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' ELSE json_type(:d) END",
         "json_single_property": "json_object((:k), :v)",  # (:k): sqlglot reads `json_object(:k,` as a key: value pair
         "expand_json_elements_as_arrays": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_array(struct_extract(e, 'key'), struct_extract(e, 'value'))) ELSE [:d] END",
         "hour_of_12": f"CAST(((hour({_ts(':v')}) + 11) % 12) + 1 AS VARCHAR)",
