@@ -196,6 +196,7 @@ class Spark(Dialect):
     sqlglot_dialect = "kqlitespark"
     window_needs_order = True
     lambda_subqueries = False  # "Subquery expressions are not supported within higher-order functions"
+    nested_correlation = False  # a subquery cannot read the outer row through another subquery
     regex_group_reference = "${}"
 
     def regex(self, pattern: str) -> str:

@@ -2,6 +2,7 @@
 
 from kqlite.compile.functions.bags import BagFunctions
 from kqlite.compile.functions.binary import BinaryFunctions
+from kqlite.compile.functions.computed import ComputedFunctions
 from kqlite.compile.functions.core import CoreFunctions
 from kqlite.compile.functions.datetime import DatetimeFunctions
 from kqlite.compile.functions.dynamic import DynamicFunctions
@@ -36,6 +37,7 @@ class Functions(
     BagFunctions,
     ParsingFunctions,
     GeoFunctions,
+    ComputedFunctions,
     ValueFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""

@@ -1,0 +1,215 @@
+"""Kusto functions no SQL engine has, computed in Python: XML to JSON, gzip and zlib, Punycode.
+
+Each takes a string and gives the result's text (JSON text for a dynamic result), or None where Kusto gives
+null (an empty string, for a string result). The compiler calls them once per distinct value of the data
+(kqlite.compile.functions.computed) and lets the engine join the answers back to the rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import struct
+import zlib
+from typing import Any
+from xml.parsers import expat
+
+MAX_XML_BYTES = 1_048_576  # parse_xml(): longer text gives null, as documented
+
+
+# ---------------------------------------------------------------- parse_xml
+
+
+class _Element:
+    __slots__ = ("attributes", "children", "name", "texts")
+
+    def __init__(self, name: str, attributes: list[str]):
+        self.name = name
+        self.attributes = attributes  # expat's ordered list: name, value, name, value, ...
+        self.children: list[tuple[str, Any]] = []  # (name, converted value) in document order; "#text" for text
+        self.texts: list[str] = []  # the text being gathered since the last child element
+
+
+def xml_to_json(text: str) -> str | None:
+    """parse_xml(): an element becomes {name: value}; its attributes "@name", its text "#text" (the text alone
+    when it has neither attributes nor elements), repeated child names an array, an empty element null.
+    Only elements, attributes and text are kept (no declaration, comment or processing instruction);
+    whitespace between elements is dropped. Values stay text. Not well-formed, or over 1 MB: None."""
+    if not text or len(text.encode("utf-8")) > MAX_XML_BYTES:
+        return None
+    root = _Element("", [])
+    stack = [root]
+
+    def flush(element: _Element) -> None:
+        joined = "".join(element.texts)
+        element.texts.clear()
+        if joined.strip():
+            element.children.append(("#text", joined))
+
+    def start(name: str, attributes: list[str]) -> None:
+        flush(stack[-1])
+        stack.append(_Element(name, attributes))
+
+    def end(_name: str) -> None:
+        element = stack.pop()
+        flush(element)
+        stack[-1].children.append((element.name, _element_value(element)))
+
+    parser = expat.ParserCreate()  # no namespace processing: names as written, xmlns as attributes
+    parser.ordered_attributes = True
+    parser.buffer_text = True
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = lambda data: stack[-1].texts.append(data)
+    try:
+        parser.Parse(text, True)
+    except (expat.ExpatError, ValueError):
+        return None
+    if len(root.children) != 1 or root.children[0][0] == "#text":
+        return None
+    name, value = root.children[0]
+    return json.dumps({name: value}, ensure_ascii=False, separators=(",", ":"))
+
+
+def _element_value(element: _Element) -> Any:
+    pairs = element.attributes
+    members: dict[str, Any] = {"@" + pairs[i]: pairs[i + 1] for i in range(0, len(pairs), 2)}
+    if not members and all(name == "#text" for name, _ in element.children):
+        texts = [value for _, value in element.children]
+        if not texts:
+            return None
+        return texts[0] if len(texts) == 1 else texts
+    for name, value in element.children:  # a name seen again turns its member into an array
+        if name not in members:
+            members[name] = value
+        elif isinstance(members[name], _Repeated):
+            members[name].append(value)
+        else:
+            members[name] = _Repeated([members[name], value])
+    return members
+
+
+class _Repeated(list):
+    """The values of a child name that occurs more than once (a list, told apart from an element's own)."""
+
+
+# ---------------------------------------------------------------- gzip and zlib
+
+# Kusto's compressed strings store the data without compressing it (deflate's stored blocks): both documented
+# examples decode to stored blocks, and a gzip header with no time, no flags and OS 255.
+_GZIP_HEADER = bytes([0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF])
+
+
+def _stored_deflate(data: bytes) -> bytes:
+    packer = zlib.compressobj(0, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+def gzip_compress(text: str) -> str | None:
+    if not text:
+        return None
+    data = text.encode("utf-8")
+    body = _GZIP_HEADER + _stored_deflate(data) + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
+    return base64.b64encode(body).decode("ascii")
+
+
+def zlib_compress(text: str) -> str | None:
+    if not text:
+        return None
+    return base64.b64encode(zlib.compress(text.encode("utf-8"), 0)).decode("ascii")
+
+
+def _decoded_base64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def gzip_decompress(text: str) -> str | None:
+    """The UTF-8 text a base64 gzip stream holds; None where it is not one (or not UTF-8)."""
+    data = _decoded_base64(text)
+    if not data:
+        return None
+    try:
+        unpacker = zlib.decompressobj(16 + 15)  # gzip framing, window of 32 KB
+        raw = unpacker.decompress(data) + unpacker.flush()
+        if not unpacker.eof:
+            return None
+        return raw.decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        return None
+
+
+def zlib_decompress(text: str) -> str | None:
+    """The UTF-8 text a base64 zlib stream holds (window of 32 KB, the only size Kusto takes)."""
+    data = _decoded_base64(text)
+    if not data:
+        return None
+    try:
+        unpacker = zlib.decompressobj(15)
+        raw = unpacker.decompress(data) + unpacker.flush()
+        if not unpacker.eof:
+            return None
+        return raw.decode("utf-8")
+    except (zlib.error, UnicodeDecodeError):
+        return None
+
+
+# ---------------------------------------------------------------- Punycode (RFC 3492)
+
+_LABEL_DOTS = re.compile("[.\u3002\uff0e\uff61]")  # IDNA's label separators: . and its ideographic forms
+
+
+def punycode_encode(text: str) -> str | None:
+    """punycode_from_string(): the Punycode of the text, without "xn--"."""
+    if not text:
+        return None
+    try:
+        return text.encode("punycode").decode("ascii")
+    except UnicodeError:
+        return None
+
+
+def punycode_decode(text: str) -> str | None:
+    """punycode_to_string(): the text a Punycode string (without "xn--") stands for."""
+    if not text or not text.isascii():
+        return None
+    try:
+        return text.encode("ascii").decode("punycode")
+    except (UnicodeError, IndexError, ValueError):
+        return None
+
+
+def punycode_domain_encode(domain: str) -> str | None:
+    """punycode_domain_to_string(): each label with other than ASCII characters as "xn--" + its Punycode, the
+    labels joined by "." (the ideographic full stops separate labels too); case and spaces are kept."""
+    if not domain:
+        return None
+    labels = []
+    for label in _LABEL_DOTS.split(domain):
+        if label.isascii():
+            labels.append(label)
+            continue
+        encoded = punycode_encode(label)
+        if encoded is None:
+            return None
+        labels.append("xn--" + encoded)
+    return ".".join(labels)
+
+
+def punycode_domain_decode(domain: str) -> str | None:
+    """punycode_domain_from_string(): each "xn--" label decoded; the others kept."""
+    if not domain or not domain.isascii():
+        return None
+    labels = []
+    for label in domain.split("."):
+        if label[:4].lower() == "xn--":
+            decoded = punycode_decode(label[4:])
+            if decoded is None:
+                return None
+            label = decoded
+        labels.append(label)
+    return ".".join(labels)

@@ -1,0 +1,108 @@
+"""Functions computed in Python per distinct value (kqlite.computed): parse_xml, gzip/zlib, Punycode. Values from
+the documentation's examples; columns of data go through the engine's lookup of the computed answers, so each
+is checked on a column as well as on a constant, on both engines."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import zlib
+
+import pytest
+
+import kqlite
+from kqlite import computed
+
+
+def test_the_documented_compressed_strings(con):
+    query = ('print g = gzip_compress_to_base64_string("1234567890qwertyuiop"),'
+             ' z = zlib_compress_to_base64_string("1234567890qwertyuiop")')
+    assert con.query(query).rows() == [("H4sIAAAAAAAA/wEUAOv/MTIzNDU2Nzg5MHF3ZXJ0eXVpb3A6m7f2FAAAAA==",
+                                        "eAEBFADr/zEyMzQ1Njc4OTBxd2VydHl1aW9wOAkGdw==")]
+
+
+def test_decompression_reads_what_any_compressor_wrote(con):
+    text = "powershell -nop -w hidden -c IEX (New-Object Net.WebClient).DownloadString('x') " * 3
+    packed_gzip = base64.b64encode(gzip.compress(text.encode(), 9)).decode()
+    packed_zlib = base64.b64encode(zlib.compress(text.encode(), 9)).decode()
+    query = (f"datatable(Blob:string, Kind:string)['{packed_gzip}', 'gzip', '{packed_zlib}', 'zlib', 'not base64!', "
+             "'gzip', 'aGVsbG8=', 'zlib', '', 'gzip']"
+             " | extend FromGzip = gzip_decompress_from_base64_string(Blob),"
+             " FromZlib = zlib_decompress_from_base64_string(Blob) | project Kind, FromGzip, FromZlib")
+    assert sorted(con.query(query).rows()) == sorted([
+        ("gzip", text, ""), ("zlib", "", text), ("gzip", "", ""), ("zlib", "", ""), ("gzip", "", "")])
+
+
+def test_compressed_strings_come_back(con, backend):
+    steps = ("datatable(s:string)['a', 'ü and ✓', 'x']"
+             " | extend g = gzip_compress_to_base64_string(s), z = zlib_compress_to_base64_string(s)"
+             " | extend back = gzip_decompress_from_base64_string(g), zback = zlib_decompress_from_base64_string(z)")
+    assert sorted(con.query(steps + " | project s, back, zback").rows()) == [
+        ("a", "a", "a"), ("x", "x", "x"), ("ü and ✓", "ü and ✓", "ü and ✓")]
+    nested = "print s = 'abc' | extend back = gzip_decompress_from_base64_string(gzip_compress_to_base64_string(s))"
+    if backend == "spark":  # no subquery in a subquery reading the outer row there: refused by name
+        with pytest.raises(kqlite.KqlUnsupportedError, match="another such function computed"):
+            con.query(nested)
+    else:
+        assert con.query(nested).rows() == [("abc", "abc")]
+
+
+def test_punycode_documented_examples(con):
+    assert con.query("print e = punycode_from_string('académie-française'),"
+                     " d = punycode_to_string('acadmie-franaise-npb1a')").rows() == [
+        ("acadmie-franaise-npb1a", "académie-française")]
+    encode = ("datatable(domain:string)['Lê Lợi。Thuận Thiên。com', 'Riðill。Skáldskaparmál。org',"
+              " \"Kaledvoulc'h.Artorījos.edu\"] | extend str = punycode_domain_to_string(domain) | project str")
+    assert sorted(con.query(encode).rows()) == sorted([
+        ("xn--L Li-gpa4517b.xn--Thun Thin-s4a7194f.com",), ("xn--Riill-jta.xn--Skldskaparml-dbbj.org",),
+        ("Kaledvoulc'h.xn--Artorjos-ejb.edu",)])
+    decode = ('datatable(encoded:string)["xn--Ge-mia.Bulg.edu", "xn--Lin-8na.Celtchair.org",'
+              ' "xn--Ry-lja8c.xn--Jng-uta63a.xn--Bng-9ka.com"] | project domain = punycode_domain_from_string(encoded)')
+    assert sorted(con.query(decode).rows()) == sorted([
+        ("Gáe.Bulg.edu",), ("Lúin.Celtchair.org",), ("Rúyì.Jīngū.Bàng.com",)])
+    domain = ("print domain = '艺术.com' | extend domain_vec = split(domain, '.')"
+              " | extend encoded_host = punycode_from_string(tostring(domain_vec[0]))"
+              " | extend encoded_domain = strcat('xn--', encoded_host, '.', domain_vec[1])"
+              " | project encoded_host, encoded_domain")
+    assert con.query(domain).rows() == [("cqv902d", "xn--cqv902d.com")]
+
+
+@pytest.mark.parametrize(("xml", "expected"), [
+    ("<e/>", {"e": None}),
+    ("<e>text</e>", {"e": "text"}),
+    ('<e name="value" />', {"e": {"@name": "value"}}),
+    ('<e name="value">text</e>', {"e": {"@name": "value", "#text": "text"}}),
+    ("<e> <a>text</a> <b>text</b> </e>", {"e": {"a": "text", "b": "text"}}),
+    ("<e> <a>text</a> <a>text</a> </e>", {"e": {"a": ["text", "text"]}}),
+    ("<e>text<a>text</a></e>", {"e": {"#text": "text", "a": "text"}}),
+])
+def test_parse_xml_follows_the_documented_conversion(con, xml, expected):
+    assert con.query(f"print x = parse_xml('{xml}')").rows() == [(expected,)]
+
+
+def test_parse_xml_of_windows_event_data_in_a_column(con):
+    event = ('<DataItem type="System.XmlData"><EventData xmlns="http://schemas.microsoft.com/win/2004/08/events/event">'
+             '<Data Name="SubjectUserName">alice</Data><Data Name="LogonType">3</Data></EventData></DataItem>')
+    query = (f"datatable(EventData:string)[@'{event}', @'{event}', 'oops <', '']"
+             " | extend X = parse_xml(EventData)"
+             " | extend Data = X.DataItem.EventData.Data"
+             " | project Logon = tostring(Data[1]['#text']), Name = tostring(Data[0]['@Name']),"
+             " Namespace = tostring(X.DataItem.EventData['@xmlns'])")
+    assert sorted(con.query(query).rows()) == sorted([
+        ("3", "SubjectUserName", "http://schemas.microsoft.com/win/2004/08/events/event"),
+        ("3", "SubjectUserName", "http://schemas.microsoft.com/win/2004/08/events/event"),
+        ("", "", ""), ("", "", "")])
+
+
+def test_parse_xml_keeps_only_elements_attributes_and_text():
+    assert computed.xml_to_json('<?xml version="1.0"?><!-- c --><r a="1"><?pi x?><![CDATA[<b>]]></r>') == \
+        '{"r":{"@a":"1","#text":"<b>"}}'
+    assert computed.xml_to_json("<r><a>1</a>") is None  # not well-formed
+    assert computed.xml_to_json("<r/><s/>") is None  # two roots
+    assert computed.xml_to_json("<r>" + "x" * computed.MAX_XML_BYTES + "</r>") is None  # over 1 MB
+    assert computed.xml_to_json("<x:r xmlns:x='u'><x:a>1</x:a></x:r>") == '{"x:r":{"@xmlns:x":"u","x:a":"1"}}'
+
+
+def test_only_strings_are_taken(con):
+    with pytest.raises(kqlite.KqlSemanticError, match="takes a string"):
+        con.query("print parse_xml(1)")
