@@ -88,3 +88,31 @@ def test_narrow_turns_each_cell_into_a_row(con):
     assert result.columns == ["Row", "Column", "Value"] and result.types == ["long", "string", "string"]
     assert result.rows() == [(0, "a", "1"), (0, "b", "x"), (0, "t", "2024-01-01T00:00:00.0000000Z"),
                              (1, "a", "2"), (1, "b", ""), (1, "t", "")]
+
+
+IPV6_RANGES = """datatable(network:string, owner:string, site:string)[
+    "2001:db8::/32", "documentation", "a",
+    "2001:db8:1234::/48", "team", "b",
+    "fe80::/10", "link-local", "a",
+    "10.0.0.0/8", "private v4", "a",
+    "::1", "loopback", "b"]"""
+
+
+def test_ipv6_lookup_joins_each_address_to_the_ranges_holding_it(con):
+    rows = """datatable(ip:string, site:string)["2001:db8:1234:5::1", "b", "2001:0db8::ff", "a", "fe80::1", "a",
+        "10.1.2.3", "a", "::1", "b", "2002::1", "a", "not an ip", "a"]"""
+    query = f"let R = {IPV6_RANGES}; {rows} | evaluate ipv6_lookup(R, ip, network)"
+    result = con.query(query)
+    assert result.columns == ["ip", "site", "network", "owner", "site1"]
+    assert sorted(result.rows()) == sorted([
+        ("2001:db8:1234:5::1", "b", "2001:db8::/32", "documentation", "a"),
+        ("2001:db8:1234:5::1", "b", "2001:db8:1234::/48", "team", "b"),
+        ("2001:0db8::ff", "a", "2001:db8::/32", "documentation", "a"),
+        ("fe80::1", "a", "fe80::/10", "link-local", "a"),
+        ("10.1.2.3", "a", "10.0.0.0/8", "private v4", "a"),
+        ("::1", "b", "::1", "loopback", "b")])
+    same_site = con.query(f"let R = {IPV6_RANGES}; {rows} | evaluate ipv6_lookup(R, ip, network, site, "
+                          "return_unmatched = true) | project ip, owner")
+    assert sorted(same_site.rows()) == sorted([
+        ("2001:db8:1234:5::1", "team"), ("2001:0db8::ff", "documentation"), ("fe80::1", "link-local"),
+        ("10.1.2.3", "private v4"), ("::1", "loopback"), ("2002::1", ""), ("not an ip", "")])
