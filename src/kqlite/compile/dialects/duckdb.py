@@ -216,6 +216,22 @@ class DuckDB(Dialect):
         "bag_unpack_probe": 'SELECT k, list(DISTINCT json_type(json_extract(b, \'$."\' || k || \'"\'))) FROM (SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) WHERE json_type(b) = \'OBJECT\') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))',
         "base64_decode_text": "COALESCE(TRY(decode(from_base64(:s))), '')",
         "base64_encode_text": 'to_base64(encode(:s))',
+        # text as numbers: code points, and base64 as its bytes (hex text read two digits at a time)
+        "json_singleton_list": "[:v]",
+        "codepoints_of_text": "to_json(list_transform(list_filter(string_split(:s, ''), x -> x <> ''), x -> unicode(x)))",
+        "text_of_codepoints": (
+            "CASE WHEN len(:l) = 0 THEN '' WHEN list_bool_and(list_transform(:l, e -> json_type(e) IN ('BIGINT', "
+            "'UBIGINT') AND (TRY_CAST(json_extract_string(e, '$') AS BIGINT) BETWEEN 0 AND 55295 OR "
+            "TRY_CAST(json_extract_string(e, '$') AS BIGINT) BETWEEN 57344 AND 1114111))) THEN array_to_string("
+            "list_transform(:l, e -> chr(CAST(json_extract_string(e, '$') AS INTEGER))), '') ELSE NULL END"),
+        "bytes_of_base64": (
+            "list_transform([hex(TRY(from_base64(rpad(:s, CAST((length(:s) + 3) // 4 * 4 AS INTEGER), '='))))], h -> CASE WHEN h IS NULL THEN NULL ELSE to_json("
+            "list_transform(range(length(h) // 2), i -> CAST(('0x' || substr(h, i * 2 + 1, 2)) AS INTEGER))) END)[1]"),
+        "base64_of_bytes": (
+            "CASE WHEN len(:l) = 0 THEN '' WHEN list_bool_and(list_transform(:l, e -> json_type(e) IN ('BIGINT', "
+            "'UBIGINT') AND TRY_CAST(json_extract_string(e, '$') AS BIGINT) BETWEEN 0 AND 255)) THEN to_base64(unhex("
+            "array_to_string(list_transform(:l, e -> lpad(hex(CAST(json_extract_string(e, '$') AS BIGINT)), 2, '0')), "
+            "''))) ELSE NULL END"),
         "bin_datetime": "CASE WHEN :s <= 0 THEN NULL ELSE :v - ((:v % :s) + :s) % :s END",
         "bin_floor_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) * :s AS BIGINT) END',
         "bin_long": 'CASE WHEN :s <= 0 THEN NULL ELSE CAST(floor(:v / :s) AS BIGINT) * :s END',

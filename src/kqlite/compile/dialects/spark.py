@@ -344,6 +344,25 @@ class Spark(Dialect):
         # ---- text
         "base64_decode_text": "COALESCE(try_validate_utf8(CAST(try_to_binary(:s, 'base64') AS STRING)), '')",
         "base64_encode_text": "base64(encode(:s, 'UTF-8'))",
+        # UTF-32 big-endian: eight hex digits a code point (a Java string's characters are UTF-16 units)
+        "json_singleton_list": "array(:v)",
+        "codepoints_of_text": (  # sequence(0, -1) counts down: the empty text apart
+            "CASE WHEN :s = '' THEN parse_json('[]') ELSE CAST(transform(sequence(0, length(hex(encode(:s, 'UTF-32'))) "
+            "DIV 8 - 1), i -> CAST(conv(substr(hex(encode(:s, 'UTF-32')), i * 8 + 1, 8), 16, 10) AS BIGINT)) AS "
+            "VARIANT) END"),
+        "text_of_codepoints": (
+            "CASE WHEN size(:l) = 0 THEN '' WHEN forall(:l, e -> schema_of_variant(e) IN ('BIGINT', 'INT', 'SMALLINT', "
+            "'TINYINT') AND (try_variant_get(e, '$', 'bigint') BETWEEN 0 AND 55295 OR try_variant_get(e, '$', 'bigint') "
+            "BETWEEN 57344 AND 1114111)) THEN decode(unhex(concat_ws('', transform(:l, e -> lpad(hex(try_variant_get("
+            "e, '$', 'bigint')), 8, '0')))), 'UTF-32') ELSE NULL END"),
+        "bytes_of_base64": (  # unpadded text is taken, as Kusto does
+            "transform(array(try_to_binary(rpad(:s, (length(:s) + 3) DIV 4 * 4, '='), 'base64')), b -> CASE WHEN "
+            "b IS NULL THEN NULL WHEN length(b) = 0 THEN parse_json('[]') ELSE CAST(transform(sequence(0, length(hex(b)) DIV 2 - 1), i -> CAST(conv(substr("
+            "hex(b), i * 2 + 1, 2), 16, 10) AS INT)) AS VARIANT) END)[0]"),
+        "base64_of_bytes": (
+            "CASE WHEN size(:l) = 0 THEN '' WHEN forall(:l, e -> schema_of_variant(e) IN ('BIGINT', 'INT', 'SMALLINT', "
+            "'TINYINT') AND try_variant_get(e, '$', 'bigint') BETWEEN 0 AND 255) THEN base64(unhex(concat_ws('', "
+            "transform(:l, e -> lpad(hex(try_variant_get(e, '$', 'bigint')), 2, '0'))))) ELSE NULL END"),
         "bool_to_text": "CASE WHEN :x IS NULL THEN '' WHEN :x THEN 'True' ELSE 'False' END",
         "compare_text": "CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 ELSE 0 END",
         "compare_three_way": "CASE WHEN :a < :b THEN -1 WHEN :a > :b THEN 1 WHEN :a = :b THEN 0 END",

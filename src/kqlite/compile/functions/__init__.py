@@ -2,6 +2,7 @@
 
 from kqlite.compile.functions.bags import BagFunctions
 from kqlite.compile.functions.binary import BinaryFunctions
+from kqlite.compile.functions.codepoints import CodepointFunctions
 from kqlite.compile.functions.computed import ComputedFunctions
 from kqlite.compile.functions.core import CoreFunctions
 from kqlite.compile.functions.datetime import DatetimeFunctions
@@ -38,6 +39,7 @@ class Functions(
     ParsingFunctions,
     GeoFunctions,
     ComputedFunctions,
+    CodepointFunctions,
     ValueFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
