@@ -328,6 +328,12 @@ class DuckDB(Dialect):
         "number_to_bool": '(:x <> 0)',
         "parse_json": 'COALESCE(TRY_CAST(:s AS JSON), to_json(:s))',  # one parse: invalid JSON is a dynamic string
         "percentile_nearest_rank": 'CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)',
+        # percentilew: the weighted list :l of {v, w} walked in value order, keeping the value at which the running
+        # weight first reaches the rank :r (:n, a typed null, before any); one pass, no list of repeated values
+        "weighted_nearest_rank": ("list_reduce(list_sort(:l), (acc, x) -> CASE WHEN acc.w >= acc.r "
+                                  "THEN {'v': acc.v, 'w': acc.w + x.w, 'r': acc.r} "
+                                  "ELSE {'v': x.v, 'w': acc.w + x.w, 'r': acc.r} END, "
+                                  "{'v': :n, 'w': CAST(0 AS BIGINT), 'r': :r}).v"),
         "query_string_object": "CASE WHEN len(list_filter(string_split(:q, '&'), p -> p <> '')) = 0 THEN '{}'::JSON ELSE list_reduce(list_transform(list_filter(string_split(:q, '&'), p -> p <> ''), p -> json_object(split_part(p, '=', 1), CASE WHEN strpos(p, '=') > 0 THEN substr(p, strpos(p, '=') + 1) ELSE '' END)), (a, b) -> json_merge_patch(a, b)) END",
         "real_divide": ":a / :b",
         "range_number_rows": 'SELECT $a + i * $s AS v FROM range(0, CAST(floor(($b - $a) / $s) AS BIGINT) + 1) AS t(i)',

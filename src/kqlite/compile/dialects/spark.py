@@ -415,6 +415,11 @@ class Spark(Dialect):
         "row_number_from": ":n + :s - 1",
         "rank_step": "CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
         "percentile_nearest_rank": "CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)",
+        # percentilew: as DuckDB's, with aggregate() as the fold (value order: array_sort orders structs by field)
+        "weighted_nearest_rank": ("aggregate(array_sort(:l), named_struct('v', :n, 'w', CAST(0 AS BIGINT), 'r', :r), "
+                                  "(acc, x) -> CASE WHEN acc.w >= acc.r "
+                                  "THEN named_struct('v', acc.v, 'w', acc.w + x.w, 'r', acc.r) "
+                                  "ELSE named_struct('v', x.v, 'w', acc.w + x.w, 'r', acc.r) END, acc -> acc.v)"),
         # input order: file split, then row in the split. A number to order by, not 1, 2, 3...: a window over
         # every row would pull the whole table into one partition
         "input_order": "monotonically_increasing_id()",
