@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.aggregates_sketches import SketchAggregates
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
@@ -69,7 +70,7 @@ def _not_null(x: exp.Expression) -> exp.Expression:
     return exp.Not(this=exp.Is(this=x, expression=exp.Null()))
 
 
-class Aggregates:
+class Aggregates(SketchAggregates):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
         self.table = {
@@ -98,6 +99,9 @@ class Aggregates:
             "percentiles_array": self.percentiles_array,
             "percentilew": self.percentilew, "percentilesw": self.percentilesw,
             "percentilesw_array": self.percentilesw_array,
+            # exact sketches (aggregates_sketches.py)
+            "hll": self.hll, "hll_if": self.hll_if, "hll_merge": self.hll_merge, "tdigest": self.tdigest,
+            "tdigest_merge": self.tdigest_merge, "merge_tdigest": self.tdigest_merge,
         }
 
     def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
@@ -127,6 +131,14 @@ class Aggregates:
     @staticmethod
     def named(prefix: str, arg: ast.Expr | None) -> str:
         return aggregate_name(prefix, argument_name(arg))
+
+    @staticmethod
+    def column(name: str, kql_type: str, sql: exp.Expression) -> AggColumn:
+        return AggColumn(name, kql_type, sql)
+
+    @staticmethod
+    def semantic_error(c: ExprCompiler, node: ast.Call, message: str) -> KqlSemanticError:
+        return KqlSemanticError(message, c.text, node.pos)
 
     # ------------------------------------------------------------------ counts
 
