@@ -210,7 +210,13 @@ WITH "_k0" AS (
     "InitiatingProcessUniqueId",
     "Fields",
     "_d0",
-    JSON_TYPE("_d0") AS "_t0"
+    CASE LEFT("_d0", 1)
+      WHEN '{'
+      THEN 'OBJECT'
+      WHEN '['
+      THEN 'ARRAY'
+      ELSE JSON_TYPE("_d0")
+    END AS "_t0"
   FROM "_k1"
 ), "_k3" AS (
   SELECT
@@ -286,12 +292,10 @@ WITH "_k0" AS (
       WHEN "_t0" = 'ARRAY'
       THEN CAST("_d0" AS JSON[])
       WHEN "_t0" = 'OBJECT'
-      THEN LIST_TRANSFORM(
-        MAP_ENTRIES(CAST("_d0" AS MAP(TEXT, JSON))),
-        LAMBDA __kq_e : JSON_OBJECT(STRUCT_EXTRACT(__kq_e, 'key'), STRUCT_EXTRACT(__kq_e, 'value'))
-      )
+      THEN "_d0" -> '$.*'
       ELSE ["_d0"]
-    END AS "_l0"
+    END AS "_l0",
+    CASE WHEN "_t0" = 'OBJECT' THEN JSON_KEYS("_d0") ELSE NULL END AS "_q0"
   FROM "_k2"
 ), "_k4" AS (
   SELECT
@@ -361,8 +365,8 @@ WITH "_k0" AS (
     "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId",
     "Fields",
-    "_l0",
-    UNNEST(RANGE(0, LENGTH("_l0"))) AS "_i"
+    UNNEST("_l0") AS "_x0",
+    UNNEST("_q0") AS "_y0"
   FROM "_k3"
 ), "_k5" AS (
   SELECT
@@ -432,22 +436,102 @@ WITH "_k0" AS (
     "ProcessRemoteSessionIP",
     "InitiatingProcessUniqueId",
     "Fields",
-    COALESCE("_l0"["_i" + 1] ->> '$', '') AS "Key"
+    "_y0" AS "__kq_key_Key",
+    "_x0" AS "__kq_value_Key"
   FROM "_k4"
 ), "_k6" AS (
   SELECT
+    "Timestamp",
+    "DeviceId",
+    "DeviceName",
+    "ActionType",
+    "FileName",
+    "FolderPath",
+    "SHA1",
+    "SHA256",
+    "MD5",
+    "FileSize",
+    "AccountDomain",
+    "AccountName",
+    "AccountSid",
+    "RemoteUrl",
+    "RemoteDeviceName",
+    "ProcessId",
+    "ProcessCommandLine",
+    "ProcessCreationTime",
+    "ProcessTokenElevation",
+    "LogonId",
+    "RegistryKey",
+    "RegistryValueName",
+    "RegistryValueData",
+    "RemoteIP",
+    "RemotePort",
+    "LocalIP",
+    "LocalPort",
+    "FileOriginUrl",
+    "FileOriginIP",
+    "InitiatingProcessSHA1",
+    "InitiatingProcessSHA256",
+    "InitiatingProcessMD5",
+    "InitiatingProcessFileName",
+    "InitiatingProcessFileSize",
+    "InitiatingProcessFolderPath",
+    "InitiatingProcessId",
+    "InitiatingProcessCommandLine",
+    "InitiatingProcessCreationTime",
+    "InitiatingProcessAccountDomain",
+    "InitiatingProcessAccountName",
+    "InitiatingProcessAccountSid",
+    "InitiatingProcessAccountUpn",
+    "InitiatingProcessAccountObjectId",
+    "InitiatingProcessVersionInfoCompanyName",
+    "InitiatingProcessVersionInfoProductName",
+    "InitiatingProcessVersionInfoProductVersion",
+    "InitiatingProcessVersionInfoInternalFileName",
+    "InitiatingProcessVersionInfoOriginalFileName",
+    "InitiatingProcessVersionInfoFileDescription",
+    "InitiatingProcessParentId",
+    "InitiatingProcessParentFileName",
+    "InitiatingProcessParentCreationTime",
+    "InitiatingProcessLogonId",
+    "ReportId",
+    "AppGuardContainerId",
+    "AdditionalFields",
+    "InitiatingProcessSessionId",
+    "IsInitiatingProcessRemoteSession",
+    "InitiatingProcessRemoteSessionDeviceName",
+    "InitiatingProcessRemoteSessionIP",
+    "CreatedProcessSessionId",
+    "IsProcessRemoteSession",
+    "ProcessRemoteSessionDeviceName",
+    "ProcessRemoteSessionIP",
+    "InitiatingProcessUniqueId",
+    "Fields",
+    COALESCE(
+      CASE
+        WHEN NOT "__kq_key_Key" IS NULL
+        THEN JSON_OBJECT((
+          "__kq_key_Key"
+        ), "__kq_value_Key")
+        ELSE "__kq_value_Key"
+      END ->> '$',
+      ''
+    ) AS "Key"
+  FROM "_k5"
+), "_k7" AS (
+  SELECT
     "Key" AS "_g0",
     COUNT(*) AS "_a0"
-  FROM "_k5"
+  FROM "_k6"
   GROUP BY
     1
-), "_k7" AS (
+), "_k8" AS (
   SELECT
     "_g0" AS "Key",
     "_a0" AS "count_"
-  FROM "_k6"
+  FROM "_k7"
 )
 SELECT
   "Key",
   "count_"
-FROM "_k7"
+FROM "_k8"

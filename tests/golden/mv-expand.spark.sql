@@ -302,12 +302,14 @@ WITH `_k0` AS (
       WHEN `_t0` = 'ARRAY'
       THEN CAST(`_d0` AS ARRAY<VARIANT>)
       WHEN `_t0` = 'OBJECT'
-      THEN TRANSFORM(
-        MAP_ENTRIES(CAST(`_d0` AS MAP<STRING, VARIANT>)),
-        __kq_e -> PARSE_JSON(TO_JSON(MAP(__kq_e.key, __kq_e.value)))
-      )
+      THEN MAP_VALUES(CAST(`_d0` AS MAP<STRING, VARIANT>))
       ELSE ARRAY(`_d0`)
-    END AS `_l0`
+    END AS `_l0`,
+    CASE
+      WHEN `_t0` = 'OBJECT'
+      THEN MAP_KEYS(CAST(`_d0` AS MAP<STRING, VARIANT>))
+      ELSE NULL
+    END AS `_q0`
   FROM `_k2`
 ), `_k4` AS (
   SELECT
@@ -378,6 +380,7 @@ WITH `_k0` AS (
     `InitiatingProcessUniqueId`,
     `Fields`,
     `_l0`,
+    `_q0`,
     EXPLODE(FILTER(SEQUENCE(0, GREATEST(SIZE(`_l0`), 1)), __kq_i -> __kq_i < SIZE(`_l0`))) AS `_i`
   FROM `_k3`
 ), `_k5` AS (
@@ -448,31 +451,128 @@ WITH `_k0` AS (
     `ProcessRemoteSessionIP`,
     `InitiatingProcessUniqueId`,
     `Fields`,
-    COALESCE(
-      CASE
-        WHEN IS_VARIANT_NULL(GET(`_l0`, CAST(`_i` AS INT)))
-        THEN NULL
-        WHEN SCHEMA_OF_VARIANT(GET(`_l0`, CAST(`_i` AS INT))) = 'STRING'
-        THEN VARIANT_GET(GET(`_l0`, CAST(`_i` AS INT)), '$', 'string')
-        ELSE TO_JSON(GET(`_l0`, CAST(`_i` AS INT)))
-      END,
-      ''
-    ) AS `Key~1`
+    GET(`_q0`, CAST(`_i` AS INT)) AS `__kq_key_Key`,
+    GET(`_l0`, CAST(`_i` AS INT)) AS `__kq_value_Key`
   FROM `_k4`
 ), `_k6` AS (
   SELECT
-    `Key~1` AS `_g0`,
-    COUNT(*) AS `_a0`
+    `Timestamp`,
+    `DeviceId`,
+    `DeviceName`,
+    `ActionType`,
+    `FileName`,
+    `FolderPath`,
+    `SHA1`,
+    `SHA256`,
+    `MD5`,
+    `FileSize`,
+    `AccountDomain`,
+    `AccountName`,
+    `AccountSid`,
+    `RemoteUrl`,
+    `RemoteDeviceName`,
+    `ProcessId`,
+    `ProcessCommandLine`,
+    `ProcessCreationTime`,
+    `ProcessTokenElevation`,
+    `LogonId`,
+    `RegistryKey`,
+    `RegistryValueName`,
+    `RegistryValueData`,
+    `RemoteIP`,
+    `RemotePort`,
+    `LocalIP`,
+    `LocalPort`,
+    `FileOriginUrl`,
+    `FileOriginIP`,
+    `InitiatingProcessSHA1`,
+    `InitiatingProcessSHA256`,
+    `InitiatingProcessMD5`,
+    `InitiatingProcessFileName`,
+    `InitiatingProcessFileSize`,
+    `InitiatingProcessFolderPath`,
+    `InitiatingProcessId`,
+    `InitiatingProcessCommandLine`,
+    `InitiatingProcessCreationTime`,
+    `InitiatingProcessAccountDomain`,
+    `InitiatingProcessAccountName`,
+    `InitiatingProcessAccountSid`,
+    `InitiatingProcessAccountUpn`,
+    `InitiatingProcessAccountObjectId`,
+    `InitiatingProcessVersionInfoCompanyName`,
+    `InitiatingProcessVersionInfoProductName`,
+    `InitiatingProcessVersionInfoProductVersion`,
+    `InitiatingProcessVersionInfoInternalFileName`,
+    `InitiatingProcessVersionInfoOriginalFileName`,
+    `InitiatingProcessVersionInfoFileDescription`,
+    `InitiatingProcessParentId`,
+    `InitiatingProcessParentFileName`,
+    `InitiatingProcessParentCreationTime`,
+    `InitiatingProcessLogonId`,
+    `ReportId`,
+    `AppGuardContainerId`,
+    `AdditionalFields`,
+    `InitiatingProcessSessionId`,
+    `IsInitiatingProcessRemoteSession`,
+    `InitiatingProcessRemoteSessionDeviceName`,
+    `InitiatingProcessRemoteSessionIP`,
+    `CreatedProcessSessionId`,
+    `IsProcessRemoteSession`,
+    `ProcessRemoteSessionDeviceName`,
+    `ProcessRemoteSessionIP`,
+    `InitiatingProcessUniqueId`,
+    `Fields`,
+    COALESCE(
+      CASE
+        WHEN IS_VARIANT_NULL(
+          CASE
+            WHEN NOT `__kq_key_Key` IS NULL
+            THEN PARSE_JSON(TO_JSON(MAP(`__kq_key_Key`, `__kq_value_Key`)))
+            ELSE `__kq_value_Key`
+          END
+        )
+        THEN NULL
+        WHEN SCHEMA_OF_VARIANT(
+          CASE
+            WHEN NOT `__kq_key_Key` IS NULL
+            THEN PARSE_JSON(TO_JSON(MAP(`__kq_key_Key`, `__kq_value_Key`)))
+            ELSE `__kq_value_Key`
+          END
+        ) = 'STRING'
+        THEN VARIANT_GET(
+          CASE
+            WHEN NOT `__kq_key_Key` IS NULL
+            THEN PARSE_JSON(TO_JSON(MAP(`__kq_key_Key`, `__kq_value_Key`)))
+            ELSE `__kq_value_Key`
+          END,
+          '$',
+          'string'
+        )
+        ELSE TO_JSON(
+          CASE
+            WHEN NOT `__kq_key_Key` IS NULL
+            THEN PARSE_JSON(TO_JSON(MAP(`__kq_key_Key`, `__kq_value_Key`)))
+            ELSE `__kq_value_Key`
+          END
+        )
+      END,
+      ''
+    ) AS `Key`
   FROM `_k5`
-  GROUP BY
-    1
 ), `_k7` AS (
   SELECT
-    `_g0` AS `Key~1`,
-    `_a0` AS `count_`
+    `Key` AS `_g0`,
+    COUNT(*) AS `_a0`
   FROM `_k6`
+  GROUP BY
+    1
+), `_k8` AS (
+  SELECT
+    `_g0` AS `Key`,
+    `_a0` AS `count_`
+  FROM `_k7`
 )
 SELECT
-  `Key~1`,
+  `Key`,
   `count_`
-FROM `_k7`
+FROM `_k8`

@@ -20,17 +20,21 @@ from kqlite.compile.dialects import Dialect, dialect_named
 from kqlite.compile.env import Env, FunctionBinding, RelationBinding, ScalarBinding, TabularBinding
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.functions import Functions
+from kqlite.compile.ops_activity import ActivityPlugins
 from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_find import FindOperators
 from kqlite.compile.ops_fork import ForkOperators, ResultTable
+from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_pivot import PivotOperators
 from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_scan import ScanOperators
+from kqlite.compile.ops_sequences import SequencePlugins
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
+from kqlite.compile.ops_windows import WindowPlugins
 from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_literal
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.sqlnames import SqlNames
@@ -101,7 +105,8 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
-               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators, ForkOperators):
+               PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
+               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import known_values
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.known_values import Known
 from kqlite.compile.scope import Relation, col_ref
 from kqlite.compile.types import NUMERIC, numeric_result
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
@@ -28,6 +30,7 @@ class Typed:
     type: str
     name: str | None = None  # the name Kusto infers for an unnamed result (a bare column keeps its own)
     const: object = _NO_CONST  # the Python value when the expression is a literal
+    known: Known | None = None  # a dynamic value's shape where the compiler knows it (see known_values)
 
     @property
     def is_const(self) -> bool:
@@ -146,7 +149,10 @@ class ExprCompiler:
         if self.relation is not None:
             col = self.relation.column(name)
             if col is not None:
-                return Typed(col_ref(name, self.alias), col.type, name)
+                pair = self.relation.bag_entries.get(name)
+                known = known_values.single_property_bag(col_ref(pair[0], self.alias),
+                                                         col_ref(pair[1], self.alias)) if pair else None
+                return Typed(col_ref(name, self.alias), col.type, name, known=known)
         binding = self.env.lookup(name)
         if binding is not None:
             scalar = self.compiler.scalar_binding(binding, node)
@@ -187,7 +193,9 @@ class ExprCompiler:
         target = self.compile(node.target)
         if target.type != "dynamic":
             raise self.semantic(f"'.{node.name}' needs a dynamic value, not {target.type}", node)
-        return Typed(self.dialect.json_member(target.sql, node.name), "dynamic", node.name)
+        member = known_values.member(target.known, target.sql, exp.Literal.string(node.name),
+                                     lambda value: self.dialect.json_member(value, node.name))
+        return Typed(member, "dynamic", node.name)
 
     def _Index(self, node: ast.Index) -> Typed:
         target = self.compile(node.target)
@@ -195,13 +203,19 @@ class ExprCompiler:
         if target.type != "dynamic":
             raise self.semantic(f"indexing needs a dynamic value, not {target.type}", node)
         if index.is_const and isinstance(index.const, str):
-            return Typed(self.dialect.json_member(target.sql, index.const), "dynamic", index.const)
-        if index.is_const and isinstance(index.const, int):
-            return Typed(self.dialect.json_element(target.sql, index.const), "dynamic")
+            member = known_values.member(target.known, target.sql, exp.Literal.string(index.const),
+                                         lambda value: self.dialect.json_member(value, index.const))
+            return Typed(member, "dynamic", index.const)
+        if index.is_const and isinstance(index.const, int) and not isinstance(index.const, bool):
+            element, known = known_values.element(target.known, target.sql, index.const, self.dialect.json_element,
+                                                  lambda value: self.dialect.call("to_json", [value]))
+            return Typed(element, "dynamic", known=known)
         if index.type in ("long", "int"):
             return Typed(self.dialect.shape("json_index", t=target.sql, i=index.sql), "dynamic")
         if index.type == "string":
-            return Typed(self.dialect.shape("json_member", t=target.sql, i=index.sql), "dynamic")
+            member = known_values.member(target.known, target.sql, index.sql,
+                                         lambda value: self.dialect.shape("json_member", t=value, i=index.sql.copy()))
+            return Typed(member, "dynamic")
         raise self.semantic(f"a dynamic index must be a string or a number, not {index.type}", node)
 
     # ------------------------------------------------------------------ operators

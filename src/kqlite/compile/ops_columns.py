@@ -29,13 +29,13 @@ class ColumnOperators:
             if hints:
                 condition = exp.and_(exp.Paren(this=condition), *hints, copy=False)
         select = self.select_from(rel).select(*self.same_columns(rel), copy=False).where(condition, copy=False)
-        hidden = [col_ref(name) for name, _ in rel.time_bounds.values()]
+        hidden = [col_ref(name) for name in rel.hidden_names()]
         if isinstance(rel.ingestion_time, exp.Column):  # a store's hidden per-row ingestion time: keep it
             hidden.append(rel.ingestion_time.copy())
         if not hidden:
             return self.step(select, rel.columns, rel, keep_order=True)
         out = self.step(select.select(*hidden, copy=False), rel.columns, rel, keep_order=True)
-        out.exact, out.time_bounds = False, dict(rel.time_bounds)
+        out.exact, out.time_bounds, out.bag_entries = False, dict(rel.time_bounds), dict(rel.bag_entries)
         if isinstance(rel.ingestion_time, exp.Column):
             out.ingestion_time = rel.ingestion_time.copy()
         return out
@@ -101,9 +101,13 @@ class ColumnOperators:
         changed = {name for name, _, _ in items if rel.column(name) is not None}
         source = self.with_pre_columns(rel, c)
         select = self.select_from(source).select(*[exp.alias_(e, col.name, quoted=True) for e, col in zip(exprs, columns, strict=True)], copy=False)
+        entries = {name: pair for name, pair in rel.bag_entries.items() if name not in changed}
+        select = select.select(*[col_ref(n) for pair in entries.values() for n in pair], copy=False)
         select = self.keep_input_order(select, c)
         out = self.step(select, columns, rel, keep_order=True)
         out.order = self.order_after(rel.order, changed, {c.name for c in columns})
+        if entries:
+            out.exact, out.bag_entries = False, entries
         return out
 
     @staticmethod
@@ -117,7 +121,8 @@ class ColumnOperators:
         """Steps computing the hidden columns that window functions asked for (one SELECT per level, since
         SQL cannot nest one window function inside another)."""
         source = rel
-        carried = [col_ref(col.name) for col in rel.columns]
+        carried = [col_ref(col.name) for col in rel.columns] + [
+            col_ref(n) for pair in rel.bag_entries.values() for n in pair]  # op_Extend reads them after
         for level in c.pre_columns:
             if not level:
                 continue

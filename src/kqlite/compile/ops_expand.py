@@ -11,6 +11,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
+from kqlite.compile.lowering import ANALYTICS_PLUGINS
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.types import normalize_type
 from kqlite.syntax import ast
@@ -53,34 +54,60 @@ class ExpandOperators:
         values = self.step(self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[col_ref(f"_d{i}") for i in range(len(targets))],
-            *[exp.alias_(self.dialect.shape("json_type", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
+            *[exp.alias_(self.dialect.shape("json_container_type", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
             copy=False), rel.columns)
-        lists = []
+        # a bag expands to one-property bags, one per property in document order, carried as its keys and its
+        # values (two lists): the bags themselves are built only where a query reads them whole (see
+        # Relation.bag_entries); kind=array makes each property a [key, value] array instead
+        by_property = op.kind == "bag"
+        lists, keys = [], []
         for i in range(len(targets)):
-            # a bag becomes one single-key bag per property, in document order; the cast to a MAP reads
-            # the object once (json_keys then one json_extract per key read it once per key)
-            # kind=array: a bag's properties become [key, value] arrays instead of one-key bags
-            shape = "expand_json_elements" if op.kind == "bag" else "expand_json_elements_as_arrays"
-            lists.append(self.dialect.shape(shape, d=col_ref(f"_d{i}"), t=col_ref(f"_t{i}")))
+            d, t = col_ref(f"_d{i}"), col_ref(f"_t{i}")
+            if by_property:
+                lists.append(self.dialect.shape("expand_json_values", d=d, t=t))
+                keys.append(self.dialect.shape("expand_json_keys", d=d, t=t))
+            else:
+                lists.append(self.dialect.shape("expand_json_elements_as_arrays", d=d, t=t))
         numbered = self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(lst, f"_l{i}", quoted=True) for i, lst in enumerate(lists)],
-         copy=False)
+            *[exp.alias_(key, f"_q{i}", quoted=True) for i, key in enumerate(keys)],
+            copy=False)
         base = self.step(numbered, rel.columns)
-        lengths = [self.dialect.shape("list_length", l=col_ref(f"_l{i}")) for i in range(len(lists))]
-        # greatest() that skips nulls (an array column that is null in a row expands by the others)
-        length = self.dialect.call("greatest", lengths) if len(lengths) > 1 else lengths[0]
-        if limit is not None:  # at most this many rows from each row
-            length = self.dialect.call("least", [length, sb.whole_number(limit)])
-        idx_series = exp.alias_(self.dialect.shape("unnest_range", n=length), "_i", quoted=True)
-        exploded = self.step(self.select_from(base).select(*[col_ref(col.name) for col in rel.columns],
-                                                            *[col_ref(f"_l{i}") for i in range(len(lists))], idx_series, copy=False), [])
+        exploded, value_at, key_at = self.explode_lists(base, rel, len(lists), len(keys), limit,
+                                                        bool(op.item_index))
+        # each target's element (and key) at the row's index, in a step of their own: the bag reads them twice
+        names = set(rel.names()) | {name for name, _, _ in targets}
+        entries: dict[str, tuple[str, str]] = {}
+        element_columns = []
+        for i, (name, _typed, _rt) in enumerate(targets):
+            value = value_at(i)
+            if not by_property:
+                element_columns.append(exp.alias_(value, f"_e{i}", quoted=True))
+                continue
+            pair = (unique_name(f"__kq_key_{name}", names), unique_name(f"__kq_value_{name}", names))
+            names |= set(pair)
+            entries[name] = pair
+            key = key_at(i)
+            element_columns += [exp.alias_(key, pair[0], quoted=True), exp.alias_(value, pair[1], quoted=True)]
+        index = [col_ref("_i")] if op.item_index else []
+        elements = self.step(self.select_from(exploded).select(
+            *[col_ref(col.name) for col in rel.columns], *element_columns, *index, copy=False), [])
+
+        def element(i: int, name: str) -> exp.Expression:
+            if not by_property:
+                return col_ref(f"_e{i}")
+            key, value = (col_ref(n) for n in entries[name])
+            return exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=key, expression=exp.Null())),
+                                        true=self.dialect.shape("json_single_property", k=key.copy(), v=value))],
+                            default=value.copy())
+
         projections, columns = [], []
         replaced = {name for name, _, _ in targets}
         for col in rel.columns:
             if col.name in replaced:
                 i = next(j for j, t in enumerate(targets) if t[0] == col.name)
-                value, kql_type = self.mv_element(i, targets[i][2])
+                value, kql_type = self.mv_element(element(i, col.name), targets[i][2])
                 projections.append(exp.alias_(value, col.name, quoted=True))
                 columns.append(Column(col.name, kql_type))
             else:
@@ -88,21 +115,58 @@ class ExpandOperators:
                 columns.append(col)
         for i, (name, _typed, result_type) in enumerate(targets):
             if rel.column(name) is None:
-                value, kql_type = self.mv_element(i, result_type)
+                value, kql_type = self.mv_element(element(i, name), result_type)
                 projections.append(exp.alias_(value, name, quoted=True))
                 columns.append(Column(name, kql_type))
         if op.item_index:
             projections.append(exp.alias_(sb.cast(col_ref("_i"), "long"), op.item_index, quoted=True))
             columns.append(Column(op.item_index, "long"))
-        return self.step(self.select_from(exploded).select(*projections, copy=False), columns)
+        # the keys and values stay beside the columns that still hold the expanded bags as they are
+        kept = {name: pair for name, pair in entries.items()
+                if next(c for c in columns if c.name == name).type == "dynamic"}
+        projections += [col_ref(n) for pair in kept.values() for n in pair]
+        out = self.step(self.select_from(elements).select(*projections, copy=False), columns)
+        if kept:
+            out.exact, out.bag_entries = False, kept
+        return out
 
-    def mv_element(self, i: int, result_type: str) -> tuple[exp.Expression, str]:
-        element = self.dialect.shape("list_element", l=col_ref(f"_l{i}"), i=col_ref("_i"))
+    def explode_lists(self, base: Relation, rel: Relation, n_lists: int, n_keys: int, limit: Typed | None,
+                      with_index: bool):
+        """A row per element of the lists `_l<i>` (and keys `_q<i>`, as long as the first n_keys lists) of each
+        row, zipped: the longest list decides, the others give nulls past their end. Gives the relation and
+        builders of the i-th list's element and key (`_i` is the element's index when asked for)."""
+        carried = [col_ref(col.name) for col in rel.columns]
+        if self.dialect.parallel_unnest and limit is None:
+            # unnests in one SELECT run side by side: no index to compute, no list read at an index
+            unnests = [exp.alias_(self.dialect.shape("unnest_list", l=col_ref(f"_l{i}")), f"_x{i}", quoted=True)
+                       for i in range(n_lists)]
+            unnests += [exp.alias_(self.dialect.shape("unnest_list", l=col_ref(f"_q{i}")), f"_y{i}", quoted=True)
+                        for i in range(n_keys)]
+            if with_index:
+                unnests.append(exp.alias_(self.dialect.shape("unnest_range", n=self.longest_list(n_lists)),
+                                          "_i", quoted=True))
+            exploded = self.step(self.select_from(base).select(*carried, *unnests, copy=False), [])
+            return exploded, lambda i: col_ref(f"_x{i}"), lambda i: col_ref(f"_y{i}")
+        length = self.longest_list(n_lists)
+        if limit is not None:  # at most this many rows from each row
+            length = self.dialect.call("least", [length, sb.whole_number(limit)])
+        idx_series = exp.alias_(self.dialect.shape("unnest_range", n=length), "_i", quoted=True)
+        exploded = self.step(self.select_from(base).select(
+            *carried, *[col_ref(f"_l{i}") for i in range(n_lists)], *[col_ref(f"_q{i}") for i in range(n_keys)],
+            idx_series, copy=False), [])
+        return (exploded, lambda i: self.dialect.shape("list_element", l=col_ref(f"_l{i}"), i=col_ref("_i")),
+                lambda i: self.dialect.shape("list_element", l=col_ref(f"_q{i}"), i=col_ref("_i")))
+
+    def longest_list(self, n_lists: int) -> exp.Expression:
+        lengths = [self.dialect.shape("list_length", l=col_ref(f"_l{i}")) for i in range(n_lists)]
+        # greatest() that skips nulls (an array column that is null in a row expands by the others)
+        return self.dialect.call("greatest", lengths) if len(lengths) > 1 else lengths[0]
+
+    def mv_element(self, element: exp.Expression, result_type: str) -> tuple[exp.Expression, str]:
         if result_type == "dynamic":
             return element, "dynamic"
         typed = self.functions.convert(self.exprs(Env(), None), Typed(element, "dynamic"), result_type)
         return typed.sql, result_type
-
 
     # ------------------------------------------------------------ mv-apply
 
@@ -182,6 +246,10 @@ class PluginOperators:
             out = self.ipv4_lookup(plugin, rel, env)
         elif plugin.name == "bag_unpack":
             out = self.bag_unpack(plugin, rel, env)
+        elif plugin.name in ANALYTICS_PLUGINS:
+            if self.apply_key is not None:
+                raise self.unsupported(f"evaluate {plugin.name}() inside mv-apply or partition", plugin.pos)
+            out = getattr(self, plugin.name)(plugin, rel, env)
         else:
             raise self.unsupported(f"evaluate plugin '{plugin.name}'", plugin.pos)
         return self.output_schema(op, out, env) if op.schema is not None else out

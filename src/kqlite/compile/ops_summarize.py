@@ -79,7 +79,9 @@ class SummarizeOperators:
                 agg_cols.append(output)
         separate = {i: col for i, col in enumerate(agg_cols) if col.distinct is not None}
         if separate:  # make_set: its own two aggregations over the rows numbered in input order
+            # the hidden columns stay: the expressions compiled above may read them (Relation.bag_entries)
             rel = self.step(self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
+                                                         *[col_ref(name) for name in rel.hidden_names()],
                                                          exp.alias_(self.dialect.shape("input_order"), "_pos", quoted=True),
                                                          copy=False), rel.columns)
             rel.exact = False

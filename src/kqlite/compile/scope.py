@@ -33,6 +33,10 @@ class Relation:
     # datetime column -> (hidden column of the source holding its stored timestamp, that column's SQL type):
     # see Catalog.time_bounds; only the table's own relation and the filters right on it have them
     time_bounds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # dynamic column -> (hidden key column, hidden value column) where the column is a one-property bag
+    # (mv-expand of a bag) whenever the key is not null: bag_keys() and member access read the two columns
+    # instead of parsing the bag built from them. Kept by the operators that keep the row (where, extend).
+    bag_entries: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column | None:
         for col in self.columns:
@@ -42,6 +46,11 @@ class Relation:
 
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    def hidden_names(self) -> list[str]:
+        """The hidden helper columns that a step keeping every row as it is carries along."""
+        names = [name for name, _ in self.time_bounds.values()]
+        return names + [name for pair in self.bag_entries.values() for name in pair]
 
 
 def ident(name: str) -> exp.Identifier:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import uuid
 from contextlib import contextmanager
@@ -10,6 +11,9 @@ from kqlite.errors import KqlSyntaxError
 from kqlite.syntax import ast
 from kqlite.syntax.literals import parse_datetime, parse_real, parse_timespan
 from kqlite.syntax.tokens import TIMESPAN_UNITS, Kind, Token, tokenize
+
+# a date written with spaces around its dashes
+_SPACED_DATE = re.compile(r"^\s*(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})")
 
 # Binary operators by precedence level (low to high). Comparison-level operators are words or symbols.
 _STRING_OPERATORS = {
@@ -1287,6 +1291,8 @@ class _Parser:
             if is_null:
                 return ast.Literal(tok.pos, "datetime", None)
             value = parse_datetime(raw)
+            if value is None:  # Kusto reads datetime(2017 - 08 - 01) too (the documentation's examples write it)
+                value = parse_datetime(_SPACED_DATE.sub(r"\1-\2-\3", raw))
             if value is None:
                 raise KqlSyntaxError(f"invalid datetime literal {raw!r}", self.text, tok.pos,
                                      "write datetimes as datetime(2024-08-05 13:45:07) or ISO 8601")

@@ -141,6 +141,8 @@ class Dialect:
     TYPES: ClassVar[dict[str, str]]
     # capabilities
     materialized_ctes: ClassVar[bool] = False  # WITH x AS MATERIALIZED (...)
+    # several unnest(list) in one SELECT zip their lists (the longest decides; shape "unnest_list")
+    parallel_unnest: ClassVar[bool] = False
     window_needs_order: ClassVar[bool] = False  # ROW_NUMBER() OVER () is refused or non-deterministic
     regex_group_reference: ClassVar[str] = "\\{}"  # how a regex replacement names group {n}
     lambda_subqueries: ClassVar[bool] = True  # a lambda's body may hold a subquery (a toscalar() value)

@@ -130,6 +130,7 @@ class DuckDB(Dialect):
     name = "duckdb"
     sqlglot_dialect = "duckdb"
     materialized_ctes = True
+    parallel_unnest = True
 
     # DuckDB's own names: the neutral names are DuckDB's, so the table is the identity
     FUNCTIONS: ClassVar[dict[str, str]] = {name: name for name in (
@@ -265,7 +266,14 @@ class DuckDB(Dialect):
         "end_of_year": f"{_calendar(':s', '{t} + to_years(1)', below_microsecond=False)} - 1",
         "equal": 'CASE WHEN :a IS NULL AND :b IS NULL THEN NULL ELSE COALESCE(:a = :b, FALSE) END',
         "equal_to_constant": 'COALESCE(:a = :b, FALSE)',
-        "expand_json_elements": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_object(struct_extract(e, 'key'), struct_extract(e, 'value'))) ELSE [:d] END",
+        # mv-expand of a bag: its keys and its values as two lists (one parse each, in document order; '$.*'
+        # is one constant path), the one-property bags built only where a query reads the whole element
+        "expand_json_keys": "CASE WHEN :t = 'OBJECT' THEN json_keys(:d) ELSE NULL END",
+        "expand_json_values": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN json_extract(:d, '$.*') ELSE [:d] END",
+        # json_type without parsing a whole object or array: a valid JSON text that starts with { or [ is one;
+        # the rest (scalars, text led by whitespace) are parsed
+        "json_container_type": "CASE left(:d, 1) WHEN '{' THEN 'OBJECT' WHEN '[' THEN 'ARRAY' ELSE json_type(:d) END",
+        "json_single_property": "json_object((:k), :v)",  # (:k): sqlglot reads `json_object(:k,` as a key: value pair
         "expand_json_elements_as_arrays": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN list_transform(map_entries(CAST(:d AS MAP(VARCHAR, JSON))), e -> json_array(struct_extract(e, 'key'), struct_extract(e, 'value'))) ELSE [:d] END",
         "hour_of_12": f"CAST(((hour({_ts(':v')}) + 11) % 12) + 1 AS VARCHAR)",
         "index_of_text": "CASE WHEN :b = '' THEN 0 ELSE instr(:a, :b) - 1 END",
@@ -426,6 +434,7 @@ class DuckDB(Dialect):
         "unix_millis_to_datetime": "CAST(:x * 10000 AS BIGINT) + 621355968000000000",
         "unix_seconds_to_datetime": "CAST(:x * 10000000 AS BIGINT) + 621355968000000000",
         "unnest_range": 'unnest(range(:n))',
+        "unnest_list": 'unnest(:l)',
         "unquote": "regexp_replace(:v, :q, '\\1')",
         "url_object": "CASE WHEN NOT regexp_matches(:u, :re) THEN '{}'::JSON ELSE json_object('Scheme', :scheme, 'Host', :host, 'Port', :port, 'Path', :path, 'Username', :user, 'Password', :password, 'Query Parameters', :params, 'Fragment', :fragment) END",
         "url_query_object": "json_object('Query Parameters', :o)",

@@ -233,7 +233,10 @@ class Spark(Dialect):
             text.copy(), exp.Literal.string(java), exp.Literal.number(group_numbers(java)[name])])
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
-        # a variant path reads the one member without turning the object into a map
+        # a variant path reads the one member without turning the object into a map; a path has no escapes
+        # (Spark refuses `$["a\\"b"]`): keys with quotes or backslashes are read through the map
+        if any(ch in key for ch in "\"'\\"):
+            return super().json_member(value, key)
         path = "$[" + json.dumps(key) + "]"
         return exp.Anonymous(this="try_variant_get", expressions=[value, exp.Literal.string(path),
                                                                   exp.Literal.string("variant")])
@@ -663,11 +666,14 @@ class Spark(Dialect):
         "list_length": "size(:l)",
         "list_distinct_first_seen": "transform(array_distinct(transform(:l, e -> to_json(e))), t -> parse_json(t))",
         "unnest_range": f"explode({_indexes(':n')})",
-        "expand_json_elements": (
+        "unnest_list": "explode(:l)",  # one at a time: Spark has no side-by-side unnest (parallel_unnest)
+        "expand_json_keys": "CASE WHEN :t = 'OBJECT' THEN map_keys(CAST(:d AS MAP<STRING, VARIANT>)) ELSE NULL END",
+        "expand_json_values": (
             "CASE WHEN :d IS NULL OR :t = 'NULL' THEN array(CAST(NULL AS VARIANT)) "
             "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
-            "WHEN :t = 'OBJECT' THEN transform(map_entries(CAST(:d AS MAP<STRING, VARIANT>)), "
-            "e -> parse_json(to_json(map(e.key, e.value)))) ELSE array(:d) END"),
+            "WHEN :t = 'OBJECT' THEN map_values(CAST(:d AS MAP<STRING, VARIANT>)) ELSE array(:d) END"),
+        "json_container_type": _vtype(":d"),
+        "json_single_property": "parse_json(to_json(map(:k, :v)))",
         "expand_json_elements_as_arrays": (
             "CASE WHEN :d IS NULL OR :t = 'NULL' THEN array(CAST(NULL AS VARIANT)) "
             "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "

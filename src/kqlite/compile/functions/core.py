@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import known_values
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed, has_any_regex, has_regex
 from kqlite.compile.types import NUMERIC, numeric_result
@@ -117,7 +118,8 @@ class CoreFunctions:
         if t.type == "real":
             return Typed(self.compiler.dialect.shape("real_to_text", x=x), "string", t.name)
         if t.type == "dynamic":
-            return Typed(self.compiler.dialect.shape("json_to_kql_text", d=x), "string", t.name)
+            text = known_values.text(t.known, x, lambda value: self.compiler.dialect.shape("json_to_kql_text", d=value))
+            return Typed(text, "string", t.name)
         return Typed(sb.coalesce(sb.cast(x, "string"), sb.string("")), "string", t.name)
 
     def convert(self, c: ExprCompiler, t: Typed, target: str) -> Typed:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import known_values
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
 from kqlite.errors import KqlSemanticError, KqlUnsupportedError
@@ -63,7 +64,10 @@ class DynamicFunctions:
 
     def f_bag_keys(self, c, node, args):
         self.arity(c, node, args, 1)
-        return Typed(c.dialect.shape("json_bag_keys", d=args[0].sql), "dynamic")
+        keys, known = known_values.bag_keys(args[0].known, args[0].sql,
+                                            lambda value: c.dialect.shape("json_bag_keys", d=value),
+                                            lambda value: c.dialect.call("to_json", [value]))
+        return Typed(keys, "dynamic", known=known)
 
     def f_set_has_element(self, c, node, args):
         self.arity(c, node, args, 2)
