@@ -627,8 +627,17 @@ def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:
 
 
 def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> None:
-    """Run a query and write its rows as json or csv as DuckDB makes them: never the whole result in memory."""
+    """Run a query and write its rows as json or csv as DuckDB makes them: never the whole result in memory.
+    A query of several tables (fork, facet) writes each after its name on stderr."""
     with kql_errors():
+        if _several_tables(text):
+            result = run_query(inputs, text, connection)  # prints the first table's notes
+            for table in result.tables:
+                note(f"Table {table.name}")
+                if table is not result:
+                    print_notes(table.notes)
+                write_rows(table.columns, table.iter_batches(), output.format, output.text_stream())
+            return
         rows = connection.stream(text, params=inputs.settings.params or None,
                                  timeout=_DEADLINE.remaining("reading the evidence"))
         with rows:
@@ -636,6 +645,13 @@ def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> 
             known = len(rows.notes)
             write_rows(rows.columns, rows, output.format, output.text_stream())
         print_notes(rows.notes[known:])  # found once every row was seen (the clock hint)
+
+
+def _several_tables(text: str) -> bool:
+    """The query ends with fork or facet: its answer is several tables."""
+    from kqlite.syntax import ast, parse
+
+    return ast.script_ends_in_several_tables(parse(text))
 
 
 def print_notes(notes: Sequence[str]) -> None:
@@ -771,7 +787,12 @@ def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None
         if heading and output.format != "table":
             note(heading)
         if output.format == "table":
-            print_result(run_query(inputs, query_text, connection), output, title=heading)
+            result = run_query(inputs, query_text, connection)
+            for table in result.tables:  # several of fork and facet, each under its name
+                if table is not result:
+                    print_notes(table.notes)
+                title = heading if not result.more else " - ".join(filter(None, [heading, f"Table {table.name}"]))
+                print_result(table, output, title=title)
         else:
             stream_query(inputs, query_text, connection, output)
     if len(queries) == 1:

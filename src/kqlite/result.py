@@ -12,21 +12,35 @@ from kqlite.ticks import UNIX_EPOCH_TICKS, datetime_from_ticks, timedelta_from_t
 
 
 class Result:
-    """The rows a KQL query returned. `columns` and `types` follow Kusto's output schema."""
+    """The rows a KQL query returned. `columns` and `types` follow Kusto's output schema.
 
-    def __init__(self, table: pa.Table, columns: list[str], types: list[str], sql: str = ""):
+    A query that ends with fork or facet returns several tables: this is the first, `more` holds the others
+    and `tables` all of them, each with its `name` (Kusto's: a fork leg's name, GenericResult, GenericResult_1,
+    ...; a facet's column). A query of one table has `name` PrimaryResult, as in Kusto."""
+
+    def __init__(self, table: pa.Table, columns: list[str], types: list[str], sql: str = "",
+                 name: str = "PrimaryResult"):
         self._table = table
         self.columns = columns
         self.types = types
         self.sql = sql
+        self.name = name
         self.notes: list[str] = []  # what to know about the answer: empty enrichment, an unset clock, truncation
+        self.more: list[Result] = []  # the further result tables of fork and facet
+
+    @property
+    def tables(self) -> list[Result]:
+        """Every result table of the query: this one, then `more`."""
+        return [self, *self.more]
 
     def __len__(self) -> int:
         return self._table.num_rows
 
     def __repr__(self) -> str:
         head = ", ".join(f"{c}:{t}" for c, t in zip(self.columns, self.types, strict=True))
-        return f"<kqlite.Result {len(self)} rows ({head})>"
+        named = f" {self.name}" if self.more or self.name != "PrimaryResult" else ""
+        more = f" and {len(self.more)} more table{'s' if len(self.more) > 1 else ''}" if self.more else ""
+        return f"<kqlite.Result{named} {len(self)} rows ({head}){more}>"
 
     def rows(self) -> list[tuple]:
         """Rows as tuples of Python values: aware UTC datetimes, timedeltas, JSON values for dynamic.
@@ -38,7 +52,15 @@ class Result:
         return list(zip(*converted, strict=True)) if converted else [() for _ in range(len(self))]
 
     def _repr_html_(self, max_rows: int = 50) -> str:
-        """A notebook's view: the first rows as an HTML table (values escaped), and the row count."""
+        """A notebook's view: the first rows as an HTML table (values escaped), and the row count; each table
+        under its name when the query returned several."""
+        if not self.more:
+            return self._table_html(max_rows)
+        from html import escape
+
+        return "".join(f"<p><b>{escape(t.name)}</b></p>{t._table_html(max_rows)}" for t in self.tables)
+
+    def _table_html(self, max_rows: int) -> str:
         from html import escape
 
         from kqlite.formatting import to_text
@@ -63,7 +85,7 @@ class Result:
 
     def take(self, indexes: list[int]) -> Result:
         """The rows at `indexes`, in that order."""
-        taken = Result(self._table.take(pa.array(indexes, pa.int64())), self.columns, self.types, self.sql)
+        taken = Result(self._table.take(pa.array(indexes, pa.int64())), self.columns, self.types, self.sql, self.name)
         taken.notes = list(self.notes)
         return taken
 
@@ -72,7 +94,7 @@ class Result:
         indexes = [self.columns.index(name) for name in columns]
         table = pa.Table.from_arrays([self._table.column(i) for i in indexes],
                                      names=[f"c{i}" for i in range(len(indexes))])
-        selected = Result(table, list(columns), [self.types[i] for i in indexes], self.sql)
+        selected = Result(table, list(columns), [self.types[i] for i in indexes], self.sql, self.name)
         selected.notes = list(self.notes)
         return selected
 

@@ -12,7 +12,7 @@ from sqlglot import exp
 from kqlite.compile import CompiledQuery
 from kqlite.compile.catalog import Catalog
 from kqlite.compile.scope import Column, ident
-from kqlite.errors import KqlError, KqlSemanticError
+from kqlite.errors import KqlError, KqlSemanticError, KqlUnsupportedError
 from kqlite.result import Result
 from kqlite.schemas import flavour_only_tables, known_tables
 from kqlite.syntax import ast
@@ -130,3 +130,24 @@ def result_notes(result: Result, compiled: CompiledQuery) -> None:
     if compiled.options.max_records is not None and len(result) == compiled.options.max_records:
         result.notes.append(f"the result may be truncated to {compiled.options.max_records:,} records "
                             "(set truncationmaxrecords)")
+
+
+def further_result(part: CompiledQuery, table: Any) -> Result:
+    """A further result table of fork or facet (an Arrow table of `part`'s rows), with its name and notes."""
+    result = Result(table, [c.name for c in part.columns], [c.type for c in part.columns], part.sql_text(), part.name)
+    result_notes(result, part)
+    return result
+
+
+def one_table(compiled: CompiledQuery) -> None:
+    """stream() hands out one table's rows: a query of several (fork, facet) is refused, never cut short."""
+    if compiled.more:
+        raise KqlUnsupportedError(f"this query returns {len(compiled.parts)} tables (fork or facet) and stream() "
+                                  "gives the rows of one: run it with query(), whose Result.tables holds them all")
+
+
+def explained_sql(compiled: CompiledQuery) -> str:
+    """The SQL of a query's result table, or of each of its tables under its name (fork, facet)."""
+    if not compiled.more:
+        return compiled.sql_text(pretty=True)
+    return "\n\n".join(f"-- {part.name}\n{part.sql_text(pretty=True)}" for part in compiled.parts)

@@ -26,7 +26,10 @@ from kqlite.backends.common import (
     Explanation,
     choose_flavour,
     compile_in_flavour,
+    explained_sql,
+    further_result,
     known_table_names,
+    one_table,
     result_notes,
     source_column,
 )
@@ -657,13 +660,18 @@ class Connection:
                                          deadline=started + limit if limit else None, variables=variables)
             if timeout is None and compiled.options.timeout:  # `set servertimeout` in the query
                 limit = compiled.options.timeout
-            table = self._execute(sql, started + limit if limit else None, limit)
-        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+            deadline = started + limit if limit else None
+            table = self._execute(sql, deadline, limit)
+            # fork and facet: each further table is a query of its own, within the same time limit
+            more = [(part, self._execute(part.sql_text(), deadline, limit)) for part in compiled.more]
+        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql,
+                        compiled.name)
         result_notes(result, compiled)
         if len(result) == 0:
             hint = self.clock_hint(compiled)
             if hint:
                 result.notes.append(hint)
+        result.more = [further_result(part, part_table) for part, part_table in more]
         return result
 
     def _execute(self, sql: str, deadline: float | None, limit: float | None) -> pa.Table:
@@ -746,6 +754,7 @@ class Connection:
         try:
             compiled, sql = self.compile(kql, flavour=flavour, params=params, now=now,
                                          deadline=started + limit if limit else None)
+            one_table(compiled)
             if timeout is None and compiled.options.timeout:
                 limit = compiled.options.timeout
             batches = self._batches(sql, started + limit if limit else None, limit)
@@ -814,7 +823,7 @@ class Connection:
                 now: datetime | None = None) -> Explanation:
         compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
         with deep_recursion():
-            return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour,
+            return Explanation(compiled.tables, compiled.operators, explained_sql(compiled), compiled.flavour,
                                list(compiled.notes))
 
     def close(self) -> None:

@@ -25,7 +25,10 @@ from kqlite.backends.common import (
     Explanation,
     choose_flavour,
     compile_in_flavour,
+    explained_sql,
+    further_result,
     known_table_names,
+    one_table,
     result_notes,
     source_column,
 )
@@ -366,14 +369,18 @@ class SparkConnection:
         if timeout is None and compiled.options.timeout:
             limit = compiled.options.timeout
         table = self._run(sql, compiled.columns, limit)
-        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql)
+        result = Result(table, [c.name for c in compiled.columns], [c.type for c in compiled.columns], sql,
+                        compiled.name)
         result_notes(result, compiled)
+        # fork and facet: each further table is a query of its own
+        result.more = [further_result(part, self._run(part.sql_text(), part.columns, limit)) for part in compiled.more]
         return result
 
     def stream(self, kql: str, *, timeout: float | None = None, flavour: str | None = None,
                params: dict[str, Any] | None = None, now: datetime | None = None,
                variables: dict[str, Any] | None = None) -> _ResultRows:
         """The rows of a query a batch at a time (the result is fetched as Arrow, then handed out in batches)."""
+        one_table(self.compile(kql, flavour=flavour, params=params, now=now, variables=variables)[0])
         result = self.query(kql, timeout=timeout, flavour=flavour, params=params, now=now, variables=variables)
         return _ResultRows(result)
 
@@ -422,7 +429,7 @@ class SparkConnection:
     def explain(self, kql: str, *, flavour: str | None = None, params: dict[str, Any] | None = None,
                 now: datetime | None = None) -> Explanation:
         compiled, _ = self.compile(kql, flavour=flavour, params=params, now=now)
-        return Explanation(compiled.tables, compiled.operators, compiled.sql_text(pretty=True), compiled.flavour,
+        return Explanation(compiled.tables, compiled.operators, explained_sql(compiled), compiled.flavour,
                            list(compiled.notes))
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from kqlite.compile import sqlbuild as sb
+from kqlite.compile.aggregates_sketches import SketchAggregates
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
@@ -69,7 +70,7 @@ def _not_null(x: exp.Expression) -> exp.Expression:
     return exp.Not(this=exp.Is(this=x, expression=exp.Null()))
 
 
-class Aggregates:
+class Aggregates(SketchAggregates):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
         self.table = {
@@ -96,6 +97,11 @@ class Aggregates:
             "covarianceif": self.covariance("covar_samp", "covarianceif", True),
             "covariancepif": self.covariance("covar_pop", "covariancepif", True),
             "percentiles_array": self.percentiles_array,
+            "percentilew": self.percentilew, "percentilesw": self.percentilesw,
+            "percentilesw_array": self.percentilesw_array,
+            # exact sketches (aggregates_sketches.py)
+            "hll": self.hll, "hll_if": self.hll_if, "hll_merge": self.hll_merge, "tdigest": self.tdigest,
+            "tdigest_merge": self.tdigest_merge, "merge_tdigest": self.tdigest_merge,
         }
 
     def build(self, c: ExprCompiler, node: ast.Call, by_names: set[str]) -> list[AggColumn]:
@@ -125,6 +131,14 @@ class Aggregates:
     @staticmethod
     def named(prefix: str, arg: ast.Expr | None) -> str:
         return aggregate_name(prefix, argument_name(arg))
+
+    @staticmethod
+    def column(name: str, kql_type: str, sql: exp.Expression) -> AggColumn:
+        return AggColumn(name, kql_type, sql)
+
+    @staticmethod
+    def semantic_error(c: ExprCompiler, node: ast.Call, message: str) -> KqlSemanticError:
+        return KqlSemanticError(message, c.text, node.pos)
 
     # ------------------------------------------------------------------ counts
 
@@ -292,18 +306,37 @@ class Aggregates:
         args = self.args(c, node, 2, 3)
         return self._bag(c, node, args[0], self.condition(c, args[1], node), _third(args))
 
-    def _nearest_rank(self, c, node, x: Typed, p: Typed, name: str) -> AggColumn:
-        """Kusto's percentile of a group: the nearest-rank value (an element of the group, its type kept)."""
+    def _nearest_rank(self, c, node, x: Typed, p: Typed, name: str, weight: Typed | None = None) -> AggColumn:
+        """Kusto's percentile of a group: the nearest-rank value (an element of the group, its type kept). With a
+        weight (percentilew), each value counts as that many copies of itself."""
         if x.type not in ("int", "long", "real", "decimal", "datetime", "timespan"):
             raise KqlSemanticError(f"{node.name}() needs numbers, datetimes or timespans, got {x.type}", c.text,
                                    node.pos)
-        ordered = c.dialect.call("list_sort", [_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
-        rank = c.dialect.shape("percentile_nearest_rank", p=sb.number(self._percent(c, node, p)),
-                       x=x.sql)
-        value = c.dialect.call("list_extract", [ordered, rank])
         # Kusto widens the element type: an int's percentile is a long, a decimal's a real
         result = {"int": "long", "decimal": "real"}.get(x.type, x.type)
+        percent = sb.number(self._percent(c, node, p))
+        if weight is not None:
+            return AggColumn(name, result, self._weighted_nearest_rank(c, x, weight, percent, result))
+        ordered = c.dialect.call("list_sort", [_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
+        rank = c.dialect.shape("percentile_nearest_rank", p=percent, x=x.sql)
+        value = c.dialect.call("list_extract", [ordered, rank])
         return AggColumn(name, result, value if result == x.type else sb.cast(value, result))
+
+    @staticmethod
+    def _weighted_nearest_rank(c, x: Typed, weight: Typed, percent: exp.Expression, result: str) -> exp.Expression:
+        """The smallest value whose running weight (values in order) reaches ceil(p% of the total weight): the
+        nearest rank among the values repeated weight times. Rows of a null value or of a weight under 1 count
+        for nothing."""
+        w = sb.cast(weight.sql, "long")
+        counted = exp.and_(_not_null(x.sql), exp.GT(this=w.copy(), expression=exp.Literal.number(0)))
+        pair = exp.Struct(expressions=[exp.PropertyEQ(this=exp.to_identifier("v"), expression=sb.cast(x.sql, result)),
+                                       exp.PropertyEQ(this=exp.to_identifier("w"), expression=w.copy())])
+        pairs = _filter(exp.ArrayAgg(this=pair), counted)
+        total = _filter(exp.Sum(this=w.copy()), counted.copy())
+        # p * total / 100 rather than p / 100 * total: exact for whole percentages
+        rank = sb.cast(exp.func("greatest", exp.Literal.number(1), exp.Ceil(this=exp.Div(
+            this=exp.Mul(this=percent, expression=total), expression=sb.number(100.0)))), "long")
+        return c.dialect.shape("weighted_nearest_rank", l=pairs, r=rank, n=sb.null(result))
 
     @staticmethod
     def _percent(c, node, p: Typed) -> float:
@@ -459,17 +492,46 @@ class Aggregates:
 
         return build
 
-    def percentiles_array(self, c, node, by):
-        """percentiles as one dynamic array, the percentages given one by one or as a constant array."""
-        args = self.args(c, node, 2, 64)
-        x, percents = args[0], args[1:]
+    def _percent_list(self, c, node, percents: list[Typed]) -> list[Typed]:
+        """The percentages of a percentiles_array: given one by one, or as one constant array."""
         if len(percents) == 1 and percents[0].type == "dynamic":
             listed = percents[0].const if percents[0].is_const else None
             if not (isinstance(listed, list) and all(isinstance(p, int | float) for p in listed)):
                 raise KqlSemanticError(f"{node.name}(): the percentages must be a constant array of numbers",
                                        c.text, node.pos)
-            percents = [Typed(sb.number(p), "real", None, p) for p in listed]
-        values = [self._nearest_rank(c, node, x, p, "").sql for p in percents]
-        json_values = [self.compiler.functions.json_of(Typed(v, x.type)) for v in values]
+            return [Typed(sb.number(p), "real", None, p) for p in listed]
+        return percents
+
+    def _percentile_array(self, c, node, x: Typed, percents: list[Typed], weight: Typed | None) -> list[AggColumn]:
+        columns = [self._nearest_rank(c, node, x, p, "", weight) for p in self._percent_list(c, node, percents)]
+        json_values = [self.compiler.functions.json_of(Typed(col.sql, col.type)) for col in columns]
         array = c.dialect.call("json_array", json_values)
         return [AggColumn(self.named("percentiles", node.args[0]), "dynamic", array)]
+
+    def percentiles_array(self, c, node, by):
+        """percentiles as one dynamic array, the percentages given one by one or as a constant array."""
+        args = self.args(c, node, 2, 64)
+        return self._percentile_array(c, node, args[0], args[1:], None)
+
+    # ------------------------------------------------------------------ weighted percentiles
+
+    def _weight(self, c, node, w: Typed) -> Typed:
+        if w.type not in ("int", "long"):
+            raise KqlSemanticError(f"{node.name}(): the weight must be an int or long, got {w.type}", c.text, node.pos)
+        return w
+
+    def percentilew(self, c, node, by):
+        x, w, p = self.args(c, node, 3)
+        name = f"{self.named('percentile', node.args[0])}_{self._percent_label(c, node, p)}"
+        return [self._nearest_rank(c, node, x, p, name, self._weight(c, node, w))]
+
+    def percentilesw(self, c, node, by):
+        args = self.args(c, node, 3, 64)
+        x, w, percents = args[0], self._weight(c, node, args[1]), args[2:]
+        base = self.named("percentile", node.args[0])
+        return [self._nearest_rank(c, node, x, p, f"{base}_{self._percent_label(c, node, p)}", w) for p in percents]
+
+    def percentilesw_array(self, c, node, by):
+        """percentilesw as one dynamic array (named percentiles_<column>, as the analyzer names it)."""
+        args = self.args(c, node, 3, 64)
+        return self._percentile_array(c, node, args[0], args[2:], self._weight(c, node, args[1]))

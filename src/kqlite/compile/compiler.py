@@ -24,6 +24,7 @@ from kqlite.compile.ops_activity import ActivityPlugins
 from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_find import FindOperators
+from kqlite.compile.ops_fork import ForkOperators, ResultTable
 from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
@@ -63,10 +64,17 @@ class CompiledQuery:
     now: datetime | None = None  # the instant now() and ago() used
     ago_window: int | None = None  # the longest constant ago() span, in ticks
     dialect: Dialect = field(default_factory=lambda: dialect_named("duckdb"))  # the engine the SQL is for
+    name: str = "PrimaryResult"  # the result table's name (Kusto's; fork and facet name theirs)
+    more: list[CompiledQuery] = field(default_factory=list)  # the further result tables of fork and facet
 
     def sql_text(self, pretty: bool = False) -> str:
         """The SQL of the engine the query was compiled for."""
         return self.dialect.generate(self.sql, pretty=pretty)
+
+    @property
+    def parts(self) -> list[CompiledQuery]:
+        """Every result table's query: this one, then those of `more`."""
+        return [self, *self.more]
 
 
 def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now: datetime | None = None,
@@ -98,7 +106,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
-               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins):
+               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 
@@ -151,6 +159,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
                 env.bindings[name] = ScalarBinding(c.compile(python_to_literal(value, 0)))
             env = env.child()
         result: Relation | None = None
+        tables: list[ResultTable] = []  # the result tables of a query that ends with fork or facet
         for statement in script.statements:
             if isinstance(statement, ast.Let):
                 env.bindings[statement.name] = self.bind_let(statement, env)
@@ -161,18 +170,33 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             elif isinstance(statement, ast.QueryStatement):
                 if result is not None:
                     raise self.unsupported("a script with more than one query statement", statement.pos)
-                result = self.tabular(statement.expr, env)
+                if ast.ends_in_several_tables(statement.expr):
+                    *before, last = statement.expr.operators
+                    head = self.tabular(ast.Pipeline(statement.expr.pos, statement.expr.source, before), env)
+                    tables = self.result_tables(last, head, env)
+                    result = tables[0].relation
+                else:
+                    result = self.tabular(statement.expr, env)
         if result is None:
             raise self.semantic("the script has no query: its last statement must be a tabular expression",
                                 script.statements[-1].pos if script.statements else 0)
         # Listed as the Defender portal lists a query's operators: each once, in order of first use.
         operators = list(dict.fromkeys(op for op in self.operators_used if op != "where"))
-        final = self.finish(result)
+        if not tables:
+            return self.compiled(self.finish(result), result.columns, operators)
+        # each table's SQL carries the CTEs compiled up to it (its own, the shared input's, an earlier let's)
+        parts = [self.compiled(self.finish(t.relation, [cte.copy() for cte in self.ctes[:t.ctes]]),
+                               t.relation.columns, operators, t.name) for t in tables]
+        parts[0].more = parts[1:]
+        return parts[0]
+
+    def compiled(self, final: exp.Select, columns: list[Column], operators: list[str],
+                 name: str = "PrimaryResult") -> CompiledQuery:
         if self.options.max_records is not None:
             final = final.limit(self.options.max_records, copy=False)
-        return CompiledQuery(self.names.apply(final), result.columns, self.tables_used, operators,
+        return CompiledQuery(self.names.apply(final), columns, self.tables_used, operators,
                              options=self.options, notes=list(dict.fromkeys(self.notes)), now=self.now,
-                             ago_window=max(self.ago_windows, default=None), dialect=self.dialect)
+                             ago_window=max(self.ago_windows, default=None), dialect=self.dialect, name=name)
 
     def set_option(self, statement: ast.SetOption, env: Env) -> None:
         """`set name [= value]`: see `requests.py` for what each property does."""
@@ -329,12 +353,14 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
             source = exp.Table(this=source.this, alias=exp.TableAlias(this=ident(alias))) if isinstance(source, exp.Table) else exp.Subquery(this=source, alias=exp.TableAlias(this=ident(alias)))
         return exp.Select().from_(source, copy=False)
 
-    def finish(self, relation: Relation) -> exp.Select:
+    def finish(self, relation: Relation, ctes: list[exp.CTE] | None = None) -> exp.Select:
+        """The query of `relation`'s rows, over `ctes` (by default every CTE compiled)."""
         select = self.select_from(relation).select(*[col_ref(c.name) for c in relation.columns], copy=False)
         if relation.order:
             select = select.order_by(*[self.ordered(col_ref(n), d, nf) for n, d, nf in relation.order], copy=False)
-        if self.ctes:
-            select.set("with_", exp.With(expressions=list(self.ctes), recursive=self.recursive or None))
+        ctes = self.ctes if ctes is None else ctes
+        if ctes:
+            select.set("with_", exp.With(expressions=list(ctes), recursive=self.recursive or None))
         return select
 
     @staticmethod

@@ -10,7 +10,8 @@ from sqlglot import exp
 
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import ExprCompiler, Typed
-from kqlite.compile.naming import extend_order
+from kqlite.compile.functions.sketches import result_name as sketch_result_name
+from kqlite.compile.naming import extend_order, unique_name
 from kqlite.compile.scope import Column, Relation, col_ref, matches_pattern
 from kqlite.compile.time_bounds import bound_hints
 from kqlite.syntax import ast
@@ -58,6 +59,10 @@ class ColumnOperators:
             name = item.name
             if name is None:
                 name = typed.name if isinstance(item.expr, ast.Name | ast.Member | ast.Index) and typed.name else None
+            if name is None and isinstance(item.expr, ast.Call) and env.lookup(item.expr.name) is None:
+                name = sketch_result_name(item.expr)  # percentile_tdigest(td, 50) is percentile_tdigest_td
+                if name is not None:  # a second one is percentile_tdigest_td1, as the analyzer names it
+                    name = unique_name(name, {n for n, _, _ in out} | {i.name for i in items if i.name})
             if name is None:
                 counter += 1
                 name = f"Column{counter}"

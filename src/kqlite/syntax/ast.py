@@ -388,6 +388,30 @@ class TopHitters(Operator):
 
 
 @dataclass
+class ForkLeg:
+    """One subquery of a fork: `[name=](operators)`; its result table is named by `name` or the leg's `as`."""
+
+    pos: int
+    name: str | None
+    operators: list[Operator]
+
+
+@dataclass
+class Fork(Operator):
+    """`fork (ops) name=(ops) ...`: each leg runs on the input and gives its own result table."""
+
+    legs: list[ForkLeg]
+
+
+@dataclass
+class Facet(Operator):
+    """`facet by Col1, Col2 [with (ops)]`: a table of each column's values and counts, and the `with` pipe's."""
+
+    columns: list[Name]
+    with_operators: list[Operator] | None = None
+
+
+@dataclass
 class GenericOperator(Operator):
     """An operator kqlite parses only to report it as unsupported (name kept for the message)."""
 
@@ -479,6 +503,16 @@ class DeclareParameters(Statement):
 class Script:
     statements: list[Statement]
     text: str
+
+
+def ends_in_several_tables(node: Expr) -> bool:
+    """A query whose last operator is fork or facet: its answer is several tables."""
+    return isinstance(node, Pipeline) and bool(node.operators) and isinstance(node.operators[-1], Fork | Facet)
+
+
+def script_ends_in_several_tables(script: Script) -> bool:
+    last = script.statements[-1] if script.statements else None
+    return isinstance(last, QueryStatement) and ends_in_several_tables(last.expr)
 
 
 def rewrite(node: Expr, replace: Callable[[Expr], Expr | None]) -> Expr:

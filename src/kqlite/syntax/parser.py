@@ -33,8 +33,7 @@ RESERVED_NAMES = {
 
 # Operators parsed only so that kqlite can name them in an "unsupported" error.
 _KNOWN_UNSUPPORTED = {
-    "fork",
-    "facet", "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
+    "reduce", "consume", "externaldata", "lookup-partial", "project-smart", "extend-smart",
     "mvapply", "mvexpand", "make-graph", "graph-match", "graph-to-table", "macro-expand", "assert-schema",
 }
 
@@ -518,6 +517,10 @@ class _Parser:
         if name == "render":
             self.skip_operator_rest()
             return ast.Render(pos)
+        if name == "fork":
+            return self.fork(pos)
+        if name == "facet":
+            return self.facet(pos)
         if name in _KNOWN_UNSUPPORTED:
             self.skip_operator_rest()
             return ast.GenericOperator(pos, name)
@@ -599,6 +602,44 @@ class _Parser:
             operators.append(self.operator())
         self.expect_op(")")
         return ast.Partition(pos, ast.Name(column_pos, column), operators)
+
+    def subquery_operators(self) -> list[ast.Operator]:
+        """`(op | op ...)` of fork legs and facet's `with`: operators on the input, a leading '|' allowed."""
+        self.expect_op("(")
+        self.accept_op("|")
+        if self.tok.is_op(")"):
+            raise self.error("a query operator inside the parentheses")
+        operators = [self.operator()]
+        while self.accept_op("|"):
+            operators.append(self.operator())
+        self.expect_op(")")
+        return operators
+
+    def fork(self, pos: int) -> ast.Fork:
+        """`fork [name=](ops) [name=](ops) ...`."""
+        legs: list[ast.ForkLeg] = []
+        while not self.at_operator_end():
+            leg_pos = self.tok.pos
+            name = None
+            if not self.tok.is_op("("):
+                name, _ = self.identifier("'(' and a subquery, or a name and '=' before it")
+                self.expect_op("=")
+            legs.append(ast.ForkLeg(leg_pos, name, self.subquery_operators()))
+        if not legs:
+            raise self.error("a subquery in parentheses after 'fork'", hint="T | fork (where A) (summarize count())")
+        return ast.Fork(pos, legs)
+
+    def facet(self, pos: int) -> ast.Facet:
+        """`facet by Column [, Column ...] [with (ops)]`."""
+        self.expect_word("by")
+        columns = []
+        while True:
+            name, name_pos = self.identifier("a column name")
+            columns.append(ast.Name(name_pos, name))
+            if not self.accept_op(","):
+                break
+        with_operators = self.subquery_operators() if self.accept_word("with") else None
+        return ast.Facet(pos, columns, with_operators)
 
     def scan(self, pos: int) -> ast.Scan:
         """`scan [with_match_id=Name] [declare (name:type[=default], ...)] with (step ...; ...)`."""

@@ -143,6 +143,7 @@ class DuckDB(Dialect):
         # functions added with the issue-12 function batch
         "acos", "asin", "atan", "atan2", "cot", "degrees", "radians", "pi", "gamma", "lgamma", "bit_count",
         "bit_and", "bit_or", "bit_xor", "sha1", "uuid", "random", "covar_samp", "covar_pop",
+        "flatten", "array_concat",  # a list of lists as one list; two lists as one (tdigest_merge)
     )}
 
     def json_member(self, value: exp.Expression, key: str) -> exp.Expression:
@@ -352,6 +353,46 @@ class DuckDB(Dialect):
         "number_to_bool": '(:x <> 0)',
         "parse_json": 'COALESCE(TRY_CAST(:s AS JSON), to_json(:s))',  # one parse: invalid JSON is a dynamic string
         "percentile_nearest_rank": 'CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)',
+        # ---- kqlite's exact sketches (hll, tdigest): see compile/aggregates_sketches.py for their representation
+        # hll: a list of JSON values, distinct, in the order of their JSON text
+        "json_distinct_sorted": "list_sort(list_distinct(:l))",
+        # tdigest: the entries :l ({k: {i, d} sort key, v: value as JSON text, w: weight}) as the digest text
+        # [["type"],[values ascending],[their total weights]]: one run of equal values per distinct value
+        "tdigest_from_entries": (
+            "CAST('[[\"' || :t || '\"],' || COALESCE(list_transform([list_sort(:l)], l -> list_transform("
+            "[list_filter(range(1, len(l) + 1), i -> CASE WHEN i = 1 THEN true ELSE l[i].v <> l[i - 1].v END)], "
+            "b -> '[' || array_to_string(list_transform(b, i -> l[i].v), ',') || '],[' || array_to_string("
+            "list_transform(range(1, len(b) + 1), k -> list_sum(list_transform(l[b[k]:coalesce(b[k + 1] - 1, len(l))], "
+            "p -> p.w))), ',') || ']')[1])[1], '[],[]') || ']' AS JSON)"),
+        # a digest's entries again (tdigest_merge)
+        "tdigest_entries": (
+            "list_transform([{'t': json_extract_string(:d, '$[0][0]'), 'v': TRY_CAST(json_extract(:d, '$[1]') AS JSON[]), "
+            "'w': TRY_CAST(json_extract(:d, '$[2]') AS BIGINT[])}], e -> list_transform(range(1, COALESCE(len(e.v), 0) + 1), "
+            "i -> {'k': {'i': CASE WHEN e.t IN ('real', 'decimal') THEN NULL ELSE TRY_CAST(e.v[i] AS BIGINT) END, "
+            "'d': TRY_CAST(e.v[i] AS DOUBLE)}, 'v': CAST(e.v[i] AS VARCHAR), 'w': e.w[i]}))[1]"),
+        "tdigest_type": "json_extract_string(:d, '$[0][0]')",
+        # the digest's value at the nearest rank of :p percent (JSON; null for an empty digest)
+        "tdigest_value_at": (
+            "list_transform([{'v': TRY_CAST(json_extract(:d, '$[1]') AS JSON[]), 'w': TRY_CAST(json_extract(:d, '$[2]') "
+            "AS BIGINT[])}], e -> e.v[list_reduce(e.w, (acc, x) -> {'c': acc.c + x, 'i': CASE WHEN acc.i IS NULL AND "
+            "acc.c + x >= acc.r THEN acc.n + 1 ELSE acc.i END, 'n': acc.n + 1, 'r': acc.r}, {'c': CAST(0 AS BIGINT), "
+            "'i': CAST(NULL AS BIGINT), 'n': CAST(0 AS BIGINT), 'r': CAST(greatest(1, ceil(:p * list_sum(e.w) / 100.0)) "
+            "AS BIGINT)}).i])[1]"),
+        # the total weight of a digest's values at or below :x (compared as whole numbers, or as reals)
+        "tdigest_rank_bigint": (
+            "COALESCE(list_transform([{'v': TRY_CAST(json_extract(:d, '$[1]') AS BIGINT[]), 'w': TRY_CAST(json_extract(:d, "
+            "'$[2]') AS BIGINT[])}], e -> list_sum(list_transform(range(1, COALESCE(len(e.v), 0) + 1), i -> CASE WHEN "
+            "e.v[i] <= :x THEN e.w[i] ELSE 0 END)))[1], 0)"),
+        "tdigest_rank_double": (
+            "COALESCE(list_transform([{'v': TRY_CAST(json_extract(:d, '$[1]') AS DOUBLE[]), 'w': TRY_CAST(json_extract(:d, "
+            "'$[2]') AS BIGINT[])}], e -> list_sum(list_transform(range(1, COALESCE(len(e.v), 0) + 1), i -> CASE WHEN "
+            "e.v[i] <= :x THEN e.w[i] ELSE 0 END)))[1], 0)"),
+        # percentilew: the weighted list :l of {v, w} walked in value order, keeping the value at which the running
+        # weight first reaches the rank :r (:n, a typed null, before any); one pass, no list of repeated values
+        "weighted_nearest_rank": ("list_reduce(list_sort(:l), (acc, x) -> CASE WHEN acc.w >= acc.r "
+                                  "THEN {'v': acc.v, 'w': acc.w + x.w, 'r': acc.r} "
+                                  "ELSE {'v': x.v, 'w': acc.w + x.w, 'r': acc.r} END, "
+                                  "{'v': :n, 'w': CAST(0 AS BIGINT), 'r': :r}).v"),
         "query_string_object": "CASE WHEN len(list_filter(string_split(:q, '&'), p -> p <> '')) = 0 THEN '{}'::JSON ELSE list_reduce(list_transform(list_filter(string_split(:q, '&'), p -> p <> ''), p -> json_object(split_part(p, '=', 1), CASE WHEN strpos(p, '=') > 0 THEN substr(p, strpos(p, '=') + 1) ELSE '' END)), (a, b) -> json_merge_patch(a, b)) END",
         "real_divide": ":a / :b",
         "range_number_rows": 'SELECT $a + i * $s AS v FROM range(0, CAST(floor(($b - $a) / $s) AS BIGINT) + 1) AS t(i)',

@@ -257,8 +257,10 @@ class Spark(Dialect):
             "any_value", "bool_or", "concat_ws", "contains", "first", "isnan", "lag", "lead", "md5", "nullif", "regexp_extract",
             "reverse", "url_decode", "stddev_samp", "stddev_pop", "var_samp", "var_pop", "exp", "ln", "log10", "log2",
             "cos", "sin", "tan", "greatest", "least", "year", "month", "day", "dayofyear", "hour", "weekofyear",
+            "flatten",
         )},
         "ends_with": "endswith", "starts_with": "startswith", "list_sort": "array_sort",
+        "array_concat": "concat",  # two lists of any one element type as one
         "sign": "signum", "arg_max": "max_by", "arg_min": "min_by",
         "arg_max_null": "max_by", "arg_min_null": "min_by",  # max_by keeps a null value of the row it picks
         # functions added with the issue-12 function batch
@@ -438,6 +440,41 @@ class Spark(Dialect):
         "row_number_from": ":n + :s - 1",
         "rank_step": "CASE WHEN :p = 1 OR :x IS DISTINCT FROM :l THEN 1 ELSE 0 END",
         "percentile_nearest_rank": "CAST(greatest(1, ceil(:p / 100.0 * count(:x))) AS BIGINT)",
+        # ---- kqlite's exact sketches (hll, tdigest), as DuckDB's (VARIANT is not orderable: compared as JSON text)
+        "json_distinct_sorted": "transform(array_sort(array_distinct(transform(:l, e -> to_json(e)))), t -> parse_json(t))",
+        "tdigest_from_entries": (
+            "parse_json('[[\"' || :t || '\"],' || COALESCE(transform(array(array_sort(:l)), l -> CASE WHEN size(l) = 0 "
+            "THEN NULL ELSE transform(array(filter(sequence(1, size(l)), i -> CASE WHEN i = 1 THEN true ELSE "
+            "element_at(l, i).v <> element_at(l, i - 1).v END)), b -> '[' || array_join(transform(b, i -> "
+            "element_at(l, i).v), ',') || '],[' || array_join(transform(sequence(1, size(b)), k -> CAST(aggregate("
+            "slice(l, element_at(b, k), coalesce(try_element_at(b, k + 1), size(l) + 1) - element_at(b, k)), "
+            "CAST(0 AS BIGINT), (acc, p) -> acc + p.w) AS STRING)), ',') || ']')[0] END)[0], '[],[]') || ']')"),
+        "tdigest_entries": (
+            "transform(array(named_struct('t', try_variant_get(:d, '$[0][0]', 'string'), 'v', try_variant_get(:d, '$[1]', "
+            "'array<string>'), 'i', try_variant_get(:d, '$[1]', 'array<bigint>'), 'f', try_variant_get(:d, '$[1]', "
+            "'array<double>'), 'w', try_variant_get(:d, '$[2]', 'array<bigint>'))), e -> transform(filter(sequence(0, "
+            "COALESCE(size(e.v), 0)), i -> i > 0), i -> named_struct('k', named_struct('i', CASE WHEN e.t IN ('real', "
+            "'decimal') THEN NULL ELSE element_at(e.i, i) END, 'd', element_at(e.f, i)), 'v', element_at(e.v, i), "
+            "'w', element_at(e.w, i))))[0]"),
+        "tdigest_type": "try_variant_get(:d, '$[0][0]', 'string')",
+        "tdigest_value_at": (
+            "transform(array(named_struct('v', try_cast(try_variant_get(:d, '$[1]', 'variant') AS ARRAY<VARIANT>), 'w', "
+            "try_variant_get(:d, '$[2]', 'array<bigint>'))), e -> try_element_at(e.v, aggregate(e.w, named_struct('c', "
+            "CAST(0 AS BIGINT), 'i', CAST(NULL AS BIGINT), 'n', CAST(0 AS BIGINT), 'r', CAST(greatest(1, ceil(:p * "
+            "aggregate(e.w, CAST(0 AS BIGINT), (a, x) -> a + x) / 100.0)) AS BIGINT)), (acc, x) -> named_struct('c', "
+            "acc.c + x, 'i', CASE WHEN acc.i IS NULL AND acc.c + x >= acc.r THEN acc.n + 1 ELSE acc.i END, 'n', "
+            "acc.n + 1, 'r', acc.r), acc -> CAST(acc.i AS INT))))[0]"),
+        "tdigest_rank_bigint": (
+            "COALESCE(aggregate(zip_with(try_variant_get(:d, '$[1]', 'array<bigint>'), try_variant_get(:d, '$[2]', "
+            "'array<bigint>'), (a, b) -> CASE WHEN a <= :x THEN b ELSE 0 END), CAST(0 AS BIGINT), (acc, y) -> acc + y), 0)"),
+        "tdigest_rank_double": (
+            "COALESCE(aggregate(zip_with(try_variant_get(:d, '$[1]', 'array<double>'), try_variant_get(:d, '$[2]', "
+            "'array<bigint>'), (a, b) -> CASE WHEN a <= :x THEN b ELSE 0 END), CAST(0 AS BIGINT), (acc, y) -> acc + y), 0)"),
+        # percentilew: as DuckDB's, with aggregate() as the fold (value order: array_sort orders structs by field)
+        "weighted_nearest_rank": ("aggregate(array_sort(:l), named_struct('v', :n, 'w', CAST(0 AS BIGINT), 'r', :r), "
+                                  "(acc, x) -> CASE WHEN acc.w >= acc.r "
+                                  "THEN named_struct('v', acc.v, 'w', acc.w + x.w, 'r', acc.r) "
+                                  "ELSE named_struct('v', x.v, 'w', acc.w + x.w, 'r', acc.r) END, acc -> acc.v)"),
         # input order: file split, then row in the split. A number to order by, not 1, 2, 3...: a window over
         # every row would pull the whole table into one partition
         "input_order": "monotonically_increasing_id()",

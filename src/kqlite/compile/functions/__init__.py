@@ -14,6 +14,7 @@ from kqlite.compile.functions.network import NetworkFunctions
 from kqlite.compile.functions.parsing import ParsingFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.series import SeriesFunctions
+from kqlite.compile.functions.sketches import SketchFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.text import TextFunctions
 from kqlite.compile.functions.urls import UrlFunctions
@@ -41,6 +42,7 @@ class Functions(
     ComputedFunctions,
     CodepointFunctions,
     ValueFunctions,
+    SketchFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 

@@ -52,7 +52,7 @@ class CoreFunctions:
         binding = c.env.lookup(name)
         if binding is not None:
             return self.compiler.call_user_scalar(c, binding, node)
-        if name in self.compiler.aggregates.table:
+        if name in self.compiler.aggregates.table and name not in self.table:  # hll_merge: both kinds
             raise KqlSemanticError(
                 f"aggregate function {name}() can only be used in summarize",
                 c.text,
@@ -463,4 +463,6 @@ _ALIASES = {
 }
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.
-_RAW_ARGS = {"toscalar": True, "extract_json": True, "extractjson": True}
+_RAW_ARGS = {"toscalar": True, "extract_json": True, "extractjson": True,
+             # a trailing typeof(T): compiled by the builder
+             "percentile_tdigest": True, "percentiles_array_tdigest": True}
