@@ -106,3 +106,21 @@ def test_parse_xml_keeps_only_elements_attributes_and_text():
 def test_only_strings_are_taken(con):
     with pytest.raises(kqlite.KqlSemanticError, match="takes a string"):
         con.query("print parse_xml(1)")
+
+
+def test_parse_user_agent_documented_examples(con):
+    browser = ('print useragent = "Mozilla/5.0 (Windows; U; en-US) AppleWebKit/531.9 (KHTML, like Gecko) AdobeAIR/2.5.1"'
+               ' | project x = parse_user_agent(useragent, "browser")')
+    assert con.query(browser).rows() == [
+        ({"Browser": {"Family": "AdobeAIR", "MajorVersion": "2", "MinorVersion": "5", "Patch": "1"}},)]
+    nokia = ("Mozilla/5.0 (SymbianOS/9.2; U; Series60/3.1 NokiaN81-3/10.0.032 Profile/MIDP-2.0 Configuration/CLDC-1.1 )"
+             " AppleWebKit/413 (KHTML, like Gecko) Safari/4")
+    everything = (f'datatable(useragent:string)["{nokia}", "{nokia}", ""]'
+                  ' | project x = parse_user_agent(useragent, dynamic(["browser", "os", "device"]))')
+    parsed = {"Browser": {"Family": "Nokia OSS Browser", "MajorVersion": "3", "MinorVersion": "1", "Patch": ""},
+              "OperatingSystem": {"Family": "Symbian OS", "MajorVersion": "9", "MinorVersion": "2", "Patch": "",
+                                  "PatchMinor": ""},
+              "Device": {"Family": "Nokia N81", "Brand": "Nokia", "Model": "N81-3"}}
+    assert sorted(con.query(everything).rows(), key=repr) == sorted([(parsed,), (parsed,), (None,)], key=repr)
+    with pytest.raises(kqlite.KqlSemanticError, match="'browser', 'os', 'device'"):
+        con.query("print parse_user_agent('x', 'engine')")

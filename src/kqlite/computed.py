@@ -1,4 +1,4 @@
-"""Kusto functions no SQL engine has, computed in Python: XML to JSON, gzip and zlib, Punycode.
+"""Kusto functions no SQL engine has, computed in Python: XML to JSON, gzip and zlib, Punycode, user agents.
 
 Each takes a string and gives the result's text (JSON text for a dynamic result), or None where Kusto gives
 null (an empty string, for a string result). The compiler calls them once per distinct value of the data
@@ -213,3 +213,39 @@ def punycode_domain_decode(domain: str) -> str | None:
             label = decoded
         labels.append(label)
     return ".".join(labels)
+
+
+# ---------------------------------------------------------------- parse_user_agent
+
+USER_AGENT_PARTS = ("browser", "os", "device")  # the look-for names, in the order the result lists them
+
+
+def user_agent_json(text: str, look_for: tuple[str, ...]) -> str | None:
+    """parse_user_agent(): what the uap-core patterns (ua-parser, the project Kusto's UAParser also reads) find in
+    a user agent, for the parts asked for: Browser {Family, MajorVersion, MinorVersion, Patch},
+    OperatingSystem {... PatchMinor}, Device {Family, Brand, Model}; a part not found is "" ("Other" family)."""
+    from ua_parser import parse  # its patterns load on first use (0.1 s)
+
+    if not text:
+        return None
+    found = parse(text)
+    result: dict[str, dict[str, str]] = {}
+    if "browser" in look_for:
+        agent = found.user_agent
+        result["Browser"] = _named(("Family", agent.family if agent else "Other"), ("MajorVersion", agent and agent.major),
+                                   ("MinorVersion", agent and agent.minor), ("Patch", agent and agent.patch))
+    if "os" in look_for:
+        system = found.os
+        result["OperatingSystem"] = _named(
+            ("Family", system.family if system else "Other"), ("MajorVersion", system and system.major),
+            ("MinorVersion", system and system.minor), ("Patch", system and system.patch),
+            ("PatchMinor", system and system.patch_minor))
+    if "device" in look_for:
+        device = found.device
+        result["Device"] = _named(("Family", device.family if device else "Other"),
+                                  ("Brand", device and device.brand), ("Model", device and device.model))
+    return json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+
+
+def _named(*pairs: tuple[str, str | None]) -> dict[str, str]:
+    return {name: value or "" for name, value in pairs}

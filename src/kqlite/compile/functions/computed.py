@@ -8,6 +8,7 @@ expression reads with a correlated lookup. A constant argument is computed while
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 
@@ -106,3 +107,21 @@ class ComputedFunctions:
 
     def f_punycode_domain_from_string(self, c, node, args):
         return self._text_function(c, node, args, computed.punycode_domain_decode, "string")
+
+    def f_parse_user_agent(self, c, node, args):
+        """parse_user_agent(text, "browser" | "os" | "device" | dynamic([...])): the parts asked for."""
+        self.arity(c, node, args, 2)
+        if args[0].type != "string":
+            raise KqlSemanticError(f"parse_user_agent() takes a string, not {args[0].type}", c.text, node.pos)
+        if not args[1].is_const:
+            raise KqlUnsupportedError("parse_user_agent() with parts to look for that are not a constant", c.text,
+                                      node.pos, "write them out: 'browser', or dynamic(['browser', 'os'])")
+        wanted = args[1].const
+        names = [wanted] if isinstance(wanted, str) else wanted
+        if not isinstance(names, list) or not names or not all(
+                isinstance(n, str) and n.lower() in computed.USER_AGENT_PARTS for n in names):
+            raise KqlSemanticError("parse_user_agent()'s second argument is 'browser', 'os', 'device' or a dynamic "
+                                   "array of them", c.text, node.pos)
+        look_for = tuple(n.lower() for n in names)
+        return self.computed_per_value(c, node, args[0], functools.partial(computed.user_agent_json,
+                                                                           look_for=look_for), "dynamic")
