@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any
 
 from kqlite.ticks import UNIX_EPOCH_TICKS, datetime_from_ticks, timedelta_from_ticks
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+class Rows(list):
+    """A small result's rows as the engine gave them (tuples of Python values, before the conversions of
+    Result.rows()): no Arrow for a few rows, whose import would cost more than the query."""
 
 
 class Result:
@@ -18,9 +24,9 @@ class Result:
     and `tables` all of them, each with its `name` (Kusto's: a fork leg's name, GenericResult, GenericResult_1,
     ...; a facet's column). A query of one table has `name` PrimaryResult, as in Kusto."""
 
-    def __init__(self, table: pa.Table, columns: list[str], types: list[str], sql: str = "",
+    def __init__(self, table: pa.Table | Rows, columns: list[str], types: list[str], sql: str = "",
                  name: str = "PrimaryResult"):
-        self._table = table
+        self._table = table  # an Arrow table, or Rows for a small result
         self.columns = columns
         self.types = types
         self.sql = sql
@@ -34,7 +40,16 @@ class Result:
         return [self, *self.more]
 
     def __len__(self) -> int:
-        return self._table.num_rows
+        return len(self._table) if isinstance(self._table, Rows) else self._table.num_rows
+
+    def _like(self, table: pa.Table | Rows, columns: list[str] | None = None, types: list[str] | None = None,
+              keep: bool = False) -> Result:
+        """Another result over `table`; with this one's sql, name and notes when `keep`."""
+        other = Result(table, self.columns if columns is None else columns, self.types if types is None else types,
+                       self.sql if keep else "", self.name if keep else "PrimaryResult")
+        if keep:
+            other.notes = list(self.notes)
+        return other
 
     def __repr__(self) -> str:
         head = ", ".join(f"{c}:{t}" for c, t in zip(self.columns, self.types, strict=True))
@@ -46,6 +61,8 @@ class Result:
         """Rows as tuples of Python values: aware UTC datetimes, timedeltas, JSON values for dynamic.
         Python keeps microseconds: a datetime or timespan with 100 ns ticks below them is a KustoDatetime or
         KustoTimespan (kqlite.ticks), which holds them too."""
+        if isinstance(self._table, Rows):
+            return [tuple(_convert(v, t) for v, t in zip(row, self.types, strict=True)) for row in self._table]
         converted = [
             [_convert(v, t) for v in self._table.column(i).to_pylist()] for i, t in enumerate(self.types)
         ]
@@ -74,29 +91,39 @@ class Result:
         return (f"<table class='kqlite-result'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
                 f"<p><small>{escape(count)}</small></p>")
 
+    def _slice(self, start: int, size: int) -> pa.Table | Rows:
+        if isinstance(self._table, Rows):
+            return Rows(self._table[start:start + size])
+        return self._table.slice(start, size)
+
     def head(self, n: int) -> list[tuple]:
         """The first `n` rows, as `rows()` gives them."""
-        return Result(self._table.slice(0, n), self.columns, self.types).rows()
+        return self._like(self._slice(0, n)).rows()
 
     def iter_batches(self, size: int = 10_000) -> Iterator[list[tuple]]:
         """The rows, `size` at a time: a large result is never all Python values at once."""
         for start in range(0, len(self), size):
-            yield Result(self._table.slice(start, size), self.columns, self.types).rows()
+            yield self._like(self._slice(start, size)).rows()
 
     def take(self, indexes: list[int]) -> Result:
         """The rows at `indexes`, in that order."""
-        taken = Result(self._table.take(pa.array(indexes, pa.int64())), self.columns, self.types, self.sql, self.name)
-        taken.notes = list(self.notes)
-        return taken
+        if isinstance(self._table, Rows):
+            return self._like(Rows(self._table[i] for i in indexes), keep=True)
+        import pyarrow as pa
+
+        return self._like(self._table.take(pa.array(indexes, pa.int64())), keep=True)
 
     def select(self, columns: list[str]) -> Result:
         """The same rows with only `columns`, in that order."""
         indexes = [self.columns.index(name) for name in columns]
+        types = [self.types[i] for i in indexes]
+        if isinstance(self._table, Rows):
+            return self._like(Rows(tuple(row[i] for i in indexes) for row in self._table), list(columns), types, True)
+        import pyarrow as pa
+
         table = pa.Table.from_arrays([self._table.column(i) for i in indexes],
                                      names=[f"c{i}" for i in range(len(indexes))])
-        selected = Result(table, list(columns), [self.types[i] for i in indexes], self.sql, self.name)
-        selected.notes = list(self.notes)
-        return selected
+        return self._like(table, list(columns), types, keep=True)
 
     def to_dicts(self) -> list[dict[str, Any]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows()]
@@ -104,9 +131,12 @@ class Result:
     def to_arrow(self) -> pa.Table:
         """An Arrow table: datetime as UTC timestamps, timespan as durations (microseconds: the 100 ns ticks below
         them are dropped, floored), dynamic as JSON text."""
+        import pyarrow as pa
+
+        table = self._table if not isinstance(self._table, Rows) else _arrow_of_rows(self._table, self.types)
         arrays, fields = [], []
         for i, (name, kql_type) in enumerate(zip(self.columns, self.types, strict=True)):
-            column = self._table.column(i)
+            column = table.column(i)
             if kql_type == "timespan":
                 column = _ticks_to_micros(column, 0, pa.duration("us"))
             elif kql_type == "datetime":  # ticks since 0001-01-01 -> microseconds since 1970
@@ -121,11 +151,31 @@ class Result:
         return self.to_arrow().to_pandas()
 
 
+# the Arrow type a column of each KQL type has as the engine gives it (datetime and timespan as ticks)
+_ENGINE_ARROW = {"long": "int64", "int": "int32", "real": "float64", "bool": "bool_", "string": "string",
+                 "datetime": "int64", "timespan": "int64", "dynamic": "string", "guid": "string"}
+
+
+def _arrow_of_rows(rows: Rows, types: list[str]) -> pa.Table:
+    """A small result's rows as the Arrow table the engine would have given."""
+    import pyarrow as pa
+
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in types]
+    arrays = []
+    for values, kql_type in zip(columns, types, strict=True):
+        if kql_type == "guid":
+            values = [None if v is None else str(v) for v in values]
+        arrow_type = _ENGINE_ARROW.get(kql_type)
+        arrays.append(pa.array(list(values), getattr(pa, arrow_type)() if arrow_type else None))
+    return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(types))])
+
+
 def _ticks_to_micros(column: pa.ChunkedArray, epoch_micros: int, arrow_type: pa.DataType) -> pa.ChunkedArray:
     """Ticks (int64) as microseconds from `epoch_micros`, of `arrow_type`: floored, nulls kept. Done on the
     chunks' buffers with numpy: Arrow's compute functions would build a scalar, and Arrow's scalars import
     pandas (a sixth of a second, the whole cost of a small query)."""
     import numpy as np
+    import pyarrow as pa
 
     ticks = column.cast(pa.int64())
     chunks = []

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import os
 import queue
+import re
 import signal
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
@@ -42,13 +44,15 @@ from kqlite.compile.sqlnames import SqlNames
 from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError
 from kqlite.geoip import open_geoip
-from kqlite.result import Result
+from kqlite.result import Result, Rows
 from kqlite.schemas import FLAVOURS, differing_tables, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 from kqlite.ticks import datetime_from_ticks
 
 if TYPE_CHECKING:  # the externaldata package is imported when a query first reads external data
+    import pyarrow as pa
+
     from kqlite.external.policy import ExternalPolicy
 
 # DuckDB storage type -> KQL type, for columns that no bundled schema describes.
@@ -260,7 +264,7 @@ class Connection:
         physical = self._view_columns(raw_name)
         names = _original_names(source, [p for p, _ in physical])
         columns = {kql: (raw, duck_type) for kql, (raw, duck_type) in zip(names, physical, strict=True)}
-        null_free = _arrow_null_free(source) if isinstance(source, pa.Table) else None
+        null_free = _arrow_null_free(source) if _is_arrow_table(source) else None
         if null_free is None and self._read_by_duckdb(source, (".csv", ".json", ".jsonl", ".ndjson")):
             null_free = set()  # DuckDB keeps no statistics of CSV and JSON files: no use asking (a scan each)
         return _Source(raw_name, columns, null_free, datetime.now(UTC))
@@ -313,8 +317,10 @@ class Connection:
             except duckdb.Error as error:
                 raise KqlDataError(f"table {name}: cannot read {path}: {_first_line(error)}") from None
             return
-        if not isinstance(source, pa.Table):
+        if not _is_arrow_table(source):
             try:
+                import pyarrow as pa
+
                 source = pa.Table.from_pandas(source, preserve_index=False)
             except Exception as error:  # noqa: BLE001 - any conversion failure is a data error
                 raise KqlDataError(f"table {name}: cannot read data of type {type(source).__name__}: {error}") from error
@@ -674,23 +680,52 @@ class Connection:
         result.more = [further_result(part, part_table) for part, part_table in more]
         return result
 
-    def _execute(self, sql: str, deadline: float | None, limit: float | None) -> pa.Table:
-        """The whole result as one Arrow table."""
-        batches = self._batches(sql, deadline, limit)
-        schema = next(batches)
-        return pa.Table.from_batches(list(batches), schema=schema)
+    def _execute(self, sql: str, deadline: float | None, limit: float | None) -> pa.Table | Rows:
+        """The whole result: as one Arrow table, or as Rows when it is small and Arrow is not loaded yet (its
+        import, 50 ms, is most of what a small query costs in a fresh process, as the command line is)."""
+        rows_first = _SMALL_RESULT if not _arrow_loaded() else 0
+        items = self._batches(sql, deadline, limit, rows_first)
+        first = next(items)
+        if isinstance(first, Rows):
+            for _ in items:  # the end of the stream
+                pass
+            return first
+        import pyarrow as pa
 
-    def _batches(self, sql: str, deadline: float | None, limit: float | None) -> Iterator[Any]:
+        head = None
+        if isinstance(first, _Head):  # more rows than a small result: the head as Python values, the rest Arrow
+            head, first = first.rows, next(items)
+        table = pa.Table.from_batches(list(items), schema=first)
+        if head is None:
+            return table
+        return _with_head(head, table)
+
+    def _batches(self, sql: str, deadline: float | None, limit: float | None,
+                 rows_first: int = 0) -> Iterator[Any]:
         """The result's schema, then its record batches, as DuckDB makes them on a worker thread: the caller
-        holds a few batches at a time, and the deadline and Ctrl-C interrupt DuckDB mid-query."""
+        holds a few batches at a time, and the deadline and Ctrl-C interrupt DuckDB mid-query. With
+        `rows_first`, up to that many rows are first fetched as Python values: the whole result (Rows) when
+        that is all, else those rows (_Head) before the schema and the batches of the rest."""
         results: queue.Queue[Any] = queue.Queue(maxsize=4)
         stop = threading.Event()
 
         def work() -> None:
             relation = None
             try:
-                relation = self.duckdb.sql(sql)
-                reader = relation.to_arrow_reader(_BATCH_ROWS)
+                if rows_first:
+                    cursor = self.duckdb.execute(sql)
+                    head = cursor.fetchmany(rows_first + 1)
+                    if len(head) <= rows_first:
+                        _put(results, stop, Rows(head))
+                        _put(results, stop, _DONE)
+                        return
+                    _put(results, stop, _Head(head))
+                    with warnings.catch_warnings():  # that Arrow output of a DB-API result copies the rows
+                        warnings.simplefilter("ignore", UserWarning)
+                        reader = cursor.to_arrow_reader(_BATCH_ROWS)
+                else:
+                    relation = self.duckdb.sql(sql)
+                    reader = relation.to_arrow_reader(_BATCH_ROWS)
                 _put(results, stop, reader.schema)
                 for batch in reader:
                     if not _put(results, stop, batch):
@@ -851,6 +886,38 @@ def _first_line(error: BaseException) -> str:
 
 
 _BATCH_ROWS = 65_536
+_SMALL_RESULT = 10_000  # rows a result may have to come back as Python values (Rows) rather than Arrow
+
+
+@dataclass
+class _Head:
+    """The first rows of a result that has more than a small one (as Python values), before its Arrow rest."""
+
+    rows: list[tuple]
+
+
+def _with_head(head: list[tuple], rest: pa.Table) -> pa.Table:
+    """A result's first rows (Python values) and the Arrow table of the others, as one Arrow table."""
+    import pyarrow as pa
+
+    columns = list(zip(*head, strict=True))
+    arrays = []
+    for i, field in enumerate(rest.schema):
+        values = [None if v is None else str(v) for v in columns[i]] if pa.types.is_string(field.type) else \
+            list(columns[i])
+        arrays.append(pa.array(values, field.type))
+    return pa.concat_tables([pa.Table.from_arrays(arrays, schema=rest.schema), rest])
+
+
+def _arrow_loaded() -> bool:
+    """Whether pyarrow is imported already (then a result comes back as Arrow, without a DB-API copy)."""
+    return "pyarrow" in sys.modules
+
+
+def _is_arrow_table(source: Any) -> bool:
+    """Whether `source` is a pyarrow Table (without importing pyarrow: if it is not loaded, nothing is one)."""
+    arrow = sys.modules.get("pyarrow")
+    return arrow is not None and isinstance(source, arrow.Table)
 _DONE = object()
 
 
@@ -887,6 +954,8 @@ class ResultStream:
     def __iter__(self) -> Iterator[list[tuple]]:
         try:
             for batch in self._batches:
+                import pyarrow as pa
+
                 rows = Result(pa.Table.from_batches([batch]), self.columns, self.types).rows()
                 self.rows_seen += len(rows)
                 yield rows
@@ -923,6 +992,7 @@ def _glob_escaped(path: str) -> str:
 
 def _arrow_source(path: Path, reader: str, typed_csv: bool) -> Any:
     """A file read by Arrow, for a connection whose DuckDB may no longer open files."""
+    import pyarrow as pa
     import pyarrow.csv as pacsv
     import pyarrow.dataset as ds
     import pyarrow.json as pajson
@@ -945,9 +1015,13 @@ def _arrow_source(path: Path, reader: str, typed_csv: bool) -> Any:
 def _original_names(source: Any, described: list[str]) -> list[str]:
     """The data's own column names: DuckDB renames the second of two names that differ only in case
     (`user`, `User` -> `user`, `User_1`); Kusto keeps both."""
+    folded = [name.lower() for name in described]
+    if not any(re.fullmatch(r"(.+)_\d+", name) and re.fullmatch(r"(.+)_\d+", name).group(1) in folded
+               for name in folded):
+        return described  # no name DuckDB could have renamed
     names: list[str] | None = None
     try:
-        if isinstance(source, pa.Table):
+        if _is_arrow_table(source):
             names = source.schema.names
         elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".parquet":
             import pyarrow.parquet as pq
@@ -956,6 +1030,10 @@ def _original_names(source: Any, described: list[str]) -> list[str]:
         elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".csv":
             with open(source, encoding="utf-8-sig", newline="") as handle:
                 names = next(csv.reader(handle), None)
-    except (OSError, ValueError, pa.ArrowException, csv.Error):
+    except (OSError, ValueError, csv.Error):
+        names = None
+    except Exception as error:  # noqa: BLE001 - Arrow's errors, without importing Arrow to name them
+        if type(error).__module__.split(".")[0] != "pyarrow":
+            raise
         names = None
     return names if names is not None and len(names) == len(described) else described

@@ -86,5 +86,8 @@ def flavour_only_tables(flavour: Flavour) -> frozenset[str]:
 @cache
 def differing_tables() -> frozenset[str]:
     """Tables both flavours have, with different columns."""
-    return frozenset(t for t in _names("defender") & _names("sentinel")
-                     if _schema("defender", t) != _schema("sentinel", t))
+    # the columns' JSON text is compared first: decoding every shared table's schema cost 20 ms a query
+    defender, sentinel = _bundle()["defender"], _bundle()["sentinel"]
+    return frozenset(t for t in defender.keys() & sentinel.keys()
+                     if t not in KQLITE_TABLES and defender[t] != sentinel[t]
+                     and _schema("defender", t) != _schema("sentinel", t))

@@ -1,0 +1,33 @@
+"""A result comes back as Python rows when it is small and Arrow is not loaded (a fresh command line), as its
+first rows then Arrow when it is larger, or as Arrow: every view of it is the same whichever way it came."""
+
+from __future__ import annotations
+
+import pytest
+
+import kqlite
+from kqlite.backends import duckdb as duckdb_backend
+from kqlite.result import Rows
+
+QUERY = """range i from 1 to 25 step 1
+| extend s = iff(i % 5 == 0, '', strcat('row', i)), d = iff(i % 4 == 0, dynamic(null), pack('i', i, 'a', pack_array(i, 'x'))),
+    g = guid(74be27de-1e4e-49d9-b579-fe0b331d3642), t = datetime(2024-01-01 00:00:00.1234567) + i * 1s,
+    ts = i * 1ms + 1tick, r = iff(i % 3 == 0, real(null), i / 7.0), b = i % 2 == 0, n = iff(i % 6 == 0, int(null), toint(i)),
+    m = todecimal(i) / 8"""
+
+
+def views(result: kqlite.Result) -> tuple:
+    return (len(result), result.rows(), result.head(3), list(result.iter_batches(7)), result.take([4, 0, 2]).rows(),
+            result.select(["t", "s"]).rows(), result.to_arrow().to_pylist(), result.to_dicts()[:2])
+
+
+@pytest.mark.parametrize(("arrow_loaded", "small"), [(True, 10_000), (False, 10_000), (False, 10)])
+def test_every_view_is_the_same_whichever_way_the_rows_came(monkeypatch, arrow_loaded, small):
+    expected = views(kqlite.connect().query(QUERY))  # Arrow (the test process has it loaded)
+    monkeypatch.setattr(duckdb_backend, "_arrow_loaded", lambda: arrow_loaded)
+    monkeypatch.setattr(duckdb_backend, "_SMALL_RESULT", small)
+    result = kqlite.connect().query(QUERY)
+    assert isinstance(result._table, Rows) == (not arrow_loaded and small >= 25)
+    assert views(result) == expected
+    empty = kqlite.connect().query(QUERY + " | where i < 0")
+    assert len(empty) == 0 and empty.rows() == [] and empty.to_arrow().num_rows == 0
