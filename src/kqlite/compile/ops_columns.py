@@ -89,6 +89,9 @@ class ColumnOperators:
         return [(f"{call.name}_{argument}_{field}", typed, call.pos) for field, typed in results]
 
     def op_Extend(self, op: ast.Extend, rel: Relation, env: Env) -> Relation:
+        if self.session_calls(op.items, env):  # row_window_session(): computed first, as hidden columns
+            items, rel, hidden = self.lower_sessions(op.items, rel, env)
+            return self.without_columns(self.op_Extend(ast.Extend(op.pos, items), rel, env), hidden)
         self.operators_used.append("extend")
         c = self.exprs(env, rel)
         items = self.named_items(op.items, rel, env, "extend", c)
@@ -141,6 +144,9 @@ class ColumnOperators:
         return order
 
     def op_Project(self, op: ast.Project, rel: Relation, env: Env) -> Relation:
+        if self.session_calls(op.items, env):  # row_window_session(): computed first, as hidden columns
+            items, rel, _hidden = self.lower_sessions(op.items, rel, env)
+            return self.op_Project(ast.Project(op.pos, items), rel, env)
         self.operators_used.append("project")
         c = self.exprs(env, rel)
         items = self.named_items(op.items, rel, env, "project", c)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.types import NUMERIC
-from kqlite.errors import KqlSemanticError
+from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
 if TYPE_CHECKING:
@@ -126,6 +126,11 @@ class WindowFunctions:
         elif x.type == "string":
             parts.append(sb.string(""))
         return Typed(self.window(c, node, c.dialect.call(sql_name, parts)), x.type)
+
+    def f_row_window_session(self, c, node, args):
+        """Computed before the extend or project naming it (compile/ops_sessions.py); reached elsewhere."""
+        raise KqlUnsupportedError("row_window_session() outside extend and project", c.text, node.pos,
+                                  "compute it in an extend first")
 
     def f_prev(self, c, node, args):
         return self._shift(c, node, args, "lag")
