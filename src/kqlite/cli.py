@@ -260,6 +260,7 @@ class QuerySettings:
     local_utc_offset: timedelta | None = None
     backend: str = "duckdb"
     geoip_database: Path | None = None  # geo_info_from_ip_address()'s MaxMind database
+    allow_python: bool = False  # evaluate python() may run its script on this machine
 
 
 def _parse_params(ctx: click.Context, param: click.Parameter, values: Sequence[str]) -> dict[str, str]:
@@ -326,13 +327,16 @@ def query_settings_options(command: Callable) -> Callable:
                   type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   help="A MaxMind City database (GeoLite2-City.mmdb) for geo_info_from_ip_address() "
                        "(default: $KQLITE_GEOIP_DATABASE).")
+    @click.option("--allow-python", "allow_python", is_flag=True,
+                  help="Let `evaluate python()` run the query's Python script on this machine (off by default: "
+                       "the script can do anything you can).")
     @local_offset_option
     @functools.wraps(command)
     def wrapper(*args: Any, flavour: str, now: datetime | None, params: dict[str, str], allow_paths: tuple[Path, ...],
                 offline: bool, local_utc_offset: timedelta | None, backend: str, geoip_database: Path | None,
-                **kwargs: Any) -> Any:
+                allow_python: bool, **kwargs: Any) -> Any:
         settings = QuerySettings(flavour, now, params, list(allow_paths), offline, local_utc_offset, backend,
-                                 geoip_database)
+                                 geoip_database, allow_python)
         return command(*args, settings=settings, **kwargs)
 
     return wrapper
@@ -453,7 +457,7 @@ def _connect(inputs: Inputs) -> Any:
         return _connect_spark(inputs, tables, policy)
     return kqlite.connect(database, tables=tables, read_only=inputs.db is not None, flavour=settings.flavour,
                           now=settings.now, external_policy=policy, geoip_database=settings.geoip_database,
-                          **inputs.limits)
+                          allow_python=settings.allow_python, **inputs.limits)
 
 
 def _connect_spark(inputs: Inputs, tables: dict[str, Any], policy: Any) -> Any:
@@ -464,7 +468,8 @@ def _connect_spark(inputs: Inputs, tables: dict[str, Any], policy: Any) -> Any:
     settings = inputs.settings
     try:
         return kqlite.connect(backend="spark", tables=tables, flavour=settings.flavour, now=settings.now,
-                              external_policy=policy, geoip_database=settings.geoip_database)
+                              external_policy=policy, geoip_database=settings.geoip_database,
+                              allow_python=settings.allow_python)
     except ImportError:
         raise KqlError("--backend spark needs pyspark: pip install 'kqlite[spark]'") from None
 

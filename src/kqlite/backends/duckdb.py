@@ -111,7 +111,7 @@ class Connection:
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
                  read_only: bool = False, flavour: str = "auto", now: datetime | None = None,
                  external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None,
-                 geoip_database: str | os.PathLike | None = None):
+                 geoip_database: str | os.PathLike | None = None, allow_python: bool = False):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -150,6 +150,7 @@ class Connection:
         self._external_views: dict[str, tuple[str, list[str]]] = {}
         self._readable: set[str] = set()  # the files attached views read: all DuckDB may open once locked
         self._external_policy = external_policy
+        self.allow_python = allow_python  # evaluate python() may run its script here (see docs/semantics.md)
         self.geoip = open_geoip(geoip_database)  # geo_info_from_ip_address()'s database (or the environment's)
         self._attached_paths: list[str] = []
         for name in self._stored_tables():  # a kqlite store (``kqlite ingest --db``): its tables are the data
@@ -636,7 +637,8 @@ class Connection:
         self._lock_down()
         options = {"probe": self._probe, "names": self.names, "params": params, "now": now or self.now,
                    "external": self._external, "deadline": deadline, "variables": variables,
-                   "register_rows": self._register_rows, "geoip": self.geoip}
+                   "register_rows": self._register_rows, "geoip": self.geoip,
+                   "allow_python": self.allow_python}
         with deep_recursion():
             try:
                 script = parse(kql)

@@ -103,7 +103,7 @@ class SparkConnection:
     def __init__(self, tables: dict[str, Any] | None = None, *, spark: SparkSession | None = None,
                  flavour: str = "auto", now: datetime | None = None, timeout: float | None = None,
                  external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None,
-                 geoip_database: str | os.PathLike | None = None):
+                 geoip_database: str | os.PathLike | None = None, allow_python: bool = False):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -117,6 +117,7 @@ class SparkConnection:
         self.now = now
         self.timeout = timeout
         self.names = SqlNames()
+        self.allow_python = allow_python  # evaluate python() may run its script here (see docs/semantics.md)
         self.geoip = open_geoip(geoip_database)  # geo_info_from_ip_address()'s database (or the environment's)
         self._prefix = f"kqlite{next(_connection_numbers)}_"  # this connection's temporary views
         self._sources: dict[str, DataFrame] = {}
@@ -345,7 +346,8 @@ class SparkConnection:
         """The compiled query and its Spark SQL text."""
         options = {"probe": self._probe, "external": self._external, "names": self.names, "params": params,
                    "now": now or self.now, "deadline": deadline, "variables": variables, "dialect": self.dialect,
-                   "register_rows": self._register_rows, "geoip": self.geoip}
+                   "register_rows": self._register_rows, "geoip": self.geoip,
+                   "allow_python": self.allow_python}
         with deep_recursion():
             try:
                 script = parse(kql)

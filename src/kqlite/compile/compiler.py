@@ -29,6 +29,7 @@ from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
 from kqlite.compile.ops_pivot import PivotOperators
+from kqlite.compile.ops_python import PythonPlugin
 from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_scan import ScanOperators
 from kqlite.compile.ops_sequences import SequencePlugins
@@ -83,7 +84,8 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
                    params: Mapping[str, Any] | None = None,
                    external: ExternalReader | None = None, deadline: float | None = None,
                    variables: Mapping[str, Any] | None = None, dialect: Dialect | None = None,
-                   register_rows: RowsRegistrar | None = None, geoip: GeoIP | None = None) -> CompiledQuery:
+                   register_rows: RowsRegistrar | None = None, geoip: GeoIP | None = None,
+                   allow_python: bool = False) -> CompiledQuery:
     """Compile a parsed script against a catalog of table name -> columns (a `Catalog`, or a plain mapping
     whose tables are read from SQL relations of the same names).
 
@@ -92,12 +94,13 @@ def compile_script(script: ast.Script, catalog: Mapping[str, list[Column]], now:
     `params`: values of the parameters a `declare query_parameters` statement declares. `external` reads
     the data of an `externaldata` operator (columns, URIs, properties) into a relation. `dialect`: the SQL
     engine the query is for (DuckDB by default). `register_rows` makes an Arrow table of rows computed while
-    compiling a relation of the engine; `geoip` is the database geo_info_from_ip_address() reads."""
+    compiling a relation of the engine; `geoip` is the database geo_info_from_ip_address() reads;
+    `allow_python` lets `evaluate python()` run its script in this process."""
     ctx = CompileContext(
         text=script.text, catalog=catalog if isinstance(catalog, Catalog) else Catalog(catalog),
         dialect=dialect or dialect_named("duckdb"), now=now or datetime.now(UTC), names=names or SqlNames(),
         params=dict(params or {}), variables=dict(variables or {}), external=external, run_sql=probe,
-        deadline=deadline, register_rows=register_rows, geoip=geoip)
+        deadline=deadline, register_rows=register_rows, geoip=geoip, allow_python=allow_python)
     return Compiler(ctx).script(script)
 
 
@@ -107,7 +110,8 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
-               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators, SessionOperators):
+               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators, SessionOperators,
+               PythonPlugin):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 

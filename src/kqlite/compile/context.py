@@ -42,6 +42,7 @@ class CompileContext:
     run_sql: Callable[[str], list[tuple]] | None = None  # runs a partial query (bag_unpack's keys)
     register_rows: RowsRegistrar | None = None  # makes rows computed while compiling a relation
     geoip: GeoIP | None = None  # the MaxMind database geo_info_from_ip_address() reads (None: refused)
+    allow_python: bool = False  # evaluate python() may run its script on this machine (off unless asked)
     deadline: float | None = None  # time.monotonic() by which compiling must be done
     # ---- what compiling finds out (read by the backend and `explain` afterwards)
     options: RequestOptions = field(default_factory=RequestOptions)  # `set` statements that act

@@ -246,6 +246,8 @@ class PluginOperators:
             out = self.ipv4_lookup(plugin, rel, env)
         elif plugin.name == "ipv6_lookup":
             out = self.ipv6_lookup(plugin, rel, env)
+        elif plugin.name == "python":
+            out = self.python_plugin(plugin, rel, env)
         elif plugin.name == "bag_unpack":
             out = self.bag_unpack(plugin, rel, env)
         elif plugin.name in ANALYTICS_PLUGINS:

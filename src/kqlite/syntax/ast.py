@@ -50,6 +50,13 @@ class TypeOf(Expr):
 
 
 @dataclass
+class SchemaOf(Expr):
+    """`typeof(*, Name:type, ...)`: a plugin's output schema (python()); ("*", "") stands for the input's columns."""
+
+    columns: list[tuple[str, str]]
+
+
+@dataclass
 class Unary(Expr):
     op: str
     operand: Expr

@@ -236,6 +236,23 @@ class _Parser:
             raise self.error("a function body", start)
         return ast.FunctionDef(start.pos, params, body)
 
+    def schema_of(self, pos: int) -> ast.SchemaOf:
+        """The rest of `typeof(*, Name:type, ...)` after its parenthesis."""
+        columns: list[tuple[str, str]] = []
+        while True:
+            if self.accept_op("*"):
+                columns.append(("*", ""))
+            else:
+                name = self.advance()
+                if name.kind is not Kind.IDENT:
+                    raise self.error("a column name or *", name)
+                self.expect_op(":")
+                columns.append((name.text, self.type_name()))
+            if not self.accept_op(","):
+                break
+        self.expect_op(")")
+        return ast.SchemaOf(pos, columns)
+
     def type_name(self) -> str:
         tok = self.tok
         if tok.kind is Kind.IDENT:
@@ -1252,6 +1269,8 @@ class _Parser:
             if word == "typeof" and self.peek().is_op("("):
                 self.advance()
                 self.advance()
+                if self.tok.is_op("*") or self.peek().is_op(":"):  # a schema: typeof(*, Name:type, ...)
+                    return self.schema_of(tok.pos)
                 type_tok = self.advance()
                 name = type_tok.text if type_tok.kind is Kind.IDENT else None
                 if name is None:

@@ -218,6 +218,7 @@ class DuckDB(Dialect):
         "base64_decode_text": "COALESCE(TRY(decode(from_base64(:s))), '')",
         "base64_encode_text": 'to_base64(encode(:s))',
         # text as numbers: code points, and base64 as its bytes (hex text read two digits at a time)
+        "json_text": "CAST(:d AS VARCHAR)",  # a dynamic value's JSON text
         "json_singleton_list": "[:v]",
         "codepoints_of_text": "to_json(list_transform(list_filter(string_split(:s, ''), x -> x <> ''), x -> unicode(x)))",
         "text_of_codepoints": (

@@ -347,6 +347,7 @@ class Spark(Dialect):
         "base64_decode_text": "COALESCE(try_validate_utf8(CAST(try_to_binary(:s, 'base64') AS STRING)), '')",
         "base64_encode_text": "base64(encode(:s, 'UTF-8'))",
         # UTF-32 big-endian: eight hex digits a code point (a Java string's characters are UTF-16 units)
+        "json_text": "to_json(:d)",  # a dynamic value's JSON text (a cast gives a string bare)
         "json_singleton_list": "array(:v)",
         "codepoints_of_text": (  # sequence(0, -1) counts down: the empty text apart
             "CASE WHEN :s = '' THEN parse_json('[]') ELSE CAST(transform(sequence(0, length(hex(encode(:s, 'UTF-32'))) "
