@@ -47,3 +47,17 @@ def test_a_damaged_or_unwritable_cache_is_passed_over(tmp_path: Path, monkeypatc
     assert sql_cache.cached("test", [source], "1", lambda: {"sql": "b"}) == {"sql": "b"}
     monkeypatch.setenv("XDG_CACHE_HOME", str(source))  # a file, not a folder: nothing can be written under it
     assert sql_cache.cached("test", [source], "1", lambda: {"sql": "c"}) == {"sql": "c"}
+
+
+def test_the_mapping_is_kept_between_runs(tmp_path, monkeypatch):
+    """Every file the mapping's key reads exists (a missing one meant no key, so no cache: its SQL was built again
+    on every ingest, 0.3 s), and a second run reads the first one's SQL."""
+    from kqlite.ingest import sysmon_map
+
+    assert all(path.is_file() for path in sysmon_map.mapping_sql_inputs())
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builds = []
+    monkeypatch.setattr(sysmon_map, "_build_mapping_sql", lambda: builds.append(1) or {"create": "x"})
+    first = sysmon_map.mapping_sql.__wrapped__()  # past the in-process memo: the disk cache alone
+    assert first == sysmon_map.mapping_sql.__wrapped__() == {"create": "x"} and builds == [1]
+    assert list((tmp_path / "kqlite" / "sql").glob("sysmon-map-*.json"))

@@ -481,8 +481,12 @@ def _table(name: str, select: exp.Expression) -> str:
 def mapping_sql() -> dict[str, Any]:
     """Every statement of the staging and the mapping, as text ("tables": one per TABLE_MAPS entry), kept
     between runs by sql_cache."""
-    inputs = [Path(__file__), Path(schemas.__file__), Path(schemas.__file__).with_name("tables.json.gz")]
-    return cached("sysmon-map", inputs, sqlglot.__version__, _build_mapping_sql)
+    return cached("sysmon-map", mapping_sql_inputs(), sqlglot.__version__, _build_mapping_sql)
+
+
+def mapping_sql_inputs() -> list[Path]:
+    """The files the mapping's SQL is built from: a change to any of them builds it again."""
+    return [Path(__file__), Path(schemas.__file__), Path(schemas.__file__).with_name("tables.tsv.gz")]
 
 
 def _build_mapping_sql() -> dict[str, Any]:
