@@ -148,8 +148,21 @@ def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, mo
 
 @pytest.mark.parametrize(("load", "idle"), [(0.2, 4), (1.6, 2), (3.6, 1), (9.0, 1)])
 def test_workers_are_started_for_the_cores_the_machine_leaves_idle(monkeypatch, load, idle):
+    """By the load average where the system tells no CPU times..."""
     monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
     monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(pipeline, "_cpu_times", lambda: None)
+    assert pipeline._idle_cores() == idle
+
+
+@pytest.mark.parametrize(("busy", "idle"), [(0, 4), (100, 3), (250, 2), (400, 1)])
+def test_idle_cores_are_measured_now_where_the_system_tells(monkeypatch, busy, idle):
+    """... and by the CPU time spent meanwhile where it does (Linux): a job that ended a minute ago (still in
+    the load average) does not keep the workers from starting."""
+    samples = iter([[1000, 0, 0, 5000, 0, 0, 0], [1000 + busy, 0, 0, 5000 + 400 - busy, 0, 0, 0]])
+    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    monkeypatch.setattr(pipeline, "_cpu_times", lambda: next(samples))
     assert pipeline._idle_cores() == idle
 
 

@@ -11,6 +11,7 @@ import codecs
 import multiprocessing
 import os
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -118,16 +119,46 @@ _FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") 
 
 
 def _idle_cores() -> int:
-    """The cores the other jobs of the machine leave idle (by the load average of the last minute), this
-    process's own core included. Worker processes on busy cores only add their cost: on a shared machine whose
-    other jobs kept the cores busy, two processes took twice the time of one, and a 1 GB log read by two
-    workers took 1.5 times as long as read here."""
+    """The cores the other jobs of the machine leave idle, this process's own core included: measured over a
+    twentieth of a second where the system says (Linux), else by the load average of the last minute (which
+    still counts a job that just ended, such as the previous command). Worker processes on busy cores only add
+    their cost: on a shared machine whose other jobs kept the cores busy, two processes took twice the time of
+    one, and a 1 GB log read by two workers took 1.5 times as long as read here."""
     cores = os.cpu_count() or 1
+    idle = _idle_fraction()
+    if idle is not None:
+        return max(min(cores, round(cores * idle)), 1)
     try:
         load = os.getloadavg()[0]
     except OSError:  # not known: every core
         return cores
     return max(min(cores, round(cores - load)), 1)
+
+
+def _idle_fraction(interval: float = 0.05) -> float | None:
+    """The share of the machine's CPU time that was idle over `interval` seconds (/proc/stat), or None."""
+    before = _cpu_times()
+    if before is None:
+        return None
+    time.sleep(interval)
+    after = _cpu_times()
+    if after is None:
+        return None
+    total = sum(after) - sum(before)
+    idle = (after[3] + after[4]) - (before[3] + before[4])  # idle and iowait
+    return idle / total if total > 0 else None
+
+
+def _cpu_times() -> list[int] | None:
+    """The machine's CPU time counters (user, nice, system, idle, iowait, ...), or None where not known."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = handle.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 6 or fields[0] != "cpu":
+        return None
+    return [int(value) for value in fields[1:]]
 
 
 def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult | BaseException:
@@ -205,7 +236,7 @@ class Ingest:
         self._evtx_pending_bytes = 0
         self._evtx_pending_memory = 0
         # once, before this run's own workers weigh on the load average
-        self._idle_cores = _idle_cores()
+        self._cores: int | None = None  # idle cores, measured when there is enough EVTX to share
 
     def add(self, paths: list[str | Path]) -> IngestReport:
         for item in iter_sources(paths, self.archives):
@@ -282,8 +313,11 @@ class Ingest:
                 for source, _, size in pending]
         # a large log counts as several jobs: its runs of chunks are shared out
         shares = sum(max(size // _MIN_PART, 1) if path is not None else 1 for _, path, _, size in jobs)
-        workers = min(self._idle_cores, _MAX_WORKERS, shares)
-        parallel = workers > 1 and sum(size for *_, size in pending) >= _PARALLEL_BYTES and _FORK is not None
+        parallel = sum(size for *_, size in pending) >= _PARALLEL_BYTES and _FORK is not None and shares > 1
+        if parallel and self._cores is None:
+            self._cores = _idle_cores()
+        workers = min(self._cores or 1, _MAX_WORKERS, shares)
+        parallel = parallel and workers > 1
         if parallel:
             results = self._read_evtx_in_workers(jobs, workers)
         else:
