@@ -12,12 +12,28 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
 from kqlite.compile.types import NUMERIC, widest_number
 from kqlite.errors import KqlSemanticError
+from kqlite.syntax import ast
 
 if TYPE_CHECKING:
     pass
 
 
 class LogicFunctions:
+    def f_around(self, c, node, args):
+        """Whether value is within [center - delta, center + delta]; null when any argument is."""
+        self.arity(c, node, args, 3)
+        for arg in args:
+            if arg.type not in ("int", "long", "real", "datetime", "timespan"):
+                raise KqlSemanticError(f"around() takes numbers, datetimes or timespans, not {arg.type}", c.text,
+                                       node.pos)
+        value, center, delta = node.args
+        low = c.compile(ast.Binary(node.pos, "-", center, delta))
+        high = c.compile(ast.Binary(node.pos, "+", center, delta))
+        value_low, low = c.comparable(args[0], low, node)
+        value_high, high = c.comparable(args[0], high, node)
+        inside = exp.and_(exp.GTE(this=value_low.sql, expression=low.sql), exp.LTE(this=value_high.sql, expression=high.sql))
+        return Typed(exp.Paren(this=inside), "bool")
+
     def f_not(self, c, node, args):
         self.arity(c, node, args, 1)
         t = args[0]

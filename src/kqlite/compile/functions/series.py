@@ -115,6 +115,11 @@ class SeriesFunctions:
         return Typed(sb.coalesce(c.dialect.shape("list_total", l=self.series_numbers(c, node, args)), sb.number(0.0)),
                      "real")
 
+    def f_series_product(self, c, node, args):
+        """The product of the numeric elements (real; 1 for none)."""
+        self.arity(c, node, args, 1)
+        return Typed(c.dialect.shape("list_multiplied", l=self.series_numbers(c, node, args)), "real")
+
     def f_series_dot_product(self, c, node, args):
         """The sum of the element-wise products of two series (a number broadcasts)."""
         products = self.f_series_multiply(c, node, args)

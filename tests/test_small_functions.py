@@ -1,0 +1,29 @@
+"""around() and series_product(): the documentation's examples and their edges, on both engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+import kqlite
+
+
+def test_around_filters_rows_near_a_time(con):
+    query = ("range dt from datetime(2021-01-01 01:00) to datetime(2021-01-01 02:00) step 1min"
+             " | where around(dt, datetime(2021-01-01 01:30), 1min)")
+    assert con.query(query).rows() == [(datetime(2021, 1, 1, 1, minute, tzinfo=UTC),) for minute in (29, 30, 31)]
+
+
+def test_around_numbers_timespans_and_nulls(con):
+    query = ("print a = around(5, 4, 1), b = around(5.5, 4, 1), c = around(long(null), 4, 1), d = around(3h, 2h, 1h),"
+             " e = around(2, 4, -3), f = around(1.5, 2, 0.5)")
+    assert con.query(query).rows() == [(True, False, None, True, False, True)]
+    with pytest.raises(kqlite.KqlSemanticError, match="around"):
+        con.query("print around('a', 1, 1)")
+
+
+def test_series_product(con):
+    query = ("print arr = dynamic([1, 2, 3, 4]) | extend p = series_product(arr),"
+             " empty = series_product(dynamic([])), holes = series_product(dynamic([2.5, null, 2]))")
+    assert con.query(query).rows() == [([1, 2, 3, 4], 24.0, 1.0, 5.0)]
