@@ -27,3 +27,19 @@ def test_series_product(con):
     query = ("print arr = dynamic([1, 2, 3, 4]) | extend p = series_product(arr),"
              " empty = series_product(dynamic([])), holes = series_product(dynamic([2.5, null, 2]))")
     assert con.query(query).rows() == [([1, 2, 3, 4], 24.0, 1.0, 5.0)]
+
+
+def test_indexof_regex_documented_examples(con):
+    query = ('print idx1 = indexof_regex("abcabc", @"a.c"), idx2 = indexof_regex("abcabcdefg", @"a.c", 0, 9, 2),'
+             ' idx3 = indexof_regex("abcabc", @"a.c", 1, -1, 2), idx4 = indexof_regex("ababaa", @"a.a", 0, -1, 2),'
+             ' idx5 = indexof_regex("abcabc", @"a|ab", -1)')
+    assert con.query(query).rows() == [(0, 3, -1, -1, None)]
+
+
+def test_indexof_regex_over_a_column(con):
+    query = ('datatable(s:string)["powershell -enc AAAA", "cmd /c whoami", "", "x -EncodedCommand y -enc z"]'
+             ' | extend one = indexof_regex(s, @"-(?i:enc)"), two = indexof_regex(s, @"-(?i:enc)", 0, -1, 2),'
+             ' from5 = indexof_regex(s, "o", 5), head = indexof_regex(s, "o", 0, 3)')
+    assert sorted(con.query(query).rows()) == sorted([
+        ("powershell -enc AAAA", 11, -1, -1, 1), ("cmd /c whoami", -1, -1, 9, -1), ("", -1, -1, -1, -1),
+        ("x -EncodedCommand y -enc z", 2, 20, 6, -1)])

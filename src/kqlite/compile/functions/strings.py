@@ -160,6 +160,45 @@ class StringFunctions:
             )
         return Typed(sb.coalesce(extracted, sb.string("")), "string")
 
+    def f_indexof_regex(self, c, node, args):
+        """Where the occurrence-th match of a regex (non-overlapping, leftmost first) begins, from 0; -1 for none;
+        null for a negative start or occurrence or a length under -1. Searched in text[start:start+length]."""
+        self.arity(c, node, args, 2, 5)
+        pattern = args[1]
+        if not (pattern.is_const and isinstance(pattern.const, str)):
+            raise KqlUnsupportedError("indexof_regex() with a regex that is not a constant", c.text, node.pos)
+        self.check_regex(pattern.const, node)
+        occurrence = args[4] if len(args) == 5 else Typed(exp.Literal.number(1), "long", None, 1)
+        if not (occurrence.is_const and isinstance(occurrence.const, int) and not isinstance(occurrence.const, bool)):
+            raise KqlUnsupportedError("indexof_regex() with an occurrence that is not a constant", c.text, node.pos)
+        if occurrence.const < 0:
+            return Typed(sb.null("long"), "long")
+        text = node.args[0]
+        start = node.args[2] if len(args) > 2 else ast.Literal(node.pos, "long", 0)
+        whole = c.compile(ast.Call(node.pos, "substring", [text, start]))
+        if len(args) > 3:
+            bounded = c.compile(ast.Call(node.pos, "substring", [text, start, node.args[3]]))
+            region = exp.Case(ifs=[exp.If(this=exp.EQ(this=args[3].sql, expression=sb.number(-1)), true=whole.sql)],
+                              default=bounded.sql)
+        else:
+            region = whole.sql
+        if occurrence.const == 0:
+            return Typed(sb.number(-1), "long")
+        wanted = f"(?:{pattern.const})"
+        before = f"(?:.*?{wanted}){{{occurrence.const - 1}}}" if occurrence.const > 1 else ""
+        found = exp.RegexpLike(this=region.copy(), expression=sb.string(
+            c.dialect.regex(f"(?s)^(?:.*?{wanted}){{{occurrence.const}}}")))
+        prefix = c.dialect.shape("regex_extract_or_null", s=region.copy(),
+                                 p=sb.string(c.dialect.regex(f"(?s)^({before}.*?){wanted}")), g=exp.Literal.number(1))
+        start_value = args[2].sql if len(args) > 2 else sb.number(0)
+        index = exp.Add(this=start_value.copy(), expression=exp.Length(this=prefix))
+        invalid = [exp.LT(this=start_value.copy(), expression=sb.number(0))]
+        if len(args) > 3:
+            invalid.append(exp.LT(this=args[3].sql.copy(), expression=sb.number(-1)))
+        result = exp.Case(ifs=[exp.If(this=exp.or_(*invalid), true=sb.null("long")),
+                               exp.If(this=found, true=sb.cast(index, "long"))], default=sb.number(-1))
+        return Typed(result, "long")
+
     def f_extract_all(self, c, node, args):
         self.arity(c, node, args, 2)
         pattern, s = args[0], c.as_string(args[1])
