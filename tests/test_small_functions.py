@@ -43,3 +43,11 @@ def test_indexof_regex_over_a_column(con):
     assert sorted(con.query(query).rows()) == sorted([
         ("powershell -enc AAAA", 11, -1, -1, 1), ("cmd /c whoami", -1, -1, 9, -1), ("", -1, -1, -1, -1),
         ("x -EncodedCommand y -enc z", 2, 20, 6, -1)])
+
+
+def test_datetime_list_timezones_lists_the_zones_the_conversions_take(con):
+    query = "print z = datetime_list_timezones() | extend n = array_length(z), paris = set_has_element(z, 'Europe/Paris')"
+    zones, count, paris = con.query(query).rows()[0]
+    assert count == len(zones) > 300 and paris and "UTC" in zones and zones == sorted(zones)
+    converted = con.query(f"print t = datetime_utc_to_local(datetime(2024-07-01 12:00), '{zones[len(zones) // 2]}')")
+    assert converted.rows()[0][0] is not None

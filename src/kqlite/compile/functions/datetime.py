@@ -50,6 +50,14 @@ class DatetimeFunctions:
         zone = self._zone(c, node, args)
         return Typed(c.dialect.shape("local_to_utc", t=args[0].sql, z=zone), "datetime")
 
+    def f_datetime_list_timezones(self, c, node, args):
+        """The IANA time zone names datetime_utc_to_local() and datetime_local_to_utc() take (this machine's
+        time zone database), sorted."""
+        import zoneinfo
+
+        self.arity(c, node, args, 0)
+        return Typed(sb.literal("dynamic", sorted(_zone_names(zoneinfo))), "dynamic")
+
     def f_now(self, c, node, args):
         self.arity(c, node, args, 0, 1)
         now = Typed(sb.literal("datetime", self.compiler.now), "datetime")
