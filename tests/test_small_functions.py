@@ -51,3 +51,39 @@ def test_datetime_list_timezones_lists_the_zones_the_conversions_take(con):
     assert count == len(zones) > 300 and paris and "UTC" in zones and zones == sorted(zones)
     converted = con.query(f"print t = datetime_utc_to_local(datetime(2024-07-01 12:00), '{zones[len(zones) // 2]}')")
     assert converted.rows()[0][0] is not None
+
+
+def tukey_scores(values, low_pct, high_pct, ignore=None):
+    """Tukey's test as series_outliers documents it, with linear-interpolation percentiles."""
+    import numpy as np
+
+    kept = [v for v in values if v is not None and v != ignore]
+    low, high = np.percentile(kept, low_pct), np.percentile(kept, high_pct)
+    spread = high - low
+    out = []
+    for v in values:
+        if v is None or v == ignore or not spread > 0:
+            out.append(0.0)
+        elif v > high:
+            out.append((v - high) / spread)
+        elif v < low:
+            out.append((v - low) / spread)
+        else:
+            out.append(0.0)
+    return out
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_series_outliers_scores(con, seed):
+    import random
+
+    rng = random.Random(seed)
+    values = [round(rng.gauss(10, 3), 2) for _ in range(40)] + [60.0, -30.0, None, 7.0]
+    text = "[" + ", ".join("null" if v is None else str(v) for v in values) + "]"
+    query = (f"print s = dynamic({text}) | project a = series_outliers(s), b = series_outliers(s, 'tukey'),"
+             " c = series_outliers(s, 'ctukey', 7.0, 5, 95)")
+    a, b, c = con.query(query).rows()[0]
+    for got, want in ((a, tukey_scores(values, 10, 90)), (b, tukey_scores(values, 25, 75)),
+                      (c, tukey_scores(values, 5, 95, ignore=7.0))):
+        assert got == pytest.approx(want, abs=1e-9)
+    assert a[40] > 1.5 and a[41] < -1.5  # the rise and the decline stand out

@@ -213,6 +213,7 @@ class DuckDB(Dialect):
         "list_stdev": 'list_stddev_samp(:l)',
         "list_variance": 'list_var_samp(:l)',
         "list_total": 'list_sum(:l)',
+        "list_null_where_equal": "list_transform(:l, x -> CASE WHEN x = :v THEN NULL ELSE x END)",
         "list_multiplied": "list_reduce(list_prepend(1.0::DOUBLE, list_filter(:l, x -> x IS NOT NULL)), (a, x) -> a * x)",
         "list_pearson": '(SELECT corr("_p"."x", "_p"."y") FROM (SELECT unnest(:a) AS "x", unnest(:b) AS "y") AS "_p")',
         "bag_unpack_probe": 'SELECT k, list(DISTINCT json_type(json_extract(b, \'$."\' || k || \'"\'))) FROM (SELECT b, r, unnest(json_keys(b)) AS k FROM (SELECT :bag AS b, row_number() OVER () AS r FROM :src) WHERE json_type(b) = \'OBJECT\') GROUP BY k ORDER BY min(r * 1000000 + list_position(json_keys(b), k))',

@@ -417,6 +417,33 @@ class SeriesFunctions:
                 ("ad_score", Typed(d.shape("reals_to_json", l=scores), "dynamic")),
                 ("baseline", Typed(d.shape("reals_to_json", l=self._series_part(c, parts, 0)), "dynamic"))]
 
+    def f_series_outliers(self, c, node, args):
+        """Tukey's test of each element against the series' own spread: (v - high) / (high - low) above the box,
+        (v - low) / (high - low) below it, 0 inside; the box is the 10th..90th percentiles (ctukey, or the ones
+        given) or the 25th..75th (tukey). Nulls and ignore_val score 0 and take no part in the percentiles."""
+        self.arity(c, node, args, 1, 5)
+        rest = (args[1:] + [None] * 4)[:4]
+        kind = self._constant(c, node, rest[0], "kind", (str,), "ctukey")
+        if kind not in ("ctukey", "tukey"):
+            raise KqlSemanticError(f"{node.name}(): the kind must be 'ctukey' or 'tukey', not '{kind}'", c.text,
+                                   node.pos)
+        low = self._constant(c, node, rest[2], "min_percentile", (int, float), 10.0)
+        high = self._constant(c, node, rest[3], "max_percentile", (int, float), 90.0)
+        if kind == "tukey":
+            low, high = 25.0, 75.0
+        if not 2.0 <= low <= high <= 98.0:
+            raise KqlSemanticError(f"{node.name}(): the percentiles must be within [2, 98], the first not above the "
+                                   "second", c.text, node.pos)
+        d = c.dialect
+        values = self.series_numbers(c, node, args)
+        ignored = rest[1]
+        if ignored is not None and not (ignored.is_const and ignored.const is None):
+            if ignored.type not in ("int", "long", "real", "decimal"):
+                raise KqlSemanticError(f"{node.name}(): ignore_val must be a number", c.text, node.pos)
+            values = d.shape("list_null_where_equal", l=values, v=sb.cast(ignored.sql, "real"))
+        scores = d.shape("series_outlier_scores", l=values, q=sb.number(low / 100), w=sb.number(high / 100))
+        return Typed(d.shape("reals_to_json", l=scores), "dynamic")
+
     def f_series_decompose_forecast(self, c, node, args):
         """series_decompose's baseline with the last `points` points left out of the learning: the whole
         series' baseline, the forecast filling those points."""
