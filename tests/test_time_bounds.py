@@ -36,9 +36,9 @@ FILTERS = [
 
 @pytest.mark.parametrize("timestamp_type", [pa.timestamp("us", tz="UTC"), pa.timestamp("us"), pa.timestamp("ms")],
                          ids=["timestamptz", "timestamp", "timestamp_ms"])
-def test_bounded_filters_keep_exactly_the_rows_of_the_filter(timestamp_type):
+def test_bounded_filters_keep_exactly_the_rows_of_the_filter(connect_backend, timestamp_type):
     table = _table(timestamp_type)
-    con = kqlite.connect(tables={"DeviceProcessEvents": table}, now=BASE + timedelta(hours=1))
+    con = connect_backend(tables={"DeviceProcessEvents": table}, now=BASE + timedelta(hours=1))
     for kql_filter in FILTERS:
         query = f"DeviceProcessEvents | where {kql_filter} | project ProcessId | order by ProcessId asc"
         assert TIME_BOUND_PREFIX in con.explain(query).sql, kql_filter  # the bound is there
@@ -49,8 +49,8 @@ def test_bounded_filters_keep_exactly_the_rows_of_the_filter(timestamp_type):
         assert con.query(query).rows() == con.query(reference).rows(), kql_filter
 
 
-def test_the_hidden_column_never_shows():
-    con = kqlite.connect(tables={"DeviceProcessEvents": _table(pa.timestamp("us", tz="UTC"))})
+def test_the_hidden_column_never_shows(connect_backend):
+    con = connect_backend(tables={"DeviceProcessEvents": _table(pa.timestamp("us", tz="UTC"))})
     for query in ("DeviceProcessEvents | where Timestamp > datetime(2024-01-01)",
                   "DeviceProcessEvents | where Timestamp > datetime(2024-01-01) | where ProcessId > 1",
                   "DeviceProcessEvents | where Timestamp > datetime(2024-01-01) | union DeviceProcessEvents",
@@ -59,3 +59,16 @@ def test_the_hidden_column_never_shows():
         assert not any(c.startswith(TIME_BOUND_PREFIX) for c in result.columns), query
         if "pack_all" in query:
             assert not any(TIME_BOUND_PREFIX in key for row in result.rows() for key in row[-1]), query
+
+
+
+def test_spark_prunes_parquet_with_the_bound(spark_session, tmp_path):
+    """On Spark the bound on the stored timestamp reaches the Parquet scan as a pushed filter."""
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "DeviceProcessEvents.parquet"
+    pq.write_table(_table(pa.timestamp("us", tz="UTC")), path)
+    con = kqlite.connect(backend="spark", spark=spark_session, tables={"DeviceProcessEvents": str(path)})
+    sql = con.explain("DeviceProcessEvents | where Timestamp > datetime(2024-05-01 10:00:00.0000005)").sql
+    plan = con.spark.sql(sql)._jdf.queryExecution().executedPlan().toString()
+    assert "PushedFilters" in plan and "GreaterThanOrEqual(Timestamp" in plan

@@ -95,6 +95,11 @@ def local_session(threads: str = "*", shuffle_partitions: int | None = None, ada
     return session
 
 
+TIME_BOUND_PREFIX = "__kq_time_"  # a hidden column repeating a datetime column's stored timestamp
+# Spark's timestamp types (DataType.typeName()) -> the SQL type a bound on the stored value is cast to
+_STORED_TIMESTAMPS = {"timestamp": "TIMESTAMP", "timestamp_ntz": "TIMESTAMP_NTZ"}
+
+
 class SparkConnection:
     """A kqlite session over a SparkSession (the user's, or a local one). Same query API as `Connection`."""
 
@@ -122,6 +127,7 @@ class SparkConnection:
         self._prefix = f"kqlite{next(_connection_numbers)}_"  # this connection's temporary views
         self._sources: dict[str, DataFrame] = {}
         self._views: dict[tuple[str, str], list[Column]] = {}
+        self._time_bounds: dict[tuple[str, str], dict[str, tuple[str, str]]] = {}
         self._view_names: list[str] = []
         self._rows_count = 0  # relations of rows computed while compiling (_register_rows)
         self._lock = threading.RLock()
@@ -159,6 +165,7 @@ class SparkConnection:
             self._sources[name] = frame
             for key in stale:
                 del self._views[key]
+                self._time_bounds.pop(key, None)
             try:
                 self.table_columns(name, "defender")
             except KqlDataError:
@@ -207,7 +214,9 @@ class SparkConnection:
             if columns is None:
                 if name not in self._sources and name not in known_table_names():
                     raise KeyError(name)
-                frame, columns = self._shaped(name, flavour)
+                bounds: dict[str, tuple[str, str]] = {}
+                frame, columns = self._shaped(name, flavour, time_bounds=bounds)
+                self._time_bounds[key] = bounds
                 view = self.view_name(name, flavour)
                 frame.createOrReplaceTempView(view)
                 self._view_names.append(view)
@@ -215,8 +224,12 @@ class SparkConnection:
             return list(columns)
 
     def _shaped(self, name: str, flavour: str, schema: list[tuple[str, str]] | None = None,
-                source: DataFrame | None = None) -> tuple[DataFrame, list[Column]]:
-        """The table as its schema says (missing columns empty, extra columns after), as a DataFrame."""
+                source: DataFrame | None = None,
+                time_bounds: dict[str, tuple[str, str]] | None = None) -> tuple[DataFrame, list[Column]]:
+        """The table as its schema says (missing columns empty, extra columns after), as a DataFrame.
+        `time_bounds` receives, for each datetime column stored as a timestamp, the hidden column repeating the
+        stored value and its type: a filter on the column bounds it too, and Spark prunes files and row groups
+        with it (see kqlite.compile.time_bounds)."""
         schema = schema if schema is not None else table_schema(name, flavour) or []  # type: ignore[arg-type]
         source = source if source is not None else self._sources.get(name)
         columns: list[Column] = []
@@ -231,6 +244,11 @@ class SparkConnection:
             if found is not None:
                 used.add(found)
                 value = self._convert(exp.Column(this=ident(found)), present[found], kql_type)
+                stored = _STORED_TIMESTAMPS.get(present[found])
+                if kql_type == "datetime" and stored is not None and time_bounds is not None:
+                    hidden = TIME_BOUND_PREFIX + col_name
+                    projections.append(exp.alias_(exp.Column(this=ident(found)), ident(hidden), copy=False))
+                    time_bounds[col_name] = (hidden, stored)
             elif col_name == "Type" and kql_type == "string" and flavour == "sentinel":
                 value = sb.string(name)
             else:
@@ -327,6 +345,12 @@ class SparkConnection:
 
     def catalog(self, flavour: str = "defender") -> Catalog:
         return ConnectionCatalog(self, flavour)
+
+    def time_bounds(self, name: str, flavour: str = "defender") -> dict[str, tuple[str, str]]:
+        """For each datetime column of the table's view stored as a timestamp: the hidden column repeating the
+        stored value, and its type (see `_shaped`)."""
+        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        return dict(self._time_bounds.get((name, flavour), {}))
 
     def source_names(self) -> list[str]:
         return list(self._sources)
