@@ -57,7 +57,8 @@ def main() -> int:
                 f"{len(builtins.get('Aggregates', ()))} aggregates; kqlite refuses these by name "
                 f"(`KqlUnsupportedError`).\n\nScalar ({len(missing_scalars)}): "
                 + ", ".join(f"{n}" for n in sorted(missing_scalars))
-                + f"\n\nAggregates ({len(missing_aggregates)}): " + ", ".join(sorted(missing_aggregates)))
+                + (f"\n\nAggregates ({len(missing_aggregates)}): " + ", ".join(sorted(missing_aggregates))
+                   if missing_aggregates else "\n\nAggregates: none (every aggregate the analyzer lists is supported)."))
         paragraphs = ["\n".join(textwrap.wrap(part, 110, break_on_hyphens=False)) for part in body.split("\n\n")]
         text = _replace(text, "Not supported yet", "\n\n".join(paragraphs))
     DOC.write_text(text, encoding="utf-8")

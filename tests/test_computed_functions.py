@@ -124,3 +124,30 @@ def test_parse_user_agent_documented_examples(con):
     assert sorted(con.query(everything).rows(), key=repr) == sorted([(parsed,), (parsed,), (None,)], key=repr)
     with pytest.raises(kqlite.KqlSemanticError, match="'browser', 'os', 'device'"):
         con.query("print parse_user_agent('x', 'engine')")
+
+
+def test_buildschema_documented_example(con):
+    query = """datatable(value: dynamic) [
+        dynamic({"x":1, "y":3.5}),
+        dynamic({"x":"somevalue", "z":[1, 2, 3]}),
+        dynamic({"y":{"w":"zzz"}, "t":["aa", "bb"], "z":["foo"]})
+    ] | summarize buildschema(value)"""
+    result = con.query(query)
+    assert result.columns == ["schema_value"]
+    (schema,) = result.rows()[0]
+    assert schema == {"x": ["long", "string"], "y": ["double", {"w": "string"}], "z": {"indexer": ["long", "string"]},
+                      "t": {"indexer": "string"}}
+
+
+@pytest.mark.spark_differs("Spark's dynamic values keep their keys sorted (docs/spark.md)")
+def test_buildschema_lists_properties_in_the_order_first_seen(con):
+    query = ('datatable(value: dynamic)[dynamic({"x": 1, "y": 3.5}), dynamic({"y": {"w": "zzz"}, "t": ["aa"]})]'
+             ' | summarize buildschema(value)')
+    assert list(con.query(query).rows()[0][0]) == ["x", "y", "t"]
+
+
+def test_buildschema_by_group(con):
+    query = ('datatable(k:string, v:dynamic)["a", dynamic(1), "a", dynamic(true), "b", dynamic([{"q": 1}, {"r": 2.5}]),'
+             ' "c", dynamic(null), "b", dynamic([])] | summarize s = buildschema(v) by k')
+    assert sorted(con.query(query).rows(), key=repr) == sorted([
+        ("a", ["long", "bool"]), ("b", {"indexer": {"q": "long", "r": "double"}}), ("c", None)], key=repr)

@@ -249,3 +249,56 @@ def user_agent_json(text: str, look_for: tuple[str, ...]) -> str | None:
 
 def _named(*pairs: tuple[str, str | None]) -> dict[str, str]:
     return {name: value or "" for name, value in pairs}
+
+
+# ---------------------------------------------------------------- buildschema
+
+
+class _Container(dict):
+    """An object or array in a schema: its property names (and "indexer", an array's elements) -> their types."""
+
+
+def schema_of(text: str) -> str | None:
+    """buildschema() of the JSON array `text` of a group's values: the smallest schema admitting each of them.
+    A primitive is "long", "double", "string" or "bool"; an object is a container of its properties' types; an
+    array is a container whose "indexer" is its elements' type; a property of several types has them as a list
+    (primitives and at most one container, merged), in the order first seen; nulls add nothing."""
+    try:
+        values = json.loads(text)
+    except ValueError:
+        return None
+    types: list = []
+    for value in values if isinstance(values, list) else []:
+        _merge(types, value)
+    return None if not types else json.dumps(_rendered(types), separators=(",", ":"))
+
+
+def _merge(types: list, value: Any) -> None:
+    """Add the type of `value` to the union `types` (a list of primitive names and at most one _Container)."""
+    if value is None:
+        return
+    if isinstance(value, dict | list):
+        container = next((t for t in types if isinstance(t, _Container)), None)
+        if container is None:
+            container = _Container()
+            types.append(container)
+        items = value.items() if isinstance(value, dict) else (("indexer", element) for element in value)
+        for name, item in items:
+            _merge(container.setdefault(name, []), item)
+        return
+    if isinstance(value, bool):
+        name = "bool"
+    elif isinstance(value, int):
+        name = "long"
+    elif isinstance(value, float):
+        name = "double"
+    else:
+        name = "string"
+    if name not in types:
+        types.append(name)
+
+
+def _rendered(types: list) -> Any:
+    rendered = [{name: _rendered(inner) for name, inner in t.items() if inner} if isinstance(t, _Container) else t
+                for t in types]
+    return rendered[0] if len(rendered) == 1 else rendered

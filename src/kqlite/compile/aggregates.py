@@ -11,6 +11,7 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates_sketches import SketchAggregates
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
+from kqlite.computed import schema_of
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
 
@@ -27,6 +28,14 @@ class AggColumn:
     type: str
     sql: exp.Expression
     post: object = None  # Callable[[exp.Expression], exp.Expression] | None
+    # finishes it from that reference with an expression compiler over the grouped rows (a function computed in
+    # Python per value, which reads those rows: buildschema): Callable[[ExprCompiler, exp.Expression], ...]
+    post_over: object = None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the aggregate needs a finishing step after the grouping (not allowed inside expressions)."""
+        return self.post is not None or self.post_over is not None
     distinct: DistinctValues | None = None  # summarize computes it this faster way where it can (see there)
 
 
@@ -88,6 +97,7 @@ class Aggregates(SketchAggregates):
             "stdevif": self.stat("stddev_samp", "stdevif", True), "varianceif": self.stat("var_samp", "varianceif", True),
             "make_bag": self.make_bag, "make_bag_if": self.make_bag_if,
             "percentile": self.percentile, "percentiles": self.percentiles,
+            "buildschema": self.buildschema,
             # functions added with the issue-12 function batch
             "binary_all_and": self.bitwise("bit_and"), "binary_all_or": self.bitwise("bit_or"),
             "binary_all_xor": self.bitwise("bit_xor"),
@@ -365,6 +375,21 @@ class Aggregates(SketchAggregates):
         x, percents = args[0], args[1:]
         base = self.named("percentile", node.args[0])
         return [self._nearest_rank(c, node, x, p, f"{base}_{self._percent_label(c, node, p)}") for p in percents]
+
+    def buildschema(self, c, node, by):
+        """The smallest schema admitting every value: the group's values gathered as one JSON array, their
+        schema computed in Python once per distinct array (kqlite.computed.schema_of)."""
+        (x,) = self.args(c, node, 1)
+        if x.type != "dynamic":
+            raise KqlSemanticError(f"buildschema() needs a dynamic value, got {x.type}", c.text, node.pos)
+        values = c.dialect.call("to_json", [_filter(exp.ArrayAgg(this=x.sql), _not_null(x.sql))])
+        functions = self.compiler.functions
+
+        def finish(over: ExprCompiler, ref: exp.Expression) -> exp.Expression:
+            text = Typed(over.dialect.shape("json_text", d=ref), "string")
+            return functions.computed_per_value(over, node, text, schema_of, "dynamic").sql
+
+        return [AggColumn(self.named("schema", node.args[0]), "dynamic", values, post_over=finish)]
 
     def make_list(self, c, node, by):
         args = self.args(c, node, 1, 2)

@@ -122,7 +122,10 @@ class SummarizeOperators:
                     columns.append(Column(col.name, col.type))
                     continue
                 ref = col_ref(hidden_for[i])
-                outer.append(exp.alias_(col.post(ref) if col.post else ref, col.name, quoted=True))
+                value = col.post(ref) if col.post else ref
+                if col.post_over is not None:
+                    value = col.post_over(over_groups, ref)
+                outer.append(exp.alias_(value, col.name, quoted=True))
                 columns.append(Column(col.name, col.type))
             else:
                 name, rewritten = expression_items[i]
@@ -172,7 +175,7 @@ class SummarizeOperators:
         def replace(sub: ast.Expr) -> ast.Expr | None:
             if self.is_aggregate_call(sub, env):
                 outputs = self.aggregates.build(c, sub, by_names)
-                if len(outputs) != 1 or outputs[0].post is not None:
+                if len(outputs) != 1 or outputs[0].finished:
                     raise self.unsupported(f"{sub.name}() inside an expression", sub.pos)
                 hidden = f"_x{len(lifted)}"
                 lifted.append((hidden, outputs[0]))
@@ -203,7 +206,7 @@ class SummarizeOperators:
             if not isinstance(level.aggregate.expr, ast.Call):
                 raise self.semantic("top-nested needs an aggregate after 'by'", level.aggregate.expr.pos)
             outputs = self.aggregates.build(c, level.aggregate.expr, set())
-            if len(outputs) != 1 or outputs[0].post is not None:
+            if len(outputs) != 1 or outputs[0].finished:
                 raise self.unsupported(f"{level.aggregate.expr.name}() in top-nested", level.aggregate.expr.pos)
             agg_name = unique_name(level.aggregate.name or f"aggregated_{key_name}", taken)
             taken.add(agg_name)
@@ -281,7 +284,7 @@ class SummarizeOperators:
             if not isinstance(item.expr, ast.Call):
                 raise self.semantic("make-series needs aggregate function calls", item.expr.pos)
             outputs = self.aggregates.build(c, item.expr, set())
-            if len(outputs) != 1 or outputs[0].post is not None:
+            if len(outputs) != 1 or outputs[0].finished:
                 raise self.unsupported(f"{item.expr.name}() in make-series", item.expr.pos)
             out = outputs[0]
             name = unique_name(item.name or out.name, taken)
