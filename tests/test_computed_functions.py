@@ -151,3 +151,17 @@ def test_buildschema_by_group(con):
              ' "c", dynamic(null), "b", dynamic([])] | summarize s = buildschema(v) by k')
     assert sorted(con.query(query).rows(), key=repr) == sorted([
         ("a", ["long", "bool"]), ("b", {"indexer": {"q": "long", "r": "double"}}), ("c", None)], key=repr)
+
+
+def test_treepath_documented_examples(con):
+    query = ("print a = treepath(parse_json('{\"a\":\"b\", \"c\":123}')),"
+             " b = treepath(parse_json('{\"prop1\":[1,2,3,4], \"prop2\":\"value2\"}')),"
+             " c = treepath(parse_json('{\"listProperty\":[100,200,300,\"abcde\",{\"x\":\"y\"}]}'))")
+    assert con.query(query).rows() == [(["['a']", "['c']"], ["['prop1']", "['prop1'][0]", "['prop2']"],
+                                        ["['listProperty']", "['listProperty'][0]", "['listProperty'][0]['x']"])]
+
+
+def test_treepath_of_a_column(con):
+    query = ('datatable(i:long, d:dynamic)[1, dynamic({"a":{"b":1}}), 2, dynamic([{"z":1}]), 3, dynamic(5)]'
+             ' | project i, p = treepath(d) | order by i asc')
+    assert con.query(query).rows() == [(1, ["['a']", "['a']['b']"]), (2, ["[0]", "[0]['z']"]), (3, [])]

@@ -302,3 +302,33 @@ def _rendered(types: list) -> Any:
     rendered = [{name: _rendered(inner) for name, inner in t.items() if inner} if isinstance(t, _Container) else t
                 for t in types]
     return rendered[0] if len(rendered) == 1 else rendered
+
+
+# ---------------------------------------------------------------- treepath
+
+
+def tree_paths(text: str) -> str | None:
+    """treepath(): every path below the root of a dynamic value, in the order first met: ['key'] for a property,
+    [0] for the elements of an array (all of them, merged), each container's path before its children's."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    paths: dict[str, None] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            for key, child in node.items():
+                escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+                below = f"{path}['{escaped}']"
+                paths.setdefault(below)
+                walk(child, below)
+        elif isinstance(node, list):
+            below = f"{path}[0]"
+            if node:
+                paths.setdefault(below)
+            for child in node:
+                walk(child, below)
+
+    walk(value, "")
+    return json.dumps(list(paths), ensure_ascii=False, separators=(",", ":"))

@@ -22,6 +22,7 @@ from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
 _KEY, _ANSWER = "_kq_computed_key", "_kq_computed_answer"
+_NOT_CONSTANT = Typed(exp.Null(), "string").const  # Typed's marker of a value that is not a constant
 
 Compute = Callable[[str], "str | None"]
 
@@ -125,3 +126,12 @@ class ComputedFunctions:
         look_for = tuple(n.lower() for n in names)
         return self.computed_per_value(c, node, args[0], functools.partial(computed.user_agent_json,
                                                                            look_for=look_for), "dynamic")
+
+    def f_treepath(self, c, node, args):
+        """The paths of a dynamic value's properties and array elements (see kqlite.computed.tree_paths)."""
+        self.arity(c, node, args, 1)
+        if args[0].type != "dynamic":
+            raise KqlSemanticError(f"treepath() takes a dynamic value, not {args[0].type}", c.text, node.pos)
+        text = Typed(c.dialect.shape("json_text", d=args[0].sql), "string",
+                     const=json.dumps(args[0].const) if args[0].is_const else _NOT_CONSTANT)
+        return self.computed_per_value(c, node, text, computed.tree_paths, "dynamic")
