@@ -165,3 +165,21 @@ def test_treepath_of_a_column(con):
     query = ('datatable(i:long, d:dynamic)[1, dynamic({"a":{"b":1}}), 2, dynamic([{"z":1}]), 3, dynamic(5)]'
              ' | project i, p = treepath(d) | order by i asc')
     assert con.query(query).rows() == [(1, ["['a']", "['a']['b']"]), (2, ["[0]", "[0]['z']"]), (3, [])]
+
+
+def test_replace_strings_documented_examples(con):
+    magic = 'print Message = "A magic trick can turn a cat into a dog"'
+    assert con.query(magic + " | project replace_strings(Message, dynamic(['cat', 'dog']), dynamic(['dog', 'pigeon'])),"
+                     " replace_strings(Message, dynamic(['turn', ' into a dog']), dynamic(['disappear', '']))").rows() \
+        == [("A magic trick can turn a dog into a pigeon", "A magic trick can disappear a cat")]
+    order = ('print Message = "This is an example of using replace_strings()"'
+             " | project replace_strings(Message, dynamic(['This', 'is']), dynamic(['This', 'was'])),"
+             " replace_strings(Message, dynamic(['is', 'This']), dynamic(['was', 'This']))")
+    assert con.query(order).rows() == [("This was an example of using replace_strings()",
+                                        "Thwas was an example of using replace_strings()")]
+
+
+def test_replace_strings_over_a_column(con):
+    query = ("datatable(s:string)['cmd /c whoami', 'powershell -enc AA', '', 'cmd cmd']"
+             " | project t = replace_strings(s, dynamic(['cmd', 'powershell', 1]), dynamic(['CMD', 'PS', 'x']))")
+    assert sorted(con.query(query).rows()) == sorted([("CMD /c whoami",), ("PS -enc AA",), ("",), ("CMD CMD",)])

@@ -332,3 +332,29 @@ def tree_paths(text: str) -> str | None:
 
     walk(value, "")
     return json.dumps(list(paths), ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- replace_strings
+
+
+def replace_strings(text: str, lookups: list, rewrites: list) -> str:
+    """replace_strings(): each lookup in turn replaced by its rewrite in what the earlier ones left untouched
+    (their rewrites are not searched again), matches not overlapping; a lookup or rewrite that is not a string
+    (or an empty lookup) replaces nothing. `text` itself when nothing matched."""
+    pieces: list[tuple[str, bool]] = [(text, False)]  # (text, written by a rewrite)
+    for lookup, rewrite in zip(lookups, rewrites, strict=False):
+        if not isinstance(lookup, str) or not lookup or not isinstance(rewrite, str):
+            continue
+        next_pieces: list[tuple[str, bool]] = []
+        for piece, written in pieces:
+            if written or lookup not in piece:
+                next_pieces.append((piece, written))
+                continue
+            parts = piece.split(lookup)
+            for i, part in enumerate(parts):
+                if i:
+                    next_pieces.append((rewrite, True))
+                if part:
+                    next_pieces.append((part, False))
+        pieces = next_pieces
+    return "".join(piece for piece, _ in pieces)

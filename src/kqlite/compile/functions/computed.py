@@ -135,3 +135,20 @@ class ComputedFunctions:
         text = Typed(c.dialect.shape("json_text", d=args[0].sql), "string",
                      const=json.dumps(args[0].const) if args[0].is_const else _NOT_CONSTANT)
         return self.computed_per_value(c, node, text, computed.tree_paths, "dynamic")
+
+    def f_replace_strings(self, c, node, args):
+        """Several strings replaced at once: the earlier lookups first, their rewrites left alone (see
+        kqlite.computed.replace_strings); the lookups and rewrites are constant arrays."""
+        self.arity(c, node, args, 3)
+        text = c.as_string(args[0])
+        lists = []
+        for arg, what in ((args[1], "lookups"), (args[2], "rewrites")):
+            if arg.type != "dynamic":
+                raise KqlSemanticError(f"replace_strings()'s {what} must be a dynamic array, not {arg.type}", c.text,
+                                       node.pos)
+            if not (arg.is_const and isinstance(arg.const, list | type(None))):
+                raise KqlUnsupportedError(f"replace_strings() with {what} that are not a constant array", c.text,
+                                          node.pos, "write them out, e.g. dynamic(['cat', 'dog'])")
+            lists.append(arg.const or [])
+        replace = functools.partial(computed.replace_strings, lookups=lists[0], rewrites=lists[1])
+        return self.computed_per_value(c, node, text, replace, "string")
