@@ -87,3 +87,22 @@ def test_series_outliers_scores(con, seed):
                       (c, tukey_scores(values, 5, 95, ignore=7.0))):
         assert got == pytest.approx(want, abs=1e-9)
     assert a[40] > 1.5 and a[41] < -1.5  # the rise and the decline stand out
+
+
+def test_series_seasonal_detects_the_documented_periods(con):
+    query = """print i = 1, s=dynamic([2, 5, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1, 2, 3, 4, 3, 2, 1])
+        | union (print i = 2, s=dynamic([8, 12, 14, 12, 10, 10, 12, 14, 12, 10, 10, 12, 14, 12, 10, 10, 12, 14, 12, 10]))
+        | union (print i = 3, s=dynamic([1, 3, 5, 2, 4, 6, 1, 3, 5, 2, 4, 6]))
+        | project i, s_seasonal = series_seasonal(s) | order by i asc"""
+    rows = con.query(query).rows()
+    assert rows[0][1] == [1.0, 2.0, 3.0, 4.0, 3.0, 2.0] * 4 + [1.0]
+    assert rows[1][1] == [10.0, 12.0, 14.0, 12.0, 10.0] * 4
+    assert rows[2][1] == [0.0] * 12  # too short for its period to be detected
+
+
+def test_series_seasonal_with_a_given_period(con):
+    query = ("print i = 1, s=dynamic([1, 3, 5, 1, 3, 5, 2, 4, 6]) | union (print i = 2, s=dynamic([1, 3, 5, 2, 4, 6, 1, 3,"
+             " 5, 2, 4, 6])) | project i, a = series_seasonal(s, 3), z = series_seasonal(s, 0) | order by i asc")
+    rows = con.query(query).rows()
+    assert rows[0][1] == [1.0, 3.0, 5.0] * 3 and rows[1][1] == [1.5, 3.5, 5.5] * 4
+    assert rows[0][2] == [0.0] * 9

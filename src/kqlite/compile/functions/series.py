@@ -354,7 +354,7 @@ class SeriesFunctions:
         linefit: a least squares line, extended to the test points, none: 0), baseline = seasonal + trend,
         residual = x - baseline. Readings of what it leaves open: a missing (null, non-numeric) element takes no
         part in a median, average or line and its residual is null; a phase without training points has a
-        seasonal value of 0. Seasonality -1 detects the period as series_periods_detect does within [4, n / 2]
+        seasonal value of 0. Seasonality -1 detects the period as series_periods_detect does within [4, n / 3]
         (see series_sql._detect_period: the score is an autocorrelation, which need not be Kusto's exact score)."""
         seasonality, trend, test_points, threshold = (rest + [None] * 4)[:4]
         trend = self._constant(c, node, trend, "trend", (str,), "avg")
@@ -443,6 +443,18 @@ class SeriesFunctions:
             values = d.shape("list_null_where_equal", l=values, v=sb.cast(ignored.sql, "real"))
         scores = d.shape("series_outlier_scores", l=values, q=sb.number(low / 100), w=sb.number(high / 100))
         return Typed(d.shape("reals_to_json", l=scores), "dynamic")
+
+    def f_series_seasonal(self, c, node, args):
+        """The seasonal component: per phase of the period, the median of the series' values in it (series_decompose's
+        seasonal part with no trend); period -1 detects it (threshold 0.7), another value that is not a positive
+        period gives zeros."""
+        self.arity(c, node, args, 1, 2)
+        period = self._constant(c, node, args[1] if len(args) == 2 else None, "period", (int,), -1)
+        period = period if period == -1 or period > 0 else 0
+        constant = [Typed(sb.number(period), "long", None, period), Typed(sb.string("none"), "string", None, "none"),
+                    Typed(sb.number(0), "long", None, 0), Typed(sb.number(0.7), "real", None, 0.7)]
+        parts = self._decomposition(c, node, args[0], constant, pre_column=False)  # one part read: no step
+        return Typed(c.dialect.shape("reals_to_json", l=self._series_part(c, parts, 1)), "dynamic")
 
     def f_series_decompose_forecast(self, c, node, args):
         """series_decompose's baseline with the last `points` points left out of the learning: the whole
