@@ -150,3 +150,15 @@ def test_refusals_are_positioned(con, query, message):
     with pytest.raises(kqlite.KqlSemanticError, match=message) as caught:
         con.query('datatable(l:long, r:real, s:string) [1, 1.5, "a"] | ' + query)
     assert caught.value.line == 1 and caught.value.column is not None
+
+
+def test_percentrank_tdigest_is_the_rank_as_a_percentage(con):
+    """The documentation's pair: the value at percentile 85 has a percent rank of (about, in Kusto) 85."""
+    query = ("range x from 1 to 200 step 1 | extend v = x * 7 % 101 | summarize t = tdigest(v)"
+             " | project p85 = percentile_tdigest(t, 85), rank = percentrank_tdigest(t, percentile_tdigest(t, 85, typeof(long))),"
+             " low = percentrank_tdigest(t, -1), high = percentrank_tdigest(t, 1000)")
+    p85, rank, low, high = con.query(query).rows()[0]
+    assert 85.0 <= rank < 86.0 and low == 0.0 and high == 100.0
+    empty = con.query("range x from 1 to 3 step 1 | where x < 0 | summarize t = tdigest(x)"
+                      " | project percentrank_tdigest(t, 1)")
+    assert empty.rows() == [(None,)]

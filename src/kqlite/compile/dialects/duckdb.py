@@ -386,6 +386,7 @@ class DuckDB(Dialect):
             "COALESCE(list_transform([{'v': TRY_CAST(json_extract(:d, '$[1]') AS BIGINT[]), 'w': TRY_CAST(json_extract(:d, "
             "'$[2]') AS BIGINT[])}], e -> list_sum(list_transform(range(1, COALESCE(len(e.v), 0) + 1), i -> CASE WHEN "
             "e.v[i] <= :x THEN e.w[i] ELSE 0 END)))[1], 0)"),
+        "tdigest_total_weight": "COALESCE(list_sum(TRY_CAST(json_extract(:d, '$[2]') AS BIGINT[])), 0)",
         "tdigest_rank_double": (
             "COALESCE(list_transform([{'v': TRY_CAST(json_extract(:d, '$[1]') AS DOUBLE[]), 'w': TRY_CAST(json_extract(:d, "
             "'$[2]') AS BIGINT[])}], e -> list_sum(list_transform(range(1, COALESCE(len(e.v), 0) + 1), i -> CASE WHEN "

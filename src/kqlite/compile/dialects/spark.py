@@ -470,6 +470,8 @@ class Spark(Dialect):
         "tdigest_rank_bigint": (
             "COALESCE(aggregate(zip_with(try_variant_get(:d, '$[1]', 'array<bigint>'), try_variant_get(:d, '$[2]', "
             "'array<bigint>'), (a, b) -> CASE WHEN a <= :x THEN b ELSE 0 END), CAST(0 AS BIGINT), (acc, y) -> acc + y), 0)"),
+        "tdigest_total_weight": (
+            "COALESCE(aggregate(try_variant_get(:d, '$[2]', 'array<bigint>'), CAST(0 AS BIGINT), (acc, y) -> acc + y), 0)"),
         "tdigest_rank_double": (
             "COALESCE(aggregate(zip_with(try_variant_get(:d, '$[1]', 'array<double>'), try_variant_get(:d, '$[2]', "
             "'array<bigint>'), (a, b) -> CASE WHEN a <= :x THEN b ELSE 0 END), CAST(0 AS BIGINT), (acc, y) -> acc + y), 0)"),

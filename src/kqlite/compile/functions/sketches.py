@@ -127,6 +127,16 @@ class SketchFunctions:
         values = [self.json_of(self._digest_percentile(c, node, digest.copy(), p, target)) for p in percents]
         return Typed(c.dialect.call("json_array", values), "dynamic", result_name(node))
 
+    def f_percentrank_tdigest(self, c, node, args):
+        """rank_tdigest() as a percentage of the digest's total weight (exact where Kusto interpolates; null for
+        an empty digest)."""
+        rank = self.f_rank_tdigest(c, node, args)
+        total = c.dialect.shape("tdigest_total_weight", d=self._sketch(c, node, args[0], "tdigest"))
+        percent = exp.Div(this=exp.Mul(this=sb.number(100.0), expression=rank.sql),
+                          expression=sb.cast(total, "real"))
+        return Typed(exp.Case(ifs=[exp.If(this=exp.GT(this=total.copy(), expression=sb.number(0)), true=percent)],
+                              default=sb.null("real")), "real")
+
     def f_rank_tdigest(self, c, node, args):
         """The total weight of the digest's values at or below `value` (exact: Kusto's is estimated); a real,
         as the analyzer types it."""
