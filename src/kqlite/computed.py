@@ -130,26 +130,20 @@ def _decoded_base64(text: str) -> bytes | None:
 
 def gzip_decompress(text: str) -> str | None:
     """The UTF-8 text a base64 gzip stream holds; None where it is not one (or not UTF-8)."""
-    data = _decoded_base64(text)
-    if not data:
-        return None
-    try:
-        unpacker = zlib.decompressobj(16 + 15)  # gzip framing, window of 32 KB
-        raw = unpacker.decompress(data) + unpacker.flush()
-        if not unpacker.eof:
-            return None
-        return raw.decode("utf-8")
-    except (zlib.error, UnicodeDecodeError):
-        return None
+    return _decompressed(text, 16 + 15)  # gzip framing, window of 32 KB
 
 
 def zlib_decompress(text: str) -> str | None:
     """The UTF-8 text a base64 zlib stream holds (window of 32 KB, the only size Kusto takes)."""
+    return _decompressed(text, 15)
+
+
+def _decompressed(text: str, wbits: int) -> str | None:
     data = _decoded_base64(text)
     if not data:
         return None
     try:
-        unpacker = zlib.decompressobj(15)
+        unpacker = zlib.decompressobj(wbits)
         raw = unpacker.decompress(data) + unpacker.flush()
         if not unpacker.eof:
             return None

@@ -111,6 +111,15 @@ class Lowering:
     def timeline(self, node: ast.Expr) -> Column:
         return self.column(node, "timeline column", tuple(TIMELINE_STEP))
 
+    def id_timeline_range(self, args: list[ast.Expr]) -> tuple[Column, Column, ast.Name, ast.Name]:
+        """The leading `IdColumn, TimelineColumn, Start, End` most analytics plugins take: the two columns, and
+        Start and End bound to hidden names."""
+        id_col = self.column(args[0], "id column")
+        timeline = self.timeline(args[1])
+        start = self.bind(self.timeline_value(args[2], "Start", timeline), "start")
+        end = self.bind(self.timeline_value(args[3], "End", timeline), "end")
+        return id_col, timeline, start, end
+
     def dimensions(self, nodes: list[ast.Expr]) -> list[Column]:
         dims = [self.column(node, "dimension") for node in nodes]
         for dim, node in zip(dims, nodes, strict=True):

@@ -23,10 +23,7 @@ class ActivityPlugins:
         (aggregated_dcount)."""
         low = Lowering(self, plugin, rel, env)
         args = low.arity(5)
-        id_col = low.column(args[0], "id column")
-        timeline = low.timeline(args[1])
-        start = low.bind(low.timeline_value(args[2], "Start", timeline), "start")
-        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        id_col, timeline, start, end = low.id_timeline_range(args)
         step = low.bind(low.step_value(args[4], "Step", timeline), "step")
         dims = [d.name for d in low.dimensions(args[5:])]
         ident, b, first, new = (low.hidden(h) for h in ("id", "b", "first", "new"))
@@ -51,10 +48,7 @@ class ActivityPlugins:
         appearance on 7/8 does not count the one on 6/30, 8 days before). Rows before Start count in lookbacks."""
         low = Lowering(self, plugin, rel, env)
         args = low.arity(8)
-        id_col = low.column(args[0], "id column")
-        timeline = low.timeline(args[1])
-        start = low.bind(low.timeline_value(args[2], "Start", timeline), "start")
-        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        id_col, timeline, start, end = low.id_timeline_range(args)
         lookback = low.step_value(args[4], "LookbackWindow", timeline)
         period = low.bind(low.step_value(args[5], "Period", timeline), "period")
         needed = low.constant(args[6], "ActivePeriodsCount")

@@ -38,10 +38,7 @@ class FunnelPlugins:
     def funnel_sequence_completion(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
         low = Lowering(self, plugin, rel, env)
         args = low.arity(8, 8)
-        id_col = low.column(args[0], "id column")
-        timeline = low.timeline(args[1])
-        start = low.bind(low.timeline_value(args[2], "Start", timeline), "start")
-        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        id_col, timeline, start, end = low.id_timeline_range(args)
         step = low.bind(low.step_value(args[4], "BinSize", timeline), "bin")
         state = low.column(args[5], "state column")
         sequence = self.funnel_sequence_states(low, args[6])

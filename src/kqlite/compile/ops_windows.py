@@ -22,10 +22,7 @@ class WindowPlugins:
         bin and the LookbackWindow / Bin - 1 bins before it; the window rounded down to whole bins)."""
         low = Lowering(self, plugin, rel, env)
         args = low.arity(6)
-        id_col = low.column(args[0], "id column")
-        timeline = low.timeline(args[1])
-        start = low.bind(low.timeline_value(args[2], "Start", timeline), "start")
-        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        id_col, timeline, start, end = low.id_timeline_range(args)
         lookback = low.step_value(args[4], "LookbackWindow", timeline)
         bin_ = low.step_value(args[5], "Bin", timeline)
         dims = low.dimensions(args[6:])
@@ -63,10 +60,7 @@ class WindowPlugins:
         each bin is this reading of it, not checked against Kusto's numbers."""
         low = Lowering(self, plugin, rel, env)
         args = low.arity(6)
-        id_col = low.column(args[0], "id column")
-        timeline = low.timeline(args[1])
-        start = low.bind(low.timeline_value(args[2], "Start", timeline), "start")
-        end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
+        id_col, timeline, start, end = low.id_timeline_range(args)
         step = low.bind(low.step_value(args[4], "Bin", timeline), "bin")
         lookback = low.step_value(args[5], "LookBackWindow", timeline)
         dims = low.dimensions(args[6:])
