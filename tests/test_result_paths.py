@@ -31,3 +31,21 @@ def test_every_view_is_the_same_whichever_way_the_rows_came(monkeypatch, arrow_l
     assert views(result) == expected
     empty = kqlite.connect().query(QUERY + " | where i < 0")
     assert len(empty) == 0 and empty.rows() == [] and empty.to_arrow().num_rows == 0
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_the_command_line_prints_the_same_either_way(fmt):
+    """A fresh command line (no Arrow: Python rows) prints exactly what one with Arrow loaded prints."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parent.parent / "src")
+    env = {**os.environ, "PYTHONPATH": src, "COLUMNS": "200"}
+    run = ("import sys\n{preload}from kqlite.cli import main\n"
+           f"sys.argv = ['kqlite', 'query', {QUERY!r}, '--format', {fmt!r}]\n"
+           "try:\n    main()\nexcept SystemExit:\n    pass")
+    outputs = [subprocess.run([sys.executable, "-c", run.format(preload=preload)], env=env, capture_output=True,
+                              text=True, check=True).stdout for preload in ("", "import pyarrow\n")]
+    assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 25
