@@ -49,3 +49,16 @@ def test_the_command_line_prints_the_same_either_way(fmt):
     outputs = [subprocess.run([sys.executable, "-c", run.format(preload=preload)], env=env, capture_output=True,
                               text=True, check=True).stdout for preload in ("", "import pyarrow\n")]
     assert outputs[0] == outputs[1] and outputs[0].count("\n") >= 25
+
+
+def test_a_stream_gives_the_same_rows_either_way(monkeypatch):
+    def streamed() -> list[tuple]:
+        with kqlite.connect().stream(QUERY) as batches:
+            return [row for batch in batches for row in batch]
+
+    expected = streamed()
+    monkeypatch.setattr(duckdb_backend, "_arrow_loaded", lambda: False)
+    monkeypatch.setattr(duckdb_backend, "_BATCH_ROWS", 7)  # several batches of Python rows
+    assert streamed() == expected and len(expected) == 25
+    with kqlite.connect().stream(QUERY + " | take 3") as batches:  # a consumer that stops early
+        assert len(next(iter(batches))) == 3

@@ -74,3 +74,4 @@ def test_a_small_query_and_its_table_need_no_arrow(tmp_path):
             f"sys.argv = ['kqlite', 'query', 'DeviceProcessEvents | count', '--table', {str(table)!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass")
     assert "pyarrow" not in imported_after(code)
+    assert "pyarrow" not in imported_after(code.replace("'--table'", "'--format', 'json', '--table'"))  # streamed

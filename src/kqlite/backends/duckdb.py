@@ -703,17 +703,26 @@ class Connection:
         return _with_head(head, table)
 
     def _batches(self, sql: str, deadline: float | None, limit: float | None,
-                 rows_first: int = 0) -> Iterator[Any]:
+                 rows_first: int = 0, python_rows: bool = False) -> Iterator[Any]:
         """The result's schema, then its record batches, as DuckDB makes them on a worker thread: the caller
         holds a few batches at a time, and the deadline and Ctrl-C interrupt DuckDB mid-query. With
         `rows_first`, up to that many rows are first fetched as Python values: the whole result (Rows) when
-        that is all, else those rows (_Head) before the schema and the batches of the rest."""
+        that is all, else those rows (_Head) before the schema and the batches of the rest. With `python_rows`,
+        every batch is Rows (after a start marker instead of the schema): no Arrow at all."""
         results: queue.Queue[Any] = queue.Queue(maxsize=4)
         stop = threading.Event()
 
         def work() -> None:
             relation = None
             try:
+                if python_rows:
+                    cursor = self.duckdb.execute(sql)
+                    _put(results, stop, _STARTED)
+                    while chunk := cursor.fetchmany(_BATCH_ROWS):
+                        if not _put(results, stop, Rows(chunk)):
+                            break
+                    _put(results, stop, _DONE)
+                    return
                 if rows_first:
                     cursor = self.duckdb.execute(sql)
                     head = cursor.fetchmany(rows_first + 1)
@@ -794,8 +803,9 @@ class Connection:
             one_table(compiled)
             if timeout is None and compiled.options.timeout:
                 limit = compiled.options.timeout
-            batches = self._batches(sql, started + limit if limit else None, limit)
-            next(batches)  # the schema: the query has started, or failed to
+            # without Arrow loaded, the rows come as Python values (they are made so anyway)
+            batches = self._batches(sql, started + limit if limit else None, limit, python_rows=not _arrow_loaded())
+            next(batches)  # the schema (or the start): the query has started, or failed to
         except BaseException:
             self._running.release()
             raise
@@ -889,6 +899,7 @@ def _first_line(error: BaseException) -> str:
 
 _BATCH_ROWS = 65_536
 _SMALL_RESULT = 10_000  # rows a result may have to come back as Python values (Rows) rather than Arrow
+_STARTED = object()  # a stream of Python rows has started (where an Arrow stream gives its schema)
 
 
 @dataclass
@@ -956,9 +967,12 @@ class ResultStream:
     def __iter__(self) -> Iterator[list[tuple]]:
         try:
             for batch in self._batches:
-                import pyarrow as pa
+                if isinstance(batch, Rows):
+                    rows = Result(batch, self.columns, self.types).rows()
+                else:
+                    import pyarrow as pa
 
-                rows = Result(pa.Table.from_batches([batch]), self.columns, self.types).rows()
+                    rows = Result(pa.Table.from_batches([batch]), self.columns, self.types).rows()
                 self.rows_seen += len(rows)
                 yield rows
         finally:
