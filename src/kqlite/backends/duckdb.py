@@ -174,7 +174,7 @@ class Connection:
     def _create_view(self, name: str, select: exp.Expression) -> None:
         create = exp.Create(this=exp.Table(this=ident(name)), kind="VIEW", expression=select, replace=True,
                             properties=exp.Properties(expressions=[exp.TemporaryProperty()]))
-        self.duckdb.execute(create.sql("duckdb"))
+        self.duckdb.execute(create.sql("duckdb", copy=False))  # a fresh tree: no copy (a 70-column view's 20 ms)
 
     @staticmethod
     def view_name(table: str, flavour: str) -> str:
@@ -497,7 +497,7 @@ class Connection:
         stats = [exp.Anonymous(this="stats", expressions=[exp.Column(this=ident(present[c][0]))]) for c in columns]
         select = exp.Select().select(*stats, copy=False).from_(exp.Table(this=ident(raw)), copy=False).limit(1, copy=False)
         try:
-            rows = self.duckdb.execute(select.sql("duckdb")).fetchall()
+            rows = self.duckdb.execute(select.sql("duckdb", copy=False)).fetchall()
             row = rows[0] if rows else None
         except duckdb.Error:
             return set()
@@ -520,7 +520,7 @@ class Connection:
             first = exp.Anonymous(this="first", expressions=[sb.cast(ref, "string")])
             firsts.append(exp.Filter(this=first, expression=exp.Where(this=bad)))
         probe = exp.Select().select(*firsts, copy=False).from_(exp.Table(this=ident(raw)), copy=False)
-        row = self.duckdb.execute(probe.sql("duckdb")).fetchall()[0]
+        row = self.duckdb.execute(probe.sql("duckdb", copy=False)).fetchall()[0]
         for (column, _, kql_type), value in zip(checks, row, strict=True):
             if value is not None:
                 raise KqlDataError(f"table {table}, column {column}: value {value!r} cannot be read as {kql_type}")
