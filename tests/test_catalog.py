@@ -17,7 +17,14 @@ from click.testing import CliRunner
 
 import kqlite
 from kqlite.cli import main
-from kqlite.schemas import KQLITE_TABLES, differing_tables, flavour_only_tables, known_tables, table_schema
+from kqlite.schemas import (
+    KQLITE_TABLES,
+    differing_tables,
+    flavour_only_tables,
+    known_tables,
+    table_differs,
+    table_schema,
+)
 
 SHARED_SCHEMAS = Path(__file__).resolve().parents[2] / "shared" / "schemas"
 
@@ -48,6 +55,9 @@ def test_known_tables_cover_both_products():
             "SigninLogs", "AuditLogs", "SecurityEvent", "OfficeActivity", "SecurityAlert"} <= names
     assert "SigninLogs" in flavour_only_tables("sentinel")
     assert "DeviceProcessEvents" in differing_tables()
+    # one table asked at a time (what a query does) agrees with the whole list
+    assert {t for t in known_tables() if table_differs(t)} == differing_tables()
+    assert not table_differs("SigninLogs") and not table_differs("NoSuchTable")
     assert len(known_tables("defender")) == 62 + len(KQLITE_TABLES)  # and kqlite's FileProfiles, SiteAllowlist
 
 

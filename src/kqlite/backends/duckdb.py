@@ -45,7 +45,7 @@ from kqlite.compile.types import sql_type
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError
 from kqlite.geoip import open_geoip
 from kqlite.result import Result, Rows
-from kqlite.schemas import FLAVOURS, differing_tables, table_schema
+from kqlite.schemas import FLAVOURS, table_differs, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 from kqlite.ticks import datetime_from_ticks
@@ -179,7 +179,7 @@ class Connection:
     @staticmethod
     def view_name(table: str, flavour: str) -> str:
         """The view a table is read from: tables whose flavours differ have one view per flavour."""
-        return f"{table}@sentinel" if flavour == "sentinel" and table in differing_tables() else table
+        return f"{table}@sentinel" if flavour == "sentinel" and table_differs(table) else table
 
     def has_table(self, name: str) -> bool:
         return name in self._sources or name in known_table_names()
@@ -187,7 +187,7 @@ class Connection:
     def table_columns(self, name: str, flavour: str = "defender") -> list[Column]:
         """The KQL columns of table `name` as a query of `flavour` sees it (its view made on first use)."""
         flavour = flavour if flavour in FLAVOURS else "defender"
-        if name not in differing_tables():
+        if not table_differs(name):
             flavour = "defender"
         key = (name, flavour)
         with self._lock:
@@ -612,7 +612,7 @@ class Connection:
     def time_bounds(self, name: str, flavour: str = "defender") -> dict[str, tuple[str, str]]:
         """For each datetime column of the table's view stored as a timestamp: the hidden column repeating
         the stored value, and its type (see `_shaped_select`)."""
-        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        flavour = flavour if flavour in FLAVOURS and table_differs(name) else "defender"
         return dict(self._time_bounds.get((name, flavour), {}))
 
     def ingestion_time(self, name: str) -> exp.Expression | None:

@@ -41,7 +41,7 @@ from kqlite.compile.sqlnames import SqlNames
 from kqlite.errors import KqlDataError, KqlError, KqlResourceError, KqlUnsupportedError
 from kqlite.geoip import open_geoip
 from kqlite.result import Result
-from kqlite.schemas import FLAVOURS, differing_tables, table_schema
+from kqlite.schemas import FLAVOURS, table_differs, table_schema
 from kqlite.syntax import ast, parse
 from kqlite.syntax.parser import deep_recursion
 
@@ -202,12 +202,12 @@ class SparkConnection:
         return name in self._sources or name in known_table_names()
 
     def view_name(self, table: str, flavour: str) -> str:
-        suffix = "_sentinel" if flavour == "sentinel" and table in differing_tables() else ""
+        suffix = "_sentinel" if flavour == "sentinel" and table_differs(table) else ""
         return f"{self._prefix}{table}{suffix}"
 
     def table_columns(self, name: str, flavour: str = "defender") -> list[Column]:
         """The KQL columns of table `name` as a query of `flavour` sees it (its view made on first use)."""
-        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        flavour = flavour if flavour in FLAVOURS and table_differs(name) else "defender"
         key = (name, flavour)
         with self._lock:
             columns = self._views.get(key)
@@ -349,7 +349,7 @@ class SparkConnection:
     def time_bounds(self, name: str, flavour: str = "defender") -> dict[str, tuple[str, str]]:
         """For each datetime column of the table's view stored as a timestamp: the hidden column repeating the
         stored value, and its type (see `_shaped`)."""
-        flavour = flavour if flavour in FLAVOURS and name in differing_tables() else "defender"
+        flavour = flavour if flavour in FLAVOURS and table_differs(name) else "defender"
         return dict(self._time_bounds.get((name, flavour), {}))
 
     def source_names(self) -> list[str]:
