@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-Build = Callable[[exp.Expression], exp.Expression]
+Build = Callable[..., exp.Expression]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class Known:
 def single_property_bag(key: exp.Expression, value: exp.Expression) -> Known:
     """The value of an expanded bag's column: {key: value} where key is not null, else value itself."""
     return Known(exp.Not(this=exp.Is(this=key.copy(), expression=exp.Null())), "bag", key, value, value)
+
+
+def whole(known: Known, bag: Build) -> exp.Expression:
+    """The value itself: the bag `bag` builds from the key and value where the guard holds, `general` elsewhere."""
+    return _choose(known, bag(known.key.copy(), known.value.copy()), known.general.copy())
 
 
 def _choose(known: Known, fast: exp.Expression, slow: exp.Expression) -> exp.Expression:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import known_values
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
@@ -97,10 +98,8 @@ class ExpandOperators:
         def element(i: int, name: str) -> exp.Expression:
             if not by_property:
                 return col_ref(f"_e{i}")
-            key, value = (col_ref(n) for n in entries[name])
-            return exp.Case(ifs=[exp.If(this=exp.Not(this=exp.Is(this=key, expression=exp.Null())),
-                                        true=self.dialect.shape("json_single_property", k=key.copy(), v=value))],
-                            default=value.copy())
+            known = known_values.single_property_bag(*(col_ref(n) for n in entries[name]))
+            return known_values.whole(known, lambda k, v: self.dialect.shape("json_single_property", k=k, v=v))
 
         projections, columns = [], []
         replaced = {name for name, _, _ in targets}

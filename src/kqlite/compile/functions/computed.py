@@ -22,7 +22,6 @@ from kqlite.errors import KqlSemanticError, KqlUnsupportedError
 from kqlite.syntax import ast
 
 _KEY, _ANSWER = "_kq_computed_key", "_kq_computed_answer"
-_NOT_CONSTANT = Typed(exp.Null(), "string").const  # Typed's marker of a value that is not a constant
 
 Compute = Callable[[str], "str | None"]
 
@@ -132,8 +131,9 @@ class ComputedFunctions:
         self.arity(c, node, args, 1)
         if args[0].type != "dynamic":
             raise KqlSemanticError(f"treepath() takes a dynamic value, not {args[0].type}", c.text, node.pos)
-        text = Typed(c.dialect.shape("json_text", d=args[0].sql), "string",
-                     const=json.dumps(args[0].const) if args[0].is_const else _NOT_CONSTANT)
+        text = Typed(c.dialect.shape("json_text", d=args[0].sql), "string")
+        if args[0].is_const:  # computed while compiling, from the constant's JSON text
+            text.const = json.dumps(args[0].const)
         return self.computed_per_value(c, node, text, computed.tree_paths, "dynamic")
 
     def f_replace_strings(self, c, node, args):
