@@ -228,7 +228,7 @@ def _canonical(text: str) -> str:
 def test_the_ip_macro_agrees_with_python_ipaddress():
     import random
 
-    from kqlite.ingest.sysmon_map import macro_statements
+    from kqlite.ingest.sysmon_sql import macro_statements
 
     rng = random.Random(7)
     samples = ["0:0:0:0:0:0:0:1", "::1", "::", "0:0:0:0:0:0:0:0", "FE80:0:0:0:1C2B:0:0:1", "::ffff:10.0.0.5",

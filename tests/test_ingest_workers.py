@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kqlite.ingest import pipeline
+from kqlite.ingest import evtx_reader, evtx_workers, pipeline
 from kqlite.ingest.pipeline import load
 
 EVTX_SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "evtx-attack-samples"
@@ -30,8 +30,8 @@ def inputs(tmp_path):
 
 
 def summary(paths, monkeypatch, parallel_bytes):
-    monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", parallel_bytes)
-    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)  # as on an idle machine, however busy this one is
+    monkeypatch.setattr(evtx_workers, "PARALLEL_BYTES", parallel_bytes)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda since=None: 2)  # as on an idle machine, however busy this one is
     tables, report = load(paths)
     return ({name: table.to_pylist() for name, table in tables.items()},
             [(f.name, f.format, f.records, f.skipped, f.digest) for f in report.files],
@@ -52,7 +52,7 @@ def test_workers_read_evtx_exactly_as_this_process(inputs, monkeypatch):
 # --- a large log shared out by runs of chunks ------------------------------------------------------------------
 
 CHUNK = 65536
-SPLIT = pipeline._split
+SPLIT = evtx_workers.split
 
 
 @pytest.fixture
@@ -72,10 +72,10 @@ def logs(tmp_path):
 
 def split_summary(folder, monkeypatch, parallel_bytes):
     """The summary of reading `folder` with runs of one chunk per worker task; and the files split."""
-    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
-    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    monkeypatch.setattr(evtx_workers, "MIN_PART", CHUNK)
+    monkeypatch.setattr(evtx_workers, "MAX_PART", CHUNK)
     split = []
-    monkeypatch.setattr(pipeline, "_split", lambda pool, hasher, job, target: (
+    monkeypatch.setattr(evtx_workers, "split", lambda pool, hasher, job, target: (
         split.append((job[0], target)), SPLIT(pool, hasher, job, target))[1])
     return summary([folder], monkeypatch, parallel_bytes), split
 
@@ -89,10 +89,10 @@ def test_a_large_log_split_across_workers_reads_as_in_one_process(logs, monkeypa
 
 
 def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, monkeypatch):
-    monkeypatch.setattr(pipeline, "_PARALLEL_BYTES", 0)
-    monkeypatch.setattr(pipeline, "_idle_cores", lambda: 2)
-    monkeypatch.setattr(pipeline, "_MIN_PART", CHUNK)
-    monkeypatch.setattr(pipeline, "_MAX_PART", CHUNK)
+    monkeypatch.setattr(evtx_workers, "PARALLEL_BYTES", 0)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda since=None: 2)
+    monkeypatch.setattr(evtx_workers, "MIN_PART", CHUNK)
+    monkeypatch.setattr(evtx_workers, "MAX_PART", CHUNK)
     _, report = load([logs])
     rejects = {(Path(r.file).name, r.position) for r in report.rejects.rejects}
     assert ("damaged.evtx", f"chunk 5 (bytes {4096 + 5 * CHUNK}..{4096 + 6 * CHUNK})") in rejects
@@ -110,7 +110,7 @@ def test_a_split_log_reports_each_damaged_chunk_at_its_place_in_the_file(logs, m
 
 
 PARENT = os.getpid()
-READ_PART = pipeline.read_part
+READ_PART = evtx_workers.read_part
 
 
 def read_part_failing_in_workers(path, first, count, mapped):
@@ -128,13 +128,13 @@ def read_part_failing(path, first, count, mapped):
 
 def test_a_part_whose_worker_fails_is_read_again_here(logs, monkeypatch):
     here, _ = split_summary(logs, monkeypatch, parallel_bytes=1 << 60)
-    monkeypatch.setattr(pipeline, "read_part", read_part_failing_in_workers)
+    monkeypatch.setattr(evtx_workers, "read_part", read_part_failing_in_workers)
     shared, split = split_summary(logs, monkeypatch, parallel_bytes=0)
     assert split and shared == here
 
 
 def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, monkeypatch):
-    monkeypatch.setattr(pipeline, "read_part", read_part_failing)
+    monkeypatch.setattr(evtx_workers, "read_part", read_part_failing)
     (tables, files, rejects, _), split = split_summary(logs, monkeypatch, parallel_bytes=0)
     whole = next(f for f in files if f[0].endswith("whole.evtx"))
     lost = [r for r in rejects if r[0] == whole[0]]
@@ -149,10 +149,10 @@ def test_a_part_that_cannot_be_read_at_all_is_rejected_with_its_records(logs, mo
 @pytest.mark.parametrize(("load", "idle"), [(0.2, 4), (1.6, 2), (3.6, 1), (9.0, 1)])
 def test_workers_are_started_for_the_cores_the_machine_leaves_idle(monkeypatch, load, idle):
     """By the load average where the system tells no CPU times..."""
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (load, load, load))
-    monkeypatch.setattr(pipeline, "_cpu_times", lambda: None)
-    assert pipeline._idle_cores() == idle
+    monkeypatch.setattr(evtx_workers.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(evtx_workers.os, "getloadavg", lambda: (load, load, load))
+    monkeypatch.setattr(evtx_workers, "_cpu_times", lambda: None)
+    assert evtx_workers.idle_cores() == idle
 
 
 @pytest.mark.parametrize(("busy", "idle"), [(0, 4), (100, 3), (250, 2), (400, 1)])
@@ -160,10 +160,24 @@ def test_idle_cores_are_measured_now_where_the_system_tells(monkeypatch, busy, i
     """... and by the CPU time spent meanwhile where it does (Linux): a job that ended a minute ago (still in
     the load average) does not keep the workers from starting."""
     samples = iter([[1000, 0, 0, 5000, 0, 0, 0], [1000 + busy, 0, 0, 5000 + 400 - busy, 0, 0, 0]])
-    monkeypatch.setattr(pipeline.os, "cpu_count", lambda: 4)
-    monkeypatch.setattr(pipeline.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
-    monkeypatch.setattr(pipeline, "_cpu_times", lambda: next(samples))
-    assert pipeline._idle_cores() == idle
+    monkeypatch.setattr(evtx_workers.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(evtx_workers.os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    monkeypatch.setattr(evtx_workers, "_cpu_times", lambda: next(samples))
+    assert evtx_workers.idle_cores() == idle
+
+
+@pytest.mark.parametrize(("own", "idle"), [(0.0, 2), (1.0, 3), (3.0, 4)])
+def test_the_cpu_this_ingest_used_since_its_start_counts_as_idle(monkeypatch, own, idle):
+    """Measured from a mark taken when the ingest began (no sleep): the work this process did meanwhile (it is
+    about to wait for its workers) is not another job's."""
+    monkeypatch.setattr(evtx_workers.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(evtx_workers, "_clock_ticks", lambda: 100)
+    start = evtx_workers.CpuMark([1000, 0, 0, 5000, 0, 0, 0], 10.0, 0.0)
+    now = evtx_workers.CpuMark([1000 + 200, 0, 0, 5000 + 200, 0, 0, 0], 10.0 + own, 1.0)
+    monkeypatch.setattr(evtx_workers.time, "monotonic", lambda: 1.0)
+    monkeypatch.setattr(evtx_workers.time, "sleep", lambda seconds: pytest.fail("no need to sleep"))
+    monkeypatch.setattr(evtx_workers, "cpu_mark", lambda: now)
+    assert evtx_workers.idle_cores(start) == idle
 
 
 def test_the_chunk_accounting_is_the_same_for_few_and_many_chunks():
@@ -181,3 +195,58 @@ def test_the_chunk_accounting_is_the_same_for_few_and_many_chunks():
             ids.extend(i for i in range(first, last + 1) if rng.random() > 0.1)
             first = last + 1 + rng.randrange(0, 3)
         assert _short_chunks(chunks, ids) == _short_chunks_small(chunks, ids)
+
+
+# --- exact copies of records dropped while reading --------------------------------------------------------------
+
+def _copy_with_other_digest(source: Path, target: Path, mark: int) -> None:
+    """The log with one byte of its header's padding changed: another file to the digest, the same records."""
+    data = bytearray(source.read_bytes())
+    data[4000] = mark
+    target.write_bytes(bytes(data))
+
+
+def accounting(paths, monkeypatch, parallel_bytes):
+    monkeypatch.setattr(evtx_workers, "PARALLEL_BYTES", parallel_bytes)
+    monkeypatch.setattr(pipeline, "idle_cores", lambda since=None: 2)
+    tables, report = load(paths)
+    return ({name: table.to_pylist() for name, table in tables.items()},
+            sorted((Path(f.name).name, f.records_in, f.rows, f.rejected, f.unmapped, f.duplicates)
+                   for f in report.files))
+
+
+@pytest.mark.parametrize("parallel_bytes", [0, 1 << 60])
+def test_exact_copies_dropped_while_reading_give_what_the_mapping_gives(tmp_path, monkeypatch, parallel_bytes):
+    """A log copied under other names and read in an order that is not the names' (c, a, b): the copies
+    dropped by the readers leave the tables and every file's accounting as the mapping's own de-duplication
+    makes them (the file named first keeps each record)."""
+    sample = EVTX_SAMPLES / "lateral-movement" / "LM_sysmon_3_12_13_1_SharpRDP.evtx"
+    for mark, name in enumerate(("c", "a", "b"), start=1):
+        (tmp_path / name).mkdir()
+        _copy_with_other_digest(sample, tmp_path / name / f"{name}.evtx", mark)
+    paths = [tmp_path / "c", tmp_path / "a", tmp_path / "b"]
+    dropped = accounting(paths, monkeypatch, parallel_bytes)
+    monkeypatch.setattr(evtx_reader, "_has_record_id", lambda text: False)  # no record is ever dropped as a copy
+    staged = accounting(paths, monkeypatch, parallel_bytes)
+    assert dropped == staged
+    tables, files = dropped
+    assert sum(map(len, tables.values())) == 38
+    rows = {name: (stored, duplicates) for name, _, stored, _, _, duplicates in files}
+    assert rows == {"a.evtx": (38, 0), "b.evtx": (0, 38), "c.evtx": (0, 38)}
+
+
+def test_the_readers_drop_only_copies_from_files_named_later(tmp_path):
+    from kqlite.ingest.evtx_reader import Copies, read_evtx
+    from kqlite.ingest.sysmon_map import MAPPED_EVENTS
+
+    sample = EVTX_SAMPLES / "lateral-movement" / "LM_sysmon_3_12_13_1_SharpRDP.evtx"
+    size = sample.stat().st_size
+    copies = Copies()
+    first = read_evtx("b", str(sample), None, size, MAPPED_EVENTS, copies)
+    later = read_evtx("c", str(sample), None, size, MAPPED_EVENTS, copies)
+    earlier = read_evtx("a", str(sample), None, size, MAPPED_EVENTS, copies)
+    assert (len(first.raws), first.duplicates) == (38, 0)
+    assert (len(later.raws), later.duplicates) == (0, 38)  # b keeps them
+    assert (len(earlier.raws), earlier.duplicates) == (38, 0)  # staged: the mapping keeps a's, drops b's
+    again = read_evtx("c", str(sample), None, size, MAPPED_EVENTS, copies)
+    assert (len(again.raws), again.duplicates) == (0, 38)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kqlite.ingest import sql_cache
-from kqlite.ingest.sysmon_map import _build_mapping_sql
+from kqlite.ingest.sysmon_sql import build_mapping_sql as _build_mapping_sql
 
 
 @pytest.fixture(autouse=True)

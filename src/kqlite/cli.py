@@ -1027,13 +1027,13 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
     NXLog JSON lines. Files already in the store (same content) are skipped. One ingest writes a store at a
     time: another one waits (--wait).
     """
-    from kqlite.ingest import store
+    from kqlite.ingest.ledger import known_hashes
     from kqlite.ingest.lock import writer_lock
     from kqlite.ingest.pipeline import Ingest
 
     with kql_errors(), writer_lock(db, wait, note):
         try:
-            known = store.known_hashes(db)
+            known = known_hashes(db)
         except Exception as error:  # noqa: BLE001 - not a DuckDB file, locked, ...: say so plainly
             raise KqlError(f"{db}: cannot open the store: {error}") from None
         progress = _read_progress(list(paths))
@@ -1044,6 +1044,8 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             progress.phase("mapping", "events to Defender tables")
             tables = run.tables()
             progress.phase("writing", str(db))
+            from kqlite.ingest import store  # imported after the reading: see Ingest
+
             store.write(db, tables, run.report, run.origins(), wait)
         finally:
             run.close()

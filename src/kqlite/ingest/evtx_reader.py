@@ -2,7 +2,8 @@
 
 A plain function of plain data, so that the pipeline can run it in worker processes (one per core) when
 there are many or large files: the Rust parser holds the GIL while it hands records to Python, so threads
-would not help. Kept free of heavy imports: a worker process starts quickly.
+would not help. Kept free of heavy imports (NumPy only for large logs): an ingest starts its workers before
+it imports the rest.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 import evtx
-import numpy as np
 
 from kqlite.ingest.identity import digest_bytes, digest_file
 
@@ -57,10 +57,26 @@ class Texts:
         packs = [pack for pack in packs if len(pack)]
         if len(packs) <= 1:
             return packs[0] if packs else cls()
+        import numpy as np  # here, not at the top: a worker process starts without it
+
         bases = np.cumsum([0] + [len(pack.data) for pack in packs])
         offsets = np.concatenate([np.frombuffer(pack.offsets, np.int64)[:-1] + base
                                   for pack, base in zip(packs, bases, strict=False)] + [bases[-1:]])
         return cls(b"".join(pack.data for pack in packs), array("q", offsets.astype(np.int64).tobytes()))
+
+
+@dataclass
+class Copies:
+    """The records kept so far by their exact JSON text, with the file each came from, so that an exact copy
+    read from a file named no earlier is dropped before staging and counted as a duplicate. The mapping keeps
+    the same record (same computer, channel, event id and record id) once, from the file named first: an
+    exact copy is the same record, so dropping it here gives what the mapping gives, without staging it (a
+    folder of overlapping exports holds many). A copy from a file named earlier is staged: the mapping then
+    keeps it and drops the other. Records without a record id are never dropped here, as the mapping keeps
+    each of them. Bounded: past `room` characters of text no record is added."""
+
+    kept: dict[str, str] = field(default_factory=dict)  # text -> name of the file it was kept from
+    room: int = 64 << 20
 
 
 @dataclass
@@ -69,6 +85,7 @@ class EvtxResult:
     digest: str = ""  # of the file's bytes: its identity, for "already ingested"
     records: int = 0  # every record read
     raws: Texts = field(default_factory=Texts)  # JSON text of the records some table takes
+    duplicates: int = 0  # records some table takes, dropped as exact copies of records kept from another file
     unmapped: Counter[str] = field(default_factory=Counter)  # the others, by "provider event id"
     rejects: list[tuple[str, str, int]] = field(default_factory=list)  # (position, reason, records lost)
 
@@ -79,10 +96,11 @@ class EvtxResult:
 
 
 def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
-              mapped: frozenset[tuple[str, int]]) -> EvtxResult:
-    """Parse `path` (or `data`); keep the records whose (provider, event id) is in `mapped`. Records the
-    chunk headers announce but the parser did not give (a damaged or zeroed chunk, which the parser may
-    skip without a word, a cut file) are rejected with their count."""
+              mapped: frozenset[tuple[str, int]], copies: Copies | None = None) -> EvtxResult:
+    """Parse `path` (or `data`); keep the records whose (provider, event id) is in `mapped` (less the exact
+    copies of records of other files, given `copies`). Records the chunk headers announce but the parser did
+    not give (a damaged or zeroed chunk, which the parser may skip without a word, a cut file) are rejected
+    with their count."""
     result = EvtxResult(name)
     if data is None and size <= READ_WHOLE:
         with open(path, "rb") as handle:  # type: ignore[arg-type]
@@ -93,7 +111,7 @@ def read_evtx(name: str, path: str | None, data: bytes | None, size: int,
         result.rejects.append(("file header", "truncated EVTX file: shorter than its header", 1))
         return result
     chunks = [_chunk(index, header) for index, header in enumerate(_chunk_headers(path, data, size))]
-    part = _parse(io.BytesIO(data) if data is not None else path, mapped, 0)  # type: ignore[arg-type]
+    part = _parse(io.BytesIO(data) if data is not None else path, mapped, 0, (name, copies))  # type: ignore[arg-type]
     part.chunks = chunks
     return merge_parts(name, result.digest, head, size, [part])
 
@@ -108,6 +126,7 @@ class EvtxPart:
     ids: array[int] = field(default_factory=lambda: array("q"))  # the record ids read, for the accounting
     problems: list[tuple[int | None, str, str]] = field(default_factory=list)  # (chunk, position, reason)
     chunks: list[Chunk] = field(default_factory=list)  # what the chunk headers of the run say
+    duplicates: int = 0  # kept records dropped as exact copies (see Copies)
 
 
 def read_part(path: str, first: int, count: int | None, mapped: frozenset[tuple[str, int]]) -> EvtxPart:
@@ -177,6 +196,7 @@ def merge_parts(name: str, digest: str, head: bytes, size: int, parts: list[Evtx
     result.raws = Texts.concat([part.raws for part in parts])
     for part in parts:
         result.records += part.records
+        result.duplicates += part.duplicates
         result.unmapped.update(part.unmapped)
         ids.extend(part.ids)
         # a file the parser cannot open fails in every part alike: one problem, as when read whole
@@ -186,7 +206,8 @@ def merge_parts(name: str, digest: str, head: bytes, size: int, parts: list[Evtx
     return result
 
 
-def _parse(source: io.BytesIO | str, mapped: frozenset[tuple[str, int]], first_chunk: int) -> EvtxPart:
+def _parse(source: io.BytesIO | str, mapped: frozenset[tuple[str, int]], first_chunk: int,
+           copies: tuple[str, Copies | None] = ("", None)) -> EvtxPart:
     part = EvtxPart()
     try:
         # checksums on: a damaged chunk is rejected whole instead of yielding records of garbled text
@@ -195,19 +216,23 @@ def _parse(source: io.BytesIO | str, mapped: frozenset[tuple[str, int]], first_c
     except (OSError, RuntimeError, ValueError) as error:
         part.problems.append((None, "file", f"cannot read the evtx file: {type(error).__name__}: {error}"))
     else:
-        _read_records(part, records, mapped, first_chunk)
+        _read_records(part, records, mapped, first_chunk, *copies)
     return part
 
 
+_KINDS: dict[frozenset[tuple[str, int]], dict[str, str | None]] = {}  # per mapped set: kind by key (_learn)
+
+
 def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tuple[str, int]],
-                  first_chunk: int) -> None:
+                  first_chunk: int, name: str, copies: Copies | None) -> None:
     raws: list[str] = []
     unmapped, seen, problems = part.unmapped, part.ids.append, part.problems
-    # a record's kind is told by the text from its provider's name to its event id, which a log repeats: the
+    # a record's kind is told by the text from its provider's name to its event id, which logs repeat: the
     # kinds met so far, by that text, spare a regular expression per record (a fifth of the read time)
-    kinds: dict[str, str | None] = {}
+    kinds = _KINDS.setdefault(mapped, {})
     known = kinds.get
-    read = 0
+    kept, kept_from = (copies.kept, copies.kept.get) if copies is not None else (None, None)
+    read = duplicates = 0
     collecting = gc.isenabled()
     gc.disable()  # records are strings and short-lived dicts: no cycles for the collector to find
     try:
@@ -217,15 +242,30 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
                     read += 1
                     seen(record["event_record_id"])
                     text = record["data"]
-                    start = text.find(_PROVIDER, 0, _HEAD)
-                    key = text[start:_event_id_end(text, start)] if start >= 0 else ""
-                    kind = known(key, False) if key else _kind(_KIND.search(text, 0, _HEAD), mapped)
+                    at = text.find(_EVENT_ID, 0, _HEAD)
+                    # to the end of the event id's value: a number, or {"#attributes":{...},"#text":number}
+                    end = text.find("}", text.find('"#text":', at)) if text.startswith("{", at + 10) \
+                        else text.find(",", at)
+                    start = text.find(_PROVIDER, 0, at)
+                    kind = known(text[start:end], False) if 0 <= start < at < end <= _HEAD else \
+                        _kind(_KIND.search(text, 0, _HEAD), mapped)
                     if kind is False:
-                        kind = _learn(kinds, key, text, mapped)
-                    if kind is None:
-                        raws.append(text)
-                    else:
+                        kind = _learn(kinds, text[start:end], text, mapped)
+                    if kind is not None:
                         unmapped[kind] += 1
+                        continue
+                    if kept is not None:
+                        first = kept_from(text)  # type: ignore[misc]
+                        if first is None:
+                            if copies.room > 0 and _has_record_id(text):  # type: ignore[union-attr]
+                                kept[text] = name
+                                copies.room -= len(text)  # type: ignore[union-attr]
+                        elif first <= name:
+                            duplicates += 1
+                            continue
+                        else:
+                            kept[text] = name
+                    raws.append(text)
                 break
             except RuntimeError as error:  # the parser goes on with the next chunk after a damaged one
                 message = _in_file(str(error), first_chunk)
@@ -234,30 +274,35 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
         if collecting:
             gc.enable()
     part.records = read
+    part.duplicates = duplicates
     part.raws = Texts.pack(raws)
 
 
 _PROVIDER = '"Provider":{"#attributes":{"Name":"'
+_EVENT_ID = '"EventID":'
 _HEAD = 1024  # the System element's provider and event id come first
+_RECORD_ID = '"EventRecordID":'
 
 
-def _event_id_end(text: str, start: int) -> int:
-    """Where the event id's value ends (a number, or {"#attributes":{...},"#text":number}); 0 when not
-    within the head of the record (the kind is then read by _kind, uncached)."""
-    at = text.find('"EventID":', start, _HEAD)
-    if at < 0:
-        return 0
-    end = text.find("}", text.find('"#text":', at)) if text.startswith("{", at + 10) else text.find(",", at)
-    return end if 0 < end <= _HEAD else 0
+def _has_record_id(text: str) -> bool:
+    """The record's System element has a record id (the mapping keeps each record without one)."""
+    at = text.find(_RECORD_ID)
+    return at >= 0 and text[at + len(_RECORD_ID):at + len(_RECORD_ID) + 1].isdigit()
 
 
 def _learn(kinds: dict[str, str | None], key: str, text: str, mapped: frozenset[tuple[str, int]]) -> str | None:
-    """The kind of a record whose key is new; remembered when the key alone tells it."""
+    """The kind of a record whose key is new; remembered when the key alone tells it (and while fewer than
+    _MAX_KINDS are: the memo lives as long as the process, and a strange log could vary its keys)."""
     match = _KIND.match(key)
     if match is None:  # an unusual System element: read from the record, not remembered
         return _kind(_KIND.search(text, 0, _HEAD), mapped)
-    kind = kinds[key] = _kind(match, mapped)
+    kind = _kind(match, mapped)
+    if len(kinds) < _MAX_KINDS:
+        kinds[key] = kind
     return kind
+
+
+_MAX_KINDS = 10_000
 
 
 def _kind(match: re.Match[str] | None, mapped: frozenset[tuple[str, int]]) -> str | None:
@@ -270,8 +315,10 @@ def _kind(match: re.Match[str] | None, mapped: frozenset[tuple[str, int]]) -> st
 
 def read_many(jobs: list[tuple[str, str | None, bytes | None, int]],
               mapped: frozenset[tuple[str, int]]) -> list[EvtxResult]:
-    """read_evtx over several files (one task of a worker process)."""
-    return [read_evtx(name, path, data, size, mapped) for name, path, data, size in jobs]
+    """read_evtx over several files (one task of a worker process), the exact copies of records among them
+    dropped (see Copies)."""
+    copies = Copies()
+    return [read_evtx(name, path, data, size, mapped, copies) for name, path, data, size in jobs]
 
 
 def _head(path: str) -> bytes:
@@ -414,6 +461,8 @@ def _silent_loss(layout: FileLayout, chunk: int | None, lost: int) -> tuple[str,
 def _short_chunks(valid: list[Chunk], ids: array[int]) -> dict[int | None, int]:
     """Records lost by each valid chunk: those its header announces less those read. One NumPy search for
     all the chunks: a large log has thousands."""
+    import numpy as np
+
     read = np.sort(np.frombuffer(ids, dtype=np.int64)) if len(ids) else np.zeros(0, np.int64)
     firsts = np.array([chunk.first for chunk in valid], np.int64)
     lasts = np.array([chunk.last for chunk in valid], np.int64)

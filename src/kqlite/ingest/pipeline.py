@@ -8,58 +8,29 @@ in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 from __future__ import annotations
 
 import codecs
-import multiprocessing
-import os
-import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from kqlite.ingest import defender, detect
+from kqlite.ingest import detect
 from kqlite.ingest.encoding import to_utf8, utf16_without_bom
-from kqlite.ingest.evtx_reader import (
-    CHUNK_SIZE,
-    HEADER_SIZE,
-    Chunk,
-    EvtxPart,
-    EvtxResult,
-    Texts,
-    merge_parts,
-    read_evtx,
-    read_many,
-    read_part,
-)
+from kqlite.ingest.evtx_reader import Texts, merge_parts
+from kqlite.ingest.evtx_workers import EvtxReads, Job, SplitRead, cpu_mark, idle_cores, part_or_fail
 from kqlite.ingest.identity import digest_bytes, digest_file
 from kqlite.ingest.rejects import RejectLog
-from kqlite.ingest.rows import RowSink
 from kqlite.ingest.sources import ArchiveLimits, Skipped, Source, SourceError, iter_sources
-from kqlite.ingest.sysmon_map import (
-    MAPPED_EVENTS,
-    REJECT_FILE,
-    REJECT_POSITION,
-    REJECT_VALUE,
-    TABLE_MAPS,
-    mapping_sql,
-)
-from kqlite.ingest.windows_events import EventStage
+from kqlite.ingest.sysmon_map import REJECT_FILE, REJECT_POSITION, REJECT_VALUE, TABLE_MAPS, mapping_sql
 
-_DEFENDER_READERS = {
-    detect.DEFENDER_CSV: defender.read_csv,
-    detect.DEFENDER_JSON: defender.read_json_rows,
-    detect.STREAMING: defender.read_streaming,
-    detect.HUNTING_API: defender.read_hunting_api,
-    detect.LOG_ANALYTICS_API: defender.read_log_analytics_api,
-    detect.PARQUET: defender.read_parquet,
-    detect.XLSX: defender.read_xlsx,
-}
+if TYPE_CHECKING:
+    import duckdb
+    import pyarrow as pa
+
+    from kqlite.ingest.rows import RowSink
+    from kqlite.ingest.windows_events import EventStage
 
 
 @dataclass
@@ -109,125 +80,25 @@ _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # 
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
 _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
 _EVTX_MEMORY = 256 << 20  # of them, archive members held in memory
-_PARALLEL_BYTES = 8 << 20  # less EVTX than this is read in this process: starting workers would cost more
-_MAX_WORKERS = 8
-_MIN_PART = 16 << 20  # the smallest run of chunks of a large log given to a worker
-_MAX_PART = 256 << 20  # and the largest: a part's records are staged while the next parts are read
-# Worker processes are forked: they inherit the imported parser and start at once. Only on Linux: on
-# macOS a fork beside running threads (DuckDB's) is not safe. Elsewhere EVTX files are read in this process.
-_FORK = multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
-
-
-def _idle_cores() -> int:
-    """The cores the other jobs of the machine leave idle, this process's own core included: measured over a
-    twentieth of a second where the system says (Linux), else by the load average of the last minute (which
-    still counts a job that just ended, such as the previous command). Worker processes on busy cores only add
-    their cost: on a shared machine whose other jobs kept the cores busy, two processes took twice the time of
-    one, and a 1 GB log read by two workers took 1.5 times as long as read here."""
-    cores = os.cpu_count() or 1
-    idle = _idle_fraction()
-    if idle is not None:
-        return max(min(cores, round(cores * idle)), 1)
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # not known: every core
-        return cores
-    return max(min(cores, round(cores - load)), 1)
-
-
-def _idle_fraction(interval: float = 0.05) -> float | None:
-    """The share of the machine's CPU time that was idle over `interval` seconds (/proc/stat), or None."""
-    before = _cpu_times()
-    if before is None:
-        return None
-    time.sleep(interval)
-    after = _cpu_times()
-    if after is None:
-        return None
-    total = sum(after) - sum(before)
-    idle = (after[3] + after[4]) - (before[3] + before[4])  # idle and iowait
-    return idle / total if total > 0 else None
-
-
-def _cpu_times() -> list[int] | None:
-    """The machine's CPU time counters (user, nice, system, idle, iowait, ...), or None where not known."""
-    try:
-        with open("/proc/stat", encoding="ascii") as handle:
-            fields = handle.readline().split()
-    except OSError:
-        return None
-    if len(fields) < 6 or fields[0] != "cpu":
-        return None
-    return [int(value) for value in fields[1:]]
-
-
-def _read_or_fail(job: tuple[str, str | None, bytes | None, int]) -> EvtxResult | BaseException:
-    try:
-        return read_evtx(*job, MAPPED_EVENTS)
-    except Exception as error:  # noqa: BLE001 - reported as a reject of that file
-        return error
-
-
-@dataclass
-class SplitRead:
-    """A large EVTX log being read by runs of chunks in worker processes, and hashed here meanwhile."""
-
-    name: str
-    path: str
-    size: int
-    head: bytes
-    digest: Future
-    parts: list[tuple[tuple[int, int | None], Future]]  # ((first chunk, chunk count or None: to the end), part)
-
-
-def _split(pool: ProcessPoolExecutor, hasher: ThreadPoolExecutor, job: tuple, target: int) -> SplitRead:
-    """Submit the runs of chunks of the log of `job` (about `target` bytes each), and its hash."""
-    name, path, _, size = job
-    with open(path, "rb") as handle:
-        head = handle.read(HEADER_SIZE)
-    per_part = max(target // CHUNK_SIZE, 1)
-    whole = max(size - HEADER_SIZE, 0) // CHUNK_SIZE
-    starts = list(range(0, max(whole, 1), per_part))
-    # the last run goes to the file's end: a cut last chunk is read (and reported) as when read whole
-    runs = [(first, per_part if first + per_part < whole else None) for first in starts]
-    parts = [(run, pool.submit(read_part, path, *run, MAPPED_EVENTS)) for run in runs]
-    return SplitRead(name, path, size, head, hasher.submit(digest_file, path), parts)
-
-
-def _part_or_fail(future: Future, path: str, first: int, count: int | None) -> EvtxPart:
-    """A part's result; a part whose worker failed (it died, or ran out of memory) is read again here, and if
-    that fails too, its chunks are reported unreadable (the accounting then counts their records as lost)."""
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - read again below
-        pass
-    try:
-        return read_part(path, first, count, MAPPED_EVENTS)
-    except Exception as error:  # noqa: BLE001 - reported as a reject of those chunks
-        end = first + count if count is not None else max((os.path.getsize(path) - HEADER_SIZE) // CHUNK_SIZE, first + 1)
-        start = HEADER_SIZE + first * CHUNK_SIZE
-        return EvtxPart(problems=[(first, f"chunks {first}..{end - 1} (bytes {start}..{HEADER_SIZE + end * CHUNK_SIZE})",
-                                   f"cannot read these EVTX chunks: {type(error).__name__}: {error}")],
-                        chunks=[Chunk(index, None, None) for index in range(first, end)])
-
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
 
 
 class Ingest:
-    """Collects the tables of one run. ``add(paths)`` reads; ``tables()`` returns pyarrow tables by name."""
+    """Collects the tables of one run. ``add(paths)`` reads; ``tables()`` returns pyarrow tables by name.
+
+    What reading needs beyond the EVTX parser (DuckDB, Arrow, the readers of the other formats) is set up on
+    first need, or while worker processes read the EVTX files: on a folder of small logs those fixed costs are
+    as large as the parse itself."""
 
     def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None,
                  local_utc_offset: timedelta | None = None, archives: ArchiveLimits | None = None):
-        """`local_utc_offset`: the UTC offset of the browser that exported a Log Analytics CSV with
-        ``[Local Time]`` columns (without it, their rows are rejected: their times cannot be placed).
-        `archives`: the passwords and expansion caps of archives."""
+        """`known_hashes`: digests of files already ingested (skipped). `local_utc_offset`: the UTC offset of
+        the browser that exported a Log Analytics CSV with ``[Local Time]`` columns (without it, their rows
+        are rejected: their times cannot be placed). `archives`: the passwords and expansion caps of archives."""
+        self._started = cpu_mark()  # the machine's idle cores are measured from here
         self.archives = archives if archives is not None else ArchiveLimits()
         self.report = IngestReport()
-        self.sink = RowSink(self.report.rejects, local_utc_offset)
-        self.duckdb = duckdb.connect()
-        self.duckdb.execute("SET TimeZone = 'UTC'")
-        self.duckdb.execute("SET enable_progress_bar = false")
-        self.events = EventStage(self.duckdb, self.report.rejects)
+        self._local_utc_offset = local_utc_offset
         self._hashes = set(known_hashes or ())
         self._progress = progress
         self._tables: dict[str, pa.Table] | None = None
@@ -235,8 +106,42 @@ class Ingest:
         self._duplicates: Counter[str] = Counter()  # Windows events of a file already read from another
         self._evtx_pending_bytes = 0
         self._evtx_pending_memory = 0
-        # once, before this run's own workers weigh on the load average
-        self._cores: int | None = None  # idle cores, measured when there is enough EVTX to share
+        self._cores: int | None = None  # idle cores, measured once, when there is enough EVTX to share
+        self._mapping_ready = False
+
+    @cached_property
+    def duckdb(self) -> duckdb.DuckDBPyConnection:
+        """The run's private in-memory database: the staging of Windows events and their mapping."""
+        import duckdb
+
+        connection = duckdb.connect()
+        connection.execute("SET TimeZone = 'UTC'")
+        connection.execute("SET enable_progress_bar = false")
+        return connection
+
+    @cached_property
+    def sink(self) -> RowSink:
+        """The rows read, by Defender table."""
+        from kqlite.ingest.rows import RowSink
+
+        return RowSink(self.report.rejects, self._local_utc_offset)
+
+    @cached_property
+    def events(self) -> EventStage:
+        """The Windows events staged for the mapping."""
+        from kqlite.ingest.windows_events import EventStage
+
+        return EventStage(self.duckdb, self.report.rejects)
+
+    def _prepare(self, mapping: bool = False) -> None:
+        """The staging and the row sink ready (and with `mapping`, the mapping's macros): done on first need, or
+        while EVTX workers read."""
+        self.events, self.sink  # noqa: B018 - made now, not when the first result comes
+        if mapping and not self._mapping_ready:
+            sql = mapping_sql()
+            for statement in sql["macros"]:
+                self.duckdb.execute(statement).fetchall()  # fetched: an open result would keep its transaction
+            self._mapping_ready = True
 
     def add(self, paths: list[str | Path]) -> IngestReport:
         for item in iter_sources(paths, self.archives):
@@ -267,6 +172,7 @@ class Ingest:
             self._evtx_pending_bytes += size
             self._evtx_pending_memory += size if source.data is not None else 0
             return
+        self._prepare()
         digest = report.digest = _digest(source)
         if digest not in self._hashes and kind not in _BINARY:
             source, kind = self._as_utf8(source, kind, report)
@@ -304,68 +210,36 @@ class Ingest:
 
     def _read_pending_evtx(self) -> None:
         """Read the EVTX files met so far: in worker processes (one per idle core) when there is enough to share,
-        else here. Results are taken in input order."""
+        else here; meanwhile the rest of the run is set up. Results are taken in input order."""
         pending, self._evtx_pending, self._evtx_pending_bytes = self._evtx_pending, [], 0
         self._evtx_pending_memory = 0
         if not pending:
             return
-        jobs = [(source.name, str(source.path) if source.data is None else None, source.data, size)
-                for source, _, size in pending]
-        # a large log counts as several jobs: its runs of chunks are shared out
-        shares = sum(max(size // _MIN_PART, 1) if path is not None else 1 for _, path, _, size in jobs)
-        parallel = sum(size for *_, size in pending) >= _PARALLEL_BYTES and _FORK is not None and shares > 1
-        if parallel and self._cores is None:
-            self._cores = _idle_cores()
-        workers = min(self._cores or 1, _MAX_WORKERS, shares)
-        parallel = parallel and workers > 1
-        if parallel:
-            results = self._read_evtx_in_workers(jobs, workers)
-        else:
-            results = (_read_or_fail(job) for job in jobs)
-        for (source, report, size), result in zip(pending, results, strict=True):
-            if isinstance(result, SplitRead):
-                self._stage_split(result, report)
-            elif isinstance(result, BaseException):
-                self.report.rejects.add(source.name, "file", f"cannot read the evtx file: {type(result).__name__}: {result}")
-            elif result.digest in self._hashes:
-                report.digest, report.skipped = result.digest, "already ingested (same content)"
-            else:
-                report.digest = result.digest
-                self._hashes.add(result.digest)
-                report.records = self.events.add_evtx_result(result)
-                report.records_in = report.records + result.lost
-            if self._progress:
-                self._progress(source.name, size)
+        jobs: list[Job] = [(source.name, str(source.path) if source.data is None else None, source.data, size)
+                           for source, _, size in pending]
+        with EvtxReads(jobs, self._idle_cores) as reads:
+            self._prepare(mapping=True)
+            for (source, report, size), result in zip(pending, reads, strict=True):
+                if isinstance(result, SplitRead):
+                    self._stage_split(result, report)
+                elif isinstance(result, BaseException):
+                    self.report.rejects.add(source.name, "file",
+                                            f"cannot read the evtx file: {type(result).__name__}: {result}")
+                elif result.digest in self._hashes:
+                    report.digest, report.skipped = result.digest, "already ingested (same content)"
+                else:
+                    report.digest = result.digest
+                    self._hashes.add(result.digest)
+                    self._duplicates[source.name] += result.duplicates
+                    report.records = self.events.add_evtx_result(result)
+                    report.records_in = report.records + result.lost
+                if self._progress:
+                    self._progress(source.name, size)
 
-    def _read_evtx_in_workers(self, jobs: list, workers: int) -> Iterator[EvtxResult | BaseException | SplitRead]:
-        """Results in job order. Small files go several to a task; a large log on disk is shared out by runs of
-        chunks (a SplitRead, which the caller stages part by part while the workers read on)."""
-        # tasks of similar size, several per worker so that one large file does not leave the others idle
-        target = min(max(sum(job[3] for job in jobs) // (workers * 4), _MIN_PART), _MAX_PART)
-        units: list[tuple[list, object]] = []
-        current: list = []
-        current_size = 0
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_FORK) as pool, \
-                ThreadPoolExecutor(max_workers=1, thread_name_prefix="kqlite-hash") as hasher:
-            for job in jobs:
-                if job[1] is not None and job[3] >= 2 * target:
-                    units.append(([job], _split(pool, hasher, job, target)))
-                    continue
-                current.append(job)
-                current_size += job[3]
-                if current_size >= target:
-                    units.append((current, pool.submit(read_many, current, MAPPED_EVENTS)))
-                    current, current_size = [], 0
-            if current:
-                units.append((current, pool.submit(read_many, current, MAPPED_EVENTS)))
-            for task, unit in units:
-                if isinstance(unit, SplitRead):
-                    yield unit
-                    continue
-                try:
-                    yield from unit.result()  # type: ignore[attr-defined]
-                except Exception:  # noqa: BLE001 - a file broke its task: read the task's files one by one here
-                    yield from (_read_or_fail(job) for job in task)
+    def _idle_cores(self) -> int:
+        if self._cores is None:
+            self._cores = idle_cores(self._started)
+        return self._cores
 
     def _stage_split(self, split: SplitRead, report: FileReport) -> None:
         """A large log read by runs of chunks: its digest first (the hash runs while the workers parse), then
@@ -373,13 +247,12 @@ class Ingest:
         digest = report.digest = split.digest.result()
         if digest in self._hashes:
             report.skipped = "already ingested (same content)"
-            for _, future in split.parts:
-                future.cancel()
+            split.cancel()
             return
         self._hashes.add(digest)
         parts = []
         for (first, count), future in split.parts:
-            part = _part_or_fail(future, split.path, first, count)
+            part = part_or_fail(future, split.path, first, count)
             self.events.stage_evtx_raws(split.name, part.raws)
             part.raws = Texts()
             parts.append(part)
@@ -388,13 +261,19 @@ class Ingest:
         report.records_in = report.records + result.lost
 
     def _read(self, source: Source, kind: str) -> int:
+        from kqlite.ingest import defender
+
         if kind == detect.EVTX:
             return self.events.add_evtx(source)
         if kind == detect.WINDOWS_XML:
             return self.events.add_xml(source)
         if kind == detect.WINDOWS_JSON:
             return self.events.add_json_lines(source)
-        return _DEFENDER_READERS[kind](source, self.sink, self.report.rejects)
+        readers = {detect.DEFENDER_CSV: defender.read_csv, detect.DEFENDER_JSON: defender.read_json_rows,
+                   detect.STREAMING: defender.read_streaming, detect.HUNTING_API: defender.read_hunting_api,
+                   detect.LOG_ANALYTICS_API: defender.read_log_analytics_api, detect.PARQUET: defender.read_parquet,
+                   detect.XLSX: defender.read_xlsx}
+        return readers[kind](source, self.sink, self.report.rejects)
 
     @property
     def hashes(self) -> set[str]:
@@ -403,6 +282,7 @@ class Ingest:
     def tables(self) -> dict[str, pa.Table]:
         """Every table read so far (Windows events mapped to the Defender tables), by name."""
         if self._tables is None:
+            self._prepare()
             self._map_windows_events()
             self._tables = {name: rows.to_arrow() for name, rows in sorted(self.sink.tables.items()) if len(rows)}
             self.report.rows = Counter({name: table.num_rows for name, table in self._tables.items()})
@@ -412,6 +292,8 @@ class Ingest:
     def _account_files(self) -> None:
         """Each file's rows, rejects and unmapped events; records the accounts do not explain are rejected
         (nothing may go missing without a word)."""
+        import pyarrow.compute as pc
+
         rows: Counter[str] = Counter()
         for name in self._tables or {}:
             counts = pc.value_counts(self.sink.tables[name].files())
@@ -440,8 +322,8 @@ class Ingest:
     def _map_windows_events(self) -> None:
         staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
         if staged:
-            sql = mapping_sql()
-            for statement in (*sql["macros"], sql["view"], *sql["catalogue"]):
+            self._prepare(mapping=True)
+            for statement in (mapping_sql()["view"], *mapping_sql()["catalogue"]):
                 self.duckdb.execute(statement)
             self._count_staged()
             self._map_tables()
@@ -457,6 +339,8 @@ class Ingest:
             self.events.unmapped_by_file[file] += count
 
     def _map_tables(self) -> None:
+        import pyarrow.compute as pc
+
         for mapping, select in zip(TABLE_MAPS, mapping_sql()["tables"], strict=True):
             frame = self.duckdb.sql(select).to_arrow_table()
             unreadable = pc.is_null(frame.column("Timestamp"))
@@ -470,8 +354,10 @@ class Ingest:
                 self.sink.add_frame(mapping.table, frame, files)
 
     def close(self) -> None:
-        self.events.close()
-        self.duckdb.close()
+        if "events" in self.__dict__:
+            self.events.close()
+        if "duckdb" in self.__dict__:
+            self.duckdb.close()
         self.archives.close()
 
 

@@ -22,6 +22,7 @@ from sqlglot import exp
 
 from kqlite.errors import KqlError
 from kqlite.ingest.columns import integers, strings
+from kqlite.ingest.ledger import LEDGER, known_hashes  # noqa: F401 - the store's API too
 from kqlite.ingest.lock import DEFAULT_WAIT
 from kqlite.ingest.pipeline import FileReport, IngestReport
 from kqlite.schemas import table_schema
@@ -32,7 +33,6 @@ def ident(name: str) -> exp.Identifier:
     whole compiler, which ingest does not need)."""
     return exp.to_identifier(name, quoted=True)
 
-LEDGER = "_kqlite_files"
 INGESTION_TIME = "_kqlite_ingestion_time"
 _CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (blake3 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
                   "records BIGINT, ingested_at TIMESTAMP)")
@@ -43,15 +43,6 @@ def stored_tables(connection: duckdb.DuckDBPyConnection) -> list[str]:
     rows = connection.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' AND NOT temporary "
                               "AND database_name = current_database() ORDER BY table_name").fetchall()
     return [name for (name,) in rows if not name.startswith("_kqlite")]
-
-
-def known_hashes(path: str | Path) -> set[str]:
-    if not Path(path).exists():
-        return set()
-    with duckdb.connect(str(path), read_only=True) as connection:
-        if LEDGER not in {name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()}:
-            return set()
-        return {digest for (digest,) in connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
 
 
 def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport,

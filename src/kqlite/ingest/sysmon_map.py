@@ -5,7 +5,9 @@ three aliases: ``e`` (the event, its EventData fields as columns), ``p`` (the pr
 process the event is about: for a process creation, its parent) and ``pp`` (that process's parent). The
 catalogue holds every Sysmon process creation (event 1) keyed by device and ProcessGuid, so
 ``InitiatingProcess*`` and ``InitiatingProcessParent*`` come from the process tree, whichever file or order
-the events arrived in. The expressions are fixed code parsed by SQLGlot; no value is ever pasted into SQL.
+the events arrived in. The expressions are fixed code, parsed by SQLGlot in ``sysmon_sql``; no value is ever
+pasted into SQL. This module is the mapping as data, light to import: the EVTX readers need only MAPPED_EVENTS,
+and the SQL is read from the cache (sql_cache) unless the mapping changed.
 
 Where the two sides of an inbound connection sit (Sysmon event 3, ``Initiated=false``) differs between
 Windows versions: Windows 7 logs the local side as Source, Windows 10 the remote initiator. The local side
@@ -15,24 +17,14 @@ connections, else (a loopback pair) the lower port, which is the listener; else 
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import orjson
-import sqlglot
-from sqlglot import exp
-
 from kqlite import schemas
 from kqlite.ingest.sql_cache import cached
-from kqlite.schemas import table_schema
-
-
-def ident(name: str) -> exp.Identifier:
-    """A quoted identifier (kqlite.compile.scope's, not imported from there: importing kqlite.compile loads the
-    whole compiler, which ingest does not need)."""
-    return exp.to_identifier(name, quoted=True)
 
 SYSMON_PROVIDER = "Microsoft-Windows-Sysmon"
 SECURITY_PROVIDER = "Microsoft-Windows-Security-Auditing"
@@ -171,7 +163,7 @@ _PARENT = {
 }
 
 # Inbound (Initiated=false): is the Source side this device? See the module docstring.
-_SOURCE_IS_LOCAL = """CASE
+SOURCE_IS_LOCAL = """CASE
     WHEN lower(coalesce(e.Initiated, '')) <> 'false' THEN true
     WHEN kq_same_host(e.SourceHostname, e.computer) AND NOT kq_same_host(e.DestinationHostname, e.computer) THEN true
     WHEN kq_same_host(e.DestinationHostname, e.computer) AND NOT kq_same_host(e.SourceHostname, e.computer) THEN false
@@ -311,185 +303,28 @@ TABLE_MAPS = (
 MAPPED_EVENTS = frozenset((mapping.provider, number) for mapping in TABLE_MAPS for number in mapping.event_ids)
 
 
-def _parse(fragment: str) -> exp.Expression:
-    return sqlglot.parse_one(fragment, read="duckdb")
-
-
-@cache
-def macro_statements() -> tuple[str, ...]:
-    """CREATE MACRO statements for the helpers above (fixed code, parsed and printed by SQLGlot)."""
-    statements = []
-    for name, (params, body) in MACROS.items():
-        statements.append(f"CREATE OR REPLACE TEMP MACRO {name}({', '.join(params)}) AS {_parse(body).sql('duckdb')}")
-    return tuple(statements)
-
-
-_EVTX_COLUMNS = (("file_id", "INTEGER"), ("position", "VARCHAR"), ("provider", "VARCHAR"), ("channel", "VARCHAR"),
-                 ("event_id", "BIGINT"), ("computer", "VARCHAR"), ("record_id", "BIGINT"), ("time_created", "VARCHAR"))
-
-
-@cache
-def evtx_events_table_sql() -> str:
-    """The table of parsed EVTX events: the System fields, then every EventData field as text."""
-    columns = [*_EVTX_COLUMNS, *((name, "VARCHAR") for name in EVENT_FIELDS)]
-    schema = exp.Schema(this=exp.to_table("_kq_evtx_events"), expressions=[
-        exp.ColumnDef(this=ident(name), kind=exp.DataType.build(kind)) for name, kind in columns])
-    return exp.Create(this=schema, kind="TABLE", exists=True).sql("duckdb")
-
-
-@cache
-def evtx_events_insert_sql() -> str:
-    """Parse the records of a staging batch (_kq_batch) into _kq_evtx_events, each JSON text once."""
-    structure = orjson.dumps({"Event": {
-        "System": {"Provider": {"#attributes": {"Name": "VARCHAR"}}, "EventID": "JSON", "EventRecordID": "BIGINT",
-                   "Channel": "VARCHAR", "Computer": "VARCHAR", "TimeCreated": {"#attributes": {"SystemTime": "VARCHAR"}}},
-        "EventData": dict.fromkeys(EVENT_FIELDS, "VARCHAR")}}).decode()
-    select = _parse("""
-        SELECT file_id, 'record ' || coalesce(CAST(e.Event.System.EventRecordID AS VARCHAR), '?') AS position,
-               e.Event.System.Provider."#attributes".Name AS provider, e.Event.System.Channel AS channel,
-               TRY_CAST(coalesce(json_extract_string(e.Event.System.EventID, '$."#text"'),
-                                 json_extract_string(e.Event.System.EventID, '$')) AS BIGINT) AS event_id,
-               e.Event.System.Computer AS computer, e.Event.System.EventRecordID AS record_id,
-               e.Event.System.TimeCreated."#attributes".SystemTime AS time_created,
-               unnest(e.Event.EventData)
-        FROM (SELECT file_id, json_transform(raw, :structure) AS e FROM _kq_batch)""")
-    select = select.transform(lambda node: exp.Literal.string(structure) if isinstance(node, exp.Placeholder) else node)
-    return exp.Insert(this=exp.to_table("_kq_evtx_events"), expression=select, by_name=True).sql("duckdb")
-
-
-@cache
-def events_view_sql() -> str:
-    """All staged events (parsed EVTX records and the other readers' rows) with their EventData fields as text
-    columns; the same record staged twice (same computer, channel, event and record id) is kept once."""
-    fields = orjson.dumps(dict.fromkeys(EVENT_FIELDS, "VARCHAR")).decode()
-    evtx = _parse("SELECT f.name AS file, e.* EXCLUDE (file_id) FROM _kq_evtx_events e JOIN _kq_files f USING (file_id)")
-    others = _parse("""
-        SELECT file, position, provider, channel, event_id, computer, record_id, time_created,
-               unnest(json_transform(data, :fields))
-        FROM _kq_events""")
-    others = others.transform(lambda node: exp.Literal.string(fields) if isinstance(node, exp.Placeholder) else node)
-    staged = exp.union(evtx, others, distinct=False)
-    logon_names = exp.Case(this=_parse("kq_int(s.LogonType)"), ifs=[
-        exp.If(this=exp.Literal.number(number), true=exp.Literal.string(name)) for number, name in LOGON_TYPES.items()])
-    canonical = ", ".join(f"kq_ip(s.{name}) AS {name}" for name in IP_FIELDS)
-    select = _parse(f"""
-        SELECT s.* REPLACE ({canonical}), lower(s.computer) AS device, :names AS logon_type_name FROM :staged s
-        QUALIFY s.record_id IS NULL
-             OR row_number() OVER (PARTITION BY s.computer, s.channel, s.event_id, s.record_id ORDER BY s.file) = 1""")
-    select = select.transform(lambda node: (logon_names if node.name == "names" else exp.Subquery(this=staged))
-                              if isinstance(node, exp.Placeholder) else node)
-    return _table("_kq_ev", select)
-
-
-def _mapped_condition() -> str:
-    return " OR ".join(f"({mapping.source})" for mapping in TABLE_MAPS)
-
-
-@cache
-def staged_counts_sql() -> str:
-    """(file, events staged, events kept) of every file with staged events: the difference is the events
-    already read from another file (same computer, channel, event and record id)."""
-    return _parse("""
-        SELECT f.file, f.staged, coalesce(k.kept, 0) FROM (
-            SELECT file, count(*) AS staged FROM (
-                SELECT f.name AS file FROM _kq_evtx_events e JOIN _kq_files f USING (file_id)
-                UNION ALL SELECT file FROM _kq_events) GROUP BY file) f
-        LEFT JOIN (SELECT file, count(*) AS kept FROM _kq_ev GROUP BY file) k USING (file)""").sql("duckdb")
-
-
-@cache
-def unmapped_staged_sql() -> str:
-    """(file, kind, count) of the staged events no table takes."""
-    return _parse(f"""
-        SELECT e.file, coalesce(e.provider, '?') || ' ' || coalesce(CAST(e.event_id AS VARCHAR), '?'), count(*)
-        FROM _kq_ev e WHERE NOT coalesce({_mapped_condition()}, false) GROUP BY ALL""").sql("duckdb")
-
-
-@cache
-def catalogue_sql() -> tuple[str, ...]:
-    """The process catalogue (every process creation) and each device's own addresses."""
-    procs = _parse(f"""
-        SELECT e.device, kq_guid(e.ProcessGuid) AS guid,
-               coalesce(kq_int(e.ProcessId), child.pid) AS pid, e.Image AS image, e.CommandLine AS command_line,
-               kq_time(e.UtcTime) AS created, e.User AS user_name, e.Hashes AS hashes, e.IntegrityLevel AS integrity_level,
-               kq_int(e.LogonId) AS logon_id, e.Company AS company, e.Product AS product, e.FileVersion AS file_version,
-               e.OriginalFileName AS original_file_name, e.Description AS description,
-               kq_guid(e.ParentProcessGuid) AS parent_guid, kq_int(e.ParentProcessId) AS parent_pid,
-               e.ParentImage AS parent_image
-        FROM _kq_ev e
-        LEFT JOIN (SELECT device, kq_guid(ParentProcessGuid) AS guid, max(kq_int(ParentProcessId)) AS pid
-                   FROM _kq_ev WHERE provider = 'Microsoft-Windows-Sysmon' AND event_id = 1 GROUP BY ALL) child
-               ON child.device = e.device AND child.guid = kq_guid(e.ProcessGuid)
-        WHERE {SYSMON} AND e.event_id = 1 AND kq_guid(e.ProcessGuid) IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY e.device, kq_guid(e.ProcessGuid) ORDER BY e.record_id) = 1
-    """)
-    host_ips = _parse(f"""
-        SELECT DISTINCT e.device, e.SourceIp AS ip FROM _kq_ev e
-        WHERE {SYSMON} AND e.event_id = 3 AND lower(e.Initiated) = 'true'
-          AND kq_iptype(e.SourceIp) NOT IN ('Loopback', '', 'Reserved')
-    """)
-    return (_table("_kq_procs", procs), _table("_kq_host_ips", host_ips))
-
-
+# the columns naming each mapped row's origin (the caller sets aside the rows whose time is unreadable)
 REJECT_FILE, REJECT_POSITION, REJECT_VALUE = "_kq_file", "_kq_position", "_kq_time_text"
-
-
-@cache
-def table_select(mapping: TableMap) -> str:
-    """SQL of one target table: rows shaped to its schema, then three columns naming each row's origin."""
-    schema = table_schema(mapping.table) or []
-    projections = []
-    for column, kql_type in schema:
-        if column == "Timestamp":
-            value = _parse(f"kq_time({mapping.timestamp})")
-        elif column == "AdditionalFields" and mapping.extra:
-            pairs = ", ".join(f"'{key}', {fragment}" for key, fragment in mapping.extra.items())
-            value = _parse(f"CAST(json_object({pairs}) AS VARCHAR)")
-        elif column in mapping.columns:
-            value = _parse(mapping.columns[column])
-        else:
-            value = exp.Literal.string("") if kql_type == "string" else exp.Null()
-        projections.append(exp.alias_(value, ident(column)))
-    source_is_local = f", {_SOURCE_IS_LOCAL} AS source_is_local" if mapping.table == "DeviceNetworkEvents" else ""
-    # e: the events; p: the catalogue entry of the process the event is about (for a process creation, the
-    # parent), pp: p's parent; own: the event's own process (fills a missing ProcessId)
-    joined = _parse(f"""
-        SELECT * FROM (SELECT e.*{source_is_local} FROM _kq_ev e WHERE {mapping.source}) e
-        LEFT JOIN _kq_procs p ON p.device = e.device AND p.guid = kq_guid({mapping.process_key})
-        LEFT JOIN _kq_procs pp ON pp.device = p.device AND pp.guid = p.parent_guid
-        LEFT JOIN _kq_procs own ON own.device = e.device AND own.guid = kq_guid(e.ProcessGuid)""")
-    # where each row came from: the caller sets aside the rows whose time is unreadable (Timestamp null)
-    origin = [exp.alias_(_parse("e.file"), REJECT_FILE), exp.alias_(_parse("e.position"), REJECT_POSITION),
-              exp.alias_(_parse(f"coalesce({mapping.timestamp}, '')"), REJECT_VALUE)]
-    # rows in log order (file, then record number): a table's order is part of its meaning in Kusto
-    # (innerunique keeps the first row of each key), and a join's output order would vary run to run
-    order = [_parse("e.file"), _parse("e.record_id"), _parse("e.position")]
-    return joined.select(*projections, *origin, append=False).order_by(*order).sql("duckdb")
-
-
-def _view(name: str, select: exp.Expression) -> str:
-    return exp.Create(this=exp.Table(this=ident(name)), kind="VIEW", expression=select, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")
-
-
-def _table(name: str, select: exp.Expression) -> str:
-    return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=select, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")
 
 
 @cache
 def mapping_sql() -> dict[str, Any]:
     """Every statement of the staging and the mapping, as text ("tables": one per TABLE_MAPS entry), kept
     between runs by sql_cache."""
-    return cached("sysmon-map", mapping_sql_inputs(), sqlglot.__version__, _build_mapping_sql)
+    return cached("sysmon-map", mapping_sql_inputs(), "", _build_mapping_sql)
 
 
 def mapping_sql_inputs() -> list[Path]:
-    """The files the mapping's SQL is built from: a change to any of them builds it again."""
-    return [Path(__file__), Path(schemas.__file__), Path(schemas.__file__).with_name("tables.tsv.gz")]
+    """The files the mapping's SQL is built from: a change to any of them (SQLGlot's version file among them)
+    builds it again. Found without importing SQLGlot, which a cached run does not need."""
+    sqlglot = importlib.util.find_spec("sqlglot")
+    version = Path(sqlglot.origin).with_name("_version.py") if sqlglot and sqlglot.origin else None
+    here = Path(__file__)
+    return [here, here.with_name("sysmon_sql.py"), Path(schemas.__file__),
+            Path(schemas.__file__).with_name("tables.tsv.gz"), *([version] if version else [])]
 
 
 def _build_mapping_sql() -> dict[str, Any]:
-    return {"create": evtx_events_table_sql(), "insert": evtx_events_insert_sql(), "macros": list(macro_statements()),
-            "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
-            "unmapped": unmapped_staged_sql(), "tables": [table_select(mapping) for mapping in TABLE_MAPS]}
+    from kqlite.ingest import sysmon_sql
+
+    return sysmon_sql.build_mapping_sql()

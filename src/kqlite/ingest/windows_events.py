@@ -20,7 +20,6 @@ import duckdb
 import numpy as np
 import orjson
 import pyarrow as pa
-from sqlglot import exp
 
 from kqlite.ingest.columns import integers, string_array, strings
 from kqlite.ingest.evtx_reader import EvtxResult, Texts, read_evtx
@@ -69,8 +68,7 @@ class EventStage:
         self.unmapped_by_file: Counter[str] = Counter()
 
     def _set_threads(self, threads: int) -> None:
-        item = exp.SetItem(this=exp.EQ(this=exp.column("threads"), expression=exp.Literal.number(threads)))
-        self.duckdb.execute(exp.Set(expressions=[item]).sql("duckdb"))
+        self.duckdb.execute("SET threads = ?", [threads]).fetchall()
 
     def _wanted(self, file: str, provider: str | None, event_id: int | None) -> bool:
         """Only events that some Defender table takes are staged; the others are counted."""
