@@ -190,7 +190,7 @@ def diffpatterns(data: Combinations, threshold: float, max_dimensions: int) -> l
         if widest >= threshold - eps:
             ends[items] = mask
     ranked = sorted(ends, key=lambda items: (-gap(ends[items]), len(items), items))
-    kept = _not_comparable_to_earlier(ranked)
+    kept = _not_outranked(ranked, lambda items: gap(ends[items]))
     reported = [data.found(items, ends[items]) for items in ranked if items in kept]
     reported.sort(key=lambda p: (-abs(p.weight / total_a - p.weight_b / total_b), -(p.weight + p.weight_b),
                                  _pattern_key(p)))
@@ -228,19 +228,19 @@ def autocluster(data: Combinations, size_weight: float, seeds: int) -> list[Foun
         if items:
             optima[items] = best
     ranked = sorted(optima, key=lambda items: (-optima[items], len(items), items))
-    kept = _not_comparable_to_earlier(ranked)
+    kept = _not_outranked(ranked, optima.__getitem__)
     return [data.found(items, data.cover(items)) for items in ranked if items in kept]
 
 
-def _not_comparable_to_earlier(ranked: list[Items]) -> set[Items]:
-    """The patterns of a ranked list that neither contain nor are contained in an earlier one."""
+def _not_outranked(ranked: list[Items], score: Callable[[Items], float]) -> set[Items]:
+    """The patterns of a list ranked best first that neither contain nor are contained in one that scores more."""
     kept: set[Items] = set()
-    earlier: list[frozenset] = []
+    earlier: list[tuple[frozenset, float]] = []
     for items in ranked:
-        mine = frozenset(items)
-        if not any(mine <= other or other <= mine for other in earlier):
+        mine, value = frozenset(items), score(items)
+        if not any(other_value > value + 1e-12 and (mine <= other or other <= mine) for other, other_value in earlier):
             kept.add(items)
-        earlier.append(mine)
+        earlier.append((mine, value))
     return kept
 
 
