@@ -907,8 +907,8 @@ def test_syntax_error_has_position_and_caret():
 
 def test_unsupported_operator():
     with pytest.raises(kqlite.KqlUnsupportedError) as caught:
-        CON.query("range i from 1 to 3 step 1\n| evaluate autocluster()")
-    assert "autocluster" in str(caught.value) and caught.value.line == 2 and caught.value.column == 12
+        CON.query("range i from 1 to 3 step 1\n| evaluate funnel_sequence(i, i, 1, 2, 1d, 1d, i, dynamic([1]))")
+    assert "funnel_sequence" in str(caught.value) and caught.value.line == 2 and caught.value.column == 12
 
 
 def test_make_series():
@@ -1051,7 +1051,7 @@ def test_bag_unpack_makes_one_typed_column_per_key_in_first_seen_order():
 
 def test_other_evaluate_plugins_are_refused():
     with pytest.raises(kqlite.KqlUnsupportedError):
-        CON.query("print x = 1 | evaluate diffpatterns(x)")
+        CON.query("print x = 1 | evaluate diffpatterns_text(x, true)")
 
 
 def test_parse_regex_columns_skip_the_patterns_own_groups():

@@ -28,6 +28,7 @@ from kqlite.compile.ops_fork import ForkOperators, ResultTable
 from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
+from kqlite.compile.ops_patterns import PatternPlugins
 from kqlite.compile.ops_pivot import PivotOperators
 from kqlite.compile.ops_python import PythonPlugin
 from kqlite.compile.ops_rows import RowOperators
@@ -111,7 +112,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
                WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators, SessionOperators,
-               PythonPlugin):
+               PythonPlugin, PatternPlugins):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 

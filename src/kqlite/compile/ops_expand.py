@@ -13,6 +13,7 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
 from kqlite.compile.lowering import ANALYTICS_PLUGINS
+from kqlite.compile.ops_patterns import PATTERN_PLUGINS
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.types import normalize_type
 from kqlite.syntax import ast
@@ -249,6 +250,8 @@ class PluginOperators:
             out = self.python_plugin(plugin, rel, env)
         elif plugin.name == "bag_unpack":
             out = self.bag_unpack(plugin, rel, env)
+        elif plugin.name in PATTERN_PLUGINS:
+            out = getattr(self, plugin.name)(plugin, rel, env)
         elif plugin.name in ANALYTICS_PLUGINS:
             if self.apply_key is not None:
                 raise self.unsupported(f"evaluate {plugin.name}() inside mv-apply or partition", plugin.pos)

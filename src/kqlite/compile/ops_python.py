@@ -28,7 +28,7 @@ from kqlite.ticks import TICKS_PER_SECOND, datetime_ticks
 HOW_TO_ALLOW = ("python() runs the query's script on this machine: allow it with connect(allow_python=True) or "
                 "`kqlite query --allow-python`")
 # the Arrow type each KQL type's values travel back to the engine as (datetime and timespan as ticks)
-_ARROW = {"long": "int64", "int": "int32", "real": "float64", "bool": "bool_", "string": "string",
+ARROW_TYPES = {"long": "int64", "int": "int32", "real": "float64", "bool": "bool_", "string": "string",
           "datetime": "int64", "timespan": "int64", "dynamic": "string", "guid": "string", "decimal": "float64"}
 
 
@@ -144,12 +144,12 @@ def output_table(result: Any, columns: list[Column], text: str, pos: int):
                        f"it has {', '.join(map(str, result.columns))}")
     arrays = []
     for col in columns:
-        values = [_engine(v, col.type, col.name) for v in result[col.name].tolist()]
-        arrays.append(pa.array(values, getattr(pa, _ARROW[col.type])()))
+        values = [engine_cell(v, col.type, col.name) for v in result[col.name].tolist()]
+        arrays.append(pa.array(values, getattr(pa, ARROW_TYPES[col.type])()))
     return pa.Table.from_arrays(arrays, names=[col.name for col in columns])
 
 
-def _engine(value: Any, kql_type: str, name: str) -> Any:
+def engine_cell(value: Any, kql_type: str, name: str) -> Any:
     """One cell of the script's result as the engine keeps that type."""
     if _missing(value):
         return None
