@@ -73,6 +73,23 @@ def test_a_null_typed_column_of_an_older_store_is_retyped(tmp_path):
     assert column_types(db, "DeviceNetworkEvents")["RemotePort"] == "INTEGER"
 
 
+def test_columns_of_any_name_are_stored_by_name(tmp_path):
+    """Extra columns named `*`, with a dot, a quote or a space are stored as themselves, matched by name
+    (in a later write's other order, one of them missing: null there)."""
+    db = tmp_path / "store.duckdb"
+    names = ["*", "a.b", 'we"ird', "two words"]
+    store.write(db, {"DeviceEvents": pa.table({"FileName": ["a.exe"], **{name: [name] for name in names}})},
+                IngestReport())
+    later = pa.table({"two words": ["later"], "*": ["star"], "FileName": ["b.exe"]})
+    store.write(db, {"DeviceEvents": later}, IngestReport())
+    with duckdb.connect(str(db), read_only=True) as connection:
+        relation = connection.table("DeviceEvents").order("FileName")
+        rows = [dict(zip(relation.columns, row, strict=True)) for row in relation.fetchall()]
+    assert [{name: row[name] for name in ["FileName", *names]} for row in rows] == [
+        {"FileName": "a.exe", "*": "*", "a.b": "a.b", 'we"ird': 'we"ird', "two words": "two words"},
+        {"FileName": "b.exe", "*": "star", "a.b": None, 'we"ird': None, "two words": "later"}]
+
+
 @needs_datasets
 @pytest.mark.parametrize("evtx_first", [True, False], ids=["evtx-then-export", "export-then-evtx"])
 def test_a_store_takes_evtx_and_a_defender_export_in_either_order(run, tmp_path, evtx_first):

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlglot import exp
+from duckdb import ColumnExpression, ConstantExpression
 
 from kqlite.errors import KqlError
 from kqlite.ingest.columns import integers, strings
@@ -26,12 +27,6 @@ from kqlite.ingest.ledger import LEDGER, known_hashes  # noqa: F401 - the store'
 from kqlite.ingest.lock import DEFAULT_WAIT
 from kqlite.ingest.pipeline import FileReport, IngestReport
 from kqlite.schemas import table_schema
-
-
-def ident(name: str) -> exp.Identifier:
-    """A quoted identifier (kqlite.compile.scope's, not imported from there: importing kqlite.compile loads the
-    whole compiler, which ingest does not need)."""
-    return exp.to_identifier(name, quoted=True)
 
 INGESTION_TIME = "_kqlite_ingestion_time"
 _CREATE_LEDGER = (f"CREATE TABLE IF NOT EXISTS {LEDGER} (blake3 VARCHAR PRIMARY KEY, name VARCHAR, format VARCHAR, "
@@ -133,30 +128,49 @@ def _connect_for_writing(path: str | Path, wait: float) -> Iterator[duckdb.DuckD
 
 
 def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool, now: datetime) -> None:
-    connection.register("_kq_incoming", table)
-    try:
-        target = exp.Table(this=ident(name))
-        incoming = _incoming_select(connection, name, now)
-        if not exists:
-            create = exp.Create(this=target, kind="TABLE", expression=incoming.limit(0))
-            connection.execute(create.sql("duckdb"))
-        columns = _stored_columns(connection, name)
-        described = connection.sql(incoming.limit(0).sql("duckdb"))
-        for column, duck_type in zip(described.columns, map(str, described.types), strict=True):
-            if column not in columns:  # a later file brings a new extra column (or an old store meets the stamp)
-                add = exp.Alter(this=target, kind="TABLE", actions=[exp.ColumnDef(
-                    this=ident(column), kind=exp.DataType.build(duck_type, dialect="duckdb"))])
-                connection.execute(add.sql("duckdb"))
-            elif not _fits(duck_type, columns[column]):
-                # an extra column typed one way before and another now (a number, then text): widen it
-                numbers = {duck_type, columns[column]} <= {*_INTEGERS, "BIGINT", "FLOAT", "DOUBLE"}
-                widen = exp.Alter(this=target, kind="TABLE", actions=[exp.AlterColumn(
-                    this=ident(column), dtype=exp.DataType.build("DOUBLE" if numbers else "VARCHAR"))])
-                connection.execute(widen.sql("duckdb"))
-        insert = exp.Insert(this=target, expression=incoming, by_name=True)
-        connection.execute(insert.sql("duckdb"))
-    finally:
-        connection.unregister("_kq_incoming")
+    """Add `table`'s rows to the stored table `name` by column name (created on first need; columns a later
+    file brings are added, and widened when their type changed). Built with DuckDB's relational API: no SQL
+    text, so no SQLGlot to import for an ordinary write (only to alter a table's columns)."""
+    incoming = _incoming(connection, name, table, now)
+    if not exists:
+        incoming.create(name)  # one statement: the table with its first rows
+        return
+    columns = _stored_columns(connection, name)
+    altered = False
+    for column, duck_type in zip(incoming.columns, map(str, incoming.types), strict=True):
+        if column not in columns:  # a later file brings a new extra column (or an old store meets the stamp)
+            altered = _alter(connection, name, column, duck_type, add=True)
+        elif not _fits(duck_type, columns[column]):
+            # an extra column typed one way before and another now (a number, then text): widen it
+            numbers = {duck_type, columns[column]} <= {*_INTEGERS, "BIGINT", "FLOAT", "DOUBLE"}
+            altered = _alter(connection, name, column, "DOUBLE" if numbers else "VARCHAR", add=False)
+    stored = connection.table(name).columns if altered else list(columns)
+    if stored != incoming.columns:  # by name: the stored table's order, null where this file has no value
+        have = set(incoming.columns)
+        incoming = incoming.set_alias(_INCOMING).select(*(
+            ColumnExpression(_INCOMING, column) if column in have else ConstantExpression(None).alias(column)
+            for column in stored))
+    incoming.insert_into(name)
+
+
+_INCOMING = "_kq_incoming"
+
+
+def _alter(connection: duckdb.DuckDBPyConnection, name: str, column: str, duck_type: str, add: bool) -> bool:
+    """Add a column to a stored table, or change its type (SQLGlot builds the statement: rare, so imported here)."""
+    from sqlglot import exp
+
+    target = exp.Table(this=_ident(name))
+    action = exp.ColumnDef(this=_ident(column), kind=exp.DataType.build(duck_type, dialect="duckdb")) if add \
+        else exp.AlterColumn(this=_ident(column), dtype=exp.DataType.build(duck_type, dialect="duckdb"))
+    connection.execute(exp.Alter(this=target, kind="TABLE", actions=[action]).sql("duckdb")).fetchall()
+    return True
+
+
+def _ident(name: str) -> Any:
+    from sqlglot import exp
+
+    return exp.to_identifier(name, quoted=True)
 
 
 # DuckDB types of the KQL types, for columns whose values do not tell (all null)
@@ -175,29 +189,27 @@ def _schema_type(table: str, column: str) -> str:
     return "VARCHAR"
 
 
-def _incoming_select(connection: duckdb.DuckDBPyConnection, name: str, now: datetime) -> exp.Select:
+def _incoming(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, now: datetime
+              ) -> duckdb.DuckDBPyRelation:
     """The rows to store with their ingestion time; a column of nulls only (Arrow's null type) is typed from
-    the schema: a stored NULL-typed column would take no later value of its real type."""
-    described = connection.sql("SELECT * FROM _kq_incoming LIMIT 0")
-    replace = [exp.alias_(exp.cast(exp.column(column, quoted=True), exp.DataType.build(_schema_type(name, column))),
-                          column, quoted=True)
-               for column, duck_type in zip(described.columns, map(str, described.types), strict=True)
-               if duck_type == _NULL_TYPE]
-    star = exp.Star(replace=replace) if replace else exp.Star()
-    stamp = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.build("TIMESTAMP"))
-    return exp.select(star, exp.alias_(stamp, INGESTION_TIME, quoted=True)).from_("_kq_incoming")
+    the schema: a stored NULL-typed column would take no later value of its real type. Columns are named
+    qualified by the relation's alias, so that a column called `*` is that column, not the star."""
+    rows = connection.from_arrow(table).set_alias(_INCOMING)
+    columns = [ColumnExpression(_INCOMING, column).cast(duckdb.sqltype(_schema_type(name, column))).alias(column)
+               if str(duck_type) == _NULL_TYPE else ColumnExpression(_INCOMING, column).alias(column)
+               for column, duck_type in zip(rows.columns, rows.types, strict=True)]
+    stamp = ConstantExpression(now).cast(duckdb.sqltype("TIMESTAMP")).alias(INGESTION_TIME)
+    return rows.select(*columns, stamp)
 
 
 def _stored_columns(connection: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
     """The stored table's columns and types; NULL-typed ones (left by an older kqlite) retyped from the schema."""
-    target = exp.Table(this=ident(name))
-    columns = {row[0]: row[1] for row in connection.execute(exp.Describe(this=target).sql("duckdb")).fetchall()}
+    stored = connection.table(name)
+    columns = dict(zip(stored.columns, map(str, stored.types), strict=True))
     for column, duck_type in columns.items():
         if duck_type == _NULL_TYPE:
             columns[column] = _schema_type(name, column)
-            retype = exp.Alter(this=target, kind="TABLE", actions=[exp.AlterColumn(
-                this=ident(column), dtype=exp.DataType.build(columns[column]))])
-            connection.execute(retype.sql("duckdb"))
+            _alter(connection, name, column, columns[column], add=False)
     return columns
 
 
