@@ -616,9 +616,12 @@ def _exit_if_nothing_usable(inputs: Inputs, *texts: str) -> None:
 
 
 def _read_progress(paths: list[Path]) -> Any:
-    from kqlite.progress import ReadProgress, files_under
+    """A progress bar of the reading on stderr when it is a terminal; else nothing is drawn (no rich imported:
+    a bar cannot be redrawn there), only the deadline checked after each input."""
+    from kqlite.progress import QuietProgress, ReadProgress, files_under
 
-    return ReadProgress(files_under(paths), check=lambda: _DEADLINE.remaining("reading the evidence"))
+    check = lambda: _DEADLINE.remaining("reading the evidence")  # noqa: E731
+    return ReadProgress(files_under(paths), check=check) if sys.stderr.isatty() else QuietProgress(check)
 
 
 def run_query(inputs: Inputs, text: str, connection: Any = None) -> Any:

@@ -9,16 +9,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-
 _DRAW_EVERY = 0.1  # seconds
 
 
@@ -35,6 +25,16 @@ class ReadProgress:
         self._done_bytes = self._done_files = 0
         self._last = ""
         self._next_draw = 0.0
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
         self.progress = Progress(
             TextColumn("[bold]{task.fields[phase]:<8}"), BarColumn(),
             TextColumn("{task.fields[done]}/{task.fields[files]} files"), DownloadColumn(), TransferSpeedColumn(),
@@ -74,6 +74,24 @@ class ReadProgress:
 
     def stop(self) -> None:
         self.progress.stop()
+
+
+class QuietProgress:
+    """ReadProgress's calls where no one watches (stderr is not a terminal, where a bar cannot be redrawn):
+    only the check after each input (the command's deadline)."""
+
+    def __init__(self, check: Callable[[], object] | None = None):
+        self._check = check
+
+    def advance(self, name: str, size: int) -> None:
+        if self._check is not None:
+            self._check()
+
+    def phase(self, name: str, description: str) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
 
 
 def files_under(paths: list[Path]) -> list[Path]:

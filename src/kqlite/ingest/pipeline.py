@@ -8,8 +8,10 @@ in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 from __future__ import annotations
 
 import codecs
+import os
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property
@@ -341,8 +343,13 @@ class Ingest:
     def _map_tables(self) -> None:
         import pyarrow.compute as pc
 
-        for mapping, select in zip(TABLE_MAPS, mapping_sql()["tables"], strict=True):
-            frame = self.duckdb.sql(select).to_arrow_table()
+        # the tables' queries at once, one cursor each: DuckDB plans and runs them outside the GIL, and on
+        # small data planning is most of their time
+        selects = mapping_sql()["tables"]
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(selects)),
+                                thread_name_prefix="kqlite-mapping") as pool:
+            frames = list(pool.map(self._mapped, selects))
+        for mapping, frame in zip(TABLE_MAPS, frames, strict=True):
             unreadable = pc.is_null(frame.column("Timestamp"))
             for row in frame.filter(unreadable).select([REJECT_FILE, REJECT_POSITION, REJECT_VALUE]).to_pylist():
                 self.report.rejects.add(row[REJECT_FILE], row[REJECT_POSITION],
@@ -352,6 +359,13 @@ class Ingest:
             frame = frame.drop_columns([REJECT_FILE, REJECT_POSITION, REJECT_VALUE])
             if frame.num_rows:
                 self.sink.add_frame(mapping.table, frame, files)
+
+    def _mapped(self, select: str) -> pa.Table:
+        cursor = self.duckdb.cursor()
+        try:
+            return cursor.sql(select).to_arrow_table()
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         if "events" in self.__dict__:

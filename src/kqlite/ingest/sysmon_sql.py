@@ -42,7 +42,8 @@ def macro_statements() -> tuple[str, ...]:
     """CREATE MACRO statements for the helpers above (fixed code, parsed and printed by SQLGlot)."""
     statements = []
     for name, (params, body) in MACROS.items():
-        statements.append(f"CREATE OR REPLACE TEMP MACRO {name}({', '.join(params)}) AS {_parse(body).sql('duckdb')}")
+        # not TEMP: the mapping's queries run on several cursors (see _table)
+        statements.append(f"CREATE OR REPLACE MACRO {name}({', '.join(params)}) AS {_parse(body).sql('duckdb')}")
     return tuple(statements)
 
 
@@ -188,14 +189,10 @@ def table_select(mapping: TableMap) -> str:
     return joined.select(*projections, *origin, append=False).order_by(*order).sql("duckdb")
 
 
-def _view(name: str, select: exp.Expression) -> str:
-    return exp.Create(this=exp.Table(this=ident(name)), kind="VIEW", expression=select, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")
-
-
 def _table(name: str, select: exp.Expression) -> str:
-    return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=select, replace=True,
-                      properties=exp.Properties(expressions=[exp.TemporaryProperty()])).sql("duckdb")
+    """A table of the run's private in-memory database; not TEMP, so that the mapping's queries can run on
+    several cursors at once (a TEMP object is seen by its own connection only)."""
+    return exp.Create(this=exp.Table(this=ident(name)), kind="TABLE", expression=select, replace=True).sql("duckdb")
 
 
 def build_mapping_sql() -> dict[str, Any]:
