@@ -25,6 +25,7 @@ from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_find import FindOperators
 from kqlite.compile.ops_fork import ForkOperators, ResultTable
+from kqlite.compile.ops_funnel_sequence import FunnelSequencePlugin
 from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
@@ -112,7 +113,7 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
-               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators, SessionOperators,
+               WindowPlugins, SequencePlugins, FunnelPlugins, FunnelSequencePlugin, ActivityPlugins, ForkOperators, SessionOperators,
                PythonPlugin, PatternPlugins, SchemaMergePlugin):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
