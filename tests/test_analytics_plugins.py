@@ -1,4 +1,5 @@
 """The user-analytics evaluate plugins (sliding_window_counts, session_count, sequence_detect, funnel_sequence,
+funnel_sequence_completion,
 the activity_* family, rolling_percentile): each documented example that shows its output, on the engine under
 test (--backend), and the output schemas Microsoft's analyzer gives (checked with the kusto-oracle)."""
 
@@ -384,6 +385,31 @@ def test_new_activity_metrics_cohort_dimensions_and_empty_cohorts(con):
                               (d1, d2, "n", 1, 1, 1, 0.5, 0.5), (d1, d2, "s", 1, 2, 0, 1, 0)]
 
 
+def test_new_activity_metrics_lookback(con):
+    # the page's lookback example draws its data with rand(); here: users 0 and 1 were seen before Start
+    lookback = "let L = datatable(Timestamp:datetime, user:long)[datetime(2019-10-01), 0, datetime(2019-10-02), 1];\n"
+    query = lookback + NEW_ACTIVITY + "Users | evaluate new_activity_metrics(user, Timestamp, StartDate, EndDate-1tick, 1d{})"
+    d1, d2 = day("2019-11-01"), day("2019-11-02")
+    with_cohort = con.query(query.format(", StartDate, L"))
+    assert with_cohort.columns == ["from_Timestamp", "to_Timestamp", "dcount_new_values", "dcount_retained_values",
+                                   "dcount_churn_values", "retention_rate", "churn_rate"]
+    # the cohort of 11-01 is {2, 3, 4} (0 is not new); on 11-02 it sees 3 and 4, and 5 is new (1 is not)
+    assert with_cohort.rows()[:2] == [(d1, d1, 3, 3, 0, 1, 0), (d1, d2, 1, 2, 1, pytest.approx(2 / 3),
+                                                                pytest.approx(1 / 3))]
+    # without a Cohort (the analyzer wants one before the Lookback), and with a dimension: the same ids
+    every = con.query(query.format(", L")).rows()
+    assert every[:2] == with_cohort.rows()[:2] and every[6][:5] == (d2, d2, 1, 1, 0)  # 11-02's cohort: {5}
+    by_region = con.query(query.format(", StartDate, Region, L") + " | where to_Timestamp == StartDate")
+    assert [r[2:5] for r in by_region.rows()] == [("n", 1, 1), ("s", 2, 2)]
+    with pytest.raises(KqlSemanticError, match="must be the last argument"):
+        con.query(query.format(", StartDate, L, Region"))
+    with pytest.raises(KqlSemanticError, match="no column 'user'") as caught:
+        con.query(query.format(", StartDate, (L | project Timestamp)"))
+    assert caught.value.line == 12 and caught.value.column == 98  # the Lookback argument
+    with pytest.raises(KqlSemanticError, match="is string, the IdColumn is long"):
+        con.query(query.format(", StartDate, (L | project user = tostring(user))"))
+
+
 # ---------------------------------------------------------------- rolling_percentile
 
 ROLLING = """let T =
@@ -503,3 +529,191 @@ def test_an_int_timeline_stays_int(con, plugin, columns):
     assert all(kql_type == "int" for name, kql_type in zip(result.columns, result.types, strict=True)
                if name.endswith("T"))
     assert result.rows()
+
+
+# ---------------------------------------------------------------- funnel_sequence
+
+# funnel-sequence-plugin.md's first example: its three tables (the page's rows, in its order)
+FUNNEL_PAIRS = [("", "", 293), ("Hail", "Hail", 87), ("Thunderstorm Wind", "Thunderstorm Wind", 77),
+                ("Hail", "Thunderstorm Wind", 28), ("Hail", "", 28), ("", "Hail", 27), ("", "Thunderstorm Wind", 25),
+                ("Thunderstorm Wind", "Hail", 24), ("Thunderstorm Wind", "", 24), ("Flash Flood", "Flash Flood", 12),
+                ("Thunderstorm Wind", "Flash Flood", 8), ("Flash Flood", "", 8), ("Funnel Cloud", "Thunderstorm Wind", 6),
+                ("", "Funnel Cloud", 6), ("", "Flash Flood", 6), ("Funnel Cloud", "Funnel Cloud", 6),
+                ("Hail", "Flash Flood", 4), ("Flash Flood", "Thunderstorm Wind", 4), ("Hail", "Funnel Cloud", 4),
+                ("Funnel Cloud", "Hail", 4), ("Funnel Cloud", "", 4), ("Thunderstorm Wind", "Funnel Cloud", 3),
+                ("Heavy Rain", "Thunderstorm Wind", 2), ("Flash Flood", "Funnel Cloud", 2), ("Flash Flood", "Hail", 2),
+                ("Strong Wind", "Thunderstorm Wind", 1), ("Heavy Rain", "Flash Flood", 1), ("Heavy Rain", "Hail", 1),
+                ("Hail", "Flood", 1), ("Lightning", "Hail", 1), ("Heavy Rain", "Lightning", 1),
+                ("Funnel Cloud", "Heavy Rain", 1), ("Flash Flood", "Flood", 1), ("Flood", "Flash Flood", 1),
+                ("", "Heavy Rain", 1), ("Funnel Cloud", "Lightning", 1), ("Lightning", "Thunderstorm Wind", 1),
+                ("Flood", "Thunderstorm Wind", 1), ("Hail", "Lightning", 1), ("", "Lightning", 1),
+                ("Tropical Storm", "Hurricane (Typhoon)", 1), ("Coastal Flood", "", 1), ("Rip Current", "", 1),
+                ("Heavy Snow", "", 1), ("Strong Wind", "", 1)]
+FUNNEL_PREV = [("", 331), ("Hail", 150), ("Thunderstorm Wind", 135), ("Flash Flood", 28), ("Funnel Cloud", 22),
+               ("Heavy Rain", 5), ("Flood", 2), ("Lightning", 2), ("Strong Wind", 2), ("Heavy Snow", 1),
+               ("Rip Current", 1), ("Coastal Flood", 1), ("Tropical Storm", 1)]
+FUNNEL_NEXT = [("", 332), ("Hail", 145), ("Thunderstorm Wind", 143), ("Flash Flood", 32), ("Funnel Cloud", 21),
+               ("Lightning", 4), ("Heavy Rain", 2), ("Flood", 2), ("Hurricane (Typhoon)", 1)]
+TW = "Thunderstorm Wind"
+# episodes with several Tornado events, whose (prev, next) pairs share a prev or a next: the page's tables 2 and 3
+# count such an episode once where table 1 counts it in each pair (28 + 3 + 1 + 1 more prevs, 29 + 1 + 2 nexts)
+FUNNEL_SEVERAL = ([[("", ""), ("", "Hail"), ("Hail", "")]] * 20 + [[("", ""), ("", TW), (TW, "")]] * 8
+                  + [[("", ""), ("Flash Flood", "")]]
+                  + [[("Hail", "Hail"), ("Hail", other)] for other in (TW, "Flash Flood", "Funnel Cloud")]
+                  + [[(TW, TW), (TW, "Hail")], [("Flash Flood", "Flash Flood"), ("Flash Flood", TW)],
+                     [(TW, "Hail"), ("Funnel Cloud", "Hail")], [("Hail", TW), ("Funnel Cloud", TW)],
+                     [("Heavy Rain", TW), ("Lightning", TW)]])
+FUNNEL_QUERY = """// Looking on StormEvents statistics:
+// Q1: What happens before Tornado event?
+// Q2: What happens after Tornado event?
+StormEvents
+| evaluate funnel_sequence(EpisodeId, StartTime, datetime(2007-01-01), datetime(2008-01-01), 1d,365d, EventType, dynamic(['Tornado']))"""
+
+
+def _episodes(paths: list[list[tuple[str, ...]]]):
+    """StormEvents rows: each episode's paths (the states around the sequence) 3 days apart (farther than the
+    1d MaxSequenceStepWindow), a 'Heat' event between them so that two of them never make one run."""
+    from datetime import timedelta as span
+
+    import pyarrow as pa
+
+    rows: list[tuple[int, datetime, str]] = []
+    for episode, episode_paths in enumerate(paths, 1):
+        for k, path in enumerate(episode_paths):
+            at = day("2007-01-01") + span(days=3 * k)
+            if k:
+                rows.append((episode, at - span(days=1, hours=12), "Heat"))
+            rows.extend((episode, at + span(hours=i), state) for i, state in enumerate(path) if state)
+    episodes, times, types = zip(*rows, strict=True)
+    return pa.table({"EpisodeId": pa.array(episodes, pa.int64()), "StartTime": pa.array(times, pa.timestamp("us", "UTC")),
+                     "EventType": pa.array(types)})
+
+
+def funnel_storm_events():
+    """Episodes whose Tornado events give the page's three tables."""
+    left = {(p, n): count for p, n, count in FUNNEL_PAIRS}
+    for pairs in FUNNEL_SEVERAL:
+        for pair in pairs:
+            left[pair] -= 1
+    singles = [[pair] for pair, count in left.items() for _ in range(count)]
+    return _episodes([[(p, "Tornado", n) for p, n in pairs] for pairs in FUNNEL_SEVERAL + singles])
+
+
+def test_funnel_sequence_documented_example(connect_backend):
+    con = connect_backend(tables={"StormEvents": funnel_storm_events()})
+    try:
+        result = con.query(FUNNEL_QUERY)
+    finally:
+        con.close()
+    year = day("2007-01-01")
+    assert [t.name for t in result.tables] == ["prev_sequence_next", "prev_sequence", "sequence_next"]
+    first, by_prev, by_next = result.tables
+    # the analyzer's schema; the page shows the tables without `samples`
+    assert list(zip(first.columns, first.types, strict=True)) == [
+        ("StartTime", "datetime"), ("prev", "string"), ("next", "string"), ("dcount", "long"), ("samples", "dynamic")]
+    assert by_prev.columns == ["StartTime", "prev", "dcount", "samples"]
+    assert by_next.columns == ["StartTime", "next", "dcount", "samples"]
+    # the page's rows; its order among equal counts is its own (kqlite's: by the states)
+    assert [r[:4] for r in first.rows()] == sorted([(year, p, n, c) for p, n, c in FUNNEL_PAIRS],
+                                                   key=lambda r: (-r[3], r[1], r[2]))
+    assert [r[:3] for r in by_prev.rows()] == sorted([(year, p, c) for p, c in FUNNEL_PREV], key=lambda r: (-r[2], r[1]))
+    assert [r[:3] for r in by_next.rows()] == sorted([(year, n, c) for n, c in FUNNEL_NEXT], key=lambda r: (-r[2], r[1]))
+    assert all(len(r[-1]) == min(r[-2], 128) for t in result.tables for r in t.rows())  # samples: up to 128 ids
+
+
+def test_funnel_sequence_documented_second_example(connect_backend):
+    # Hail -> Tornado -> Thunderstorm Wind with other events between the steps; the page shows table 3 only
+    nexts = [("", 92), ("Hail", 41), ("Tornado", 14), ("Flash Flood", 11), ("Lightning", 2), ("Heavy Rain", 1),
+             ("Flood", 1)]
+    paths = [[("", "Hail", "Heat", "Tornado", "Funnel Cloud", TW, state)] for state, count in nexts
+             for _ in range(count)]
+    con = connect_backend(tables={"StormEvents": _episodes(paths)})
+    try:
+        result = con.query("""StormEvents
+| evaluate funnel_sequence(
+               EpisodeId,
+               StartTime,
+               datetime(2007-01-01),
+               datetime(2008-01-01),
+               1d,
+               365d,
+               EventType,
+               dynamic(['Hail', 'Tornado', 'Thunderstorm Wind'])
+           )""")
+    finally:
+        con.close()
+    assert [r[:3] for r in result.more[1].rows()] == [(day("2007-01-01"), n, c)  # the page's rows (ties by name)
+                                                      for n, c in sorted(nexts, key=lambda nc: (-nc[1], nc[0]))]
+    # no state before the Hail: one prev, empty
+    assert [r[1:4] for r in result.rows()][:2] == [("", "", 92), ("", "Hail", 41)]
+
+
+def test_funnel_sequence_runs_windows_and_bins(con):
+    query = """datatable(Id:long, T:long, S:string)[
+        1, 1, "a", 1, 2, "b", 1, 3, "b", 1, 4, "c",  1, 30, "b", 1, 31, "a",
+        2, 5, "b", 2, 12, "c",  3, 21, "a", 3, 22, "b", 3, 22, "x", 3, 23, "c", 3, 24, "d"]
+    | evaluate funnel_sequence(Id, T, 0, 39, 2, 20, S, dynamic(['b', 'c']))"""
+    result = con.query(query)
+    assert list(zip(result.columns, result.types, strict=True)) == [
+        ("T", "long"), ("prev", "string"), ("next", "string"), ("dcount", "long"), ("samples", "dynamic")]
+    # bin 0: id 1's b run (2-3) then c at 4 (a before, nothing after within 2); id 2's c is 7 after its b;
+    # bin 20: id 3's b at 22, then x, then c at 23 (a step may skip states), d after; id 1's b at 30 has no c
+    assert [r[:4] for r in result.rows()] == [(0, "a", "", 1), (20, "a", "d", 1)]
+    later = con.query(query + " | where dcount > 0 | summarize sum(dcount)")  # later operators read table 1
+    assert later.rows() == [(2,)] and not later.more
+
+
+def test_funnel_sequence_typed_states_and_refusals(con):
+    query = """datatable(Id:string, T:datetime, S:long)["u", datetime(2024-01-01 10:00), 1,
+        "u", datetime(2024-01-01 11:00), 2]
+    | evaluate funnel_sequence(Id, T, datetime(2024-01-01), datetime(2024-01-02), 1h, 1d, S, dynamic([2]))"""
+    result = con.query(query)
+    assert result.types[1:3] == ["long", "long"]  # the state column's type; empty is null
+    assert [r[1:4] for r in result.rows()] == [(1, None, 1)]
+    with pytest.raises(KqlSemanticError, match="not a long") as caught:
+        con.query(query.replace("dynamic([2])", "dynamic(['2'])"))
+    assert caught.value.line == 3
+    with pytest.raises(KqlSemanticError, match="takes 8 arguments"):
+        con.query(query.replace(", dynamic([2]))", ")"))
+    with pytest.raises(KqlSemanticError, match="MaxSequenceStepWindow"):
+        con.query(query.replace("1h, 1d", "1, 1d"))
+    with pytest.raises(KqlSemanticError, match="state column"):
+        con.query(query.replace("1d, S,", "1d, strlen(Id),"))
+
+
+# ---------------------------------------------------------------- the analyzer's schemas
+
+ORACLE_QUERIES = {
+    "funnel_sequence": "T | evaluate funnel_sequence(Id, T, datetime(2007-01-01), datetime(2008-01-01), 1d, 365d, S, "
+                       "dynamic(['a']))",
+    "funnel_sequence_int": "T | evaluate funnel_sequence(Id, I, 0, 10, 1, 5, N, dynamic([1]))",
+    "new_activity_metrics_lookback": "let L = T | project Id; T | evaluate new_activity_metrics(Id, T, "
+                                     "datetime(2007-01-01), datetime(2008-01-01), 1d, datetime(2007-01-01), S, L)",
+}
+ORACLE_SCHEMA = [("Id", "string"), ("T", "datetime"), ("S", "string"), ("N", "long"), ("I", "int")]
+
+
+def test_the_analyzer_gives_these_schemas(con, tmp_path):
+    """kqlite's output columns for the plugins built here, and Microsoft's analyzer's (skipped where it cannot run)."""
+    import sys
+    from pathlib import Path
+
+    data = "let T = datatable(Id:string, T:datetime, S:string, N:long, I:int)['a', datetime(2007-01-02), 'a', 1, 1];\n"
+    ours = {name: list(zip(r.columns, r.types, strict=True))
+            for name, r in ((name, con.query(data + q)) for name, q in ORACLE_QUERIES.items())}
+    assert ours["funnel_sequence_int"] == [("I", "int"), ("prev", "long"), ("next", "long"), ("dcount", "long"),
+                                           ("samples", "dynamic")]
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "corpus"))
+    from oracle import Oracle, OracleError, unavailable_reason
+
+    reason = unavailable_reason()
+    if reason:
+        pytest.skip(reason)
+    (tmp_path / "T.csv").write_text("column,type\n" + "".join(f"{n},{t}\n" for n, t in ORACLE_SCHEMA))
+    try:
+        verdicts = Oracle().analyze(tmp_path, ORACLE_QUERIES)
+    except OracleError as error:
+        pytest.skip(f"the analyzer did not run: {error}")
+    for name, verdict in verdicts.items():
+        assert verdict.accepted, verdict.errors
+        assert list(verdict.columns) == ours[name], name

@@ -907,8 +907,8 @@ def test_syntax_error_has_position_and_caret():
 
 def test_unsupported_operator():
     with pytest.raises(kqlite.KqlUnsupportedError) as caught:
-        CON.query("range i from 1 to 3 step 1\n| evaluate funnel_sequence(i, i, 1, 2, 1d, 1d, i, dynamic([1]))")
-    assert "funnel_sequence" in str(caught.value) and caught.value.line == 2 and caught.value.column == 12
+        CON.query("range i from 1 to 3 step 1\n| evaluate dcount_intersect(i, i > 1, i > 2)")
+    assert "dcount_intersect" in str(caught.value) and caught.value.line == 2 and caught.value.column == 12
 
 
 def test_make_series():

@@ -656,7 +656,7 @@ def stream_query(inputs: Inputs, text: str, connection: Any, output: Output) -> 
 
 
 def _several_tables(text: str) -> bool:
-    """The query ends with fork or facet: its answer is several tables."""
+    """The query ends with fork, facet or funnel_sequence: its answer is several tables."""
     from kqlite.syntax import ast, parse
 
     return ast.script_ends_in_several_tables(parse(text))
@@ -796,7 +796,7 @@ def query(text: str, paths: list[Path], tables: dict[str, Path], db: Path | None
             note(heading)
         if output.format == "table":
             result = run_query(inputs, query_text, connection)
-            for table in result.tables:  # several of fork and facet, each under its name
+            for table in result.tables:  # several (fork, facet, funnel_sequence), each under its name
                 if table is not result:
                     print_notes(table.notes)
                 title = heading if not result.more else " - ".join(filter(None, [heading, f"Table {table.name}"]))

@@ -20,7 +20,7 @@ class Rows(list):
 class Result:
     """The rows a KQL query returned. `columns` and `types` follow Kusto's output schema.
 
-    A query that ends with fork or facet returns several tables: this is the first, `more` holds the others
+    A query that ends with fork, facet or funnel_sequence returns several tables: this is the first, `more` the others
     and `tables` all of them, each with its `name` (Kusto's: a fork leg's name, GenericResult, GenericResult_1,
     ...; a facet's column). A query of one table has `name` PrimaryResult, as in Kusto."""
 
@@ -32,7 +32,7 @@ class Result:
         self.sql = sql
         self.name = name
         self.notes: list[str] = []  # what to know about the answer: empty enrichment, an unset clock, truncation
-        self.more: list[Result] = []  # the further result tables of fork and facet
+        self.more: list[Result] = []  # the further result tables (fork, facet, funnel_sequence)
 
     @property
     def tables(self) -> list[Result]:

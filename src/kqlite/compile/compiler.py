@@ -25,6 +25,7 @@ from kqlite.compile.ops_columns import ColumnOperators
 from kqlite.compile.ops_expand import ExpandOperators, PluginOperators
 from kqlite.compile.ops_find import FindOperators
 from kqlite.compile.ops_fork import ForkOperators, ResultTable
+from kqlite.compile.ops_funnel_sequence import FunnelSequencePlugin
 from kqlite.compile.ops_funnels import FunnelPlugins
 from kqlite.compile.ops_iplookup import IpLookupOperators
 from kqlite.compile.ops_joins import JoinOperators
@@ -33,6 +34,7 @@ from kqlite.compile.ops_pivot import PivotOperators
 from kqlite.compile.ops_python import PythonPlugin
 from kqlite.compile.ops_rows import RowOperators
 from kqlite.compile.ops_scan import ScanOperators
+from kqlite.compile.ops_schema_merge import SchemaMergePlugin
 from kqlite.compile.ops_sequences import SequencePlugins
 from kqlite.compile.ops_sessions import SessionOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
@@ -111,8 +113,8 @@ _PARAM_EXAMPLES = {"datetime": "2024-05-01T10:00:00Z", "timespan": "1d", "long":
 
 class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators, ExpandOperators, TextOperators,
                PluginOperators, PivotOperators, IpLookupOperators, ScanOperators, FindOperators,
-               WindowPlugins, SequencePlugins, FunnelPlugins, ActivityPlugins, ForkOperators, SessionOperators,
-               PythonPlugin, PatternPlugins):
+               WindowPlugins, SequencePlugins, FunnelPlugins, FunnelSequencePlugin, ActivityPlugins, ForkOperators, SessionOperators,
+               PythonPlugin, PatternPlugins, SchemaMergePlugin):
     """Compiles one script. Statements, sources and the CTE plumbing live here; each operator family
     lives in its own module (ops_*.py) as a mixin."""
 

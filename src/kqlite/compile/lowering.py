@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # the user-analytics plugins, each a method of the same name of the compiler (ops_windows, ...)
 ANALYTICS_PLUGINS = frozenset({"sliding_window_counts", "session_count", "sequence_detect",
-                               "funnel_sequence_completion",
+                               "funnel_sequence", "funnel_sequence_completion",
                                "activity_counts_metrics", "active_users_count",
                                "new_activity_metrics", "rolling_percentile", "activity_metrics",
                                "activity_engagement"})

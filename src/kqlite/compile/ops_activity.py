@@ -98,11 +98,12 @@ class ActivityPlugins:
             low.where(low.binary(">=", low.name(b), start), low.binary("<=", low.name(b), end)))
 
     def new_activity_metrics(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
-        """`new_activity_metrics(IdColumn, TimelineColumn, Start, End, Window [, Cohort] [, dim ...])`: for every
+        """`new_activity_metrics(IdColumn, TimelineColumn, Start, End, Window [, Cohort] [, dim ...] [, Lookback])`: for every
         pair of periods from <= to (periods of Window from Start to End, empty ones included), the cohort of
         `from` (ids first seen in it) measured in `to`: the ids of `to` first seen after `from`
         (dcount_new_values; in `to` == `from`, the cohort itself), the cohort's ids seen in `to` (retained) and
-        not (churn), and those as shares of the cohort. The documentation's worked example fixes these readings."""
+        not (churn), and those as shares of the cohort. The documentation's worked example fixes these readings.
+        The ids of the Lookback table (seen before the analysis) are not new in any period."""
         low = Lowering(self, plugin, rel, env)
         args = low.arity(5)
         id_col = low.column(args[0], "id column")
@@ -112,16 +113,22 @@ class ActivityPlugins:
         end = low.bind(low.timeline_value(args[3], "End", timeline), "end")
         step = low.bind(low.step_value(args[4], "Window", timeline), "window")
         rest = list(args[5:])
-        if rest and self.is_tabular_expr(rest[-1], env):
-            raise low.unsupported("with a Lookback table", rest[-1])
+        lookback_node = rest.pop() if rest and self.is_tabular_expr(rest[-1], env) else None
+        for arg in rest:
+            if self.is_tabular_expr(arg, env):
+                raise low.semantic("the Lookback table must be the last argument", arg)
         cohort = None
         if rest and not (isinstance(rest[0], ast.Name) and rel.column(rest[0].name) is not None):
             cohort = low.bind(low.timeline_value(rest.pop(0), "Cohort", timeline), "cohort")
         dims = [d.name for d in low.dimensions(rest)]
         ident, p, first = (low.hidden(h) for h in ("id", "p", "first"))
+        lookback = self.new_activity_lookback(low, lookback_node, id_col, ident, env) if lookback_node else None
         # each id once per period, with its first period
         seen = low.run(self.activity_rows(low, timeline, id_col, dims, start, end, step, ident, p),
                        low.summarize([], low.columns([ident, *dims, p])))
+        combos = seen  # the dimension combinations of the rows, the lookback's ids' included
+        if lookback is not None:  # the ids seen before Start are never new: in no cohort, never counted new
+            seen = low.run(seen, low.join("leftanti", lookback, [ident]))
         seen = low.window(seen, first, timeline.type, exp.Min(this=col_ref(p)), [ident, *dims])
         firsts = low.run(seen, low.summarize([low.named("_n", low.call("count"))], low.columns([p, first, *dims])))
         # the periods from Start to End (an array expanded: Spark's range() wants constant bounds)
@@ -131,7 +138,7 @@ class ActivityPlugins:
                           ast.MvExpand(low.pos, [(low.named(None, low.name(k)), "long")]),
                           low.project([low.named("_period", low.along(
                               low.binary("+", start, low.binary("*", low.name(k), step)), timeline))]))
-        pairs = self.new_activity_pairs(periods, seen, dims, timeline, cohort, low)
+        pairs = self.new_activity_pairs(periods, combos, dims, timeline, cohort, low)
         counts = self.new_activity_counts(pairs, firsts, dims, p, first)
         retained, cohort_size = low.name("_retained"), low.name("_cohort")
 
@@ -145,6 +152,20 @@ class ActivityPlugins:
             low.named("dcount_retained_values", retained), low.named("dcount_churn_values", churn),
             low.named("retention_rate", rate(retained)), low.named("churn_rate", rate(churn))]))
         return low.ordered(out, [f"from_{timeline.name}", f"to_{timeline.name}", *dims])
+
+    def new_activity_lookback(self, low: Lowering, node: ast.Expr, id_col: Column, ident: str, env: Env) -> ast.Name:
+        """The Lookback table's ids (its column named as the IdColumn), each once, under the hidden id name."""
+        table = self.tabular(node, env)
+        ids = table.column(id_col.name)
+        if ids is None:
+            raise low.semantic(f"the Lookback table has no column '{id_col.name}' (the IdColumn): it lists the ids "
+                               "seen before the analysis", node)
+        if ids.type != id_col.type and not (low.fits(ids.type, id_col.type) and ids.type != "real"
+                                            and id_col.type != "real"):
+            raise low.semantic(f"the Lookback table's '{ids.name}' is {ids.type}, the IdColumn is {id_col.type}", node)
+        ids_only = low.run(table, low.project([low.named(ident, low.name(ids.name))]),
+                           low.summarize([], low.columns([ident])))
+        return low.bind_table(ids_only, "lookback")
 
     def new_activity_pairs(self, periods: Relation, seen: Relation, dims: list[str], timeline: Column,
                            cohort: ast.Name | None, low: Lowering) -> Relation:

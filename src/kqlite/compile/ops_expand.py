@@ -252,6 +252,10 @@ class PluginOperators:
             out = self.bag_unpack(plugin, rel, env)
         elif plugin.name in PATTERN_PLUGINS:
             out = getattr(self, plugin.name)(plugin, rel, env)
+        elif plugin.name == "schema_merge":
+            if self.apply_key is not None:
+                raise self.unsupported("evaluate schema_merge() inside mv-apply or partition", plugin.pos)
+            out = self.schema_merge(plugin, rel, env)
         elif plugin.name in ANALYTICS_PLUGINS:
             if self.apply_key is not None:
                 raise self.unsupported(f"evaluate {plugin.name}() inside mv-apply or partition", plugin.pos)

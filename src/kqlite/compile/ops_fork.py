@@ -68,9 +68,13 @@ class ForkOperators:
 
     # ------------------------------------------------------------ at the end: the query's result tables
 
-    def result_tables(self, op: ast.Fork | ast.Facet, rel: Relation, env: Env) -> list[ResultTable]:
+    def result_tables(self, op: ast.Fork | ast.Facet | ast.Evaluate, rel: Relation, env: Env) -> list[ResultTable]:
         if isinstance(op, ast.Fork):
             return self.fork_tables(op, rel, env)
+        if isinstance(op, ast.Evaluate):  # a plugin of several tables (funnel_sequence)
+            self.operators_used.append("evaluate")
+            tables = getattr(self, f"{op.plugin.name}_tables")(op.plugin, rel, env)
+            return [ResultTable(name, relation, len(self.ctes)) for name, relation in tables]
         return self.facet_tables(op, rel, env)
 
     def _subquery(self, operators: list[ast.Operator], rel: Relation, env: Env) -> tuple[Relation, str | None]:

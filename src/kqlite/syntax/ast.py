@@ -530,9 +530,18 @@ class Script:
     text: str
 
 
+# the evaluate plugins whose answer is several tables (at the end of a query; elsewhere their first table)
+SEVERAL_TABLE_PLUGINS = frozenset({"funnel_sequence"})
+
+
 def ends_in_several_tables(node: Expr) -> bool:
-    """A query whose last operator is fork or facet: its answer is several tables."""
-    return isinstance(node, Pipeline) and bool(node.operators) and isinstance(node.operators[-1], Fork | Facet)
+    """A query whose last operator is fork, facet or a plugin of several tables: its answer is several tables."""
+    if not isinstance(node, Pipeline) or not node.operators:
+        return False
+    last = node.operators[-1]
+    if isinstance(last, Evaluate):
+        return last.plugin.name in SEVERAL_TABLE_PLUGINS and last.schema is None
+    return isinstance(last, Fork | Facet)
 
 
 def script_ends_in_several_tables(script: Script) -> bool:
