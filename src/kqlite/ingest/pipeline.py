@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kqlite.ingest import detect
+from kqlite.ingest.addresses import canonical_ipv6
 from kqlite.ingest.encoding import to_utf8, utf16_without_bom
 from kqlite.ingest.evtx_reader import Texts, merge_parts
 from kqlite.ingest.evtx_workers import EvtxReads, Job, SplitRead, cpu_mark, idle_cores, part_or_fail
@@ -325,11 +326,26 @@ class Ingest:
         staged = self.events.count()  # adds the EVTX records no table takes to events.unmapped
         if staged:
             self._prepare(mapping=True)
+            self._canonical_addresses()
             for statement in (mapping_sql()["view"], *mapping_sql()["catalogue"]):
                 self.duckdb.execute(statement)
             self._count_staged()
             self._map_tables()
         self.report.unmapped_events = Counter(self.events.unmapped)
+
+    def _canonical_addresses(self) -> None:
+        """The canonical form of every IPv6 address text of the staged events, for the events view."""
+        import pyarrow as pa
+
+        texts = [text for (text,) in self.duckdb.execute(mapping_sql()["ipv6_texts"]).fetchall()]
+        self.duckdb.execute(mapping_sql()["ipv6_table"]).fetchall()
+        if texts:
+            pairs = pa.table({"ip": texts, "canonical": [canonical_ipv6(text) for text in texts]})
+            self.duckdb.register("_kq_ip6_pairs", pairs)
+            try:
+                self.duckdb.execute("INSERT INTO _kq_ip6 SELECT ip, canonical FROM _kq_ip6_pairs").fetchall()
+            finally:
+                self.duckdb.unregister("_kq_ip6_pairs")
 
     def _count_staged(self) -> None:
         """Per file: staged events kept once elsewhere (duplicates), and staged events no table takes (EVTX

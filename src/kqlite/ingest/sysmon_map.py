@@ -44,8 +44,8 @@ EVENT_FIELDS = (
     "ElevatedToken",
 )
 
-_V4 = "([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})$"  # a dotted IPv4 tail of an IPv6 address
-IP_FIELDS = ("SourceIp", "DestinationIp", "IpAddress")  # the event fields holding addresses (canonical in _kq_ev)
+# the event fields holding addresses: canonical in _kq_ev (addresses.canonical_ipv6, through _kq_ip6)
+IP_FIELDS = ("SourceIp", "DestinationIp", "IpAddress")
 
 # DuckDB macros the expressions use: small, named, and tested through the mapping tests.
 MACROS = {
@@ -67,42 +67,6 @@ MACROS = {
         WHEN ip LIKE '169.254.%' OR lower(ip) LIKE 'fe80:%' THEN 'LinkLocal'
         WHEN ip IN ('0.0.0.0', '::') OR regexp_matches(ip, '^(22[4-9]|2[3-5][0-9])\\.') THEN 'Reserved'
         ELSE 'Public' END"""),
-    **{name: macro for name, macro in (
-        # IP addresses in one canonical form (RFC 5952: lowercase, zeros compressed; IPv4-mapped as Defender
-        # writes it, ::ffff:10.0.0.5): Sysmon writes 0:0:0:0:0:0:0:1 where Security events write ::1
-        ("kq_ip6_groups", (("x",), "CASE WHEN x = '' THEN 0 ELSE length(x) - length(replace(x, ':', '')) + 1 END")),
-        ("kq_ip6_v4tail", (("s",), f"""CASE WHEN regexp_matches(s, '{_V4}') THEN regexp_replace(s, '{_V4}',
-            printf('%x:%x', CAST(regexp_extract(s, '{_V4}', 1) AS INTEGER) * 256
-                            + CAST(regexp_extract(s, '{_V4}', 2) AS INTEGER),
-                            CAST(regexp_extract(s, '{_V4}', 3) AS INTEGER) * 256
-                            + CAST(regexp_extract(s, '{_V4}', 4) AS INTEGER))) ELSE s END""")),
-        ("kq_ip6_zeros", (("s",), "8 - kq_ip6_groups(split_part(s, '::', 1)) - kq_ip6_groups(split_part(s, '::', 2))")),
-        ("kq_ip6_full", (("s", "n"), """CASE WHEN NOT contains(s, '::') THEN s
-            WHEN n < 1 OR length(s) - length(replace(s, '::', '')) > 2 THEN NULL
-            ELSE concat_ws(':', nullif(split_part(s, '::', 1), ''), rtrim(repeat('0:', n), ':'),
-                           nullif(split_part(s, '::', 2), '')) END""")),
-        ("kq_ip6_wrapped", (("f",), """CASE WHEN regexp_full_match(f, '([0-9a-f]{1,4}:){7}[0-9a-f]{1,4}')
-            THEN regexp_replace(':' || f || ':', ':0+([0-9a-f])', ':\\1', 'g') END""")),
-        ("kq_hex", (("h",), "CAST(('0x' || h) AS INTEGER)")),
-        ("kq_ip6_mapped", (("w",), """'::ffff:' || (kq_hex(split_part(w, ':', 8)) // 256) || '.'
-            || (kq_hex(split_part(w, ':', 8)) % 256) || '.' || (kq_hex(split_part(w, ':', 9)) // 256) || '.'
-            || (kq_hex(split_part(w, ':', 9)) % 256)""")),
-        ("kq_ip6_cut", (("w", "run"), """CASE WHEN length(coalesce(run, '')) < 5 THEN w
-            ELSE left(w, strpos(w, run) - 1) || '::' || substr(w, strpos(w, run) + length(run)) END""")),
-        ("kq_ip6_trim", (("r",), """CASE WHEN r = '::' THEN r ELSE
-            CASE WHEN starts_with(r, '::') THEN ':' ELSE '' END || substr(r, 2, length(r) - 2)
-            || CASE WHEN ends_with(r, '::') THEN ':' ELSE '' END END""")),
-        # w: ':g1:g2:...:g8:' without leading zeros; the longest run of zero groups (the first of equals,
-        # two groups at least) becomes '::'
-        ("kq_ip6_compress", (("w",), """CASE WHEN starts_with(w, ':0:0:0:0:0:ffff:') THEN kq_ip6_mapped(w)
-            ELSE kq_ip6_trim(kq_ip6_cut(w, list_max(regexp_extract_all(w, '(:0)+:')))) END""")),
-        # each step's value is bound once (a one-element list_transform): a macro's argument is copied
-        # wherever it is used, and nested steps would copy each other's SQL many times over
-        ("kq_ip6", (("s",), """list_transform([kq_ip6_v4tail(s)], t ->
-            list_transform([kq_ip6_wrapped(kq_ip6_full(t, kq_ip6_zeros(t)))], w -> kq_ip6_compress(w))[1])[1]""")),
-        ("kq_ip", (("ip",), """CASE WHEN contains(coalesce(ip, ''), ':')
-            THEN coalesce(kq_ip6(lower(trim(ip, '[] '))), ip) ELSE ip END""")),
-    )},
     "kq_regkey": (("k",), """regexp_replace(regexp_replace(regexp_replace(regexp_replace(coalesce(k, ''),
         '^HKLM(\\\\|$)', 'HKEY_LOCAL_MACHINE\\1'), '^HKU(\\\\|$)', 'HKEY_USERS\\1'),
         '^HKCR(\\\\|$)', 'HKEY_CLASSES_ROOT\\1'), '^HKCU(\\\\|$)', 'HKEY_CURRENT_USER\\1')"""),

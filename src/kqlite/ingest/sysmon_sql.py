@@ -94,14 +94,31 @@ def events_view_sql() -> str:
     staged = exp.union(evtx, others, distinct=False)
     logon_names = exp.Case(this=_parse("kq_int(s.LogonType)"), ifs=[
         exp.If(this=exp.Literal.number(number), true=exp.Literal.string(name)) for number, name in LOGON_TYPES.items()])
-    canonical = ", ".join(f"kq_ip(s.{name}) AS {name}" for name in IP_FIELDS)
+    # addresses in their canonical form (_kq_ip6: the IPv6 ones, canonicalized by kqlite.ingest.addresses)
+    canonical = ", ".join(f"coalesce(ip{n}.canonical, s.{name}) AS {name}" for n, name in enumerate(IP_FIELDS))
+    joins = " ".join(f"LEFT JOIN {IPV6_TABLE} ip{n} ON ip{n}.ip = s.{name}" for n, name in enumerate(IP_FIELDS))
     select = _parse(f"""
-        SELECT s.* REPLACE ({canonical}), lower(s.computer) AS device, :names AS logon_type_name FROM :staged s
+        SELECT s.* REPLACE ({canonical}), lower(s.computer) AS device, :names AS logon_type_name
+        FROM :staged s {joins}
         QUALIFY s.record_id IS NULL
              OR row_number() OVER (PARTITION BY s.computer, s.channel, s.event_id, s.record_id ORDER BY s.file) = 1""")
     select = select.transform(lambda node: (logon_names if node.name == "names" else exp.Subquery(this=staged))
                               if isinstance(node, exp.Placeholder) else node)
     return _table("_kq_ev", select)
+
+
+IPV6_TABLE = "_kq_ip6"
+
+
+def ipv6_table_sql() -> str:
+    return _parse(f"CREATE OR REPLACE TABLE {IPV6_TABLE} (ip VARCHAR, canonical VARCHAR)").sql("duckdb")
+
+
+def ipv6_texts_sql() -> str:
+    """The distinct texts of the address fields of the staged events that may be IPv6 addresses."""
+    legs = [f"SELECT {name} AS ip FROM _kq_evtx_events" for name in IP_FIELDS]
+    legs += [f"SELECT json_extract_string(data, '$.{name}') AS ip FROM _kq_events" for name in IP_FIELDS]
+    return _parse(f"SELECT DISTINCT ip FROM ({' UNION ALL '.join(legs)}) WHERE contains(ip, ':')").sql("duckdb")
 
 
 def _mapped_condition() -> str:
@@ -197,5 +214,5 @@ def _table(name: str, select: exp.Expression) -> str:
 
 def build_mapping_sql() -> dict[str, Any]:
     return {"create": evtx_events_table_sql(), "insert": evtx_events_insert_sql(), "macros": list(macro_statements()),
-            "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
+            "ipv6_table": ipv6_table_sql(), "ipv6_texts": ipv6_texts_sql(), "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
             "unmapped": unmapped_staged_sql(), "tables": [table_select(mapping) for mapping in TABLE_MAPS]}
