@@ -335,17 +335,10 @@ class Ingest:
 
     def _canonical_addresses(self) -> None:
         """The canonical form of every IPv6 address text of the staged events, for the events view."""
-        import pyarrow as pa
-
         texts = [text for (text,) in self.duckdb.execute(mapping_sql()["ipv6_texts"]).fetchall()]
         self.duckdb.execute(mapping_sql()["ipv6_table"]).fetchall()
-        if texts:
-            pairs = pa.table({"ip": texts, "canonical": [canonical_ipv6(text) for text in texts]})
-            self.duckdb.register("_kq_ip6_pairs", pairs)
-            try:
-                self.duckdb.execute("INSERT INTO _kq_ip6 SELECT ip, canonical FROM _kq_ip6_pairs").fetchall()
-            finally:
-                self.duckdb.unregister("_kq_ip6_pairs")
+        if texts:  # a few per log: bound values (an Arrow table built from Python values imports pandas)
+            self.duckdb.executemany(mapping_sql()["ipv6_insert"], [(text, canonical_ipv6(text)) for text in texts])
 
     def _count_staged(self) -> None:
         """Per file: staged events kept once elsewhere (duplicates), and staged events no table takes (EVTX

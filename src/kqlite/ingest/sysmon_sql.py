@@ -114,6 +114,10 @@ def ipv6_table_sql() -> str:
     return _parse(f"CREATE OR REPLACE TABLE {IPV6_TABLE} (ip VARCHAR, canonical VARCHAR)").sql("duckdb")
 
 
+def ipv6_insert_sql() -> str:
+    return _parse(f"INSERT INTO {IPV6_TABLE} (ip, canonical) VALUES (?, ?)").sql("duckdb")
+
+
 def ipv6_texts_sql() -> str:
     """The distinct texts of the address fields of the staged events that may be IPv6 addresses."""
     legs = [f"SELECT {name} AS ip FROM _kq_evtx_events" for name in IP_FIELDS]
@@ -214,5 +218,5 @@ def _table(name: str, select: exp.Expression) -> str:
 
 def build_mapping_sql() -> dict[str, Any]:
     return {"create": evtx_events_table_sql(), "insert": evtx_events_insert_sql(), "macros": list(macro_statements()),
-            "ipv6_table": ipv6_table_sql(), "ipv6_texts": ipv6_texts_sql(), "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
+            "ipv6_table": ipv6_table_sql(), "ipv6_texts": ipv6_texts_sql(), "ipv6_insert": ipv6_insert_sql(), "view": events_view_sql(), "catalogue": list(catalogue_sql()), "counts": staged_counts_sql(),
             "unmapped": unmapped_staged_sql(), "tables": [table_select(mapping) for mapping in TABLE_MAPS]}
