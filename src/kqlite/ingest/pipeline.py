@@ -163,7 +163,7 @@ class Ingest:
         return self.report
 
     def _add_source(self, source: Source) -> None:
-        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        size = source.size()
         kind = detect.detect_format(source)
         if source.data is None and size <= _READ_WHOLE and kind != detect.EVTX:
             # one read serves the content hash and the reader (EVTX files are read by their parser)

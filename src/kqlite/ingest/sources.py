@@ -42,6 +42,7 @@ class Source:
     path: Path | None = None
     data: bytes | None = None
     _head: bytes = b""  # the first bytes read so far (detection and checks look at them several times)
+    _size: int | None = None  # of the file on disk, known once its head was read
 
     def read(self) -> bytes:
         if self.data is not None:
@@ -57,9 +58,19 @@ class Source:
             descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no buffered file object:
             try:  # read once per input, thousands of times for a folder of small logs
                 self._head = os.read(descriptor, max(size, 4096))
+                self._size = os.fstat(descriptor).st_size
             finally:
                 os.close(descriptor)
         return self._head[:size]
+
+    def size(self) -> int:
+        """Bytes of the data, or of the file on disk."""
+        if self.data is not None:
+            return len(self.data)
+        if self._size is None:
+            assert self.path is not None
+            self._size = self.path.stat().st_size
+        return self._size
 
     def open(self) -> IO[bytes]:
         if self.data is not None:
@@ -204,7 +215,7 @@ def _expand(source: Source, limits: ArchiveLimits, depth: int = 0) -> Iterator[S
             yield from _zip_members(source, limits, depth)
         else:
             inner = source.name[:-3] if source.name.lower().endswith(".gz") else source.name + "!data"
-            compressed = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+            compressed = source.size()
             with source.open() as handle, gzip.open(handle) as stream:
                 member = _extract(stream, inner, None, compressed, limits)
             yield from _expand(member, limits, depth + 1) if isinstance(member, Source) else (member,)

@@ -82,7 +82,7 @@ class EventStage:
 
     def add_evtx(self, source: Source) -> int:
         """Read and stage an EVTX file here (the pipeline may read several in worker processes instead)."""
-        size = len(source.data) if source.data is not None else source.path.stat().st_size  # type: ignore[union-attr]
+        size = source.size()
         path = str(source.path) if source.data is None else None
         return self.add_evtx_result(read_evtx(source.name, path, source.data, size, MAPPED_EVENTS))
 
