@@ -18,11 +18,10 @@ split column and dynamic columns; those stay in the output, always the wildcard.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from kqlite import patterns
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.env import Env
 from kqlite.compile.expressions import Typed
@@ -30,6 +29,9 @@ from kqlite.compile.ops_python import ARROW_TYPES, engine_cell
 from kqlite.compile.scope import Column, Relation, col_ref
 from kqlite.errors import KqlError
 from kqlite.syntax import ast
+
+if TYPE_CHECKING:
+    from kqlite import patterns
 
 PATTERN_PLUGINS = frozenset({"autocluster", "basket", "diffpatterns"})
 _NUMBERS = ("int", "long", "real", "decimal")
@@ -51,6 +53,8 @@ class PatternPlugins:
     # ------------------------------------------------------------ the three plugins
 
     def autocluster(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        from kqlite import patterns  # here: NumPy only when a query mines patterns
+
         args = plugin.args
         mining = _Mining()
         size_weight = self._pattern_number(plugin, args, 0, "SizeWeight", 0.5, env)
@@ -64,6 +68,8 @@ class PatternPlugins:
         return self._pattern_output(plugin, rel, mining, columns, found, float(data.weights.sum()))
 
     def basket(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        from kqlite import patterns  # here: NumPy only when a query mines patterns
+
         args = plugin.args
         mining = _Mining()
         threshold = self._pattern_threshold(plugin, args, 0, env)
@@ -75,6 +81,8 @@ class PatternPlugins:
         return self._pattern_output(plugin, rel, mining, columns, found, float(data.weights.sum()))
 
     def diffpatterns(self, plugin: ast.Call, rel: Relation, env: Env) -> Relation:
+        from kqlite import patterns  # here: NumPy only when a query mines patterns
+
         args = plugin.args
         if len(args) < 3:
             raise self._pattern_error(plugin, plugin, f"takes SplitColumn, SplitValueA and SplitValueB, got {len(args)} "
@@ -184,6 +192,8 @@ class PatternPlugins:
                       ) -> tuple[patterns.Combinations, list[Column]]:
         """The distinct value combinations of the mined columns with their summed weights (and their set, A or B,
         for diffpatterns), read with one query."""
+        from kqlite import patterns  # here: NumPy only when a query mines patterns
+
         if self.apply_key is not None:
             raise self.unsupported(f"evaluate {plugin.name}() inside mv-apply or partition", plugin.pos)
         if self.probe is None or self.ctx.register_rows is None:
@@ -213,6 +223,8 @@ class PatternPlugins:
         return patterns.Combinations(combos, weights, width, sides), columns
 
     def _pattern_mine(self, plugin: ast.Call, mine) -> list[patterns.Found]:
+        from kqlite import patterns  # here: NumPy only when a query mines patterns
+
         try:
             return mine()
         except patterns.TooManyPatterns:
