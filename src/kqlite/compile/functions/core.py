@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from kqlite.compile import known_values
+from kqlite.compile import known_values, signatures
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed, has_any_regex, has_regex
-from kqlite.compile.types import NUMERIC, numeric_result
+from kqlite.compile.types import KQL_TYPES, NUMERIC, numeric_result
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
 
@@ -76,10 +76,20 @@ class CoreFunctions:
             )
         special = _RAW_ARGS.get(name)
         args = [] if special else [c.compile(arg) for arg in node.args]
+        if args:
+            self.check_types(c, node, args)
         try:
             return builder(c, node, args)
         except KqlPositionedError as error:  # one raised without a place (a conversion...): at this call
             raise placed(error, c.text, node.pos, name) from None
+
+    def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed]) -> None:
+        """Refuse, as Kusto does, a call whose argument types no signature of the function takes."""
+        wrong = signatures.mismatch(node.name, [arg.type if arg.type in KQL_TYPES else None for arg in args])
+        if wrong is not None:
+            index, expected = wrong
+            raise KqlSemanticError(f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",
+                                   c.text, node.args[index].pos or node.pos)
 
     def arity(self, c: ExprCompiler, node: ast.Call, args: list, low: int, high: int | None = None) -> None:
         high = low if high is None else high

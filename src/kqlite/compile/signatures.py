@@ -1,0 +1,125 @@
+"""Argument types Kusto accepts, by the parameter kinds of Microsoft's analyzer (data/signatures.json, written by
+scripts/update_signatures.py): a call no signature of its function accepts is refused, as Kusto refuses it,
+instead of being run with the engine's conversions (`isnan("a")`, `datetime_add("day", 1, 5)`).
+
+What each kind takes was read off the analyzer (the type property test, tests/test_function_types.py, holds it
+to that). Only what can be told from the types is checked: a dynamic value may be an array or a bag (the
+analyzer tells a literal's shape; kqlite lets it pass), a parameter that wants a literal or one of a list of
+values is the builder's to check, and the kinds whose arguments must share a common type (coalesce, iff,
+max_of) are not checked here. When the arguments fit no signature's arity, the builder reports that.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+_NUMBERS = frozenset({"int", "long", "real", "decimal"})
+_SCALARS = frozenset({"bool", "int", "long", "real", "decimal", "string", "datetime", "timespan", "guid", "dynamic"})
+
+# the argument types each parameter kind takes (None: not checked here)
+_KINDS: dict[str, frozenset[str] | None] = {
+    "Scalar": _SCALARS,
+    "Any": None,
+    "Number": _NUMBERS,
+    "Integer": frozenset({"int", "long"}),
+    "NumberOrBool": _NUMBERS | {"bool"},
+    "NotDynamic": _SCALARS - {"dynamic"},
+    "StringOrDynamic": frozenset({"string", "dynamic"}),
+    "StringOrArray": frozenset({"string", "dynamic"}),
+    "IntegerOrArray": frozenset({"int", "long", "dynamic"}),
+    "DynamicArray": frozenset({"dynamic"}),
+    "DynamicBag": frozenset({"dynamic"}),
+}
+# a declared type takes itself and what Kusto promotes to it
+_DECLARED: dict[str, frozenset[str]] = {
+    "string": frozenset({"string", "dynamic"}),
+    "long": frozenset({"int", "long"}),
+    "int": frozenset({"int", "long"}),  # series_fit_poly's degree: the analyzer wants an int, its page passes 5
+    "real": frozenset({"int", "long", "real"}),
+    "bool": frozenset({"bool"}),
+    "datetime": frozenset({"datetime"}),
+    "timespan": frozenset({"timespan"}),
+    "guid": frozenset({"guid"}),
+}
+_EXPECTED = {
+    "Number": "a number", "Integer": "an integer (int or long)", "NumberOrBool": "a number or a bool",
+    "NotDynamic": "a value that is not dynamic", "StringOrDynamic": "a string or a dynamic value",
+    "StringOrArray": "a string or a dynamic array", "IntegerOrArray": "an integer or a dynamic array",
+    "DynamicArray": "a dynamic array", "DynamicBag": "a dynamic bag", "Scalar": "a scalar value",
+}
+
+Parameter = tuple[str, list[str], int, int]  # (kind, declared types, least and most occurrences)
+
+
+@cache
+def _signatures() -> dict[str, list[list[Parameter]]]:
+    text = resources.files("kqlite.compile").joinpath("data", "signatures.json").read_text(encoding="utf-8")
+    return {name: [[tuple(param) for param in signature] for signature in signatures]  # type: ignore[misc]
+            for name, signatures in json.loads(text).items()}
+
+
+def mismatch(name: str, types: list[str | None]) -> tuple[int, str] | None:
+    """(argument index, what it should be) when no signature of function `name` takes arguments of `types`
+    (None: a type not known here, taken by any parameter); None when one does, or when this cannot tell."""
+    signatures = _signatures().get(name)
+    if not signatures:
+        return None
+    worst: tuple[int, str] | None = None
+    for signature in signatures:
+        if not sum(param[2] for param in signature) <= len(types) <= sum(param[3] for param in signature):
+            continue  # the builder tells a wrong count of arguments
+        fits, index, kind = _fit(signature, types, 0)
+        if fits:
+            return None
+        if kind is not None and (worst is None or index > worst[0]):  # the signature that fits longest tells
+            worst = (index, _expected(kind))
+    return worst
+
+
+def _fit(params: list[Parameter], types: list[str | None], start: int
+         ) -> tuple[bool, int, tuple[str, list[str]] | None]:
+    """Whether the arguments from `start` on fit the parameters (each taken as many times as it may occur, in
+    every way the count of arguments allows: a repeated parameter may be followed by an optional one); if
+    not, the furthest argument that fits no parameter, and that parameter's kind."""
+    if not params:
+        return start == len(types), start, None
+    kind, declared, least, most = params[0]
+    room = len(types) - start - sum(param[2] for param in params[1:])
+    best: tuple[bool, int, tuple[str, list[str]] | None] = (False, -1, None)
+    for count in range(least, min(most, room) + 1):
+        last = start + count - 1
+        if count and types[last] is not None and not _takes((kind, declared), types[last]):  # type: ignore[arg-type]
+            best = _further(best, (False, last, (kind, declared)))
+            break  # taking more arguments for this parameter fails at the same one
+        result = _fit(params[1:], types, start + count)
+        if result[0]:
+            return result
+        best = _further(best, result)
+    return best
+
+
+def _further(one: tuple[bool, int, tuple[str, list[str]] | None], other: tuple[bool, int, tuple[str, list[str]] | None]
+             ) -> tuple[bool, int, tuple[str, list[str]] | None]:
+    """Of two failures, one at an argument that fits no parameter over one where arguments were left over;
+    then the one further along the arguments."""
+    if (other[2] is not None, other[1]) > (one[2] is not None, one[1]):
+        return other
+    return one
+
+
+def _takes(kind: tuple[str, list[str]], type_: str) -> bool:
+    name, declared = kind
+    if name == "Declared":
+        known = [_DECLARED.get(each) for each in declared]
+        return any(accepted is None or type_ in accepted for accepted in known)
+    accepted = _KINDS.get(name)
+    return accepted is None or type_ in accepted
+
+
+def _expected(kind: tuple[str, list[str]]) -> str:
+    name, declared = kind
+    if name == "Declared":
+        return " or ".join(f"a value of type {each}" for each in declared)
+    return _EXPECTED.get(name, name)
