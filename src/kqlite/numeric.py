@@ -9,7 +9,6 @@ it costs every query's start-up a tenth of a second.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 NAN = float("nan")
 _EPSILON = 1e-16
@@ -197,6 +196,3 @@ def fit_poly(y: object, x: object = None, degree: int = 1) -> dict | None:
         "poly_fit": [float(v) for v in fitted],
     }
 
-
-def as_reals(values: Sequence[object]) -> list[float | None]:
-    return [_number(v) for v in values]
