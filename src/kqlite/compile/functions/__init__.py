@@ -15,8 +15,10 @@ from kqlite.compile.functions.parsing import ParsingFunctions
 from kqlite.compile.functions.schema import SchemaFunctions
 from kqlite.compile.functions.series import SeriesFunctions
 from kqlite.compile.functions.sketches import SketchFunctions
+from kqlite.compile.functions.statistics import StatisticsFunctions
 from kqlite.compile.functions.strings import StringFunctions
 from kqlite.compile.functions.text import TextFunctions
+from kqlite.compile.functions.units import UnitFunctions
 from kqlite.compile.functions.urls import UrlFunctions
 from kqlite.compile.functions.values import ValueFunctions
 from kqlite.compile.functions.windows import WindowFunctions
@@ -43,6 +45,8 @@ class Functions(
     CodepointFunctions,
     ValueFunctions,
     SketchFunctions,
+    UnitFunctions,
+    StatisticsFunctions,
 ):
     """Every KQL scalar function kqlite compiles; `table` maps a KQL name to its builder."""
 

@@ -26,6 +26,15 @@ _KEY, _ANSWER = "_kq_computed_key", "_kq_computed_answer"
 Compute = Callable[[str], "str | None"]
 
 
+def _answer_text(value: object, result_type: str) -> str | None:
+    """A computed Python value as the text the lookup relation holds (JSON; a string result as itself)."""
+    if value is None:
+        return None
+    if result_type == "string":
+        return str(value) or None
+    return json.dumps(value)  # NaN and the infinities as NaN, Infinity: both engines cast those texts to doubles
+
+
 class ComputedFunctions:
     def computed_per_value(self, c: ExprCompiler, node: ast.Call, argument: Typed, compute: Compute,
                            result_type: str) -> Typed:
@@ -36,6 +45,8 @@ class ComputedFunctions:
             if answer is None:
                 return Typed(sb.missing(result_type), result_type)
             value = json.loads(answer) if result_type == "dynamic" else answer
+            if result_type not in ("dynamic", "string"):
+                value = json.loads(answer)
             return Typed(sb.literal(result_type, value), result_type)
         found = [(value, answer) for value in self.distinct_texts(c, argument.sql, node)
                  if (answer := compute(value)) is not None]
@@ -61,7 +72,27 @@ class ComputedFunctions:
         answer = exp.Subquery(this=lookup)
         if result_type == "dynamic":
             return Typed(c.dialect.shape("parse_json", s=answer), "dynamic")
+        if result_type != "string":  # the answer's text ("NaN" included) read as the result's type
+            return Typed(sb.cast(answer, result_type), result_type)
         return Typed(sb.coalesce(answer, sb.string("")), result_type)
+
+    def computed_per_values(self, c: ExprCompiler, node: ast.Call, args: list[Typed],
+                            compute: Callable[..., object], result_type: str) -> Typed:
+        """compute(*values) once per distinct combination of the arguments' values (numbers, text, dynamic:
+        what JSON holds), keyed by the JSON text of the array of them. compute gives the result as a Python value
+        (a float, a string, a list or dict for a dynamic result), None for null."""
+
+        def answer_text(key: str) -> str | None:
+            values = json.loads(key)
+            return _answer_text(compute(*values) if isinstance(values, list) else None, result_type)
+
+        if all(arg.is_const for arg in args):
+            key = json.dumps([arg.const for arg in args])
+            return self.computed_per_value(c, node, Typed(sb.string(key), "string", None, key), answer_text,
+                                           result_type)
+        items = c.dialect.call("json_array", [self.json_of(arg) for arg in args])
+        key_sql = c.dialect.shape("json_text", d=items)
+        return self.computed_per_value(c, node, Typed(key_sql, "string"), answer_text, result_type)
 
     def distinct_texts(self, c: ExprCompiler, text: exp.Expression, node: ast.Call) -> list[str]:
         """The distinct non-empty values of a text expression over the rows it runs on."""

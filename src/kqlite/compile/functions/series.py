@@ -530,3 +530,64 @@ class SeriesFunctions:
             items += [sb.string(name), self.json_of(value)]
         bag = c.dialect.call("json_object", items)
         return Typed(c.dialect.shape("with_bound_value", v=fit, body=bag), "dynamic")
+
+    # ------------------------------------------------------------ computed in Python (kqlite.numeric)
+
+    def _computed_parts(self, c, node, args: list[Typed], compute, fields: dict[str, str]) -> list[tuple[str, Typed]]:
+        """The columns of a function computed in Python once per distinct set of arguments: compute gives a
+        property bag, each field (name -> KQL type) a column read from it."""
+        bag = self.computed_per_values(c, node, args, compute, "dynamic")
+        out = []
+        for field, kql_type in fields.items():
+            part = Typed(c.dialect.shape("json_member", t=bag.sql.copy(), i=sb.string(field)), "dynamic")
+            out.append((field, part if kql_type == "dynamic" else self.convert(c, part, kql_type)))
+        return out
+
+    def _series_args(self, c, node, args: list[Typed], what: tuple[str, ...]) -> None:
+        for arg, kind in zip(args, what, strict=False):
+            if kind == "series" and arg.type != "dynamic":
+                raise KqlSemanticError(f"{node.name}() takes dynamic arrays, not {arg.type}", c.text, node.pos)
+            if kind == "whole" and arg.type not in ("int", "long"):
+                raise KqlSemanticError(f"{node.name}(): the degree must be a whole number, not {arg.type}", c.text,
+                                       node.pos)
+
+    def _fourier(self, c, node, args, inverse: bool) -> list[tuple[str, Typed]]:
+        """series_fft / series_ifft: the discrete Fourier transform of x_real + i * x_imaginary (NumPy's; the
+        inverse divided by n), as two arrays: real and imag. A missing or non-numeric element counts as 0."""
+        self.arity(c, node, args, 1, 2)
+        self._series_args(c, node, args, ("series", "series"))
+
+        def compute(real, imaginary=None):
+            from kqlite import numeric
+
+            out = numeric.fourier(real, imaginary, inverse=inverse)
+            return None if out is None else {"real": out[0], "imag": out[1]}
+
+        return self._computed_parts(c, node, args, compute, {"real": "dynamic", "imag": "dynamic"})
+
+    def t_series_fft(self, c, node, args) -> list[tuple[str, Typed]]:
+        return self._fourier(c, node, args, inverse=False)
+
+    def t_series_ifft(self, c, node, args) -> list[tuple[str, Typed]]:
+        return self._fourier(c, node, args, inverse=True)
+
+    def t_series_fit_poly(self, c, node, args) -> list[tuple[str, Typed]]:
+        """Least squares polynomial regression of y on x (default 1, 2, ... n) of the given degree (default 1):
+        rsquare, coefficients (highest power first), variance, rvariance, poly_fit, measured as series_fit_line
+        measures its line (so degree 1 gives series_fit_line's values, as the page's example 2 checks)."""
+        self.arity(c, node, args, 1, 3)
+        self._series_args(c, node, args, ("series", "series", "whole"))
+
+        def compute(y, x=None, degree=1):
+            from kqlite import numeric
+
+            if degree is None:
+                return None
+            out = numeric.fit_poly(y, x, int(degree))
+            # JSON has no NaN: an undefined measure (a constant series' rsquare) is null
+            return None if out is None else {k: (None if isinstance(v, float) and v != v else v)
+                                             for k, v in out.items()}
+
+        return self._computed_parts(c, node, args, compute, {"rsquare": "real", "coefficients": "dynamic",
+                                                             "variance": "real", "rvariance": "real",
+                                                             "poly_fit": "dynamic"})
