@@ -1,5 +1,5 @@
-"""Write src/kqlite/compile/data/signatures.json: the parameter kinds of every public built-in scalar function,
-as Microsoft's analyzer (Kusto.Language, the package the kusto-oracle installs) declares them.
+"""Write src/kqlite/compile/data/signatures.json: the parameter kinds of every public built-in scalar function
+and aggregate, as Microsoft's analyzer (Kusto.Language, the package the kusto-oracle installs) declares them.
 
     python3 scripts/update_signatures.py
 
@@ -28,16 +28,19 @@ def main() -> None:
         subprocess.run([str(ORACLE), "--builtins"], check=True, capture_output=True)  # installs the package
     done = subprocess.run(["node", str(SCRIPT)], env={**os.environ, "NODE_PATH": str(home / "node_modules")},
                           check=True, capture_output=True, text=True)
-    functions: dict[str, list] = {}
+    kinds: dict[str, dict[str, list]] = {"function": {}, "aggregate": {}}
     for line in done.stdout.splitlines():
         entry = json.loads(line)
-        if entry["kind"] != "function" or entry["name"].startswith("__"):
+        if entry["kind"] not in kinds or entry["name"].startswith("__"):
             continue
-        functions[entry["name"]] = [[[param["type"], param["declared"], param["min"], param["max"]]
-                                     for param in signature["params"]] for signature in entry["signatures"]]
+        kinds[entry["kind"]][entry["name"]] = [[[param["type"], param["declared"], param["min"], param["max"]]
+                                                for param in signature["params"]]
+                                               for signature in entry["signatures"]]
     TARGET.parent.mkdir(parents=True, exist_ok=True)
-    TARGET.write_text(json.dumps(dict(sorted(functions.items())), separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"{TARGET.relative_to(ROOT)}: {len(functions)} functions", file=sys.stderr)
+    data = {kind: dict(sorted(names.items())) for kind, names in kinds.items()}
+    TARGET.write_text(json.dumps(data, separators=(",", ":")) + "\n", encoding="utf-8")
+    print(f"{TARGET.relative_to(ROOT)}: {len(kinds['function'])} functions, {len(kinds['aggregate'])} aggregates",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import signatures
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates_sketches import SketchAggregates
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
+from kqlite.compile.types import KQL_TYPES
 from kqlite.computed import schema_of
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
@@ -131,7 +133,14 @@ class Aggregates(SketchAggregates):
         if not low <= len(node.args) <= high:
             want = f"{low}" if low == high else f"{low} to {high}"
             raise KqlSemanticError(f"{node.name}() takes {want} arguments, got {len(node.args)}", c.text, node.pos)
-        return [c.compile(a) for a in node.args]
+        args = [c.compile(a) for a in node.args]
+        wrong = signatures.mismatch(node.name, [arg.type if arg.type in KQL_TYPES else None for arg in args],
+                                    "aggregate")
+        if wrong is not None:  # a call Kusto refuses (see kqlite.compile.signatures)
+            index, expected = wrong
+            raise KqlSemanticError(f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",
+                                   c.text, node.args[index].pos or node.pos)
+        return args
 
     def condition(self, c: ExprCompiler, t: Typed, node: ast.Call) -> exp.Expression:
         if t.type != "bool":

@@ -31,6 +31,9 @@ _KINDS: dict[str, frozenset[str] | None] = {
     "IntegerOrArray": frozenset({"int", "long", "dynamic"}),
     "DynamicArray": frozenset({"dynamic"}),
     "DynamicBag": frozenset({"dynamic"}),
+    "Summable": _NUMBERS | {"datetime", "timespan"},
+    "Orderable": _NUMBERS | {"bool", "string", "datetime", "timespan"},
+    "NotRealOrBool": _SCALARS - {"real", "bool"},
 }
 # a declared type takes itself and what Kusto promotes to it
 _DECLARED: dict[str, frozenset[str]] = {
@@ -48,23 +51,31 @@ _EXPECTED = {
     "NotDynamic": "a value that is not dynamic", "StringOrDynamic": "a string or a dynamic value",
     "StringOrArray": "a string or a dynamic array", "IntegerOrArray": "an integer or a dynamic array",
     "DynamicArray": "a dynamic array", "DynamicBag": "a dynamic bag", "Scalar": "a scalar value",
+    "Summable": "summable (a number, datetime or timespan)",
+    "Orderable": "orderable (a number, bool, string, datetime or timespan)",
+    "NotRealOrBool": "a value that is not real nor bool",
 }
 
 Parameter = tuple[str, list[str], int, int]  # (kind, declared types, least and most occurrences)
 
+# where the real engine takes more than the analyzer declares (its recorded results, ../shared/conformance):
+# count(x) of any column (the analyzer has count() and count(predicate) only)
+_ENGINE_TAKES_MORE = frozenset({("aggregate", "count")})
+
 
 @cache
-def _signatures() -> dict[str, list[list[Parameter]]]:
+def _signatures(kind: str) -> dict[str, list[list[Parameter]]]:
     text = resources.files("kqlite.compile").joinpath("data", "signatures.json").read_text(encoding="utf-8")
     return {name: [[tuple(param) for param in signature] for signature in signatures]  # type: ignore[misc]
-            for name, signatures in json.loads(text).items()}
+            for name, signatures in json.loads(text)[kind].items()}
 
 
-def mismatch(name: str, types: list[str | None]) -> tuple[int, str] | None:
-    """(argument index, what it should be) when no signature of function `name` takes arguments of `types`
-    (None: a type not known here, taken by any parameter); None when one does, or when this cannot tell."""
-    signatures = _signatures().get(name)
-    if not signatures:
+def mismatch(name: str, types: list[str | None], kind: str = "function") -> tuple[int, str] | None:
+    """(argument index, what it should be) when no signature of the function (`kind` "function") or aggregate
+    (`kind` "aggregate") `name` takes arguments of `types` (None: a type not known here, taken by any
+    parameter); None when one does, or when this cannot tell."""
+    signatures = _signatures(kind).get(name)
+    if not signatures or (kind, name) in _ENGINE_TAKES_MORE:
         return None
     worst: tuple[int, str] | None = None
     for signature in signatures:
