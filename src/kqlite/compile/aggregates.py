@@ -84,6 +84,8 @@ def _not_null(x: exp.Expression) -> exp.Expression:
 class Aggregates(SketchAggregates):
     def __init__(self, compiler: Compiler):
         self.compiler = compiler
+        # argument types no signature takes, by call: raised once the call's builder has had its say
+        self._type_refusals: dict[int, KqlSemanticError] = {}
         self.table = {
             "count": self.count, "countif": self.countif, "dcount": self.dcount, "dcountif": self.dcountif,
             "count_distinct": self.dcount, "count_distinctif": self.dcountif,
@@ -124,9 +126,14 @@ class Aggregates(SketchAggregates):
                                        c.text, node.pos)
             raise KqlUnsupportedError(f"aggregate {node.name}() is not supported by kqlite yet", c.text, node.pos)
         try:
-            return builder(c, node, by_names)
+            columns = builder(c, node, by_names)
         except KqlPositionedError as error:  # one raised without a place (a conversion...): at this call
             raise placed(error, c.text, node.pos, node.name) from None
+        finally:
+            refusal = self._type_refusals.pop(id(node), None)
+        if refusal is not None:  # after the builder, whose own refusal of an argument says more
+            raise refusal
+        return columns
 
     def args(self, c: ExprCompiler, node: ast.Call, low: int, high: int | None = None) -> list[Typed]:
         high = low if high is None else high
@@ -136,10 +143,11 @@ class Aggregates(SketchAggregates):
         args = [c.compile(a) for a in node.args]
         wrong = signatures.mismatch(node.name, [arg.type if arg.type in KQL_TYPES else None for arg in args],
                                     "aggregate")
-        if wrong is not None:  # a call Kusto refuses (see kqlite.compile.signatures)
+        if wrong is not None:  # a call Kusto refuses (see kqlite.compile.signatures): raised by build()
             index, expected = wrong
-            raise KqlSemanticError(f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",
-                                   c.text, node.args[index].pos or node.pos)
+            self._type_refusals[id(node)] = KqlSemanticError(
+                f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}", c.text,
+                node.args[index].pos or node.pos)
         return args
 
     def condition(self, c: ExprCompiler, t: Typed, node: ast.Call) -> exp.Expression:

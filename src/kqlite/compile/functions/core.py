@@ -76,12 +76,13 @@ class CoreFunctions:
             )
         special = _RAW_ARGS.get(name)
         args = [] if special else [c.compile(arg) for arg in node.args]
-        if args:
-            self.check_types(c, node, args)
         try:
-            return builder(c, node, args)
+            result = builder(c, node, args)
         except KqlPositionedError as error:  # one raised without a place (a conversion...): at this call
             raise placed(error, c.text, node.pos, name) from None
+        if args:  # after the builder, whose own refusal of an argument says more
+            self.check_types(c, node, args)
+        return result
 
     def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed]) -> None:
         """Refuse, as Kusto does, a call whose argument types no signature of the function takes."""
