@@ -59,16 +59,23 @@ _EXPECTED = {
 Parameter = tuple[str, list[str], int, int]  # (kind, declared types, least and most occurrences)
 
 # where the real engine takes more than the analyzer declares: count(x) of any column (recorded conformance
-# cases; the analyzer has count() and count(predicate) only), make_timespan's fractional seconds (its page's
-# example, make_timespan(1, 12, 30, 55.123); the analyzer wants an integer)
-_ENGINE_TAKES_MORE = frozenset({("aggregate", "count"), ("function", "make_timespan")})
+# cases; the analyzer has count() and count(predicate) only)
+_ENGINE_TAKES_MORE = frozenset({("aggregate", "count")})
+# and parameters it types wider: make_timespan's seconds, a real on its page (make_timespan(1, 12, 30, 55.123));
+# the analyzer wants an integer there
+_WIDER = {("function", "make_timespan"): lambda signature: [*signature[:-1], ("Number", [], *signature[-1][2:])]
+          if len(signature) >= 3 and signature[-1][0] == "Integer" else signature}
 
 
 @cache
 def _signatures(kind: str) -> dict[str, list[list[Parameter]]]:
     text = resources.files("kqlite.compile").joinpath("data", "signatures.json").read_text(encoding="utf-8")
-    return {name: [[tuple(param) for param in signature] for signature in signatures]  # type: ignore[misc]
-            for name, signatures in json.loads(text)[kind].items()}
+    loaded = {name: [[tuple(param) for param in signature] for signature in signatures]  # type: ignore[misc]
+              for name, signatures in json.loads(text)[kind].items()}
+    for (wider_kind, name), widen in _WIDER.items():
+        if wider_kind == kind and name in loaded:
+            loaded[name] = [widen(signature) for signature in loaded[name]]
+    return loaded
 
 
 def mismatch(name: str, types: list[str | None], kind: str = "function") -> tuple[int, str] | None:
