@@ -12,7 +12,6 @@ from kqlite.compile import sqlbuild as sb
 from kqlite.compile.aggregates_sketches import SketchAggregates
 from kqlite.compile.expressions import ExprCompiler, Typed
 from kqlite.compile.naming import aggregate_name
-from kqlite.compile.types import KQL_TYPES
 from kqlite.computed import schema_of
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
@@ -141,14 +140,19 @@ class Aggregates(SketchAggregates):
             want = f"{low}" if low == high else f"{low} to {high}"
             raise KqlSemanticError(f"{node.name}() takes {want} arguments, got {len(node.args)}", c.text, node.pos)
         args = [c.compile(a) for a in node.args]
-        wrong = signatures.mismatch(node.name, [arg.type if arg.type in KQL_TYPES else None for arg in args],
-                                    "aggregate")
-        if wrong is not None:  # a call Kusto refuses (see kqlite.compile.signatures): raised by build()
+        self.check_types(c, node, args)
+        return args
+
+    def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed | None]) -> None:
+        """Note a call whose argument types (None: not known) no signature of the aggregate takes, as Kusto
+        refuses it (see kqlite.compile.signatures): raised by build() once the builder has had its say."""
+        wrong = signatures.mismatch(node.name, [None if arg is None else signatures.argument_type(
+            arg.type, arg.const, arg.is_const) for arg in args], "aggregate")
+        if wrong is not None:
             index, expected = wrong
             self._type_refusals[id(node)] = KqlSemanticError(
-                f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}", c.text,
-                node.args[index].pos or node.pos)
-        return args
+                f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",  # type: ignore[union-attr]
+                c.text, node.args[index].pos or node.pos)
 
     def condition(self, c: ExprCompiler, t: Typed, node: ast.Call) -> exp.Expression:
         if t.type != "bool":
@@ -434,6 +438,7 @@ class Aggregates(SketchAggregates):
         if len(node.args) < 1:
             raise KqlSemanticError(f"{node.name}() needs the expression to maximise or minimise", c.text, node.pos)
         key = c.compile(node.args[0])
+        self.check_types(c, node, [key, *([None] * (len(node.args) - 1))])
         key_name = node.args[0].name if isinstance(node.args[0], ast.Name) else f"{prefix}_"
         picked: list[tuple[str, Typed]] = [(key_name, key)]
         emitted = {key_name}

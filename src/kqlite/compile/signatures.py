@@ -17,23 +17,25 @@ from importlib import resources
 
 _NUMBERS = frozenset({"int", "long", "real", "decimal"})
 _SCALARS = frozenset({"bool", "int", "long", "real", "decimal", "string", "datetime", "timespan", "guid", "dynamic"})
+# a dynamic literal's shape, which the analyzer tells apart: "array" (dynamic([1])) and "bag" (dynamic({}))
+_DYNAMICS = frozenset({"dynamic", "array", "bag"})
 
 # the argument types each parameter kind takes (None: not checked here)
 _KINDS: dict[str, frozenset[str] | None] = {
-    "Scalar": _SCALARS,
+    "Scalar": _SCALARS | _DYNAMICS,
     "Any": None,
     "Number": _NUMBERS,
     "Integer": frozenset({"int", "long"}),
     "NumberOrBool": _NUMBERS | {"bool"},
     "NotDynamic": _SCALARS - {"dynamic"},
-    "StringOrDynamic": frozenset({"string", "dynamic"}),
-    "StringOrArray": frozenset({"string", "dynamic"}),
-    "IntegerOrArray": frozenset({"int", "long", "dynamic"}),
-    "DynamicArray": frozenset({"dynamic"}),
-    "DynamicBag": frozenset({"dynamic"}),
+    "StringOrDynamic": _DYNAMICS | {"string"},
+    "StringOrArray": _DYNAMICS | {"string"},
+    "IntegerOrArray": _DYNAMICS | {"int", "long"},
+    "DynamicArray": frozenset({"dynamic", "array"}),
+    "DynamicBag": frozenset({"dynamic", "bag"}),
     "Summable": _NUMBERS | {"datetime", "timespan"},
     "Orderable": _NUMBERS | {"bool", "string", "datetime", "timespan"},
-    "NotRealOrBool": _SCALARS - {"real", "bool"},
+    "NotRealOrBool": (_SCALARS | _DYNAMICS) - {"real", "bool"},
 }
 # a declared type takes itself and what Kusto promotes to it
 _DECLARED: dict[str, frozenset[str]] = {
@@ -41,6 +43,7 @@ _DECLARED: dict[str, frozenset[str]] = {
     "long": frozenset({"int", "long"}),
     "int": frozenset({"int", "long"}),  # series_fit_poly's degree: the analyzer wants an int, its page passes 5
     "real": frozenset({"int", "long", "real"}),
+    "decimal": frozenset({"int", "long", "real", "decimal"}),
     "bool": frozenset({"bool"}),
     "datetime": frozenset({"datetime"}),
     "timespan": frozenset({"timespan"}),
@@ -61,6 +64,8 @@ Parameter = tuple[str, list[str], int, int]  # (kind, declared types, least and 
 # where the real engine takes more than the analyzer declares: count(x) of any column (recorded conformance
 # cases; the analyzer has count() and count(predicate) only)
 _ENGINE_TAKES_MORE = frozenset({("aggregate", "count")})
+# functions of key and value pairs
+_PAIRS = frozenset({("function", "pack"), ("function", "bag_pack"), ("function", "pack_dictionary")})
 # and parameters it types wider: make_timespan's seconds, a real on its page (make_timespan(1, 12, 30, 55.123));
 # the analyzer wants an integer there
 _WIDER = {("function", "make_timespan"): lambda signature: [*signature[:-1], ("Number", [], *signature[-1][2:])]
@@ -78,6 +83,14 @@ def _signatures(kind: str) -> dict[str, list[list[Parameter]]]:
     return loaded
 
 
+def argument_type(type_: str, const: object, is_const: bool) -> str | None:
+    """The type the signatures are checked with: a dynamic literal's shape ("array", "bag"), a KQL type, or None
+    where not known."""
+    if type_ == "dynamic" and is_const:
+        return "array" if isinstance(const, list) else "bag" if isinstance(const, dict) else "dynamic"
+    return type_ if type_ in _SCALARS else None
+
+
 def mismatch(name: str, types: list[str | None], kind: str = "function") -> tuple[int, str] | None:
     """(argument index, what it should be) when no signature of the function (`kind` "function") or aggregate
     (`kind` "aggregate") `name` takes arguments of `types` (None: a type not known here, taken by any
@@ -85,6 +98,11 @@ def mismatch(name: str, types: list[str | None], kind: str = "function") -> tupl
     signatures = _signatures(kind).get(name)
     if not signatures or (kind, name) in _ENGINE_TAKES_MORE:
         return None
+    if (kind, name) in _PAIRS:  # declared as keys then values; called as key, value, key, value...
+        if not types or len(types) % 2:
+            return None  # the builder tells a wrong count of arguments
+        key, value = signatures[0]
+        signatures = [[(key[0], key[1], 1, 1), (value[0], value[1], 1, 1)] * (len(types) // 2)]
     worst: tuple[int, str] | None = None
     for signature in signatures:
         if not sum(param[2] for param in signature) <= len(types) <= sum(param[3] for param in signature):
@@ -108,9 +126,12 @@ def _fit(params: list[Parameter], types: list[str | None], start: int
     room = len(types) - start - sum(param[2] for param in params[1:])
     best: tuple[bool, int, tuple[str, list[str]] | None] = (False, -1, None)
     for count in range(least, min(most, room) + 1):
-        last = start + count - 1
-        if count and types[last] is not None and not _takes((kind, declared), types[last]):  # type: ignore[arg-type]
-            best = _further(best, (False, last, (kind, declared)))
+        # the arguments this parameter takes: all of them the first time, then the one more
+        taken = range(start, start + count) if count == least else (start + count - 1,)
+        wrong = next((index for index in taken
+                      if types[index] is not None and not _takes((kind, declared), types[index])), None)  # type: ignore[arg-type]
+        if wrong is not None:
+            best = _further(best, (False, wrong, (kind, declared)))
             break  # taking more arguments for this parameter fails at the same one
         result = _fit(params[1:], types, start + count)
         if result[0]:

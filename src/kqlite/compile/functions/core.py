@@ -11,7 +11,7 @@ from sqlglot import exp
 from kqlite.compile import known_values, signatures
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import ExprCompiler, Typed, has_any_regex, has_regex
-from kqlite.compile.types import KQL_TYPES, NUMERIC, numeric_result
+from kqlite.compile.types import NUMERIC, numeric_result
 from kqlite.errors import KqlPositionedError, KqlSemanticError, KqlUnsupportedError, placed
 from kqlite.syntax import ast
 
@@ -86,7 +86,8 @@ class CoreFunctions:
 
     def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed]) -> None:
         """Refuse, as Kusto does, a call whose argument types no signature of the function takes."""
-        wrong = signatures.mismatch(node.name, [arg.type if arg.type in KQL_TYPES else None for arg in args])
+        wrong = signatures.mismatch(node.name, [signatures.argument_type(arg.type, arg.const, arg.is_const)
+                                                for arg in args])
         if wrong is not None:
             index, expected = wrong
             raise KqlSemanticError(f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",
