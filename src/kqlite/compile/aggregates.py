@@ -146,13 +146,10 @@ class Aggregates(SketchAggregates):
     def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed | None]) -> None:
         """Note a call whose argument types (None: not known) no signature of the aggregate takes, as Kusto
         refuses it (see kqlite.compile.signatures): raised by build() once the builder has had its say."""
-        wrong = signatures.mismatch(node.name, [None if arg is None else signatures.argument_type(
-            arg.type, arg.const, arg.is_const) for arg in args], "aggregate")
-        if wrong is not None:
-            index, expected = wrong
-            self._type_refusals[id(node)] = KqlSemanticError(
-                f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",  # type: ignore[union-attr]
-                c.text, node.args[index].pos or node.pos)
+        refused = signatures.refusal(node.name, args, "aggregate")
+        if refused is not None:
+            index, message = refused
+            self._type_refusals[id(node)] = KqlSemanticError(message, c.text, node.args[index].pos or node.pos)
 
     def condition(self, c: ExprCompiler, t: Typed, node: ast.Call) -> exp.Expression:
         if t.type != "bool":

@@ -14,6 +14,10 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kqlite.compile.expressions import Typed
 
 _NUMBERS = frozenset({"int", "long", "real", "decimal"})
 _SCALARS = frozenset({"bool", "int", "long", "real", "decimal", "string", "datetime", "timespan", "guid", "dynamic"})
@@ -81,6 +85,17 @@ def _signatures(kind: str) -> dict[str, list[list[Parameter]]]:
         if wider_kind == kind and name in loaded:
             loaded[name] = [widen(signature) for signature in loaded[name]]
     return loaded
+
+
+def refusal(name: str, args: list[Typed | None], kind: str = "function") -> tuple[int, str] | None:
+    """(argument index, message) when no signature of the function or aggregate `name` takes `args` (compiled;
+    None: an argument not compiled here, taken by any parameter); None when one does, or when this cannot tell."""
+    wrong = mismatch(name, [None if arg is None else argument_type(arg.type, arg.const, arg.is_const)
+                            for arg in args], kind)
+    if wrong is None:
+        return None
+    index, expected = wrong
+    return index, f"{name}(): argument {index + 1} must be {expected}, not {args[index].type}"  # type: ignore[union-attr]
 
 
 def argument_type(type_: str, const: object, is_const: bool) -> str | None:

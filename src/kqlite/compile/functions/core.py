@@ -86,12 +86,10 @@ class CoreFunctions:
 
     def check_types(self, c: ExprCompiler, node: ast.Call, args: list[Typed]) -> None:
         """Refuse, as Kusto does, a call whose argument types no signature of the function takes."""
-        wrong = signatures.mismatch(node.name, [signatures.argument_type(arg.type, arg.const, arg.is_const)
-                                                for arg in args])
-        if wrong is not None:
-            index, expected = wrong
-            raise KqlSemanticError(f"{node.name}(): argument {index + 1} must be {expected}, not {args[index].type}",
-                                   c.text, node.args[index].pos or node.pos)
+        refused = signatures.refusal(node.name, args)  # type: ignore[arg-type]
+        if refused is not None:
+            index, message = refused
+            raise KqlSemanticError(message, c.text, node.args[index].pos or node.pos)
 
     def arity(self, c: ExprCompiler, node: ast.Call, args: list, low: int, high: int | None = None) -> None:
         high = low if high is None else high
