@@ -185,8 +185,17 @@ def test_random_values():
 def test_bag_has_key_counts_a_null_valued_key():
     row = one("print bag_has_key(dynamic({'a': 1, 'n': null}), 'a'), bag_has_key(dynamic({'a': 1, 'n': null}), 'n'), "
               "bag_has_key(dynamic({'a': 1}), 'b'), bag_has_key(dynamic({'a': {'b': 2}}), '$.a.b'), "
-              "bag_has_key(dynamic({'a': {'b': 2}}), \"$['a'].c\"), bag_has_key(dynamic([1]), 'a')", ["bool"] * 6)
+              "bag_has_key(dynamic({'a': {'b': 2}}), \"$['a'].c\"), bag_has_key(todynamic('[1]'), 'a')", ["bool"] * 6)
     assert row == (True, True, False, True, False, False)
+
+
+def test_a_literal_array_where_a_bag_is_expected_is_refused_as_kusto_refuses_it():
+    """Kusto's analyzer tells a dynamic literal's shape: an array literal is refused where a bag is expected (a
+    dynamic value that is an array at run time gives the documented null or false, above)."""
+    for query in ("print bag_has_key(dynamic([1]), 'a')", "print bag_keys(dynamic([1, 2]))",
+                  "print bag_set_key(dynamic([1]), 'a', 1)"):
+        with pytest.raises(kqlite.KqlSemanticError, match=r"argument 1 must be a dynamic bag"):
+            kqlite.connect().query(query)
 
 
 def test_set_equals_and_jaccard_index_ignore_order_and_repeats():

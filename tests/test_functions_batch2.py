@@ -26,7 +26,7 @@ def test_bag_remove_keys_takes_names_and_paths(con):
     assert nested == ({"key1": 123, "key2": {"prop2": "xyz"}},)
     # a path through a value that is not a bag removes nothing; not a bag at all gives null
     assert one(con, "print bag_remove_keys(dynamic({'a': 1, 'b': {'c': 2}}), dynamic(['$.a.x', 'b'])), "
-                    "bag_remove_keys(dynamic([1]), dynamic(['a'])), "
+                    "bag_remove_keys(todynamic('[1]'), dynamic(['a'])), "
                     "bag_remove_keys(dynamic({'a': 1}), dynamic(['a']))") == ({"a": 1}, None, {})
 
 
@@ -46,7 +46,7 @@ def test_bag_set_key(con):
     assert [r[1] for r in rows] == [{"key1": 123, "key2": {"prop1": "abc", "prop2": "xyz"}},
                                     {"key1": 123, "key2": {"prop1": "abc"}}]
     # not a bag: null (the documentation); a null value is set as null
-    assert one(con, "print bag_set_key(dynamic([1]), 'a', 1), bag_set_key(dynamic({}), 'a', long(null)), "
+    assert one(con, "print bag_set_key(todynamic('[1]'), 'a', 1), bag_set_key(dynamic({}), 'a', long(null)), "
                     "bag_set_key(dynamic({'a': 1}), 'b', dynamic({'c': [1]}))") == (
         None, {"a": None}, {"a": 1, "b": {"c": [1]}})
 

@@ -54,7 +54,9 @@ def test_decompose_finds_the_weekly_period_of_the_example(con):
 
 def test_decompose_anomalies_with_trend_avg_misses_some_outliers_linefit_finds_them(con):
     trend = "+ t/72.0"
-    base = WEEKLY.format(trend=trend).replace("10.0, 15.0", "5.0, 15.0")
+    # the page's rand() noise made the fitted slope miss its 5% now and then: the same spread, fixed
+    base = WEEKLY.format(trend=trend).replace("10.0, 15.0", "5.0, 15.0").replace(
+        "2*rand()", "2*(hash(tostring(t)) % 1000) / 1000.0")
     flags_avg, = one(con, base + "| project a = series_decompose_anomalies(y)")  # first result: ad_flag
     assert sum(1 for i, f in INSERTED.items() if flags_avg[i] == f) < len(INSERTED)  # the documentation: some missed
     baseline, trend_part = one(con, base + "| extend (b, s, tr, r) = series_decompose(y, -1, 'linefit') | project b, tr")
