@@ -439,6 +439,45 @@ def test_of_several_bad_columns_the_first_in_schema_order_is_named(tmp_path):
         kqlite.connect(tables={PROCESS: path})
 
 
+class _CountingDuckDB:
+    """A DuckDB connection that keeps the text of every statement executed on it."""
+
+    def __init__(self, connection):
+        self._connection = connection
+        self.statements: list[str] = []
+
+    def execute(self, sql, *args, **kwargs):
+        self.statements.append(sql)
+        return self._connection.execute(sql, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._connection, name)
+
+
+def test_a_csv_file_is_scanned_once_for_its_conversions(tmp_path):
+    # the attach checks the casts that can fail; the view a query then makes needs no second scan of the file
+    path = write_csv(tmp_path / "p.csv", ["Timestamp", "ProcessId"], [["2024-05-01T10:00:00Z", "7"]])
+    con = kqlite.connect()
+    counting = con.duckdb = _CountingDuckDB(con.duckdb)
+    con.attach(PROCESS, path)
+    assert con.query("DeviceProcessEvents | project ProcessId, Timestamp").rows() == [(7, dt(2024, 5, 1, 10))]
+    assert con.query("DeviceProcessEvents | count").rows() == [(1,)]
+    probes = [sql for sql in counting.statements if "FILTER(WHERE" in sql.upper().replace(" (", "(")]
+    assert len(probes) == 1, probes
+    # a new attach of the table is checked again
+    with pytest.raises(kqlite.KqlDataError, match="value 'x' cannot be read as long"):
+        con.attach(PROCESS, write_csv(tmp_path / "q.csv", ["Timestamp", "ProcessId"], [["2024-05-01", "x"]]))
+
+
+def test_a_database_that_cannot_be_opened_is_a_data_error_in_a_fresh_process(tmp_path):
+    # a process's first connection opens DuckDB on a thread while the compiler loads: its error is the same
+    missing = tmp_path / "no-such-folder" / "store.duckdb"
+    script = (f"import kqlite\ntry:\n    kqlite.connect({str(missing)!r})\n"
+              "except kqlite.KqlDataError as error:\n    print(error)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.startswith(f"{missing}: cannot open the database: "), out
+
+
 def test_connection_still_works_after_a_data_error(tmp_path):
     con = kqlite.connect()
     with pytest.raises(kqlite.KqlDataError):

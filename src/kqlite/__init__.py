@@ -71,9 +71,19 @@ def connect(database: str | os.PathLike = ":memory:", tables: dict[str, Any] | N
         return SparkConnection(tables, **options)  # type: ignore[return-value]
     if backend != "duckdb":
         raise ValueError(f"backend must be 'duckdb' or 'spark', not {backend!r}")
+    import sys
+
+    if "kqlite.backends.duckdb" in sys.modules:
+        from kqlite.backends.duckdb import Connection
+
+        return Connection(database, tables, **options)
+    # the first connection of the process: DuckDB opens the database while the compiler's modules load
+    from kqlite.backends.opening import Opening
+
+    opening = Opening(database, read_only=bool(options.get("read_only", False)))
     from kqlite.backends.duckdb import Connection
 
-    return Connection(database, tables, **options)
+    return Connection(database, tables, _opening=opening, **options)
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import gc
 import json
 import os
 import shutil
@@ -734,6 +735,17 @@ class _Commands(click.Group):
     lazy = {"generate": ("kqlite.generate.command", "generate", "Generate synthetic Defender telemetry with labelled "
                          "DCOM lateral-movement scenarios (and labels.jsonl).")}
     _listing = False
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The `kqlite` command itself (a test's CliRunner calls `main`, not this). When it is done the process
+        ends: its objects are frozen first, which spares the interpreter's shutdown a garbage collection over
+        every object DuckDB, SQLGlot and rich made (0.03 s, a tenth of a small query). Exit handlers still run
+        and objects are still released; only objects kept alive by reference cycles are left to the operating
+        system. The commands close what they write (stores, files) before they return."""
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            gc.freeze()
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

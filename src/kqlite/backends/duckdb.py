@@ -13,7 +13,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from kqlite.backends.common import (
     result_notes,
     source_column,
 )
+from kqlite.backends.opening import Opening
 from kqlite.compile import CompiledQuery, compile_script
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.catalog import Catalog
@@ -98,6 +99,9 @@ class _Source:
     columns: dict[str, tuple[str, str]]  # KQL name -> (name in the raw relation, DuckDB type), in order
     null_free: set[str] | None
     read_at: datetime  # when the data was read: ingestion_time() of data read from files
+    # (raw column, KQL type) conversions already checked on the data: a second view of the table (another
+    # flavour, the view made after the attach's check) need not scan the data again for them
+    checked: set[tuple[str, str]] = field(default_factory=set)
 
 
 class Connection:
@@ -111,7 +115,8 @@ class Connection:
                  *, threads: int | None = None, memory_limit: str | None = None, timeout: float | None = None,
                  read_only: bool = False, flavour: str = "auto", now: datetime | None = None,
                  external_policy: ExternalPolicy | None = None, evidence: list[str | os.PathLike] | None = None,
-                 geoip_database: str | os.PathLike | None = None, allow_python: bool = False):
+                 geoip_database: str | os.PathLike | None = None, allow_python: bool = False,
+                 _opening: Opening | None = None):
         if timeout is not None and timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
         if flavour not in ("auto", *FLAVOURS):
@@ -119,8 +124,13 @@ class Connection:
         self.timeout = timeout
         self.flavour = flavour
         self.now = now  # the instant now() and ago() use (None: the time each query is compiled)
+        if _opening is not None and not _opening.matches(database, read_only):
+            raise ValueError("_opening: opened for another database")  # kqlite.connect's own: a bug if so
         try:
-            self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
+            if _opening is not None:  # opened on a thread while this module loaded (kqlite.connect)
+                self.duckdb = _opening.connection()
+            else:
+                self.duckdb = duckdb.connect(str(database), read_only=read_only and str(database) != ":memory:")
         except duckdb.Error as error:
             reason = _first_line(error)
             if "lock" in reason.lower():  # another process writes it: a `kqlite ingest` still running
@@ -427,7 +437,7 @@ class Connection:
             raw, duck_type = present[INGESTION_TIME_COLUMN]
             ticks = self._datetime_ticks(exp.Column(this=ident(raw)), INGESTION_TIME_COLUMN, duck_type, [])
             projections.append(exp.alias_(ticks, ident(INGESTION_TIME_COLUMN), copy=False))
-        self._check_conversions(name, source.raw, checks)
+        self._check_conversions(name, source, checks)
         select = exp.Select().select(*projections, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         return select, columns
 
@@ -506,9 +516,11 @@ class Connection:
         return {column for column, stat in zip(columns, row, strict=True)
                 if isinstance(stat, dict) and stat.get("has_null") is False}
 
-    def _check_conversions(self, table: str, raw: str, checks: list[tuple[str, exp.Expression, str]]) -> None:
+    def _check_conversions(self, table: str, source: _Source, checks: list[tuple[str, exp.Expression, str]]) -> None:
         """Fail on the first column (in view order) holding a value its KQL type cannot read, naming the value.
-        One scan of the data for all the columns, not one each: for a CSV file each scan sniffs and reads it."""
+        One scan of the data for all the columns, not one each: for a CSV file each scan sniffs and reads it.
+        A conversion checked before on this source is not checked again."""
+        checks = [check for check in checks if (check[0], check[2]) not in source.checked]
         if not checks:
             return
         firsts = []
@@ -516,14 +528,15 @@ class Connection:
             ref = exp.Column(this=ident(column))
             bad = exp.and_(exp.Not(this=exp.Is(this=ref, expression=exp.Null())),
                            exp.NEQ(this=sb.tmpl("trim(CAST(:c AS VARCHAR))", c=ref), expression=sb.string("")),
-                           exp.Is(this=converted.copy(), expression=exp.Null()))
+                           exp.Is(this=converted.copy(), expression=exp.Null()), copy=False)
             first = exp.Anonymous(this="first", expressions=[sb.cast(ref, "string")])
             firsts.append(exp.Filter(this=first, expression=exp.Where(this=bad)))
-        probe = exp.Select().select(*firsts, copy=False).from_(exp.Table(this=ident(raw)), copy=False)
+        probe = exp.Select().select(*firsts, copy=False).from_(exp.Table(this=ident(source.raw)), copy=False)
         row = self.duckdb.execute(probe.sql("duckdb", copy=False)).fetchall()[0]
         for (column, _, kql_type), value in zip(checks, row, strict=True):
             if value is not None:
                 raise KqlDataError(f"table {table}, column {column}: value {value!r} cannot be read as {kql_type}")
+        source.checked.update((column, kql_type) for column, _, kql_type in checks)
 
     def _register_rows(self, table: Any) -> exp.Table:
         """Rows computed while compiling (an Arrow table) as a relation of this connection."""
@@ -915,10 +928,10 @@ def _with_head(head: list[tuple], rest: pa.Table) -> pa.Table:
 
     columns = list(zip(*head, strict=True))
     arrays = []
-    for i, field in enumerate(rest.schema):
-        values = [None if v is None else str(v) for v in columns[i]] if pa.types.is_string(field.type) else \
+    for i, arrow_field in enumerate(rest.schema):
+        values = [None if v is None else str(v) for v in columns[i]] if pa.types.is_string(arrow_field.type) else \
             list(columns[i])
-        arrays.append(pa.array(values, field.type))
+        arrays.append(pa.array(values, arrow_field.type))
     return pa.concat_tables([pa.Table.from_arrays(arrays, schema=rest.schema), rest])
 
 
