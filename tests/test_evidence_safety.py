@@ -5,7 +5,7 @@ Shared recordings are read from ../shared/datasets (skipped when absent)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -61,6 +61,21 @@ def test_all_null_columns_are_stored_with_the_schema_type(tmp_path):
     with duckdb.connect(str(db), read_only=True) as connection:
         assert connection.execute('SELECT ProcessId FROM "DeviceProcessEvents" ORDER BY FileName').fetchall() == [
             (None,), (5,)]
+
+
+def test_every_row_of_a_write_gets_the_write_time(tmp_path):
+    db = tmp_path / "store.duckdb"
+    before = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    store.write(db, {"DeviceProcessEvents": pa.table({"FileName": ["a.exe", "b.exe", "c.exe"]}),
+                     "DeviceEvents": pa.table({"FileName": ["d.exe"]})}, IngestReport())
+    after = datetime.now(UTC).replace(tzinfo=None)
+    with duckdb.connect(str(db), read_only=True) as connection:
+        stamps = {stamp for table in ("DeviceProcessEvents", "DeviceEvents") for (stamp,) in connection.execute(
+            f'SELECT _kqlite_ingestion_time FROM "{table}"').fetchall()}
+        stamp_type = connection.execute("SELECT data_type FROM duckdb_columns() WHERE table_name = 'DeviceEvents' "
+                                        "AND column_name = '_kqlite_ingestion_time'").fetchone()[0]
+    assert len(stamps) == 1 and before <= stamps.pop() <= after
+    assert stamp_type == "TIMESTAMP"
 
 
 def test_a_null_typed_column_of_an_older_store_is_retyped(tmp_path):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from duckdb import ColumnExpression, ConstantExpression
@@ -191,15 +192,21 @@ def _schema_type(table: str, column: str) -> str:
 
 def _incoming(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, now: datetime
               ) -> duckdb.DuckDBPyRelation:
-    """The rows to store with their ingestion time; a column of nulls only (Arrow's null type) is typed from
-    the schema: a stored NULL-typed column would take no later value of its real type. Columns are named
-    qualified by the relation's alias, so that a column called `*` is that column, not the star."""
-    rows = connection.from_arrow(table).set_alias(_INCOMING)
-    columns = [ColumnExpression(_INCOMING, column).cast(duckdb.sqltype(_schema_type(name, column))).alias(column)
-               if str(duck_type) == _NULL_TYPE else ColumnExpression(_INCOMING, column).alias(column)
-               for column, duck_type in zip(rows.columns, rows.types, strict=True)]
-    stamp = ConstantExpression(now).cast(duckdb.sqltype("TIMESTAMP")).alias(INGESTION_TIME)
-    return rows.select(*columns, stamp)
+    """The rows to store with their ingestion time, made in Arrow (a projection of DuckDB's relational API costs
+    milliseconds per table in Python). A column of nulls only (Arrow's null type) is typed from the schema: a
+    stored NULL-typed column would take no later value of its real type."""
+    arrays = [pa.nulls(table.num_rows, _ARROW_TYPES[_schema_type(name, column)]) if pa.types.is_null(array.type)
+              else array for column, array in zip(table.column_names, table.columns, strict=True)]
+    micros = (now - _EPOCH) // _MICROSECOND
+    stamp = pa.Array.from_buffers(pa.timestamp("us"), table.num_rows,  # from a buffer: no pandas to import
+                                  [None, pa.py_buffer(np.full(table.num_rows, micros, np.int64))])
+    return connection.from_arrow(pa.Table.from_arrays([*arrays, stamp], names=[*table.column_names, INGESTION_TIME]))
+
+
+_EPOCH = datetime(1970, 1, 1)
+_MICROSECOND = timedelta(microseconds=1)
+_ARROW_TYPES = {"VARCHAR": pa.string(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "DOUBLE": pa.float64(),
+                "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us")}
 
 
 def _stored_columns(connection: duckdb.DuckDBPyConnection, name: str) -> dict[str, str]:
