@@ -215,11 +215,16 @@ def accounting(paths, monkeypatch, parallel_bytes):
                    for f in report.files))
 
 
-@pytest.mark.parametrize("parallel_bytes", [0, 1 << 60])
-def test_exact_copies_dropped_while_reading_give_what_the_mapping_gives(tmp_path, monkeypatch, parallel_bytes):
+@pytest.mark.parametrize(("parallel_bytes", "task_bytes"), [(0, None), (0, 1), (1 << 60, None)],
+                         ids=["workers", "workers-one-file-a-task", "here"])
+def test_exact_copies_dropped_while_reading_give_what_the_mapping_gives(tmp_path, monkeypatch, parallel_bytes,
+                                                                        task_bytes):
     """A log copied under other names and read in an order that is not the names' (c, a, b): the copies
     dropped by the readers leave the tables and every file's accounting as the mapping's own de-duplication
-    makes them (the file named first keeps each record)."""
+    makes them (the file named first keeps each record). With one file a task, a worker drops copies of
+    records its earlier tasks kept."""
+    if task_bytes is not None:
+        monkeypatch.setattr(evtx_workers, "MIN_PART", task_bytes)
     sample = EVTX_SAMPLES / "lateral-movement" / "LM_sysmon_3_12_13_1_SharpRDP.evtx"
     for mark, name in enumerate(("c", "a", "b"), start=1):
         (tmp_path / name).mkdir()
@@ -250,3 +255,29 @@ def test_the_readers_drop_only_copies_from_files_named_later(tmp_path):
     assert (len(earlier.raws), earlier.duplicates) == (38, 0)  # staged: the mapping keeps a's, drops b's
     again = read_evtx("c", str(sample), None, size, MAPPED_EVENTS, copies)
     assert (len(again.raws), again.duplicates) == (0, 38)
+
+
+def test_a_worker_forgets_the_records_of_a_task_that_failed(monkeypatch):
+    """A failed task is read again by the caller: what it kept was never staged, so no later task of the
+    worker may drop a copy of it."""
+    from kqlite.ingest.sysmon_map import MAPPED_EVENTS
+
+    sample = EVTX_SAMPLES / "lateral-movement" / "LM_sysmon_3_12_13_1_SharpRDP.evtx"
+    job = ("a.evtx", str(sample), None, sample.stat().st_size)
+    monkeypatch.setattr(evtx_workers, "_worker_copies", None)
+    evtx_workers._start_worker()
+    read = evtx_reader.read_evtx
+
+    def fail_on_b(name, *args):
+        if name == "b.evtx":
+            raise MemoryError("a worker ran out of memory")
+        return read(name, *args)
+
+    monkeypatch.setattr(evtx_reader, "read_evtx", fail_on_b)
+    with pytest.raises(MemoryError):
+        evtx_workers.read_task([job, ("b.evtx", *job[1:])], MAPPED_EVENTS)  # a.evtx kept 38 records, then b failed
+    monkeypatch.setattr(evtx_reader, "read_evtx", read)
+    (result,) = evtx_workers.read_task([("c.evtx", *job[1:])], MAPPED_EVENTS)
+    assert (len(result.raws), result.duplicates) == (38, 0)  # not dropped as copies of a's, which were not staged
+    (again,) = evtx_workers.read_task([("d.evtx", *job[1:])], MAPPED_EVENTS)
+    assert (len(again.raws), again.duplicates) == (0, 38)  # a later task drops copies of c's, which were returned

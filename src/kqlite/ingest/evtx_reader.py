@@ -321,10 +321,10 @@ def _kind(match: re.Match[str] | None, mapped: frozenset[tuple[str, int]]) -> st
 
 
 def read_many(jobs: list[tuple[str, str | None, bytes | None, int]],
-              mapped: frozenset[tuple[str, int]]) -> list[EvtxResult]:
+              mapped: frozenset[tuple[str, int]], copies: Copies | None = None) -> list[EvtxResult]:
     """read_evtx over several files (one task of a worker process), the exact copies of records among them
-    dropped (see Copies)."""
-    copies = Copies()
+    (and of those `copies` holds) dropped (see Copies)."""
+    copies = copies if copies is not None else Copies()
     return [read_evtx(name, path, data, size, mapped, copies) for name, path, data, size in jobs]
 
 

@@ -127,6 +127,29 @@ def read_or_fail(job: Job, copies: Copies | None = None) -> EvtxResult | BaseExc
         return error
 
 
+# In a worker process: the records its tasks kept so far, so that an exact copy read by a later task of the same
+# worker is dropped too (a task is a few hundred small files; overlapping logs are often further apart).
+_worker_copies: Copies | None = None
+
+
+def _start_worker() -> None:
+    global _worker_copies
+    _worker_copies = Copies()
+
+
+def read_task(jobs: list[Job], mapped: frozenset[tuple[str, int]]) -> list[EvtxResult]:
+    """read_many in a worker process, with the worker's kept records. A task that fails is read again by the
+    caller: the records it kept were never staged, so the worker forgets what it kept (forgetting only
+    stages a copy the mapping then drops; remembering could drop a record that was never staged)."""
+    global _worker_copies
+    copies = _worker_copies if _worker_copies is not None else Copies()
+    try:
+        return read_many(jobs, mapped, copies)
+    except BaseException:
+        _worker_copies = Copies()
+        raise
+
+
 @dataclass
 class SplitRead:
     """A large EVTX log being read by runs of chunks in worker processes, and hashed here meanwhile."""
@@ -196,7 +219,7 @@ class EvtxReads:
     def _start(self) -> None:
         # tasks of similar size, several per worker so that one large file does not leave the others idle
         target = min(max(sum(job[3] for job in self.jobs) // (self.workers * 4), MIN_PART), MAX_PART)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=FORK)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=FORK, initializer=_start_worker)
         self._hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kqlite-hash")
         current: list[Job] = []
         current_size = 0
@@ -207,10 +230,10 @@ class EvtxReads:
             current.append(job)
             current_size += job[3]
             if current_size >= target:
-                self._units.append((current, self._pool.submit(read_many, current, MAPPED_EVENTS)))
+                self._units.append((current, self._pool.submit(read_task, current, MAPPED_EVENTS)))
                 current, current_size = [], 0
         if current:
-            self._units.append((current, self._pool.submit(read_many, current, MAPPED_EVENTS)))
+            self._units.append((current, self._pool.submit(read_task, current, MAPPED_EVENTS)))
 
     def __iter__(self) -> Iterator[EvtxResult | BaseException | SplitRead]:
         if self._pool is None:
