@@ -1053,7 +1053,7 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             raise KqlError(f"{db}: cannot open the store: {error}") from None
         progress = _read_progress(list(paths))
         run = Ingest(known_hashes=known, progress=progress.advance, local_utc_offset=local_utc_offset,
-                     archives=_ARCHIVES.limits())
+                     archives=_ARCHIVES.limits(), meanwhile=_import_for_the_write)
         try:
             run.add(list(paths))
             progress.phase("mapping", "events to Defender tables")
@@ -1067,6 +1067,14 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             progress.stop()
     print_ingest_summary(run.report, db)
     report_rejects(run.report, rejects_path or db.with_name(db.name + ".rejects.jsonl"))
+
+
+def _import_for_the_write() -> None:
+    """What the ingest needs after the reading, imported while EVTX workers read (0.03 s it would add after)."""
+    import rich.console  # noqa: F401 - the summary's
+    import rich.table  # noqa: F401
+
+    from kqlite.ingest import store  # noqa: F401
 
 
 def print_ingest_summary(report: Any, db: Path) -> None:

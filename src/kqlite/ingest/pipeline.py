@@ -94,10 +94,14 @@ class Ingest:
     as large as the parse itself."""
 
     def __init__(self, known_hashes: set[str] | None = None, progress: ProgressCallback | None = None,
-                 local_utc_offset: timedelta | None = None, archives: ArchiveLimits | None = None):
+                 local_utc_offset: timedelta | None = None, archives: ArchiveLimits | None = None,
+                 meanwhile: Callable[[], object] | None = None):
         """`known_hashes`: digests of files already ingested (skipped). `local_utc_offset`: the UTC offset of
         the browser that exported a Log Analytics CSV with ``[Local Time]`` columns (without it, their rows
-        are rejected: their times cannot be placed). `archives`: the passwords and expansion caps of archives."""
+        are rejected: their times cannot be placed). `archives`: the passwords and expansion caps of archives.
+        `meanwhile`: the caller's own set-up for after the reading (its imports), called once, while EVTX
+        worker processes read, when this process would only wait for them."""
+        self._meanwhile = meanwhile
         self._started = cpu_mark()  # the machine's idle cores are measured from here
         self.archives = archives if archives is not None else ArchiveLimits()
         self.report = IngestReport()
@@ -222,6 +226,9 @@ class Ingest:
                            for source, _, size in pending]
         with EvtxReads(jobs, self._idle_cores) as reads:
             self._prepare(mapping=True)
+            if reads.workers > 1 and self._meanwhile is not None:
+                meanwhile, self._meanwhile = self._meanwhile, None
+                meanwhile()
             for (source, report, size), result in zip(pending, reads, strict=True):
                 if isinstance(result, SplitRead):
                     self._stage_split(result, report)
