@@ -27,6 +27,7 @@ from kqlite.ingest.identity import digest_bytes, digest_file
 
 HEADER = struct.Struct("<8sQQQIHHHH")  # magic, first/last chunk, next record id, header size, minor, major, block, chunks
 HEADER_SIZE = 4096
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation; elsewhere 0
 CHUNK_SIZE = 65536
 READ_WHOLE = 256 << 20  # files up to this size are read once, for both the hash and the parser
 # Provider and EventID lead a record's JSON (the System element comes first)
@@ -331,7 +332,7 @@ def read_many(jobs: list[tuple[str, str | None, bytes | None, int]],
 def _read_file(path: str, size: int) -> bytes:
     """The file's bytes (`size`: what it held when listed): without a buffered file object, whose making costs
     as much as the read for a folder of small logs."""
-    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    descriptor = os.open(path, os.O_RDONLY | _O_BINARY)
     try:
         data = os.read(descriptor, size + 1)
         more = os.read(descriptor, 1 << 20) if data else b""

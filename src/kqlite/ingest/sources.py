@@ -32,6 +32,7 @@ GIB = 1 << 30
 _IN_MEMORY = 32 << 20  # members up to this size stay in memory; larger ones go to a temporary file
 _BLOCK = 1 << 20
 _AES = 99  # the zip compression method of WinZip AES encryption
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows: no newline translation; elsewhere 0
 
 
 @dataclass
@@ -55,7 +56,7 @@ class Source:
             return self.data[:size]
         if len(self._head) < size and (not self._head or len(self._head) % 4096 == 0):
             assert self.path is not None
-            descriptor = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))  # no buffered file object:
+            descriptor = os.open(self.path, os.O_RDONLY | _O_BINARY)  # no buffered file object:
             try:  # read once per input, thousands of times for a folder of small logs
                 self._head = os.read(descriptor, max(size, 4096))
                 self._size = os.fstat(descriptor).st_size
