@@ -360,3 +360,22 @@ def test_hunt_without_alerts(run, tmp_path):
     result = run("hunt", "--data", str(tmp_path))
     assert result.exit_code == 0, result.output
     assert "no alerts" in result.stdout
+
+
+def test_the_command_freezes_its_objects_only_when_it_ends_the_process(capsys):
+    """Standalone, the command ends the process and freezes its objects first (the interpreter's shutdown then
+    skips a collection over them); called by a program with standalone_mode=False, it freezes nothing."""
+    import gc
+    import subprocess
+    import sys
+
+    before = gc.get_freeze_count()
+    main(["query", "print x = 1"], standalone_mode=False)
+    assert gc.get_freeze_count() == before
+    assert "1" in capsys.readouterr().out
+    script = ("import atexit, gc\n"
+              "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+              "from kqlite.cli import main\nmain(['query', 'print x = 1', '--format', 'json'])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ['{"x": 1}', "frozen True"]
