@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kqlite.cli import main
+from kqlite.errors import KqlError
 from kqlite.ingest import store
 from kqlite.ingest.pipeline import IngestReport, load
 
@@ -76,6 +77,35 @@ def test_every_row_of_a_write_gets_the_write_time(tmp_path):
                                         "AND column_name = '_kqlite_ingestion_time'").fetchone()[0]
     assert len(stamps) == 1 and before <= stamps.pop() <= after
     assert stamp_type == "TIMESTAMP"
+
+
+def test_a_write_begun_but_not_finished_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """The ingest begins the store's write while it maps the events; when the mapping fails, or the write fails
+    after some tables were appended, it is rolled back: neither the files read nor their rows are stored."""
+    from kqlite.ingest.pipeline import FileReport
+
+    db = tmp_path / "store.duckdb"
+    stored = IngestReport(files=[FileReport("a.csv", "defender-csv", records=1, digest="a" * 64)])
+    store.write(db, {"DeviceEvents": pa.table({"FileName": ["a.exe"]})}, stored)
+    unfinished = IngestReport(files=[FileReport("b.csv", "defender-csv", records=1, digest="b" * 64)])
+    store.Writer(db, unfinished).close()  # the mapping failed before finish()
+    assert store.known_hashes(db) == {"a" * 64}
+    append = store._append
+
+    def append_then_fail(connection, name, *args):
+        append(connection, name, *args)
+        if name == "DeviceFileEvents":  # the second table: the first is appended already
+            raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(store, "_append", append_then_fail)
+    failing = store.Writer(db, unfinished)
+    with pytest.raises(KqlError, match="cannot write the store \\(nothing was written\\): disk full"):
+        failing.finish({"DeviceEvents": pa.table({"FileName": ["b.exe"]}),
+                        "DeviceFileEvents": pa.table({"FileName": ["c.exe"]})}, origins={})
+    failing.close()
+    assert store.known_hashes(db) == {"a" * 64}
+    with duckdb.connect(str(db), read_only=True) as connection:
+        assert connection.execute('SELECT FileName FROM "DeviceEvents"').fetchall() == [("a.exe",)]
 
 
 def test_a_null_typed_column_of_an_older_store_is_retyped(tmp_path):

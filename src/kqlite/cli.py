@@ -1056,15 +1056,19 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
         progress = _read_progress(list(paths))
         run = Ingest(known_hashes=known, progress=progress.advance, local_utc_offset=local_utc_offset,
                      archives=_ARCHIVES.limits(), meanwhile=_import_for_the_write)
+        writer = None
         try:
             run.add(list(paths))
+            from kqlite.ingest import store  # imported after the reading starts: see Ingest
+
+            writer = store.Writer(db, run.report, wait)  # opens the store while the events are mapped
             progress.phase("mapping", "events to Defender tables")
             tables = run.tables()
             progress.phase("writing", str(db))
-            from kqlite.ingest import store  # imported after the reading: see Ingest
-
-            store.write(db, tables, run.report, run.origins(), wait)
+            writer.finish(tables, run.origins())
         finally:
+            if writer is not None:
+                writer.close()  # what was not committed is rolled back: nothing is written
             run.close()
             progress.stop()
     print_ingest_summary(run.report, db)

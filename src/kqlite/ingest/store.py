@@ -9,9 +9,8 @@ Open a store with ``kqlite.connect("store.duckdb")``: its tables are attached li
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,32 +47,81 @@ def write(path: str | Path, tables: dict[str, pa.Table], report: IngestReport,
     The ledger is read again inside the transaction: the rows of a file that another run stored meanwhile
     are dropped (`origins`, the file of each row, tells which) and the file is reported as skipped. Without
     `origins` such a write is refused. Callers that read and write should hold ``lock.writer_lock``."""
-    with _connect_for_writing(path, wait) as connection:
-        connection.execute("BEGIN TRANSACTION")
+    writer = Writer(path, report, wait)
+    try:
+        writer.finish(tables, origins)
+    finally:
+        writer.close()
+
+
+class Writer:
+    """`write` in two steps, so that its first one runs while the caller maps the events: made once the files are
+    read (`report` final), it opens the store on a thread (waiting for a process that has it open), begins the
+    transaction, reads the ledger and records the files read; `finish(tables, origins)` then appends the tables
+    and commits. DuckDB works outside Python's lock, on the core the mapping leaves idle. `close()` rolls back
+    what was not finished (the mapping failed: nothing is written)."""
+
+    def __init__(self, path: str | Path, report: IngestReport, wait: float = DEFAULT_WAIT):
+        self.path = path
+        self._report = report
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self._stale: list[FileReport] = []  # files of the ledger now: another run stored them meanwhile
+        self._now = datetime.now(UTC).replace(tzinfo=None)  # the write's time: every row's ingestion time
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._begin, args=(wait,), name="kqlite-store", daemon=True)
+        self._thread.start()
+
+    def _begin(self, wait: float) -> None:
         try:
-            connection.execute(_CREATE_LEDGER)
-            tables = _without_stored_files(connection, tables, report, origins)
+            self._connection = _connect_for_writing(self.path, wait)
+            self._connection.execute("BEGIN TRANSACTION")
+            self._connection.execute(_CREATE_LEDGER)
+            digests = {digest for (digest,) in self._connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
+            self._stale = [file for file in self._report.files if file.digest in digests and not file.skipped]
+            stale = {id(file) for file in self._stale}
+            _record_files(self._connection, [file for file in self._report.files if id(file) not in stale], self._now)
+        except BaseException as error:  # noqa: BLE001 - raised in the caller's thread, by finish()
+            self._error = error
+
+    def finish(self, tables: dict[str, pa.Table], origins: dict[str, pa.ChunkedArray] | None) -> None:
+        """Append `tables` (less the rows of files another run stored meanwhile) and commit."""
+        self._thread.join()
+        connection = self._connection
+        try:
+            if self._error is not None:
+                raise self._error
+            assert connection is not None
+            tables = _without_stored_files(tables, self._report, self._stale, origins)
             existing = set(stored_tables(connection))
-            now = datetime.now(UTC).replace(tzinfo=None)
             for name, table in tables.items():
-                _append(connection, name, table, name in existing, now)
-            _record_files(connection, report, now)
+                _append(connection, name, table, name in existing, self._now)
             connection.execute("COMMIT")
         except BaseException as error:
-            try:
-                connection.execute("ROLLBACK")
-            except duckdb.Error:  # the transaction is already gone: the first error is the one to tell
-                pass
+            self.close()
             if isinstance(error, duckdb.Error):
-                raise KqlError(f"{path}: cannot write the store (nothing was written): {error}") from error
+                raise KqlError(f"{self.path}: cannot write the store (nothing was written): {error}") from error
             raise
+        self._connection = None
+        connection.close()
+
+    def close(self) -> None:
+        """Roll back and close what `finish` did not commit."""
+        self._thread.join()
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.execute("ROLLBACK")
+        except duckdb.Error:  # the transaction is already gone: the first error is the one to tell
+            pass
+        connection.close()
 
 
-def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport, now: datetime) -> None:
+def _record_files(connection: duckdb.DuckDBPyConnection, files: list[FileReport], now: datetime) -> None:
     """The files read, into the ledger in one statement (one INSERT per file took 3 ms each: 15 s for a
     folder of 4,800 small logs)."""
     first: dict[str, FileReport] = {}  # one row per digest: the first file that had it
-    for file in report.files:
+    for file in files:
         if file.digest and not file.skipped:
             first.setdefault(file.digest, file)
     files = list(first.values())
@@ -90,11 +138,9 @@ def _record_files(connection: duckdb.DuckDBPyConnection, report: IngestReport, n
         connection.unregister("_kq_ledger")
 
 
-def _without_stored_files(connection: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], report: IngestReport,
+def _without_stored_files(tables: dict[str, pa.Table], report: IngestReport, stale: list[FileReport],
                           origins: dict[str, pa.ChunkedArray] | None) -> dict[str, pa.Table]:
-    """`tables` less the rows of the files the ledger holds now (stored by a concurrent run)."""
-    digests = {digest for (digest,) in connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
-    stale = [file for file in report.files if file.digest in digests and not file.skipped]
+    """`tables` less the rows of the `stale` files (the ledger holds them now: stored by a concurrent run)."""
     if not stale:
         return tables
     if origins is None:
@@ -112,20 +158,16 @@ def _without_stored_files(connection: duckdb.DuckDBPyConnection, tables: dict[st
     return kept
 
 
-@contextmanager
-def _connect_for_writing(path: str | Path, wait: float) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connect_for_writing(path: str | Path, wait: float) -> duckdb.DuckDBPyConnection:
     """A writing connection; while another process has the file open (a query on the store), wait for it."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            connection = duckdb.connect(str(path))
-            break
+            return duckdb.connect(str(path))
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() >= deadline:
                 raise KqlError(f"{path}: cannot open the store for writing: {error}") from None
             time.sleep(0.2)
-    with connection:
-        yield connection
 
 
 def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool, now: datetime) -> None:
