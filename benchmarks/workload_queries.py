@@ -346,4 +346,49 @@ SELECT time_bucket(INTERVAL 15 MINUTE, Timestamp) AS Slot, coalesce(RemotePort I
        count(*) AS Connections
 FROM DeviceNetworkEvents WHERE ActionType = 'ConnectionSuccess' GROUP BY ALL""",
     },
+    "contains_filters": {
+        # contains, =~ and startswith: case-insensitive in Kusto
+        "kql": """
+DeviceProcessEvents
+| where ProcessCommandLine contains "-secured" or ProcessCommandLine contains "processid:{"
+    or (FileName =~ "EXCEL.EXE" and ProcessCommandLine startswith @'"c:\\program files')
+| summarize Executions = count() by DeviceName, FileName""",
+        "sql": r"""
+SELECT DeviceName, FileName, count(*) AS Executions
+FROM DeviceProcessEvents
+WHERE contains(lower(ProcessCommandLine), '-secured') OR contains(lower(ProcessCommandLine), 'processid:{')
+   OR (lower(FileName) = 'excel.exe' AND starts_with(lower(ProcessCommandLine), '"c:\program files'))
+GROUP BY ALL""",
+    },
+    "matches_regex": {
+        "kql": """
+DeviceProcessEvents
+| where ProcessCommandLine matches regex @"/Processid:\\{[0-9A-F-]{36}\\}"
+| summarize Executions = count() by DeviceName, InitiatingProcessFileName""",
+        "sql": r"""
+SELECT DeviceName, InitiatingProcessFileName, count(*) AS Executions
+FROM DeviceProcessEvents
+WHERE regexp_matches(ProcessCommandLine, '/Processid:\{[0-9A-F-]{36}\}')
+GROUP BY ALL""",
+    },
+    "extract_domain": {
+        "kql": """
+DeviceNetworkEvents
+| where isnotempty(RemoteUrl)
+| extend Domain = extract(@"([a-z0-9-]+\\.[a-z]+)$", 1, RemoteUrl)
+| summarize Connections = count(), Devices = dcount(DeviceId) by Domain""",
+        "sql": r"""
+SELECT regexp_extract(RemoteUrl, '([a-z0-9-]+\.[a-z]+)$', 1) AS Domain, count(*) AS Connections,
+       count(DISTINCT DeviceId) AS Devices
+FROM DeviceNetworkEvents WHERE RemoteUrl <> '' GROUP BY ALL""",
+    },
+    "split_index": {
+        "kql": """
+DeviceProcessEvents
+| extend Folder = tostring(split(FolderPath, @"\\")[2]), Name = tolower(FileName)
+| summarize Executions = count() by Folder, Name""",
+        "sql": r"""
+SELECT coalesce(string_split(FolderPath, '\')[3], '') AS Folder, lower(FileName) AS Name, count(*) AS Executions
+FROM DeviceProcessEvents GROUP BY ALL""",
+    },
 }

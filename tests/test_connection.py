@@ -706,3 +706,24 @@ def test_text_nulls_read_as_empty_whatever_the_storage_statistics_say(tmp_path):
         rows = connection.query("DeviceProcessEvents | project FileName, FolderPath, ProcessId, "
                                 "Empty = isempty(FileName), Null = isnull(FileName)").rows()
         assert rows == [("a.exe", "c:\\a.exe", 1, False, False), ("", "c:\\b.exe", 2, True, False)], source
+
+
+@pytest.mark.parametrize("kind", ["parquet", "arrow"])
+def test_columns_whose_names_differ_only_in_case_keep_their_names(tmp_path, kind):
+    """DuckDB's names are case-insensitive (it reads the second of `user`, `User` as `User_1`); Kusto keeps both,
+    as Defender's DeviceProcessEvents has LogonId and LogonID. The names come from the file's own schema, a nested
+    column before them included."""
+    table = pa.table({"user": ["a", "b"],
+                      "Nested": pa.array([{"x": 1, "inner": {"y": 2}}, None],
+                                         pa.struct([("x", pa.int64()), ("inner", pa.struct([("y", pa.int64())]))])),
+                      "User": ["A", "B"], "User_1": ["one", "two"]})
+    source: object = table
+    if kind == "parquet":
+        source = tmp_path / "t.parquet"
+        pq.write_table(table, source)
+    con = kqlite.connect(tables={"MyTable": source})
+    result = con.query("MyTable | project user, User, User_1, y = toint(Nested.inner.y)")
+    assert result.columns == ["user", "User", "User_1", "y"]
+    assert result.rows() == [("a", "A", "one", 2), ("b", "B", "two", None)]
+    assert con.query("MyTable | getschema | project ColumnName").rows() == [
+        ("user",), ("Nested",), ("User",), ("User_1",)]

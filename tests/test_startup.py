@@ -75,3 +75,19 @@ def test_a_small_query_and_its_table_need_no_arrow(tmp_path):
             "try:\n    main()\nexcept SystemExit:\n    pass")
     assert not {"pyarrow", "numpy"}.intersection(imported_after(code))
     assert not {"pyarrow", "numpy"}.intersection(imported_after(code.replace("'--table'", "'--format', 'json', '--table'")))
+
+
+def test_a_small_result_turned_into_arrow_does_not_import_pandas(tmp_path):
+    """A fresh process's small result comes back as Python rows; its Arrow table is built from buffers, since
+    pa.array() of Python values imports pandas (0.15 s). Parquet with two columns whose names differ only in
+    case (Defender's LogonId and LogonID) is attached without Arrow."""
+    code = ("import kqlite\nkqlite.connect().query('range x from 1 to 3 step 1 | extend s = strcat(\"v\", x), "
+            "r = x / 2.0, b = x > 1, t = datetime(2024-01-01) + x * 1h, d = pack(\"k\", x)').to_arrow()")
+    assert "pandas" not in imported_after(code)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "DeviceProcessEvents.parquet"
+    pq.write_table(pa.table({"LogonId": [1], "LogonID": [2], "FileName": ["a.exe"]}), path)
+    attach = f"import kqlite\nkqlite.connect(tables={{'DeviceProcessEvents': {str(path)!r}}})"
+    assert not {"pyarrow", "pandas"}.intersection(imported_after(attach))

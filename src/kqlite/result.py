@@ -141,7 +141,7 @@ class Result:
                 column = _ticks_to_micros(column, 0, pa.duration("us"))
             elif kql_type == "datetime":  # ticks since 0001-01-01 -> microseconds since 1970
                 column = _ticks_to_micros(column, UNIX_EPOCH_TICKS // 10, pa.timestamp("us", tz="UTC"))
-            elif kql_type in ("dynamic", "guid"):
+            elif kql_type in ("dynamic", "guid") and column.type != pa.string():
                 column = column.cast(pa.string())
             arrays.append(column)
             fields.append(pa.field(name, column.type))
@@ -160,13 +160,15 @@ def _arrow_of_rows(rows: Rows, types: list[str]) -> pa.Table:
     """A small result's rows as the Arrow table the engine would have given."""
     import pyarrow as pa
 
+    from kqlite.arrays import nullable_array  # not pa.array(): it imports pandas
+
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in types]
     arrays = []
     for values, kql_type in zip(columns, types, strict=True):
         if kql_type == "guid":
             values = [None if v is None else str(v) for v in values]
         arrow_type = _ENGINE_ARROW.get(kql_type)
-        arrays.append(pa.array(list(values), getattr(pa, arrow_type)() if arrow_type else None))
+        arrays.append(nullable_array(values, getattr(pa, arrow_type)()) if arrow_type else pa.array(list(values)))
     return pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(types))])
 
 

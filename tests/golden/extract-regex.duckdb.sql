@@ -69,14 +69,7 @@ WITH "_k0" AS (
     "ProcessUniqueId" AS "ProcessUniqueId",
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     "LogonID~1" AS "LogonID~1",
-    COALESCE(
-      CASE
-        WHEN REGEXP_MATCHES("ProcessCommandLine", '-enc(?:odedcommand)?\s+(\S+)')
-        THEN REGEXP_EXTRACT("ProcessCommandLine", '-enc(?:odedcommand)?\s+(\S+)', 1)
-        ELSE NULL
-      END,
-      ''
-    ) AS "Encoded"
+    COALESCE(REGEXP_EXTRACT("ProcessCommandLine", '-enc(?:odedcommand)?\s+(\S+)', 1), '') AS "Encoded"
   FROM "DeviceProcessEvents"
 ), "_k1" AS (
   SELECT

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -273,7 +273,7 @@ class Connection:
 
     def _describe_source(self, raw_name: str, source: Any) -> _Source:
         physical = self._view_columns(raw_name)
-        names = _original_names(source, [p for p, _ in physical])
+        names = _original_names(source, [p for p, _ in physical], self._parquet_names)
         columns = {kql: (raw, duck_type) for kql, (raw, duck_type) in zip(names, physical, strict=True)}
         null_free = _arrow_null_free(source) if _is_arrow_table(source) else None
         if null_free is None and self._read_by_duckdb(source, (".csv", ".json", ".jsonl", ".ndjson")):
@@ -286,6 +286,22 @@ class Connection:
         select = sb.tmpl("SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' "
                          "AND schema_name = 'main' AND table_name = :v ORDER BY column_index", v=sb.string(view))
         return [(name, duck_type) for name, duck_type in self.duckdb.execute(select.sql("duckdb")).fetchall()]
+
+    def _parquet_names(self, path: str) -> list[str] | None:
+        """The top-level column names a Parquet file stores, as written (DuckDB's parquet_schema: no Arrow to
+        import), or None when DuckDB cannot read the file here."""
+        try:
+            rows = self.duckdb.execute("SELECT name, num_children FROM parquet_schema(?)", [path]).fetchall()
+        except duckdb.Error:
+            return None
+        names, inside = [], 0  # the schema's elements in pre-order, its root first: the root's children
+        for name, children in rows[1:]:
+            if inside:
+                inside -= 1
+            else:
+                names.append(name)
+            inside += children or 0
+        return names
 
     def _read_by_duckdb(self, source: Any, suffixes: tuple[str, ...]) -> bool:
         """Whether `source` is a file of one of `suffixes` that DuckDB's own reader reads (not Arrow's)."""
@@ -1041,9 +1057,11 @@ def _arrow_source(path: Path, reader: str, typed_csv: bool) -> Any:
         raise KqlDataError(f"cannot read {path}: {error}") from None
 
 
-def _original_names(source: Any, described: list[str]) -> list[str]:
+def _original_names(source: Any, described: list[str], parquet_names: Callable[[str], list[str] | None]
+                    ) -> list[str]:
     """The data's own column names: DuckDB renames the second of two names that differ only in case
-    (`user`, `User` -> `user`, `User_1`); Kusto keeps both."""
+    (`user`, `User` -> `user`, `User_1`; Defender's DeviceProcessEvents has LogonId and LogonID); Kusto keeps
+    both."""
     folded = [name.lower() for name in described]
     if not any(re.fullmatch(r"(.+)_\d+", name) and re.fullmatch(r"(.+)_\d+", name).group(1) in folded
                for name in folded):
@@ -1053,9 +1071,11 @@ def _original_names(source: Any, described: list[str]) -> list[str]:
         if _is_arrow_table(source):
             names = source.schema.names
         elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".parquet":
-            import pyarrow.parquet as pq
+            names = parquet_names(str(source))
+            if names is None:  # DuckDB may not open files (a locked connection): Arrow reads the schema
+                import pyarrow.parquet as pq
 
-            names = pq.read_schema(source).names
+                names = pq.read_schema(source).names
         elif isinstance(source, str | os.PathLike) and Path(source).suffix.lower() == ".csv":
             with open(source, encoding="utf-8-sig", newline="") as handle:
                 names = next(csv.reader(handle), None)

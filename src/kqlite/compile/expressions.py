@@ -207,8 +207,10 @@ class ExprCompiler:
                                          lambda value: self.dialect.json_member(value, index.const))
             return Typed(member, "dynamic", index.const)
         if index.is_const and isinstance(index.const, int) and not isinstance(index.const, bool):
-            element, known = known_values.element(target.known, target.sql, index.const, self.dialect.json_element,
-                                                  lambda value: self.dialect.call("to_json", [value]))
+            element, known = known_values.element(
+                target.known, target.sql, index.const, self.dialect.json_element,
+                lambda value: self.dialect.call("to_json", [value]),
+                lambda items, position: self.dialect.shape("list_at", l=items, k=exp.Literal.number(position)))
             return Typed(element, "dynamic", known=known)
         if index.type in ("long", "int"):
             return Typed(self.dialect.shape("json_index", t=target.sql, i=index.sql), "dynamic")

@@ -20,10 +20,19 @@ Build = Callable[..., exp.Expression]
 @dataclass(frozen=True)
 class Known:
     guard: exp.Expression
-    kind: str  # "bag": {key: value}; "keys": the array [key]; "string": the JSON string holding key
+    # "bag": {key: value}; "keys": the array [key]; "string": the JSON string holding key;
+    # "list": the JSON array of the engine's list `key` (split()'s parts); "element": an element of such a
+    # list, `key` its text (null past the list's end)
+    kind: str
     key: exp.Expression
     value: exp.Expression | None
     general: exp.Expression
+
+
+def string_list(parts: exp.Expression, general: exp.Expression) -> Known:
+    """split()'s value: always the JSON array of the list of texts `parts` (an index reads the list, with no JSON
+    built or parsed per row)."""
+    return Known(exp.true(), "list", parts, None, general)
 
 
 def single_property_bag(key: exp.Expression, value: exp.Expression) -> Known:
@@ -37,6 +46,8 @@ def whole(known: Known, bag: Build) -> exp.Expression:
 
 
 def _choose(known: Known, fast: exp.Expression, slow: exp.Expression) -> exp.Expression:
+    if known.guard == exp.true():  # always known
+        return fast
     return exp.Case(ifs=[exp.If(this=known.guard.copy(), true=fast)], default=slow)
 
 
@@ -60,8 +71,12 @@ def bag_keys(known: Known | None, sql: exp.Expression, keys: Build,
 
 
 def element(known: Known | None, sql: exp.Expression, index: int, at: Callable[[exp.Expression, int], exp.Expression],
-            to_json: Build) -> tuple[exp.Expression, Known | None]:
-    """value[index] for a constant index, and what is known of the result."""
+            to_json: Build, item: Callable[[exp.Expression, int], exp.Expression]) -> tuple[exp.Expression, Known | None]:
+    """value[index] for a constant index (negative: from the end), and what is known of the result. `at` reads a
+    JSON array's element, `item` an engine list's (from 1; negative: from the end)."""
+    if known is not None and known.kind == "list":
+        text = item(known.key.copy(), index + 1 if index >= 0 else index)
+        return to_json(text.copy()), Known(known.guard, "element", text, None, at(known.general.copy(), index))
     if known is None or known.kind != "keys" or index not in (0, -1):
         return at(sql, index), None
     general = at(known.general.copy(), index)
@@ -70,7 +85,11 @@ def element(known: Known | None, sql: exp.Expression, index: int, at: Callable[[
 
 
 def text(known: Known | None, sql: exp.Expression, to_text: Build) -> exp.Expression:
-    """tostring(value): the key itself where the value is known to be the JSON string of it."""
+    """tostring(value): the key itself where the value is known to be the JSON string of it; a list's element
+    as it is (empty past the list's end, where the element is null)."""
+    if known is not None and known.kind == "element":
+        return _choose(known, exp.Coalesce(this=known.key.copy(), expressions=[exp.Literal.string("")]),
+                       to_text(known.general.copy()))
     if known is None or known.kind != "string":
         return to_text(sql)
     return _choose(known, known.key.copy(), to_text(known.general.copy()))

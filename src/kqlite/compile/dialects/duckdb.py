@@ -407,6 +407,7 @@ class DuckDB(Dialect):
         "regex_escape": 'regexp_escape(:s)',
         "regex_extract_all_json": "CASE WHEN regexp_matches(:s, :p) THEN to_json(regexp_extract_all(:s, :p, CASE WHEN regexp_matches(:p, '\\(') THEN 1 ELSE 0 END)) ELSE NULL END",
         "regex_extract_or_null": 'CASE WHEN regexp_matches(:s, :p) THEN regexp_extract(:s, :p, :g) ELSE NULL END',
+        "regex_extract_text": 'regexp_extract(:s, :p, :g)',
         "regex_first_group_trimmed": 'trim(regexp_extract(:s, :p, 1))',
         "regex_remove_all": "regexp_replace(:s, :p, '', 'g')",
         "regex_replace_all": "regexp_replace(:s, :p, :r, 'g')",
@@ -428,6 +429,8 @@ class DuckDB(Dialect):
         "start_of_week": _week_start(":v"),
         "strftime": f"strftime({_ts(':v')}, :f)",
         "string_split_json": 'to_json(string_split(:s, :d))',
+        "string_split_list": 'string_split(:s, :d)',
+        "list_at": 'list_extract(:l, :k)',  # element :k of a list (from 1; negative: from the end)
         "string_split_part_json": 'CASE WHEN :i >= 0 AND :i < len(string_split(:s, :d)) THEN to_json([string_split(:s, :d)[:i + 1]]) ELSE NULL END',
         "substring_kql": "CASE WHEN :i IS NULL OR :n IS NULL OR :n < 0 OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN greatest(length(:s) + :i, 0) ELSE :i END + 1, :n), '') END",
         "substring_kql_from": "CASE WHEN :i IS NULL OR length(:s) + :i < 0 THEN '' ELSE COALESCE(substr(:s, CASE WHEN :i < 0 THEN length(:s) + :i ELSE :i END + 1), '') END",

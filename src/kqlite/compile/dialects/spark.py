@@ -383,6 +383,7 @@ class Spark(Dialect):
             r"CASE WHEN :s RLIKE :p THEN CAST(regexp_extract_all(:s, :p, CASE WHEN :p RLIKE '\\(' THEN 1 ELSE 0 END) "
             "AS VARIANT) ELSE NULL END"),
         "regex_extract_or_null": "CASE WHEN :s RLIKE :p THEN regexp_extract(:s, :p, :g) ELSE NULL END",
+        "regex_extract_text": "regexp_extract(:s, :p, :g)",
         "regex_first_group_trimmed": "trim(regexp_extract(:s, :p, 1))",
         "regex_remove_all": "regexp_replace(:s, :p, '')",
         "regex_replace_all": "regexp_replace(:s, :p, :r)",
@@ -410,6 +411,8 @@ class Spark(Dialect):
             "WHEN abs(:x) < 1e15 AND :x = floor(:x) THEN (CASE WHEN :x = 0 AND 1 / :x < 0 THEN '-' ELSE '' END) || "
             "CAST(CAST(:x AS BIGINT) AS STRING) || '.0' ELSE CAST(:x AS STRING) END"),
         "string_split_json": f"CAST({_SPLIT} AS VARIANT)",
+        "string_split_list": _SPLIT,
+        "list_at": "try_element_at(:l, :k)",  # element :k of a list (from 1; negative: from the end)
         "string_split_part_json": (
             f"CASE WHEN :i >= 0 AND :i < size({_SPLIT}) THEN CAST(array(get({_SPLIT}, CAST(:i AS INT))) AS VARIANT) "
             "ELSE NULL END"),

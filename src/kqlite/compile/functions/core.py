@@ -473,6 +473,6 @@ _ALIASES = {
 }
 
 # Functions whose arguments are not compiled as scalars before the builder sees them.
-_RAW_ARGS = {"toscalar": True, "extract_json": True, "extractjson": True,
+_RAW_ARGS = {"toscalar": True, "extract_json": True, "extractjson": True, "extract": True,
              # a trailing typeof(T): compiled by the builder
              "percentile_tdigest": True, "percentiles_array_tdigest": True}

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from kqlite.compile import known_values
 from kqlite.compile import sqlbuild as sb
 from kqlite.compile.expressions import Typed
 from kqlite.compile.types import normalize_type
@@ -69,10 +70,12 @@ class StringFunctions:
     def f_split(self, c, node, args):
         self.arity(c, node, args, 2, 3)
         s, d = c.as_string(args[0]).sql, c.as_string(args[1]).sql
-        parts = c.dialect.shape("string_split_json", s=s, d=d)
         if len(args) == 3:
             return Typed(c.dialect.shape("string_split_part_json", s=s, d=d, i=args[2].sql), "dynamic")
-        return Typed(parts, "dynamic")
+        parts = c.dialect.shape("string_split_json", s=s, d=d)
+        # an index then reads the engine's list of parts (see known_values): no JSON per row
+        known = known_values.string_list(c.dialect.shape("string_split_list", s=s.copy(), d=d.copy()), parts.copy())
+        return Typed(parts, "dynamic", known=known)
 
     def f_replace_string(self, c, node, args):
         self.arity(c, node, args, 3)
@@ -131,8 +134,11 @@ class StringFunctions:
         )
 
     def f_extract(self, c, node, args):
-        self.arity(c, node, args, 3, 4)
-        pattern, group, s = args[0], args[1], c.as_string(args[2])
+        # compiled here: a 4th argument typeof(T) is not a value
+        self.arity(c, node, node.args, 3, 4)
+        pattern, group, s = (c.compile(arg) for arg in node.args[:3])
+        self.check_types(c, node, [pattern, group, s])
+        s = c.as_string(s)
         if pattern.is_const:
             self.check_regex(str(pattern.const), node)
         if group.is_const and isinstance(group.const, int) and not isinstance(group.const, bool):
@@ -140,12 +146,9 @@ class StringFunctions:
         else:
             raise KqlUnsupportedError("extract() with a capture group that is not a constant whole number", c.text,
                                       node.pos, "give the group's number, such as 1")
-        extracted = c.dialect.shape(
-            "regex_extract_or_null",
-            s=s.sql,
-            p=_regex(c, pattern),
-            g=group.sql,
-        )
+        # the group's text, empty where the pattern does not match (or the group took no part): extract()'s
+        # string, and a text that converts to null for the other types
+        extracted = c.dialect.shape("regex_extract_text", s=s.sql, p=_regex(c, pattern), g=group.sql)
         if len(node.args) == 4:
             target = node.args[3]
             if not isinstance(target, ast.TypeOf):
