@@ -84,6 +84,9 @@ def test_a_small_result_turned_into_arrow_does_not_import_pandas(tmp_path):
     code = ("import kqlite\nkqlite.connect().query('range x from 1 to 3 step 1 | extend s = strcat(\"v\", x), "
             "r = x / 2.0, b = x > 1, t = datetime(2024-01-01) + x * 1h, d = pack(\"k\", x)').to_arrow()")
     assert "pandas" not in imported_after(code)
+    # a larger one: its first rows as Python values, the rest Arrow, joined
+    larger = "import kqlite\nkqlite.connect().query('range x from 1 to 20000 step 1 | extend s = strcat(\"v\", x)').to_arrow()"
+    assert "pandas" not in imported_after(larger)
     import pyarrow as pa
     import pyarrow.parquet as pq
 

@@ -111,7 +111,9 @@ class Result:
             return self._like(Rows(self._table[i] for i in indexes), keep=True)
         import pyarrow as pa
 
-        return self._like(self._table.take(pa.array(indexes, pa.int64())), keep=True)
+        from kqlite.arrays import nullable_array  # not pa.array(): it imports pandas
+
+        return self._like(self._table.take(nullable_array(indexes, pa.int64())), keep=True)
 
     def select(self, columns: list[str]) -> Result:
         """The same rows with only `columns`, in that order."""
@@ -179,7 +181,7 @@ def _ticks_to_micros(column: pa.ChunkedArray, epoch_micros: int, arrow_type: pa.
     import numpy as np
     import pyarrow as pa
 
-    ticks = column.cast(pa.int64())
+    ticks = column if column.type == pa.int64() else column.cast(pa.int64())  # a cast imports pyarrow.compute
     chunks = []
     for chunk in ticks.chunks:
         validity, data = chunk.buffers()

@@ -942,12 +942,14 @@ def _with_head(head: list[tuple], rest: pa.Table) -> pa.Table:
     """A result's first rows (Python values) and the Arrow table of the others, as one Arrow table."""
     import pyarrow as pa
 
+    from kqlite.arrays import nullable_array  # not pa.array(): it imports pandas
+
     columns = list(zip(*head, strict=True))
     arrays = []
     for i, arrow_field in enumerate(rest.schema):
         values = [None if v is None else str(v) for v in columns[i]] if pa.types.is_string(arrow_field.type) else \
             list(columns[i])
-        arrays.append(pa.array(values, arrow_field.type))
+        arrays.append(nullable_array(values, arrow_field.type))
     return pa.concat_tables([pa.Table.from_arrays(arrays, schema=rest.schema), rest])
 
 
