@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 import sqlglot
+import sqlglot.dialects.duckdb  # noqa: F401 - every query's SQL is in it: loaded here, not by the first query
 from sqlglot import exp
 
 from kqlite.backends.common import (
