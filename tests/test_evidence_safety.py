@@ -108,6 +108,33 @@ def test_a_write_begun_but_not_finished_leaves_the_store_as_it_was(tmp_path, mon
         assert connection.execute('SELECT FileName FROM "DeviceEvents"').fetchall() == [("a.exe",)]
 
 
+def test_a_write_abandoned_while_it_waits_for_the_store_stops_waiting(tmp_path):
+    """The write begins on a thread, which waits while another process has the store open; abandoned (the
+    mapping failed, Ctrl-C), it stops waiting at once instead of after --wait, and writes nothing."""
+    import subprocess
+    import sys
+    import time
+
+    from kqlite.ingest.pipeline import FileReport
+
+    db = tmp_path / "store.duckdb"
+    store.write(db, {"DeviceEvents": pa.table({"FileName": ["a.exe"]})}, IngestReport())
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time\nc = duckdb.connect({str(db)!r})\n"
+                               "print('open', flush=True)\ntime.sleep(120)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        report = IngestReport(files=[FileReport("b.csv", "defender-csv", records=1, digest="b" * 64)])
+        writer = store.Writer(db, report, wait=120)
+        time.sleep(0.5)  # the writer's thread is waiting for the store
+        started = time.monotonic()
+        writer.close()
+        assert time.monotonic() - started < 10  # not the 120 s of its wait
+    finally:
+        holder.kill()
+        holder.wait()
+    assert store.known_hashes(db) == set()
+
+
 def test_a_null_typed_column_of_an_older_store_is_retyped(tmp_path):
     db = tmp_path / "old.duckdb"
     with duckdb.connect(str(db)) as connection:

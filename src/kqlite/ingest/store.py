@@ -68,12 +68,13 @@ class Writer:
         self._stale: list[FileReport] = []  # files of the ledger now: another run stored them meanwhile
         self._now = datetime.now(UTC).replace(tzinfo=None)  # the write's time: every row's ingestion time
         self._error: BaseException | None = None
+        self._cancelled = threading.Event()  # close() before finish(): stop waiting for the store
         self._thread = threading.Thread(target=self._begin, args=(wait,), name="kqlite-store", daemon=True)
         self._thread.start()
 
     def _begin(self, wait: float) -> None:
         try:
-            self._connection = _connect_for_writing(self.path, wait)
+            self._connection = _connect_for_writing(self.path, wait, self._cancelled)
             self._connection.execute("BEGIN TRANSACTION")
             self._connection.execute(_CREATE_LEDGER)
             digests = {digest for (digest,) in self._connection.execute(f"SELECT blake3 FROM {LEDGER}").fetchall()}
@@ -105,7 +106,8 @@ class Writer:
         connection.close()
 
     def close(self) -> None:
-        """Roll back and close what `finish` did not commit."""
+        """Roll back and close what `finish` did not commit (a wait for the store ends at once)."""
+        self._cancelled.set()
         self._thread.join()
         connection, self._connection = self._connection, None
         if connection is None:
@@ -158,8 +160,9 @@ def _without_stored_files(tables: dict[str, pa.Table], report: IngestReport, sta
     return kept
 
 
-def _connect_for_writing(path: str | Path, wait: float) -> duckdb.DuckDBPyConnection:
-    """A writing connection; while another process has the file open (a query on the store), wait for it."""
+def _connect_for_writing(path: str | Path, wait: float, cancelled: threading.Event) -> duckdb.DuckDBPyConnection:
+    """A writing connection; while another process has the file open (a query on the store), wait for it (until
+    `cancelled` is set)."""
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -167,7 +170,8 @@ def _connect_for_writing(path: str | Path, wait: float) -> duckdb.DuckDBPyConnec
         except duckdb.IOException as error:
             if "lock" not in str(error).lower() or time.monotonic() >= deadline:
                 raise KqlError(f"{path}: cannot open the store for writing: {error}") from None
-            time.sleep(0.2)
+            if cancelled.wait(0.2):
+                raise KqlError(f"{path}: the write was abandoned while waiting for the store") from None
 
 
 def _append(connection: duckdb.DuckDBPyConnection, name: str, table: pa.Table, exists: bool, now: datetime) -> None:
