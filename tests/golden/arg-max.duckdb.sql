@@ -2,16 +2,8 @@ WITH "_k0" AS (
   SELECT
     "DeviceId" AS "_g0",
     MAX("Timestamp") AS "_a0",
-    CASE
-      WHEN COUNT("Timestamp") = 0
-      THEN FIRST("FileName")
-      ELSE ARG_MAX_NULL("FileName", "Timestamp")
-    END AS "_a1",
-    CASE
-      WHEN COUNT("Timestamp") = 0
-      THEN FIRST("ProcessCommandLine")
-      ELSE ARG_MAX_NULL("ProcessCommandLine", "Timestamp")
-    END AS "_a2"
+    ARG_MAX_NULL("FileName", COALESCE("Timestamp", -4611686018427387904)) AS "_a1",
+    ARG_MAX_NULL("ProcessCommandLine", COALESCE("Timestamp", -4611686018427387904)) AS "_a2"
   FROM "DeviceProcessEvents"
   GROUP BY
     1

@@ -20,6 +20,11 @@ if TYPE_CHECKING:
     from kqlite.compile.compiler import Compiler
 
 
+# the key a null datetime reads as in arg_max / arg_min: below and above every datetime's ticks (0 to 3.2e18),
+# and a 64-bit integer literal in every engine (the extreme ones would be read as wider numbers)
+_NULL_KEY = {"max": -(2**62), "min": 2**62}
+
+
 @dataclass
 class AggColumn:
     """One output column of an aggregate. `sql` is the aggregate; `post` (if any) finishes it from a
@@ -454,10 +459,17 @@ class Aggregates(SketchAggregates):
         # of tied keys. The _null forms keep a null value of the picked row (plain arg_max skips such rows).
         # Rows whose key is null are ignored unless every key is null; then the first row.
         no_key = exp.EQ(this=exp.Count(this=key.sql.copy()), expression=exp.Literal.number(0))
+        # A datetime key (ticks, never beyond year 9999) reads a null as a number below or above every datetime
+        # instead: a row with a key then always wins, and where every key is null the first row does (ties keep
+        # the first), as the fallback below gives, without its count and first() per column.
+        sentinel = _NULL_KEY[prefix] if key.type == "datetime" and c.dialect.arg_ties_keep_first else None
         out = []
         for i, (name, t) in enumerate(picked):
             if i == 0:
                 best: exp.Expression = (exp.Max if prefix == "max" else exp.Min)(this=key.sql.copy())
+            elif sentinel is not None:
+                best = c.dialect.call(f"{sql_name}_null", [t.sql.copy(), exp.Coalesce(
+                    this=key.sql.copy(), expressions=[exp.Literal.number(sentinel)])])
             else:
                 best = exp.Case(ifs=[exp.If(this=no_key.copy(), true=c.dialect.call("first", [t.sql.copy()]))],
                                 default=c.dialect.call(f"{sql_name}_null", [t.sql.copy(), key.sql.copy()]))

@@ -145,6 +145,9 @@ class Dialect:
     parallel_unnest: ClassVar[bool] = False
     # a correlated subquery may read the outer row from inside another correlated subquery
     nested_correlation: ClassVar[bool] = True
+    # arg_max_null/arg_min_null keep the first of tied keys (then a null datetime key can be read as a number
+    # beyond every datetime, and the row picked where every key is null is the first, as first() gives)
+    arg_ties_keep_first: ClassVar[bool] = True
     window_needs_order: ClassVar[bool] = False  # ROW_NUMBER() OVER () is refused or non-deterministic
     regex_group_reference: ClassVar[str] = "\\{}"  # how a regex replacement names group {n}
     lambda_subqueries: ClassVar[bool] = True  # a lambda's body may hold a subquery (a toscalar() value)

@@ -197,6 +197,7 @@ class Spark(Dialect):
     window_needs_order = True
     lambda_subqueries = False  # "Subquery expressions are not supported within higher-order functions"
     nested_correlation = False  # a subquery cannot read the outer row through another subquery
+    arg_ties_keep_first = False  # max_by / min_by may keep any of tied keys
     regex_group_reference = "${}"
 
     def regex(self, pattern: str) -> str:
