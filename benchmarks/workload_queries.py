@@ -391,4 +391,27 @@ DeviceProcessEvents
 SELECT coalesce(string_split(FolderPath, '\')[3], '') AS Folder, lower(FileName) AS Name, count(*) AS Executions
 FROM DeviceProcessEvents GROUP BY ALL""",
     },
+    "mv_expand_split": {
+        "kql": """
+DeviceProcessEvents
+| where FileName =~ "svchost.exe"
+| mv-expand Arg = split(ProcessCommandLine, " ")
+| summarize Uses = count() by Arg = tostring(Arg)""",
+        "sql": r"""
+SELECT Arg, count(*) AS Uses
+FROM (SELECT unnest(string_split(ProcessCommandLine, ' ')) AS Arg
+      FROM DeviceProcessEvents WHERE lower(FileName) = 'svchost.exe')
+GROUP BY Arg""",
+    },
+    "parse_operator": {
+        "kql": """
+DeviceProcessEvents
+| where FileName =~ "svchost.exe"
+| parse ProcessCommandLine with * "-k " Group " " *
+| summarize Processes = count() by Group""",
+        "sql": r"""
+SELECT coalesce(regexp_extract(ProcessCommandLine, '^.*?-k (.*?) .*$', 1), '') AS "Group", count(*) AS Processes
+FROM DeviceProcessEvents WHERE lower(FileName) = 'svchost.exe'
+GROUP BY ALL""",
+    },
 }

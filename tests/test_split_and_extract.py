@@ -56,3 +56,16 @@ def test_extract_refuses_what_kusto_refuses(con):
         con.query('print extract("(a)", 1, 5)')
     with pytest.raises(kqlite.KqlSemanticError, match="4th argument must be typeof"):
         con.query('print extract("(a)", 1, "a", 5)')
+
+
+def test_parse_without_a_match_leaves_text_empty_and_other_types_null(con):
+    """parse reads its groups with one regular expression (no separate match test): where the pattern does not
+    match, a string column is empty and a typed one null, as Kusto leaves them; parse-where drops the row."""
+    rows = con.query('''datatable(s:string)["svchost.exe -k netsvcs -p", "no flag here", "n=42;", "n=;", ""]
+        | parse s with * "-k " Group " " *
+        | parse s with "n=" N:long ";" *
+        | project s, Group, N''').rows()
+    assert rows == [("svchost.exe -k netsvcs -p", "netsvcs", None), ("no flag here", "", None), ("n=42;", "", 42),
+                    ("n=;", "", None), ("", "", None)]
+    kept = con.query('datatable(s:string)["n=7;", "x"] | parse-where s with "n=" N:long ";" | project s, N').rows()
+    assert kept == [("n=7;", 7)]

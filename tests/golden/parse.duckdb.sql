@@ -69,7 +69,6 @@ WITH "_k0" AS (
     "ProcessUniqueId",
     "InitiatingProcessUniqueId",
     "LogonID~1",
-    REGEXP_MATCHES("ProcessCommandLine", '(?s).*?\-k\ (?P<g0>.*?)\ .*?') AS "_m",
     REGEXP_EXTRACT("ProcessCommandLine", '(?s).*?\-k\ (?P<g0>.*?)\ .*?', ['g0']) AS "_x"
   FROM "DeviceProcessEvents"
 ), "_k1" AS (
@@ -143,7 +142,7 @@ WITH "_k0" AS (
     "ProcessUniqueId" AS "ProcessUniqueId",
     "InitiatingProcessUniqueId" AS "InitiatingProcessUniqueId",
     "LogonID~1" AS "LogonID~1",
-    CASE WHEN "_m" THEN "_x".g0 ELSE '' END AS "Group"
+    "_x".g0 AS "Group"
   FROM "_k0"
 ), "_k2" AS (
   SELECT

@@ -77,10 +77,17 @@ class TextOperators:
         c = self.exprs(env, rel)
         text = c.as_string(c.compile(op.source)).sql
         regex, columns = parse_pattern(op, self)
-        matched = exp.RegexpLike(this=text, expression=sb.string(self.dialect.regex(regex)))
         extract = self.dialect.regex_groups(text, regex, [f"g{i}" for i in range(len(columns))])
-        step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns],
-                                               exp.alias_(matched, "_m", quoted=True), exp.alias_(extract, "_x", quoted=True), copy=False)
+        # Where the pattern does not match, every group reads as empty text: a string column is then empty and
+        # any other type null, as Kusto leaves them. So the match itself is tested only where rows are kept by it
+        # (parse-where), or where groups can match while the whole does not (relaxed).
+        tests_match = op.keep_only_matches or op.kind == "relaxed"
+        staged_columns = [exp.alias_(extract, "_x", quoted=True)]
+        if tests_match:
+            matched = exp.RegexpLike(this=text.copy(), expression=sb.string(self.dialect.regex(regex)))
+            staged_columns.insert(0, exp.alias_(matched, "_m", quoted=True))
+        step_in = self.select_from(rel).select(*[col_ref(col.name) for col in rel.columns], *staged_columns,
+                                               copy=False)
         staged = self.step(step_in, [])
         out_cols = list(rel.columns)
         projections: dict[str, exp.Expression] = {col.name: col_ref(col.name) for col in rel.columns}
@@ -88,7 +95,8 @@ class TextOperators:
             raw = Typed(exp.Dot(this=col_ref("_x"), expression=exp.to_identifier(f"g{i}")), "string")
             value = self.functions.convert(c, raw, kql_type).sql if kql_type != "string" else raw.sql
             empty = sb.missing(kql_type)
-            projections[name] = exp.Case(ifs=[exp.If(this=col_ref("_m"), true=value)], default=empty)
+            projections[name] = exp.Case(ifs=[exp.If(this=col_ref("_m"), true=value)], default=empty) \
+                if tests_match else value
             if rel.column(name) is None:
                 out_cols.append(Column(name, kql_type))
             else:
