@@ -69,3 +69,23 @@ def test_parse_without_a_match_leaves_text_empty_and_other_types_null(con):
                     ("n=;", "", None), ("", "", None)]
     kept = con.query('datatable(s:string)["n=7;", "x"] | parse-where s with "n=" N:long ";" | project s, N').rows()
     assert kept == [("n=7;", 7)]
+
+
+@pytest.mark.parametrize("expand", ["", "kind=array ", "with_itemindex=i "])
+def test_mv_expand_of_split_gives_what_the_json_array_gives(con, expand):
+    """mv-expand of split()'s parts expands the engine's list (no JSON array built and read back): the same rows
+    as expanding the parts as an opaque JSON array, zipped with another array, typed or not."""
+    index = ", i" if expand.startswith("with_itemindex") else ""
+
+    def expanded(parts: str) -> list[tuple]:
+        return con.query(f"""T
+            | mv-expand {expand}p = {parts}, z = dynamic([10, 20])
+            | project n, p, text = tostring(p), kind = gettype(p), z = tolong(z){index}
+            | order by n asc{index}, text asc, z asc""").rows()
+
+    fast = expanded('split(s, @"\\")')
+    assert fast == expanded('todynamic(tostring(split(s, @"\\")))')
+    assert len(fast) == sum(max(len(text.split("\\")), 2) for text in TEXTS)
+    typed = con.query('T | mv-expand p = split(s, @"\\") to typeof(string) | summarize c = count() by n, p '
+                      '| summarize total = sum(c)').rows()
+    assert typed == [(sum(len(text.split("\\")) for text in TEXTS),)]

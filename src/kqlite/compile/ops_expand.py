@@ -63,9 +63,15 @@ class ExpandOperators:
         # Relation.bag_entries); kind=array makes each property a [key, value] array instead
         by_property = op.kind == "bag"
         lists, keys = [], []
-        for i in range(len(targets)):
+        for i, (_name, typed, _rt) in enumerate(targets):
             d, t = col_ref(f"_d{i}"), col_ref(f"_t{i}")
-            if by_property:
+            if typed.known is not None and typed.known.kind == "list":
+                # split()'s parts: their list expands as it is, no JSON array built and read back (no keys: an
+                # array's elements are not bags, in either kind)
+                lists.append(self.dialect.shape("texts_as_json_list", l=typed.known.key.copy()))
+                if by_property:
+                    keys.append(self.dialect.shape("no_keys"))
+            elif by_property:
                 lists.append(self.dialect.shape("expand_json_values", d=d, t=t))
                 keys.append(self.dialect.shape("expand_json_keys", d=d, t=t))
             else:

@@ -288,6 +288,8 @@ class DuckDB(Dialect):
         # mv-expand of a bag: its keys and its values as two lists (one parse each, in document order; '$.*'
         # is one constant path), the one-property bags built only where a query reads the whole element
         "expand_json_keys": "CASE WHEN :t = 'OBJECT' THEN json_keys(:d) ELSE NULL END",
+        "texts_as_json_list": "list_transform(:l, x -> to_json(x))",  # a list of texts, each a dynamic string
+        "no_keys": "CAST(NULL AS VARCHAR[])",
         "expand_json_values": "CASE WHEN :d IS NULL OR :t = 'NULL' THEN [NULL::JSON] WHEN :t = 'ARRAY' THEN CAST(:d AS JSON[]) WHEN :t = 'OBJECT' THEN json_extract(:d, '$.*') ELSE [:d] END",
         # json_type without parsing a whole object or array: a valid JSON text that starts with { or [ is one;
         # the rest (scalars, text led by whitespace) are parsed

@@ -697,6 +697,8 @@ class Spark(Dialect):
         "unnest_range": f"explode({_indexes(':n')})",
         "unnest_list": "explode(:l)",  # one at a time: Spark has no side-by-side unnest (parallel_unnest)
         "expand_json_keys": "CASE WHEN :t = 'OBJECT' THEN map_keys(CAST(:d AS MAP<STRING, VARIANT>)) ELSE NULL END",
+        "texts_as_json_list": "transform(:l, x -> CAST(x AS VARIANT))",  # a list of texts, each a dynamic string
+        "no_keys": "CAST(NULL AS ARRAY<STRING>)",
         "expand_json_values": (
             "CASE WHEN :d IS NULL OR :t = 'NULL' THEN array(CAST(NULL AS VARIANT)) "
             "WHEN :t = 'ARRAY' THEN CAST(:d AS ARRAY<VARIANT>) "
