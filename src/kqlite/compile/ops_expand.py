@@ -49,13 +49,18 @@ class ExpandOperators:
         # an empty array or bag gives no row
         # the dynamic values first, then their JSON types, each in a step of its own: the list expression
         # reads them several times (an inline parse_json would be parsed each time)
+        # split()'s parts (see known_values) also as the engine's list of texts, `_s<i>`: expanded as it is
+        texts = {i: typed.known.key for i, (_name, typed, _rt) in enumerate(targets)
+                 if typed.known is not None and typed.known.kind == "list"}
         values = self.step(self.select_from(rel).select(
             *[col_ref(col.name) for col in rel.columns],
             *[exp.alias_(typed.sql, f"_d{i}", quoted=True) for i, (_name, typed, _rt) in enumerate(targets)],
+            *[exp.alias_(parts.copy(), f"_s{i}", quoted=True) for i, parts in texts.items()],
             copy=False), rel.columns)
         values = self.step(self.select_from(values).select(
             *[col_ref(col.name) for col in rel.columns],
             *[col_ref(f"_d{i}") for i in range(len(targets))],
+            *[col_ref(f"_s{i}") for i in texts],
             *[exp.alias_(self.dialect.shape("json_container_type", d=col_ref(f"_d{i}")), f"_t{i}", quoted=True) for i in range(len(targets))],
             copy=False), rel.columns)
         # a bag expands to one-property bags, one per property in document order, carried as its keys and its
@@ -63,12 +68,10 @@ class ExpandOperators:
         # Relation.bag_entries); kind=array makes each property a [key, value] array instead
         by_property = op.kind == "bag"
         lists, keys = [], []
-        for i, (_name, typed, _rt) in enumerate(targets):
+        for i in range(len(targets)):
             d, t = col_ref(f"_d{i}"), col_ref(f"_t{i}")
-            if typed.known is not None and typed.known.kind == "list":
-                # split()'s parts: their list expands as it is, no JSON array built and read back (no keys: an
-                # array's elements are not bags, in either kind)
-                lists.append(self.dialect.shape("texts_as_json_list", l=typed.known.key.copy()))
+            if i in texts:  # no JSON array built and read back; no keys (an array's elements are not bags)
+                lists.append(self.dialect.shape("texts_as_json_list", l=col_ref(f"_s{i}")))
                 if by_property:
                     keys.append(self.dialect.shape("no_keys"))
             elif by_property:
