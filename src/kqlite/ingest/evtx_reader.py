@@ -285,7 +285,6 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
     part.raws = Texts.pack(raws)
 
 
-_PROVIDER = '"Provider":{"#attributes":{"Name":"'
 _EVENT_ID = '"EventID":'
 _HEAD = 1024  # the System element's provider and event id come first
 _RECORD_ID = '"EventRecordID":'
