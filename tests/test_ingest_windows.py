@@ -514,3 +514,17 @@ def test_evtx_shorter_than_its_header(tmp_path):
     positions = [(r.position, r.reason) for r in report.rejects.rejects]
     assert positions[0] == ("file header", "truncated EVTX file: shorter than its header")
     assert report.rows == {}
+
+
+def test_rows_per_file_are_counted_alike_below_and_above_the_arrow_threshold(monkeypatch):
+    """Few rows are counted in Python (Arrow's count would import its compute module), many by Arrow."""
+    import pyarrow as pa
+
+    from kqlite.ingest import pipeline
+
+    names = ["a.evtx", "b.evtx", "a.evtx", "c.evtx", "b.evtx", "a.evtx"]
+    files = pa.chunked_array([pa.array(names[:4]), pa.array(names[4:])])
+    counted = {"a.evtx": 3, "b.evtx": 2, "c.evtx": 1}
+    assert pipeline._file_counts(files) == counted
+    monkeypatch.setattr(pipeline, "_COUNTED_HERE", 2)
+    assert pipeline._file_counts(files) == counted

@@ -334,7 +334,9 @@ def _read_file(path: str, size: int) -> bytes:
     descriptor = os.open(path, os.O_RDONLY | _O_BINARY)
     try:
         data = os.read(descriptor, size + 1)
-        more = os.read(descriptor, 1 << 20) if data else b""
+        # the end is checked with a one-byte read: a larger one allocates (and frees) its whole buffer, which
+        # cost as much as reading a small log
+        more = os.read(descriptor, 1) if data else b""
         if not more:
             return data  # not joined: a copy of every file read would cost more than the read
         blocks = [data, more]

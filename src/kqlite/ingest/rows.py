@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from kqlite.ingest.infer import ARROW_TYPES, DYNAMIC, FALSE, TRUE, cast_text, dynamic_array, infer_text
 from kqlite.ingest.rejects import RejectLog
@@ -313,6 +312,8 @@ def _chunk(frame: pa.Table, column: str, target: pa.DataType | None) -> pa.Array
 def _as(array: pa.Array, target: pa.DataType) -> pa.Array:
     if array.type == target:
         return array
+    if pa.types.is_null(array.type):  # a column of nulls (NULL AS ... in the mapping): no cast, nor its import
+        return pa.nulls(len(array), target)
     if pa.types.is_timestamp(array.type) and array.type.tz is not None:
         array = array.cast(pa.timestamp(array.type.unit))
     return array.cast(target)
@@ -321,6 +322,8 @@ def _as(array: pa.Array, target: pa.DataType) -> pa.Array:
 def _extra_column(chunks: list[pa.Array], hint: str | None) -> pa.ChunkedArray:
     """One column no schema describes, from each batch's array: the text ones typed from all their values
     together; when batches disagree (a number here, text there), text: each text value as it was read."""
+    import pyarrow.compute as pc  # here: see infer.cast_text
+
     originals = [chunk.cast(pa.string()) if pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)
                  else None for chunk in chunks]
     types = {chunk.type for chunk, original in zip(chunks, originals, strict=True)

@@ -40,7 +40,7 @@ class Source:
     """One input file: a path on disk, or the bytes of an archive member."""
 
     name: str
-    path: Path | None = None
+    path: str | Path | None = None  # a folder's files come as text: a Path each cost more than reading its head
     data: bytes | None = None
     _head: bytes = b""  # the first bytes read so far (detection and checks look at them several times)
     _size: int | None = None  # of the file on disk, known once its head was read
@@ -49,7 +49,8 @@ class Source:
         if self.data is not None:
             return self.data
         assert self.path is not None
-        return self.path.read_bytes()
+        with open(self.path, "rb") as handle:
+            return handle.read()
 
     def head(self, size: int = 4096) -> bytes:
         if self.data is not None:
@@ -70,14 +71,14 @@ class Source:
             return len(self.data)
         if self._size is None:
             assert self.path is not None
-            self._size = self.path.stat().st_size
+            self._size = os.stat(self.path).st_size
         return self._size
 
     def open(self) -> IO[bytes]:
         if self.data is not None:
             return io.BytesIO(self.data)
         assert self.path is not None
-        return self.path.open("rb")
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
 
     @cached_property
     def suffix(self) -> str:
@@ -140,18 +141,18 @@ def iter_sources(paths: list[str | Path], limits: ArchiveLimits | None = None
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for item in walk_files(path):
+            for item in walk_names(path):
                 if isinstance(item, Skipped):
                     yield item
                 else:
-                    yield from _expand(Source(str(item), path=item), limits)
+                    yield from _expand(Source(item, path=item), limits)
         elif path.is_file():
             yield from _expand(Source(str(path), path=path), limits)
         else:
             yield SourceError(f"{path}: no such file or folder")
 
 
-_KEPT_WALKS: dict[Path, tuple[float, list[Path | Skipped]]] = {}  # for the next walk of the same folder
+_KEPT_WALKS: dict[Path, tuple[float, list[str | Skipped]]] = {}  # for the next walk of the same folder
 _KEPT_FOR = 60.0  # seconds: an older walk is done again (the folder may have changed)
 
 
@@ -160,6 +161,12 @@ def walk_files(folder: Path, keep: bool = False) -> Iterator[Path | Skipped]:
     cannot be listed, and links that lead out of the folder (evidence folders are read, not what they point
     to). `keep`: the walk is kept for the next walk of the folder, once (the progress bar walks the inputs
     for its total just before the ingest reads them: thousands of files need not be listed twice)."""
+    return (item if isinstance(item, Skipped) else Path(item) for item in walk_names(folder, keep))
+
+
+def walk_names(folder: Path, keep: bool = False) -> Iterator[str | Skipped]:
+    """walk_files with each file's path as text (the ingest's walk: a Path per file costs a few microseconds,
+    thousands of times)."""
     walked, kept = _KEPT_WALKS.pop(folder, (0.0, []))
     if walked and time.monotonic() - walked < _KEPT_FOR:
         yield from kept
@@ -170,7 +177,7 @@ def walk_files(folder: Path, keep: bool = False) -> Iterator[Path | Skipped]:
     yield from items
 
 
-def _walk(folder: Path) -> Iterator[Path | Skipped]:
+def _walk(folder: Path) -> Iterator[str | Skipped]:
     """Iterative, so no depth of nesting can exhaust the stack."""
     root = folder.resolve()
     skipped: list[Skipped] = []
@@ -199,7 +206,7 @@ def _walk(folder: Path) -> Iterator[Path | Skipped]:
                 files.append(entry.path)
     yield from sorted(skipped, key=lambda s: s.name)
     # in path order (by parts, as Paths compare), sorted as text: comparing Paths cost more than the listing
-    yield from map(Path, sorted(files, key=lambda path: path.split(os.sep)))
+    yield from sorted(files, key=lambda path: path.split(os.sep))
 
 
 def _expand(source: Source, limits: ArchiveLimits, depth: int = 0) -> Iterator[Source | SourceError]:

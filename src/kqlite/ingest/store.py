@@ -18,7 +18,6 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from duckdb import ColumnExpression, ConstantExpression
 
 from kqlite.errors import KqlError
@@ -145,6 +144,7 @@ def _without_stored_files(tables: dict[str, pa.Table], report: IngestReport, sta
     """`tables` less the rows of the `stale` files (the ledger holds them now: stored by a concurrent run)."""
     if not stale:
         return tables
+    import pyarrow.compute as pc  # here: rare, and 0.02 s to import
     if origins is None:
         raise KqlError(f"{stale[0].name}: stored by another run while this one read it; ingest again")
     names = pa.array(sorted({file.name for file in stale}), pa.string())
