@@ -83,3 +83,26 @@ def test_the_record_count_is_every_record_read():
     _read_records(part, iter(records), mapped, 0, "f.evtx", None)
     assert (part.records, len(part.raws), sum(part.unmapped.values())) == (7, 3, 4)
     assert list(part.ids) == list(range(1, 8))
+
+
+def test_runs_of_one_kind_and_event_ids_that_extend_another():
+    """The reader takes a record that starts like the one before it, up to the end of its event id, for the same
+    kind: an event id that extends the last one (1 then 13, 514 then 5145, 7045 then 70450, in either form) must
+    not pass for it, in runs or alternating."""
+    mapped = frozenset({("Microsoft-Windows-Sysmon", 1), ("Microsoft-Windows-Security-Auditing", 514),
+                        ("Service Control Manager", 7045)})
+    qualified = {"#attributes": {"Qualifiers": 16384}}
+    shapes = [("Microsoft-Windows-Sysmon", 1), ("Microsoft-Windows-Sysmon", 13), ("Microsoft-Windows-Sysmon", 1),
+              ("Microsoft-Windows-Security-Auditing", 514), ("Microsoft-Windows-Security-Auditing", 5145),
+              ("Service Control Manager", {**qualified, "#text": 7045}),
+              ("Service Control Manager", {**qualified, "#text": 70450}),
+              ("Service Control Manager", 7045), ("Service Control Manager", 70450)]
+    runs = [record(index, provider, event_id) for index, (provider, event_id) in
+            enumerate((shape for shape in shapes for _ in range(3)), start=1)]
+    alternating = [record(index, provider, event_id) for index, (provider, event_id) in enumerate(shapes * 3, start=1)]
+    for records in (runs, alternating, runs[::-1]):
+        assert kinds_read(records, mapped) == kinds_by_regex(records, mapped)
+    kept, unmapped = kinds_read(runs, mapped)
+    assert len(kept) == 3 * 5
+    assert unmapped == {"Microsoft-Windows-Sysmon 13": 3, "Microsoft-Windows-Security-Auditing 5145": 3,
+                        "Service Control Manager 70450": 6}

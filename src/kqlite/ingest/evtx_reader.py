@@ -241,6 +241,9 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
     known = kinds.get
     kept, kept_from = (copies.kept, copies.kept.get) if copies is not None else (None, None)
     duplicates = 0
+    # the last key and the character after it, and its kind: a log's records come in runs of one kind, and a
+    # record that starts with them has that kind (a text comparison, no slice to make and look up)
+    last, last_kind = _NO_KEY, None
     collecting = gc.isenabled()
     gc.disable()  # records are strings and short-lived dicts: no cycles for the collector to find
     try:
@@ -249,14 +252,21 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
                 for record in records:
                     seen(record["event_record_id"])
                     text = record["data"]
-                    at = text.find(_EVENT_ID, 0, _HEAD)
-                    # to the end of the event id's value: a number, or {"#attributes":{...},"#text":number}
-                    end = text.find("}", text.find('"#text":', at)) if text.startswith("{", at + 10) \
-                        else text.find(",", at)
-                    kind = known(text[:end], False) if 0 < at < end <= _HEAD else \
-                        _kind(_KIND.search(text, 0, _HEAD), mapped)
-                    if kind is False:
-                        kind = _learn(kinds, text[:end], text, mapped)
+                    if text.startswith(last):
+                        kind = last_kind
+                    else:
+                        at = text.find(_EVENT_ID, 0, _HEAD)
+                        # to the end of the event id's value: a number, or {"#attributes":{...},"#text":number}
+                        end = text.find("}", text.find('"#text":', at)) if text.startswith("{", at + 10) \
+                            else text.find(",", at)
+                        if 0 < at < end <= _HEAD:
+                            kind = known(text[:end], False)
+                            if kind is False:
+                                kind = _learn(kinds, text[:end], text, mapped)
+                            # the key told the kind (else the whole record did: no run to follow)
+                            last, last_kind = (text[:end + 1], kind) if text[:end] in kinds else (_NO_KEY, None)
+                        else:
+                            kind = _kind(_KIND.search(text, 0, _HEAD), mapped)
                     if kind is not None:
                         unmapped[kind] = count(kind, 0) + 1
                         continue
@@ -286,6 +296,7 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
 
 
 _EVENT_ID = '"EventID":'
+_NO_KEY = "\0"  # no record's JSON text starts with it
 _HEAD = 1024  # the System element's provider and event id come first
 _RECORD_ID = '"EventRecordID":'
 
