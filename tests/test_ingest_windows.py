@@ -528,3 +528,24 @@ def test_rows_per_file_are_counted_alike_below_and_above_the_arrow_threshold(mon
     assert pipeline._file_counts(files) == counted
     monkeypatch.setattr(pipeline, "_COUNTED_HERE", 2)
     assert pipeline._file_counts(files) == counted
+
+
+@pytest.mark.parametrize("inputs", ["xml", "evtx"])
+def test_the_mapping_gives_the_same_tables_copied_or_streamed_into_arrow(tmp_path, monkeypatch, inputs):
+    """Few staged events: each table's query runs once and its rows are copied into Arrow; many: streamed (the
+    relational API binds the query, then runs it). Same tables either way, types included."""
+    from kqlite.ingest import pipeline
+
+    if inputs == "xml":
+        paths = [write(tmp_path / "wks10-sysmon.xml", events_xml(mmc20_events()))]
+    else:
+        paths = sorted(LATERAL.glob("*Sysmon*.evtx"))[:6] if LATERAL.exists() else []
+        if not paths:
+            pytest.skip("the shared EVTX samples are not here")
+    copied, _ = load(paths)
+    monkeypatch.setattr(pipeline, "_STREAMED_FROM", 0)
+    streamed, _ = load(paths)
+    assert copied.keys() == streamed.keys() and copied
+    for name, table in copied.items():
+        assert table.schema == streamed[name].schema, name
+        assert table.to_pylist() == streamed[name].to_pylist(), name

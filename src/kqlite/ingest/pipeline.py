@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -81,6 +82,7 @@ _BINARY = (detect.EVTX, detect.PARQUET, detect.XLSX)
 UNREADABLE = "unreadable"  # the format of an input that could not be opened (a damaged archive, a missing file)
 _WIDE_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)  # UTF-32 LE's begins as UTF-16 LE's
 _READ_WHOLE = 64 << 20  # files up to this size are read into memory once
+_STREAMED_FROM = 200_000  # staged events from which the mapping's rows are streamed into Arrow, not copied
 _EVTX_WINDOW = 1 << 30  # EVTX bytes gathered before they are read
 _EVTX_MEMORY = 256 << 20  # of them, archive members held in memory
 ProgressCallback = Callable[[str, int], None]  # (file name, bytes done)
@@ -334,7 +336,7 @@ class Ingest:
             for statement in (mapping_sql()["view"], *mapping_sql()["catalogue"]):
                 self.duckdb.execute(statement)
             self._count_staged()
-            self._map_tables()
+            self._map_tables(staged)
         self.report.unmapped_events = Counter(self.events.unmapped)
 
     def _canonical_addresses(self) -> None:
@@ -353,13 +355,17 @@ class Ingest:
             self.events.unmapped[kind] += count
             self.events.unmapped_by_file[file] += count
 
-    def _map_tables(self) -> None:
+    def _map_tables(self, staged: int) -> None:
         # the tables' queries at once, one cursor each: DuckDB plans and runs them outside the GIL, and on
         # small data planning is most of their time
         selects = mapping_sql()["tables"]
-        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(selects)),
-                                thread_name_prefix="kqlite-mapping") as pool:
-            frames = list(pool.map(self._mapped, selects))
+        mapped = self._mapped if staged > _STREAMED_FROM else self._mapped_small
+        # DuckDB warns of the copy (chosen here: see _mapped_small); the filter is set and restored by this thread
+        # only, around the queries' threads
+        with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(selects)),
+                                                           thread_name_prefix="kqlite-mapping") as pool:
+            warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+            frames = list(pool.map(mapped, selects))
         for mapping, frame in zip(TABLE_MAPS, frames, strict=True):
             if frame.column("Timestamp").null_count:
                 frame = self._without_unreadable_times(mapping.table, frame)
@@ -379,9 +385,19 @@ class Ingest:
         return frame.filter(pc.invert(unreadable))
 
     def _mapped(self, select: str) -> pa.Table:
+        """A table's rows, streamed from DuckDB into Arrow (its relational API binds the query first, then runs it)."""
         cursor = self.duckdb.cursor()
         try:
             return cursor.sql(select).to_arrow_table()
+        finally:
+            cursor.close()
+
+    def _mapped_small(self, select: str) -> pa.Table:
+        """The same for few staged events: run once, the rows copied into Arrow after (a copy of a few thousand
+        rows costs less than the relational API's bind: 5 ms for a table's query)."""
+        cursor = self.duckdb.cursor()
+        try:
+            return cursor.execute(select).to_arrow_table()
         finally:
             cursor.close()
 
