@@ -98,7 +98,10 @@ class _Source:
 
     raw: str
     columns: dict[str, tuple[str, str]]  # KQL name -> (name in the raw relation, DuckDB type), in order
-    null_free: set[str] | None
+    # text columns known to hold no null, which need no COALESCE: an Arrow table's, by its null counts. Files and
+    # DuckDB tables get it on every text column: DuckDB drops it where its statistics show no null (a filter on
+    # the column is still pushed into the scan), so their statistics need not be asked for here
+    null_free: set[str]
     read_at: datetime  # when the data was read: ingestion_time() of data read from files
     # (raw column, KQL type) conversions already checked on the data: a second view of the table (another
     # flavour, the view made after the attach's check) need not scan the data again for them
@@ -246,7 +249,7 @@ class Connection:
                     del self._views[key]
                 # the casts that can fail are checked on the data now: a value the schema cannot hold fails the
                 # attach. The view itself (statistics read, SQL planned) is made when a query first names the table.
-                self._shaped_select(name, "defender", self._sources[name], probe_nulls=False)
+                self._shaped_select(name, "defender", self._sources[name])
                 for key in previous_views:
                     self.table_columns(*key)
             except (duckdb.Error, KqlDataError) as error:
@@ -276,9 +279,7 @@ class Connection:
         physical = self._view_columns(raw_name)
         names = _original_names(source, [p for p, _ in physical], self._parquet_names)
         columns = {kql: (raw, duck_type) for kql, (raw, duck_type) in zip(names, physical, strict=True)}
-        null_free = _arrow_null_free(source) if _is_arrow_table(source) else None
-        if null_free is None and self._read_by_duckdb(source, (".csv", ".json", ".jsonl", ".ndjson")):
-            null_free = set()  # DuckDB keeps no statistics of CSV and JSON files: no use asking (a scan each)
+        null_free = _arrow_null_free(source) if _is_arrow_table(source) else set()
         return _Source(raw_name, columns, null_free, datetime.now(UTC))
 
     def _view_columns(self, view: str) -> list[tuple[str, str]]:
@@ -303,13 +304,6 @@ class Connection:
                 names.append(name)
             inside += children or 0
         return names
-
-    def _read_by_duckdb(self, source: Any, suffixes: tuple[str, ...]) -> bool:
-        """Whether `source` is a file of one of `suffixes` that DuckDB's own reader reads (not Arrow's)."""
-        if not isinstance(source, str | os.PathLike) or self._locked:
-            return False
-        path = Path(source)
-        return path.suffix.lower() in suffixes and path.is_file()
 
     def _register_raw(self, name: str, raw_name: str, source: Any, typed_csv: bool) -> None:
         if isinstance(source, StoredTable):
@@ -392,12 +386,11 @@ class Connection:
         self.duckdb.execute(exp.Drop(tables=[exp.Table(this=ident(raw_name))], kind="VIEW", exists=True).sql("duckdb"))
 
     def _shaped_select(self, name: str, flavour: str, source: _Source | None,
-                       schema: list[tuple[str, str]] | None = None, probe_nulls: bool = True,
+                       schema: list[tuple[str, str]] | None = None,
                        time_bounds: dict[str, tuple[str, str]] | None = None) -> tuple[exp.Select, list[Column]]:
         """The view's SELECT: the flavour's schema columns in order (missing ones as empty), then the data's
         extra columns (those neither flavour's schema has). No data: an empty table of the schema.
-        Without `probe_nulls` no statistics are read (every text column gets its COALESCE): what an attach
-        checks before the view is made. `time_bounds` receives, for each datetime column stored as a timestamp,
+        `time_bounds` receives, for each datetime column stored as a timestamp,
         the hidden column that repeats the stored value and its type: a filter on the ticks can then also
         bound the stored column, which the scan prunes row groups with (it cannot with the ticks)."""
         if schema is None:
@@ -410,10 +403,7 @@ class Connection:
                 projections.append(self._output(sb.missing(kql_type), col_name))
             return exp.Select().select(*projections, copy=False).where(exp.Boolean(this=False), copy=False), columns
         present = source.columns
-        null_free = source.null_free if probe_nulls else set()
-        if null_free is None:
-            text = [kql for kql, (_, duck_type) in present.items() if duck_type == "VARCHAR"]
-            null_free = self._stored_null_free(source.raw, text, present)
+        null_free = source.null_free
         used: set[str] = set()
         checks: list[tuple[str, exp.Expression, str]] = []  # casts that can fail: checked on the data at the end
         for col_name, kql_type in schema:
@@ -515,23 +505,6 @@ class Connection:
         if duck_type != "DATE":
             checks.append((column, converted, "datetime"))
         return converted
-
-    def _stored_null_free(self, raw: str, columns: list[str], present: dict[str, tuple[str, str]]) -> set[str]:
-        """Text columns whose storage statistics (Parquet metadata, DuckDB tables) say they hold no null:
-        they need no COALESCE, which costs as much as reading the column."""
-        if not columns:
-            return set()
-        stats = [exp.Anonymous(this="stats", expressions=[exp.Column(this=ident(present[c][0]))]) for c in columns]
-        select = exp.Select().select(*stats, copy=False).from_(exp.Table(this=ident(raw)), copy=False).limit(1, copy=False)
-        try:
-            rows = self.duckdb.execute(select.sql("duckdb", copy=False)).fetchall()
-            row = rows[0] if rows else None
-        except duckdb.Error:
-            return set()
-        if row is None:  # no rows: nothing to replace either
-            return set(columns)
-        return {column for column, stat in zip(columns, row, strict=True)
-                if isinstance(stat, dict) and stat.get("has_null") is False}
 
     def _check_conversions(self, table: str, source: _Source, checks: list[tuple[str, exp.Expression, str]]) -> None:
         """Fail on the first column (in view order) holding a value its KQL type cannot read, naming the value.
