@@ -40,6 +40,7 @@ from kqlite.compile.ops_sessions import SessionOperators
 from kqlite.compile.ops_summarize import SummarizeOperators
 from kqlite.compile.ops_text import TextOperators
 from kqlite.compile.ops_windows import WindowPlugins
+from kqlite.compile.pruning import prune_unused_columns
 from kqlite.compile.requests import RESULT_NEUTRAL, RequestOptions, python_to_literal
 from kqlite.compile.scope import Column, Relation, col_ref, ident, unique_name
 from kqlite.compile.sqlnames import SqlNames
@@ -369,6 +370,7 @@ class Compiler(ColumnOperators, RowOperators, SummarizeOperators, JoinOperators,
         ctes = self.ctes if ctes is None else ctes
         if ctes:
             select.set("with_", exp.With(expressions=list(ctes), recursive=self.recursive or None))
+            prune_unused_columns(select)
         return select
 
     @staticmethod
