@@ -660,3 +660,46 @@ def test_a_store_in_a_missing_folder_is_a_clean_error(run, tmp_path):
     result = run("ingest", evidence, "--db", tmp_path / "no" / "such" / "store.duckdb")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and "Traceback" not in result.output
+
+
+def test_a_finished_write_is_closed_on_a_thread_and_close_waits_for_it(tmp_path, monkeypatch):
+    """After the commit the store is closed on a thread (DuckDB writes the rows into its file meanwhile) while
+    the command reports; close() waits for it, and a failure there is told, not lost."""
+    import threading
+
+    from kqlite.ingest.pipeline import FileReport
+
+    db = tmp_path / "store.duckdb"
+    report = IngestReport(files=[FileReport("a.csv", "defender-csv", records=1, digest="a" * 64)])
+    writer = store.Writer(db, report)
+    release = threading.Event()
+    close_committed = store.Writer._close_committed
+
+    def slow_close(self, connection):
+        release.wait(30)
+        close_committed(self, connection)
+
+    monkeypatch.setattr(store.Writer, "_close_committed", slow_close)
+    writer.finish({"DeviceEvents": pa.table({"FileName": ["a.exe"]})}, origins={})
+    assert writer._closing is not None and writer._closing.is_alive()  # finish returned before the close
+    threading.Timer(0.3, release.set).start()
+    writer.close()
+    assert not writer._closing.is_alive()
+    with duckdb.connect(str(db), read_only=True) as connection:  # the file is free and holds the rows
+        assert connection.execute('SELECT FileName FROM "DeviceEvents"').fetchall() == [("a.exe",)]
+
+    class FailingClose:  # DuckDB's close failing (its checkpoint: disk full), the connection closed all the same
+        def __init__(self, connection):
+            self.connection = connection
+
+        def close(self):
+            self.connection.close()
+            raise duckdb.IOException("disk full")
+
+    monkeypatch.setattr(store.Writer, "_close_committed",
+                        lambda self, connection: close_committed(self, FailingClose(connection)))
+    second = store.Writer(db, IngestReport(files=[FileReport("b.csv", "defender-csv", records=1, digest="b" * 64)]))
+    second.finish({"DeviceEvents": pa.table({"FileName": ["b.exe"]})}, origins={})
+    with pytest.raises(KqlError, match="the rows are committed, but closing the store failed: .*disk full"):
+        second.close()
+    assert store.known_hashes(db) == {"a" * 64, "b" * 64}

@@ -1066,13 +1066,15 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
             tables = run.tables()
             progress.phase("writing", str(db))
             writer.finish(tables, run.origins())
+            progress.stop()
+            # reported while the store is closed (DuckDB writes the committed rows into its file meanwhile)
+            print_ingest_summary(run.report, db)
+            report_rejects(run.report, rejects_path or db.with_name(db.name + ".rejects.jsonl"))
         finally:
             if writer is not None:
                 writer.close()  # what was not committed is rolled back: nothing is written
             run.close()
             progress.stop()
-    print_ingest_summary(run.report, db)
-    report_rejects(run.report, rejects_path or db.with_name(db.name + ".rejects.jsonl"))
 
 
 def _import_for_the_write() -> None:

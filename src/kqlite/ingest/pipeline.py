@@ -247,6 +247,7 @@ class Ingest:
                     report.records_in = report.records + result.lost
                 if self._progress:
                     self._progress(source.name, size)
+            self.events.stage_buffered_evtx()  # staged while the workers are ended
 
     def _idle_cores(self) -> int:
         if self._cores is None:

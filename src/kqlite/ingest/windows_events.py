@@ -107,6 +107,11 @@ class EventStage:
         if self._evtx_staged >= _BATCH:
             self._insert_evtx()
 
+    def stage_buffered_evtx(self) -> None:
+        """Hand the EVTX records buffered so far to the staging thread now (the last ones of a read: they are
+        staged while the caller waits for its worker processes to end)."""
+        self._insert_evtx()
+
     def _insert_evtx(self) -> None:
         """Hand the buffered EVTX records to the staging thread, which parses them in DuckDB (outside the GIL)
         while this thread reads on."""
