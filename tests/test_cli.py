@@ -379,3 +379,29 @@ def test_the_command_freezes_its_objects_only_when_it_ends_the_process(capsys):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ['{"x": 1}', "frozen True"]
+
+
+def test_an_ingest_read_by_workers_freezes_its_imports_only_when_it_ends_the_process(tmp_path, monkeypatch):
+    """While EVTX workers read, the ingest imports what it needs after and, standalone, freezes the objects made so
+    far (later collections skip them); called with standalone_mode=False it freezes nothing, and Python's garbage
+    collector is on again after the imports either way."""
+    import gc
+    from pathlib import Path
+
+    from kqlite.ingest import evtx_workers, pipeline
+
+    sample = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "evtx-attack-samples" / "lateral-movement"
+    logs = sorted(sample.glob("*.evtx"))
+    if len(logs) < 8:
+        pytest.skip("the shared EVTX samples are not here")
+    monkeypatch.setattr(evtx_workers, "PARALLEL_BYTES", 0)  # workers whatever the size: the path under test
+    monkeypatch.setattr(pipeline, "idle_cores", lambda since=None: 2)
+    before = gc.get_freeze_count()
+    main(["ingest", *map(str, logs[:4]), "--db", str(tmp_path / "a.duckdb")], standalone_mode=False)
+    assert gc.get_freeze_count() == before and gc.isenabled()
+    frozen: list[bool] = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))  # recorded, not done: this is pytest's process
+    with pytest.raises(SystemExit) as ended:  # standalone: the command ends the process
+        main(["ingest", *map(str, logs[4:8]), "--db", str(tmp_path / "b.duckdb")])
+    assert ended.value.code == 0
+    assert frozen == [True, True] and gc.isenabled()  # after the imports, and at the exit

@@ -727,6 +727,9 @@ def note(message: str) -> None:
 # --- commands ------------------------------------------------------------------------------------------------
 
 
+_ENDS_PROCESS = False  # the command runs standalone (see _Commands.__call__): it ends the process
+
+
 class _Commands(click.Group):
     """The commands, some imported only when used: `generate` pulls in pandas and numpy, which every other
     command would otherwise pay for at start-up."""
@@ -743,11 +746,15 @@ class _Commands(click.Group):
         small query). Exit handlers still run and objects are still released; only objects kept alive by
         reference cycles are left to the operating system. The commands close what they write (stores, files)
         before they return. A program that calls it with standalone_mode=False goes on: nothing is frozen."""
+        global _ENDS_PROCESS
+        ends, _ENDS_PROCESS = _ENDS_PROCESS, kwargs.get("standalone_mode", True)
         try:
             return super().__call__(*args, **kwargs)
         except SystemExit:
             gc.freeze()
             raise
+        finally:
+            _ENDS_PROCESS = ends
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})
@@ -1078,11 +1085,16 @@ def ingest(paths: tuple[Path, ...], db: Path, rejects_path: Path | None, wait: f
 
 
 def _import_for_the_write() -> None:
-    """What the ingest needs after the reading, imported while EVTX workers read (0.03 s it would add after)."""
+    """What the ingest needs after the reading, imported while EVTX workers read (0.03 s it would add after).
+    Then, when the command ends the process, the objects made so far (mostly the imported modules') are left out
+    of later garbage collections, as at its exit (see _Commands)."""
     import rich.console  # noqa: F401 - the summary's
     import rich.table  # noqa: F401
 
     from kqlite.ingest import store  # noqa: F401
+
+    if _ENDS_PROCESS:
+        gc.freeze()
 
 
 def print_ingest_summary(report: Any, db: Path) -> None:
