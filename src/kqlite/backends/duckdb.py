@@ -248,7 +248,7 @@ class Connection:
                 for key in previous_views:
                     del self._views[key]
                 # the casts that can fail are checked on the data now: a value the schema cannot hold fails the
-                # attach. The view itself (statistics read, SQL planned) is made when a query first names the table.
+                # attach. The view itself (its SQL planned) is made when a query first names the table.
                 self._shaped_select(name, "defender", self._sources[name])
                 for key in previous_views:
                     self.table_columns(*key)

@@ -260,11 +260,12 @@ def _read_records(part: EvtxPart, records: Iterator[dict], mapped: frozenset[tup
                         end = text.find("}", text.find('"#text":', at)) if text.startswith("{", at + 10) \
                             else text.find(",", at)
                         if 0 < at < end <= _HEAD:
-                            kind = known(text[:end], False)
+                            key = text[:end]
+                            kind = known(key, False)
                             if kind is False:
-                                kind = _learn(kinds, text[:end], text, mapped)
+                                kind = _learn(kinds, key, text, mapped)
                             # the key told the kind (else the whole record did: no run to follow)
-                            last, last_kind = (text[:end + 1], kind) if text[:end] in kinds else (_NO_KEY, None)
+                            last, last_kind = (text[:end + 1], kind) if key in kinds else (_NO_KEY, None)
                         else:
                             kind = _kind(_KIND.search(text, 0, _HEAD), mapped)
                     if kind is not None:

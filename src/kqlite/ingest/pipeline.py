@@ -8,6 +8,7 @@ in an earlier one) is skipped, so ingesting the same data twice adds nothing.
 from __future__ import annotations
 
 import codecs
+import functools
 import gc
 import os
 import warnings
@@ -363,8 +364,8 @@ class Ingest:
         # the tables' queries at once, one cursor each: DuckDB plans and runs them outside the GIL, and on
         # small data planning is most of their time
         selects = mapping_sql()["tables"]
-        mapped = self._mapped if staged > _STREAMED_FROM else self._mapped_small
-        # DuckDB warns of the copy (chosen here: see _mapped_small); the filter is set and restored by this thread
+        mapped = functools.partial(self._mapped, streamed=staged > _STREAMED_FROM)
+        # DuckDB warns of the copy (chosen here: see _mapped); the filter is set and restored by this thread
         # only, around the queries' threads
         with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, len(selects)),
                                                            thread_name_prefix="kqlite-mapping") as pool:
@@ -388,20 +389,13 @@ class Ingest:
                                     f"table {table}: unreadable event time {row[REJECT_VALUE]!r}")
         return frame.filter(pc.invert(unreadable))
 
-    def _mapped(self, select: str) -> pa.Table:
-        """A table's rows, streamed from DuckDB into Arrow (its relational API binds the query first, then runs it)."""
+    def _mapped(self, select: str, streamed: bool) -> pa.Table:
+        """A table's rows as Arrow: `streamed` from DuckDB (its relational API binds the query first, then runs
+        it), else run once and the rows copied after (for few staged events the copy costs less than that bind:
+        5 ms for a table's query)."""
         cursor = self.duckdb.cursor()
         try:
-            return cursor.sql(select).to_arrow_table()
-        finally:
-            cursor.close()
-
-    def _mapped_small(self, select: str) -> pa.Table:
-        """The same for few staged events: run once, the rows copied into Arrow after (a copy of a few thousand
-        rows costs less than the relational API's bind: 5 ms for a table's query)."""
-        cursor = self.duckdb.cursor()
-        try:
-            return cursor.execute(select).to_arrow_table()
+            return cursor.sql(select).to_arrow_table() if streamed else cursor.execute(select).to_arrow_table()
         finally:
             cursor.close()
 
